@@ -1,0 +1,163 @@
+"""Data that flows between the core's steps and out to the adapters."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """What the core needs of a ticket; adapters build it from webhooks, exports or the API."""
+
+    id: int | None = None
+    subject: str = ""
+    description: str = ""
+    requester_first_name: str | None = None
+    tags: tuple[str, ...] = ()
+    created_at: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        """Subject and description as one text: evidence spans refer to it."""
+        if self.subject and self.description:
+            return f"{self.subject}\n\n{self.description}"
+        return self.subject or self.description
+
+
+@dataclass(frozen=True)
+class Evidence:
+    regex: str
+    start: int
+    end: int
+    text: str
+    score: float
+    errors: int = 0
+
+
+@dataclass(frozen=True)
+class Match:
+    error: str
+    title: str
+    tags: tuple[str, ...]
+    priority: int
+    score: float
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A hit that was dropped, and why: shown to admins tuning a pattern."""
+
+    error: str
+    regex: str
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PatternFailure:
+    pattern: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Detection:
+    matches: tuple[Match, ...] = ()
+    suppressed: tuple[Suppressed, ...] = ()
+    failures: tuple[PatternFailure, ...] = ()
+    truncated: bool = False
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return tuple(m.error for m in self.matches)
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    value: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """The facts Codisto needs before an escalation, as found in the ticket."""
+
+    required: bool = False
+    merchant_id: FieldValue | None = None
+    timestamp: FieldValue | None = None
+    timestamp_utc: str | None = None
+    flags: dict[str, FieldValue] = field(default_factory=dict)
+
+    @property
+    def missing(self) -> tuple[str, ...]:
+        if not self.required:
+            return ()
+        return tuple(
+            name for name, value in (("merchant_id", self.merchant_id), ("timestamp", self.timestamp))
+            if value is None
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "required": self.required,
+            "merchant_id": self.merchant_id.value if self.merchant_id else None,
+            "timestamp": self.timestamp.text if self.timestamp else None,
+            "timestamp_utc": self.timestamp_utc,
+            "missing": list(self.missing),
+            "checks": {k: v.text for k, v in self.flags.items()},
+        }
+
+
+@dataclass(frozen=True)
+class CommentPart:
+    """The reply for one error: text written from its template, or a Zendesk macro to apply."""
+
+    error: str
+    body: str | None = None
+    macro_id: int | None = None
+
+
+@dataclass(frozen=True)
+class TicketUpdate:
+    """Everything one Zendesk write should do; empty when the ticket needs nothing."""
+
+    ticket_id: int | None
+    errors: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    public: bool = False
+    greeting: str = ""
+    parts: tuple[CommentPart, ...] = ()
+    agent_notes: str = ""
+    explanation: str = ""
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.errors
+
+    @property
+    def macro_ids(self) -> tuple[int, ...]:
+        return tuple(p.macro_id for p in self.parts if p.macro_id is not None)
+
+    def comment(self, macro_bodies: dict[int, str] | None = None) -> str:
+        """The comment text; macro parts take the body their macro would add."""
+        bodies = []
+        for part in self.parts:
+            if part.macro_id is not None and macro_bodies and macro_bodies.get(part.macro_id):
+                bodies.append(macro_bodies[part.macro_id].strip())
+            if part.body:
+                bodies.append(part.body.strip())
+        reply = "\n\n".join(b for b in [self.greeting, *bodies] if b)
+        if self.public:
+            return reply
+        sections = ["Suggested reply (amazon-triage):", reply, self.agent_notes, self.explanation]
+        return "\n\n".join(s for s in sections if s)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["comment"] = self.comment()
+        data["macro_ids"] = list(self.macro_ids)
+        return data

@@ -1,0 +1,144 @@
+"""Turn a ticket as sent (HTML e-mail, reply thread, pasted banner) into text patterns can match.
+
+Patterns see one canonical form: NFKC, straight quotes, no zero-width characters, no e-mail quote
+markers, every run of white space a single space. Positions found there map back to the
+merchant's own words so evidence quotes what they wrote.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from html.parser import HTMLParser
+
+from .offsets import OffsetMap, rewrite
+
+_LOOKS_LIKE_HTML = re.compile(r"<(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?>|</[a-z][a-z0-9]*\s*>", re.I)
+_BLOCK_TAGS = frozenset(
+    "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 "
+    "h4 h5 h6 header hr li main nav ol p pre section table tbody td tfoot th thead tr ul".split()
+)
+_SKIP_TAGS = frozenset({"script", "style", "head", "title"})
+
+_ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});?", re.I)
+_NON_ASCII = re.compile(r"[\x00-\x7f]?[^\x00-\x7f]+")
+# Any white space other than a single plain space, with the quote markers (">", "> >") that follow a
+# line break. Written so that plain single spaces never match: they are most of a ticket.
+_SPACE_RUN = re.compile(r"^[\s>]+| *[^\S ][\s>]*| {2,}")
+
+_PUNCT = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
+        "\u0060": "'", "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+        "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+        "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u200b": "", "\u200c": "", "\u200d": "",
+        "\u2060": "", "\ufeff": "", "\u00ad": "",
+    }
+)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip = max(0, self._skip - 1)
+        elif tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Keep what a reader sees; block elements and <br> become line breaks."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def _fold_unicode(m: re.Match[str]) -> str:
+    return unicodedata.normalize("NFKC", m.group()).translate(_PUNCT)
+
+
+def _unescape(m: re.Match[str]) -> str:
+    return html.unescape(m.group())
+
+
+def _space(m: re.Match[str]) -> str:
+    return "" if m.start() == 0 else " "
+
+
+# (stage pattern, replacement); the text is rebuilt stage by stage.
+_STAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (_ENTITY, _unescape),
+    (_NON_ASCII, _fold_unicode),
+    (_SPACE_RUN, _space),
+)
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    """Canonical text for matching, with the way back to the merchant's words."""
+
+    source: str
+    text: str
+    lowered: str
+
+    @cached_property
+    def _maps(self) -> tuple[OffsetMap, ...]:
+        # Built only when evidence is asked for: most tickets never match anything.
+        maps = []
+        text = self.source
+        for pattern, repl in _STAGES:
+            text, m = rewrite(text, pattern, repl)
+            maps.append(m)
+        return tuple(maps)
+
+    def source_span(self, start: int, end: int) -> tuple[int, int]:
+        for m in reversed(self._maps):
+            start, end = m.start(start), m.end(end)
+        return start, end
+
+    def evidence(self, start: int, end: int) -> str:
+        s, e = self.source_span(start, end)
+        return self.source[s:e]
+
+
+def _same_length_lower(text: str) -> str:
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def normalize(raw: str) -> NormalizedText:
+    """Normalise one ticket text; never raises on any str."""
+    source = html_to_text(raw) if _LOOKS_LIKE_HTML.search(raw) else raw
+    text = source
+    if "&" in text:
+        text = _ENTITY.sub(_unescape, text)
+    if not text.isascii():
+        text = _NON_ASCII.sub(_fold_unicode, text)
+    # Same result as the _space callback, at C speed: only a leading run becomes "" instead of " ".
+    text = _SPACE_RUN.sub(" ", text).lstrip(" ").rstrip()
+    return NormalizedText(source, text, _same_length_lower(text))

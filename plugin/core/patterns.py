@@ -1,0 +1,304 @@
+"""Load the admins' pattern files into one immutable, compiled PatternSet.
+
+A set is built whole or not at all: every problem in every file is collected into one
+PatternSetError, so a service can keep running the previous set and show the admin the list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import regex
+from pydantic import ValidationError
+
+from .schema import ContextSpec, ErrorPatternSpec, FieldSpec, NegativeSpec, RegexSpec
+from .tomlpos import key_lines, line_of
+
+FIELDS_DIR = "fields"
+
+
+@dataclass(frozen=True)
+class PatternFileError:
+    path: Path
+    key: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}"
+        return f"{where}: {self.key}: {self.message}" if self.key else f"{where}: {self.message}"
+
+
+class PatternSetError(Exception):
+    """One or more pattern files are invalid; ``errors`` lists every problem found."""
+
+    def __init__(self, errors: list[PatternFileError]) -> None:
+        self.errors = errors
+        super().__init__("\n".join(str(e) for e in errors))
+
+
+@dataclass(frozen=True)
+class CompiledRegex:
+    spec: RegexSpec
+    exact: regex.Pattern[str]
+    fuzzy: regex.Pattern[str] | None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class CompiledContext:
+    spec: ContextSpec
+    regex: regex.Pattern[str]
+
+
+@dataclass(frozen=True)
+class CompiledNegative:
+    spec: NegativeSpec
+    regex: regex.Pattern[str]
+
+
+@dataclass(frozen=True)
+class ErrorPattern:
+    spec: ErrorPatternSpec
+    path: Path
+    regexes: tuple[CompiledRegex, ...]
+    contexts: tuple[CompiledContext, ...]
+    negatives: tuple[CompiledNegative, ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def priority(self) -> int:
+        return self.spec.priority
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(self.spec.effective_tags())
+
+
+@dataclass(frozen=True)
+class FieldPattern:
+    spec: FieldSpec
+    path: Path
+    regexes: tuple[CompiledRegex, ...]
+    negatives: tuple[CompiledNegative, ...]
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+
+@dataclass(frozen=True)
+class PatternSet:
+    """Errors in priority order plus the field extractors; safe to share between threads."""
+
+    errors: tuple[ErrorPattern, ...]
+    fields: tuple[FieldPattern, ...] = ()
+    fingerprint: str = ""
+    directory: Path | None = None
+    _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update({p.id: p for p in self.errors})
+
+    def get(self, pattern_id: str) -> ErrorPattern | None:
+        return self._by_id.get(pattern_id)
+
+    def field(self, kind: str) -> tuple[FieldPattern, ...]:
+        return tuple(f for f in self.fields if f.spec.kind == kind)
+
+
+def _flags(spec: RegexSpec) -> int:
+    return regex.VERSION1 | (0 if spec.case_sensitive else regex.IGNORECASE)
+
+
+def compile_regex(spec: RegexSpec) -> CompiledRegex:
+    """Compile one named regex; its fuzzy twin allows ``max_errors`` edits to the whole pattern."""
+    exact = regex.compile(spec.pattern, _flags(spec))
+    fuzzy = None
+    if spec.max_errors:
+        fuzzy = regex.compile(
+            f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.ENHANCEMATCH
+        )
+    return CompiledRegex(spec, exact, fuzzy)
+
+
+def _compile_terms(terms: list[str]) -> regex.Pattern[str]:
+    return regex.compile("|".join(f"(?:{t})" for t in terms), regex.VERSION1 | regex.IGNORECASE)
+
+
+def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
+    return CompiledNegative(spec, regex.compile(spec.pattern, regex.VERSION1 | regex.IGNORECASE))
+
+
+class _FileLoader:
+    """Collects the errors of one file with their lines."""
+
+    def __init__(self, path: Path, errors: list[PatternFileError]) -> None:
+        self.path = path
+        self.errors = errors
+        self.text = ""
+        self._index: dict[tuple[str | int, ...], int] = {}
+
+    def fail(self, loc: tuple[str | int, ...], message: str, line: int | None = None) -> None:
+        key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
+        self.errors.append(PatternFileError(self.path, key, line or line_of(self._index, loc), message))
+
+    def read(self) -> dict[str, Any] | None:
+        try:
+            self.text = self.path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self.fail((), f"cannot read the file: {exc}")
+            return None
+        self._index = key_lines(self.text)
+        try:
+            return tomllib.loads(self.text)
+        except tomllib.TOMLDecodeError as exc:
+            line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+            self.fail((), f"not valid TOML: {exc}", line=line)
+            return None
+
+    def validate(self, model: type[ErrorPatternSpec] | type[FieldSpec], data: dict[str, Any]) -> Any:
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                loc = tuple(err["loc"])
+                msg = err["msg"]
+                if err["type"] == "extra_forbidden":
+                    msg = f"unknown key (allowed here: {_allowed_keys(model, loc)})"
+                self.fail(loc, msg)
+            return None
+
+    def compile(self, loc: tuple[str | int, ...], build: Any, *args: Any) -> Any:
+        try:
+            return build(*args)
+        except (regex.error, OverflowError, RecursionError, ValueError) as exc:
+            self.fail(loc, f"regex does not compile: {exc}")
+            return None
+
+
+def _line_from_message(message: str) -> int:
+    found = regex.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else 1
+
+
+def _allowed_keys(model: type[Any], loc: tuple[str | int, ...]) -> str:
+    sub: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        info = getattr(sub, "model_fields", {}).get(part)
+        if info is None:
+            return "see patterns/README.md"
+        annotation = info.annotation
+        args = getattr(annotation, "__args__", None)
+        sub = args[0] if args else annotation
+    return ", ".join(getattr(sub, "model_fields", {})) or "see patterns/README.md"
+
+
+def _compile_regexes(loader: _FileLoader, specs: list[RegexSpec]) -> tuple[CompiledRegex, ...] | None:
+    compiled = [loader.compile(("regex", i, "pattern"), compile_regex, s) for i, s in enumerate(specs)]
+    return None if any(c is None for c in compiled) else tuple(compiled)
+
+
+def _compile_negatives(loader: _FileLoader, specs: list[NegativeSpec]) -> tuple[CompiledNegative, ...] | None:
+    compiled = [loader.compile(("negative", i, "pattern"), _compile_negative, s) for i, s in enumerate(specs)]
+    return None if any(c is None for c in compiled) else tuple(compiled)
+
+
+def load_error_pattern(path: Path, errors: list[PatternFileError]) -> ErrorPattern | None:
+    loader = _FileLoader(path, errors)
+    data = loader.read()
+    if data is None:
+        return None
+    spec = loader.validate(ErrorPatternSpec, data)
+    if spec is None:
+        return None
+    if spec.id != path.stem:
+        loader.fail(("id",), f"id {spec.id!r} must equal the file name {path.stem!r}")
+    regexes = _compile_regexes(loader, spec.regex)
+    negatives = _compile_negatives(loader, spec.negative)
+    contexts = [
+        loader.compile(("context", i, "terms"), lambda c: CompiledContext(c, _compile_terms(c.terms)), c)
+        for i, c in enumerate(spec.context)
+    ]
+    if regexes is None or negatives is None or any(c is None for c in contexts) or spec.id != path.stem:
+        return None
+    return ErrorPattern(spec, path, regexes, tuple(contexts), negatives)
+
+
+def load_field_pattern(path: Path, errors: list[PatternFileError]) -> FieldPattern | None:
+    loader = _FileLoader(path, errors)
+    data = loader.read()
+    if data is None:
+        return None
+    spec = loader.validate(FieldSpec, data)
+    if spec is None:
+        return None
+    if spec.id != path.stem:
+        loader.fail(("id",), f"id {spec.id!r} must equal the file name {path.stem!r}")
+        return None
+    if spec.kind == "timestamp":
+        from .timestamps import check_zones
+
+        for name, problem in check_zones(spec.zones):
+            loader.fail(("zones", name), problem)
+    regexes = _compile_regexes(loader, spec.regex)
+    negatives = _compile_negatives(loader, spec.negative)
+    if regexes is None or negatives is None:
+        return None
+    return FieldPattern(spec, path, regexes, negatives)
+
+
+def pattern_files(directory: Path) -> tuple[list[Path], list[Path]]:
+    """The error files and the field files of a patterns directory, sorted."""
+    return sorted(directory.glob("*.toml")), sorted((directory / FIELDS_DIR).glob("*.toml"))
+
+
+def load_patterns(directory: str | Path) -> PatternSet:
+    """Load and compile every file; raise PatternSetError listing all problems."""
+    directory = Path(directory)
+    errors: list[PatternFileError] = []
+    if not directory.is_dir():
+        raise PatternSetError([PatternFileError(directory, "", 1, "patterns directory does not exist")])
+    error_files, field_files = pattern_files(directory)
+    if not error_files:
+        errors.append(PatternFileError(directory, "", 1, "no pattern files (*.toml) in this directory"))
+    digest = hashlib.sha256()
+    for p in [*error_files, *field_files]:
+        digest.update(p.name.encode() + b"\0")
+        try:
+            digest.update(p.read_bytes())
+        except OSError:
+            pass
+    loaded = [load_error_pattern(p, errors) for p in error_files]
+    fields = [load_field_pattern(p, errors) for p in field_files]
+    seen: dict[str, Path] = {}
+    for p in loaded:
+        if p is not None:
+            if p.id in seen:
+                errors.append(PatternFileError(p.path, "id", 1, f"id {p.id!r} is also used by {seen[p.id]}"))
+            seen[p.id] = p.path
+    kinds = [f.spec.kind for f in fields if f is not None]
+    for kind in ("merchant_id", "timestamp"):
+        if field_files and kinds.count(kind) > 1:
+            errors.append(PatternFileError(directory / FIELDS_DIR, "kind", 1, f"more than one field of kind {kind!r}"))
+    if errors:
+        raise PatternSetError(errors)
+    ordered = sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id))
+    return PatternSet(
+        errors=tuple(ordered),
+        fields=tuple(f for f in fields if f is not None),
+        fingerprint=digest.hexdigest()[:16],
+        directory=directory,
+    )
