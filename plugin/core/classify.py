@@ -1,0 +1,60 @@
+"""The use case every adapter calls: one ticket in, what was found and what to do out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .decide import DecisionSettings, decide
+from .detect import DetectOptions, detect_normalized
+from .fields import extract_escalation
+from .models import Detection, Escalation, PatternFailure, Ticket, TicketUpdate
+from .normalize import normalize
+from .patterns import PatternSet
+
+
+@dataclass(frozen=True)
+class Classification:
+    ticket: Ticket
+    detection: Detection
+    escalation: Escalation
+    update: TicketUpdate
+    failures: tuple[PatternFailure, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.ticket.id,
+            "matches": [
+                {
+                    "error": m.error,
+                    "title": m.title,
+                    "tags": list(m.tags),
+                    "score": m.score,
+                    "evidence": [
+                        {"regex": e.regex, "text": e.text, "start": e.start, "end": e.end,
+                         "score": e.score, "typos": e.errors}
+                        for e in m.evidence
+                    ],
+                }
+                for m in self.detection.matches
+            ],
+            "escalation": self.escalation.to_json(),
+            "update": None if self.update.is_empty else self.update.to_json(),
+            "failures": [{"pattern": f.pattern, "message": f.message} for f in self.failures],
+            "truncated": self.detection.truncated,
+        }
+
+
+def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = DecisionSettings(),
+             options: DetectOptions = DetectOptions()) -> Classification:
+    raw = ticket.text
+    text = normalize(raw[: options.max_chars])
+    detection = detect_normalized(text, patterns, options)
+    if len(raw) > options.max_chars:
+        detection = Detection(detection.matches, detection.suppressed, detection.failures, truncated=True)
+    required = any(
+        (p := patterns.get(m.error)) is not None and p.spec.escalation_fields for m in detection.matches
+    )
+    escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout)
+    update = decide(ticket, detection, escalation, patterns, settings)
+    return Classification(ticket, detection, escalation, update, (*detection.failures, *field_failures))

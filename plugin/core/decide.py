@@ -1,0 +1,99 @@
+"""Decide what one ticket needs: tags, one comment, and the reasons, from what was detected."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+
+from .models import CommentPart, Detection, Escalation, Match, Ticket, TicketUpdate
+from .patterns import PatternSet
+
+FLAG_ORDER = ("reconnected", "cleared_cache", "other_browser")
+MISSING_LABELS = {"merchant_id": "the Amazon merchant ID", "timestamp": "the time (with time zone) of the last connection attempt"}
+
+
+@dataclass(frozen=True)
+class DecisionSettings:
+    marker_tag: str = "amazon_triage_done"
+    ready_tag: str = "amazon_escalation_ready"
+    missing_tag_prefix: str = "amazon_escalation_missing_"
+    greeting: str = "Hi $first_name,"
+    default_first_name: str = "there"
+    explain: bool = True
+
+
+def _render(template: str, values: dict[str, str]) -> str:
+    return string.Template(template).safe_substitute(values)
+
+
+def _checklist(escalation: Escalation, patterns: PatternSet) -> str:
+    lines = ["Escalation checklist for Codisto support. Do not escalate until every item is ticked."]
+    titles = {f.id: f.spec.title for f in patterns.fields if f.spec.kind == "flag"}
+    for flag in [*[f for f in FLAG_ORDER if f in titles], *sorted(set(titles) - set(FLAG_ORDER))]:
+        found = escalation.flags.get(flag)
+        lines.append(f"[x] {titles[flag]}: \"{found.text}\"" if found else f"[ ] {titles[flag]}: not mentioned yet, ask the merchant")
+    mid, ts = escalation.merchant_id, escalation.timestamp
+    lines.append(f"[x] Amazon merchant ID: {mid.value}" if mid else "[ ] Amazon merchant ID: MISSING, ask the merchant")
+    if ts:
+        when = f"{ts.text} (= {escalation.timestamp_utc})" if escalation.timestamp_utc else ts.text
+        lines.append(f"[x] Time of the last connection attempt, with time zone: {when}")
+    else:
+        lines.append("[ ] Time of the last connection attempt, with time zone: MISSING, ask the merchant")
+    if escalation.missing:
+        lines.append("Do not escalate yet: still missing " + " and ".join(MISSING_LABELS[m] for m in escalation.missing) + ".")
+    else:
+        lines.append("Merchant ID and time are present: once the merchant has tried the steps above, escalate to Codisto with them.")
+    return "\n".join(lines)
+
+
+def explain(matches: tuple[Match, ...]) -> str:
+    """Why the suggestion was made, for the agent: what matched, where and how well."""
+    lines = ["Why amazon-triage suggested this:"]
+    for m in matches:
+        for ev in m.evidence[:3]:
+            typos = f", {ev.errors} typo(s) tolerated" if ev.errors else ""
+            lines.append(f"- {m.error} ({m.title}): regex '{ev.regex}' matched \"{ev.text}\" "
+                         f"at characters {ev.start}-{ev.end}, score {ev.score:.2f}{typos}")
+    return "\n".join(lines)
+
+
+def _tags(matches: tuple[Match, ...], escalation: Escalation, settings: DecisionSettings) -> tuple[str, ...]:
+    tags: list[str] = [t for m in matches for t in m.tags]
+    if escalation.required:
+        if escalation.missing:
+            tags += [settings.missing_tag_prefix + name for name in escalation.missing]
+        else:
+            tags.append(settings.ready_tag)
+    tags.append(settings.marker_tag)
+    return tuple(dict.fromkeys(tags))
+
+
+def decide(ticket: Ticket, detection: Detection, escalation: Escalation, patterns: PatternSet,
+           settings: DecisionSettings = DecisionSettings()) -> TicketUpdate:
+    """The update for one ticket; empty (no write at all) when nothing matched."""
+    matches = tuple(m for m in detection.matches if patterns.get(m.error) is not None)
+    if not matches:
+        return TicketUpdate(ticket_id=ticket.id)
+    values = {
+        "first_name": (ticket.requester_first_name or "").strip() or settings.default_first_name,
+        "ticket_id": str(ticket.id or ""),
+        "merchant_id": escalation.merchant_id.value if escalation.merchant_id else "",
+        "timestamp": escalation.timestamp.text if escalation.timestamp else "",
+        "missing": " and ".join(MISSING_LABELS[m] for m in escalation.missing),
+    }
+    replies = [patterns.get(m.error).spec.reply for m in matches]  # type: ignore[union-attr]
+    parts = tuple(
+        CommentPart(m.error, _render(r.body, values) if r.body else None, r.zendesk_macro_id)
+        for m, r in zip(matches, replies)
+    )
+    public = all(r.visibility == "public" for r in replies)
+    return TicketUpdate(
+        ticket_id=ticket.id,
+        errors=tuple(m.error for m in matches),
+        tags=_tags(matches, escalation, settings),
+        public=public,
+        greeting=_render(settings.greeting, values),
+        parts=parts,
+        agent_notes=_checklist(escalation, patterns) if escalation.required else "",
+        explanation=explain(matches) if settings.explain else "",
+    )

@@ -1,0 +1,125 @@
+"""Turn a time the merchant wrote ("3:15pm EST", "26 Nov 2026 14:05 AEDT") into facts.
+
+The regexes in patterns/fields/timestamp.toml find the parts; this module decides whether the
+zone is real and, when the date is known, resolves the moment to UTC.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dateutil import parser as dateparser
+
+_OFFSET = re.compile(r"^(?:gmt|utc)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
+_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2})(?::(\d{2}))?)?\s*(?:([ap])\.?m\.?)?$", re.I)
+_RELATIVE = {"today": 0, "this morning": 0, "this afternoon": 0, "this evening": 0, "tonight": 0,
+             "yesterday": -1, "last night": -1}
+
+
+@dataclass(frozen=True)
+class ResolvedTime:
+    text: str
+    utc: datetime | None
+
+    @property
+    def utc_iso(self) -> str | None:
+        return self.utc.strftime("%Y-%m-%dT%H:%M:%SZ") if self.utc else None
+
+
+def _zone(value: str) -> tzinfo | None:
+    m = _OFFSET.match(value.strip())
+    if m:
+        sign, hours, minutes = m.group(1), int(m.group(2)), int(m.group(3) or 0)
+        if hours > 14 or minutes >= 60:
+            return None
+        delta = timedelta(hours=hours, minutes=minutes)
+        return timezone(-delta if sign == "-" else delta)
+    if "/" in value:
+        try:
+            return ZoneInfo(value.strip())
+        except (ZoneInfoNotFoundError, ValueError):
+            return None
+    return None
+
+
+def check_zones(zones: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Problems in an admin's zones table, as (name, sentence) pairs."""
+    problems = []
+    for name, value in zones.items():
+        if name != name.lower():
+            problems.append((name, "zone names must be lower case"))
+        if _zone(value) is None:
+            problems.append((name, f"{value!r} is neither an offset like +10:00 nor an IANA zone like Australia/Sydney"))
+    return problems
+
+
+def resolve_zone(written: str, zones: Mapping[str, str]) -> tzinfo | None:
+    """The zone for what the merchant wrote, or None when it is no zone at all."""
+    name = " ".join(written.strip().strip("()").split()).lower()
+    for candidate in (name, name.removesuffix(" time")):
+        if candidate in zones:
+            return _zone(zones[candidate])
+    if _OFFSET.match(name):
+        return _zone(name)
+    if "/" in name:
+        return _zone(written.strip().strip("() "))
+    return None
+
+
+def parse_clock(written: str) -> time | None:
+    m = _TIME.match(written.strip())
+    if not m:
+        return None
+    hour, minute, second = int(m.group(1)), int(m.group(2) or 0), int(m.group(3) or 0)
+    meridiem = (m.group(4) or "").lower()
+    if meridiem:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if meridiem == "p" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
+
+
+def parse_day(written: str, reference: datetime | None, zone: tzinfo) -> date | None:
+    """The calendar day written, in the merchant's zone; None when it cannot be known."""
+    text = " ".join(written.lower().split()).strip(" ,")
+    if text in _RELATIVE:
+        if reference is None:
+            return None
+        return (reference.astimezone(zone) + timedelta(days=_RELATIVE[text])).date()
+    has_year = bool(re.search(r"\d{4}|/\d{2}$", text))
+    default = datetime(reference.year if reference else datetime.now(timezone.utc).year, 1, 1)
+    slash = re.fullmatch(r"(\d{1,2})/(\d{1,2})/\d{2,4}", text)
+    # 3/4/2026 is ambiguous; 25/11 or 11/25 is not. Most of our merchants write the day first.
+    dayfirst = not (slash and int(slash.group(2)) > 12)
+    try:
+        parsed = dateparser.parse(text, default=default, dayfirst=dayfirst, fuzzy=True).date()
+    except (ValueError, OverflowError):
+        return None
+    if not has_year and reference is not None and parsed > reference.date() + timedelta(days=1):
+        parsed = parsed.replace(year=parsed.year - 1)
+    return parsed
+
+
+def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str],
+            reference: datetime | None = None) -> ResolvedTime | None:
+    """A found time with a real zone, resolved to UTC when its day is known; else None."""
+    if groups.get("iso"):
+        try:
+            moment = datetime.fromisoformat(groups["iso"].replace("Z", "+00:00").replace("z", "+00:00"))
+        except ValueError:
+            return None
+        return ResolvedTime(text, moment.astimezone(timezone.utc)) if moment.tzinfo else None
+    zone = resolve_zone(groups.get("tz") or "", zones)
+    clock = parse_clock(groups.get("time") or "")
+    if zone is None or clock is None:
+        return None
+    day = parse_day(groups["date"], reference, zone) if groups.get("date") else None
+    if day is None:
+        return ResolvedTime(text, None)
+    return ResolvedTime(text, datetime.combine(day, clock, zone).astimezone(timezone.utc))
