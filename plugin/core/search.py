@@ -17,6 +17,7 @@ from .normalize import NormalizedText
 from .patterns import CompiledRegex
 
 MAX_ANCHOR_HITS = 200
+MAX_FUZZY_WINDOWS = 6
 
 
 class Deadline:
@@ -41,8 +42,20 @@ class Found:
     match: regex.Match[str]
 
 
-def anchor_windows(lowered: str, rx: CompiledRegex) -> list[tuple[int, int]]:
-    """Merged windows around anchor hits that hold at least ``min_anchors`` distinct anchors."""
+@dataclass(frozen=True)
+class Window:
+    start: int
+    end: int
+    anchors: int
+    """How many distinct anchors the window holds: the best place to spend a fuzzy search."""
+
+
+def anchor_windows(lowered: str, rx: CompiledRegex) -> list[Window]:
+    """Windows around anchor hits holding at least ``min_anchors`` distinct anchors.
+
+    Neighbouring hits share a window, but no window grows past four times ``window``, so a text
+    dense with anchors yields many bounded windows rather than one that covers everything.
+    """
     spec = rx.spec
     hits: list[tuple[int, int, int]] = []
     for i, anchor in enumerate(spec.anchors):
@@ -55,36 +68,42 @@ def anchor_windows(lowered: str, rx: CompiledRegex) -> list[tuple[int, int]]:
     if not hits:
         return []
     hits.sort()
-    windows: list[tuple[int, int]] = []
-    size = len(lowered)
+    size, limit = len(lowered), 4 * spec.window
+    windows: list[Window] = []
     cur_s = cur_e = -1
     seen: set[int] = set()
     for s, e, i in hits:
         ws, we = max(0, s - spec.window), min(size, e + spec.window)
-        if ws <= cur_e:
+        if ws <= cur_e and we - cur_s <= limit:
             cur_e = max(cur_e, we)
             seen.add(i)
             continue
         if cur_e >= 0 and len(seen) >= spec.min_anchors:
-            windows.append((cur_s, cur_e))
-        cur_s, cur_e, seen = ws, we, {i}
+            windows.append(Window(cur_s, cur_e, len(seen)))
+        cur_s, cur_e, seen = (max(ws, cur_e - spec.window) if ws <= cur_e else ws), we, {i}
     if len(seen) >= spec.min_anchors:
-        windows.append((cur_s, cur_e))
+        windows.append(Window(cur_s, cur_e, len(seen)))
     return windows
 
 
 def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterator[Found]:
-    """Yield exact matches in each window, or the best fuzzy one where no exact match is found."""
-    for ws, we in anchor_windows(text.lowered, rx):
-        exact = False
-        for m in rx.exact.finditer(text.text, ws, we, timeout=deadline.remaining()):
+    """Yield the exact matches; only when there is none, the best fuzzy match of the likeliest windows."""
+    windows = anchor_windows(text.lowered, rx)
+    last_end = -1
+    exact = False
+    for w in windows:
+        for m in rx.exact.finditer(text.text, max(w.start, last_end), w.end, timeout=deadline.remaining()):
             if m.end() > m.start():
                 exact = True
+                last_end = m.end()
                 yield Found(m.start(), m.end(), 0, m)
-        if not exact and rx.fuzzy is not None:
-            m = rx.fuzzy.search(text.text, ws, we, timeout=deadline.remaining())
-            if m is not None and m.end() > m.start():
-                yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
+    if exact or rx.fuzzy is None:
+        return
+    likeliest = sorted(windows, key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
+    for w in sorted(likeliest, key=lambda w: w.start):
+        m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
+        if m is not None and m.end() > m.start():
+            yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
 
 
 def search_near(pattern: regex.Pattern[str], text: str, start: int, end: int, window: int,

@@ -1,0 +1,138 @@
+"""What ``amazon-triage check`` verifies: files load, examples behave, patterns stay fast."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from .detect import detect_normalized, match_pattern
+from .fields import find_values, _pick_time
+from .normalize import normalize
+from .patterns import PatternSet, PatternSetError, load_patterns
+from .tomlpos import key_lines, line_of
+
+SLOW_MS = 50.0
+ADVERSARIAL_CHARS = 50_000
+
+
+@dataclass(frozen=True)
+class CheckMessage:
+    level: Literal["error", "warning"]
+    path: Path
+    key: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.path}:{self.line}: {self.key}: {self.message}"
+
+
+@dataclass
+class CheckReport:
+    messages: list[CheckMessage] = field(default_factory=list)
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    patterns: PatternSet | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not any(m.level == "error" for m in self.messages)
+
+
+def _example_line(path: Path, key: tuple[str | int, ...], example: str) -> int:
+    text = path.read_text(encoding="utf-8")
+    base = line_of(key_lines(text), key)
+    snippet = example[:30]
+    pos = text.find(snippet) if snippet else -1
+    return text.count("\n", 0, pos) + 1 if pos >= 0 else base
+
+
+def run_examples(patterns: PatternSet) -> list[CheckMessage]:
+    """Each pattern's examples must behave; an example that also fires another pattern is a warning."""
+    out: list[CheckMessage] = []
+    for p in patterns.errors:
+        for kind, examples in (("match", p.spec.examples.match), ("no_match", p.spec.examples.no_match)):
+            for i, example in enumerate(examples):
+                detection = detect_normalized(normalize(example), patterns)
+                hit = p.id in detection.errors
+                where = (p.path, f"examples.{kind}[{i}]", _example_line(p.path, ("examples", kind), example))
+                for failure in detection.failures:
+                    out.append(CheckMessage("error", *where, f"pattern {failure.pattern!r} failed: {failure.message}"))
+                if kind == "match" and not hit:
+                    reasons = "; ".join(s.reason for s in detection.suppressed if s.error == p.id) or "no regex matched"
+                    out.append(CheckMessage("error", *where, f"should match but does not ({reasons}): {example!r}"))
+                elif kind == "no_match" and hit:
+                    ev = next(m for m in detection.matches if m.error == p.id).evidence[0]
+                    out.append(CheckMessage("error", *where, f"should not match but regex {ev.regex!r} matched {ev.text!r}"))
+                if kind == "match":
+                    for other in detection.errors:
+                        if other != p.id:
+                            out.append(CheckMessage("warning", *where, f"this example also matches {other!r}"))
+    for f in patterns.fields:
+        for i, ex in enumerate(f.spec.examples.match):
+            values = find_values(f, normalize(ex.text))
+            picked = _pick_time(values) if f.spec.kind == "timestamp" else (values[0] if values else None)
+            got = picked[0].value if picked else None
+            if got != ex.expect:
+                line = _example_line(f.path, ("examples", "match"), ex.text)
+                out.append(CheckMessage("error", f.path, f"examples.match[{i}]", line,
+                                        f"expected {ex.expect!r} from {ex.text!r}, got {got!r}"))
+        for i, text in enumerate(f.spec.examples.no_match):
+            values = find_values(f, normalize(text))
+            if values:
+                line = _example_line(f.path, ("examples", "no_match"), text)
+                out.append(CheckMessage("error", f.path, f"examples.no_match[{i}]", line,
+                                        f"should find nothing in {text!r}, found {values[0][0].value!r}"))
+    return out
+
+
+def adversarial_text(patterns: PatternSet, size: int = ADVERSARIAL_CHARS) -> str:
+    """A long text full of every anchor and near misses: the worst ticket a pattern can meet."""
+    anchors = sorted({a for p in patterns.errors for r in p.regexes for a in r.spec.anchors})
+    pieces = [
+        " ".join(anchors),
+        "a" * 300,
+        "error " * 40,
+        "amazon connect " * 20,
+        "An eror has ocured with the acount you are conecting. ",
+        "> " * 50,
+        "x" * 200 + "!",
+    ]
+    chunk = " ".join(pieces) + "\n"
+    return (chunk * (size // len(chunk) + 1))[:size]
+
+
+def time_patterns(patterns: PatternSet, text: str | None = None, timeout: float = 2.0) -> tuple[dict[str, float], list[CheckMessage]]:
+    """Milliseconds each pattern takes on the adversarial text; slow or timed-out patterns are reported."""
+    normalized = normalize(text if text is not None else adversarial_text(patterns))
+    timings: dict[str, float] = {}
+    messages: list[CheckMessage] = []
+    for p in patterns.errors:
+        start = time.perf_counter()
+        try:
+            match_pattern(p, normalized, timeout)
+        except TimeoutError:
+            messages.append(CheckMessage("error", p.path, "regex", 1,
+                                         f"timed out after {timeout * 1000:.0f} ms on a {len(normalized.text)}-character adversarial text"))
+        ms = (time.perf_counter() - start) * 1000
+        timings[p.id] = ms
+        if ms > SLOW_MS:
+            messages.append(CheckMessage("warning", p.path, "regex", 1,
+                                         f"slow: {ms:.0f} ms on a {len(normalized.text)}-character adversarial text (aim for under {SLOW_MS:.0f} ms)"))
+    return timings, messages
+
+
+def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
+    report = CheckReport()
+    try:
+        patterns = load_patterns(directory)
+    except PatternSetError as exc:
+        report.messages = [CheckMessage("error", e.path, e.key, e.line, e.message) for e in exc.errors]
+        return report
+    report.patterns = patterns
+    report.messages.extend(run_examples(patterns))
+    if timing:
+        report.timings_ms, slow = time_patterns(patterns)
+        report.messages.extend(slow)
+    return report
