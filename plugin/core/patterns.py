@@ -118,7 +118,7 @@ class PatternSet:
 
 
 def _flags(spec: RegexSpec) -> int:
-    return regex.VERSION1 | (0 if spec.case_sensitive else regex.IGNORECASE)
+    return 0 if spec.case_sensitive else regex.IGNORECASE
 
 
 def compile_regex(spec: RegexSpec) -> CompiledRegex:
@@ -127,17 +127,17 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
     fuzzy = None
     if spec.max_errors:
         fuzzy = regex.compile(
-            f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.ENHANCEMATCH
+            f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.BESTMATCH
         )
     return CompiledRegex(spec, exact, fuzzy)
 
 
 def _compile_terms(terms: list[str]) -> regex.Pattern[str]:
-    return regex.compile("|".join(f"(?:{t})" for t in terms), regex.VERSION1 | regex.IGNORECASE)
+    return regex.compile("|".join(f"(?:{t})" for t in terms), regex.IGNORECASE)
 
 
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
-    return CompiledNegative(spec, regex.compile(spec.pattern, regex.VERSION1 | regex.IGNORECASE))
+    return CompiledNegative(spec, regex.compile(spec.pattern, regex.IGNORECASE))
 
 
 class _FileLoader:

@@ -96,7 +96,7 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
             if m.end() > m.start():
                 exact = True
                 last_end = m.end()
-                yield Found(m.start(), m.end(), 0, m)
+                yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
     if exact or rx.fuzzy is None:
         return
     likeliest = sorted(windows, key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
