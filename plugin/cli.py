@@ -80,7 +80,7 @@ def _highlight(source: str, start: int, end: int, color: bool, context: int = 50
 
 def _render_try(result: Classification, color: bool) -> str:
     lines: list[str] = []
-    source = result.ticket.text
+    source = result.source
     if not result.detection.matches:
         lines.append("No known Amazon error found.")
     for m in result.detection.matches:
@@ -121,7 +121,7 @@ def _render_try(result: Classification, color: bool) -> str:
 def try_(text: str | None, patterns_dir: Path | None, subject: str, first_name: str | None, as_json: bool) -> None:
     """Show what the patterns find in TEXT (or standard input)."""
     if text is None:
-        text = click.get_text_stream("stdin").read()
+        text = sys.stdin.read()
     ps = _load(patterns_dir)
     result = classify(Ticket(subject=subject, description=text, requester_first_name=first_name), ps)
     if as_json:

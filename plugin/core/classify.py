@@ -20,6 +20,8 @@ class Classification:
     escalation: Escalation
     update: TicketUpdate
     failures: tuple[PatternFailure, ...] = ()
+    source: str = ""
+    """The ticket as a reader sees it (HTML rendered): evidence offsets point into this text."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -57,4 +59,5 @@ def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = 
     )
     escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout)
     update = decide(ticket, detection, escalation, patterns, settings)
-    return Classification(ticket, detection, escalation, update, (*detection.failures, *field_failures))
+    failures = (*detection.failures, *field_failures)
+    return Classification(ticket, detection, escalation, update, failures, text.source)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
-from .patterns import ErrorPattern, PatternSet
+from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, scan, search_near
 
 
@@ -23,8 +23,22 @@ def _hit_score(found: Found, weight: float) -> float:
     return weight * max(0.0, 1.0 - 2.0 * found.errors / length)
 
 
+class _WholeTextContexts:
+    """Contexts allowed anywhere in the ticket: searched at most once, and only after a hit."""
+
+    def __init__(self, text: NormalizedText, deadline: Deadline) -> None:
+        self.text, self.deadline = text, deadline
+        self.found: dict[str, bool] = {}
+
+    def __call__(self, ctx: CompiledContext) -> bool:
+        if ctx.spec.name not in self.found:
+            hit = ctx.regex.search(self.text.text, timeout=self.deadline.remaining())
+            self.found[ctx.spec.name] = hit is not None
+        return self.found[ctx.spec.name]
+
+
 def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, text: NormalizedText,
-           deadline: Deadline) -> tuple[float | None, str]:
+           deadline: Deadline, whole: _WholeTextContexts) -> tuple[float | None, str]:
     """Score one hit, or say why it does not count."""
     for neg in pattern.negatives:
         if neg.spec.regexes and regex_name not in neg.spec.regexes:
@@ -34,7 +48,10 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
             return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
     score = _hit_score(found, weight)
     for ctx in pattern.contexts:
-        m = search_near(ctx.regex, text.text, found.start, found.end, ctx.spec.window, deadline)
+        if ctx.spec.window == 0:
+            m = whole(ctx) or None
+        else:
+            m = search_near(ctx.regex, text.text, found.start, found.end, ctx.spec.window, deadline)
         if m is None and ctx.spec.required:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
@@ -51,9 +68,10 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float) -
     deadline = Deadline(timeout)
     best: dict[tuple[int, int], Evidence] = {}
     suppressed: list[Suppressed] = []
+    whole = _WholeTextContexts(text, deadline)
     for rx in pattern.regexes:
         for found in scan(rx, text, deadline):
-            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline)
+            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole)
             s, e = text.source_span(found.start, found.end)
             quoted = text.source[s:e]
             if score is None:

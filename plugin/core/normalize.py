@@ -26,9 +26,10 @@ _SKIP_TAGS = frozenset({"script", "style", "head", "title"})
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});?", re.I)
 _NON_ASCII = re.compile(r"[\x00-\x7f]?[^\x00-\x7f]+")
-# Any white space other than a single plain space, with the quote markers (">", "> >") that follow a
-# line break. Written so that plain single spaces never match: they are most of a ticket.
-_SPACE_RUN = re.compile(r"^[\s>]+| *[^\S ][\s>]*| {2,}")
+# E-mail quote markers (">", "> >") at the start of a line, then every run of white space.
+_QUOTE_MARKERS = re.compile(r"^[ \t]*>[ \t>]*", re.M)
+# Runs that " ".join(text.split()) changes: never a lone inner space, which is most of a ticket.
+_SPACE_RUN = re.compile(r" \s+|[^\S ]\s*|^ | $")
 
 _PUNCT = str.maketrans(
     {
@@ -84,15 +85,20 @@ def _unescape(m: re.Match[str]) -> str:
     return html.unescape(m.group())
 
 
+def _drop(m: re.Match[str]) -> str:
+    return ""
+
+
 def _space(m: re.Match[str]) -> str:
-    return "" if m.start() == 0 else " "
+    return "" if m.start() == 0 or m.end() == len(m.string) else " "
 
 
-# (stage pattern, replacement); the text is rebuilt stage by stage.
-_STAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
-    (_ENTITY, _unescape),
-    (_NON_ASCII, _fold_unicode),
-    (_SPACE_RUN, _space),
+# (needed?, stage pattern, replacement): normalize() in slow motion, one stage at a time.
+_STAGES: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (lambda t: "&" in t, _ENTITY, _unescape),
+    (lambda t: not t.isascii(), _NON_ASCII, _fold_unicode),
+    (lambda t: ">" in t, _QUOTE_MARKERS, _drop),
+    (lambda t: True, _SPACE_RUN, _space),
 )
 
 
@@ -105,19 +111,25 @@ class NormalizedText:
     lowered: str
 
     @cached_property
-    def _maps(self) -> tuple[OffsetMap, ...]:
-        # Built only when evidence is asked for: most tickets never match anything.
+    def _rebuilt(self) -> tuple[str, tuple[OffsetMap, ...]]:
+        # Built only when evidence is asked for: most tickets never match anything. The stages
+        # replay normalize() with position tracking, so they must produce the same text.
         maps = []
         text = self.source
-        for pattern, repl in _STAGES:
-            text, m = rewrite(text, pattern, repl)
-            maps.append(m)
-        return tuple(maps)
+        for needed, pattern, repl in _STAGES:
+            if needed(text):
+                text, m = rewrite(text, pattern, repl)
+                maps.append(m)
+        return text, tuple(maps)
+
+    @property
+    def _maps(self) -> tuple[OffsetMap, ...]:
+        return self._rebuilt[1]
 
     def source_span(self, start: int, end: int) -> tuple[int, int]:
         for m in reversed(self._maps):
             start, end = m.start(start), m.end(end)
-        return start, end
+        return start, max(start, end)
 
     def evidence(self, start: int, end: int) -> str:
         s, e = self.source_span(start, end)
@@ -139,6 +151,8 @@ def normalize(raw: str) -> NormalizedText:
         text = _ENTITY.sub(_unescape, text)
     if not text.isascii():
         text = _NON_ASCII.sub(_fold_unicode, text)
-    # Same result as the _space callback, at C speed: only a leading run becomes "" instead of " ".
-    text = _SPACE_RUN.sub(" ", text).lstrip(" ").rstrip()
+    if ">" in text:
+        text = _QUOTE_MARKERS.sub("", text)
+    # Same result as the _space stage, at C speed.
+    text = " ".join(text.split())
     return NormalizedText(source, text, _same_length_lower(text))

@@ -12,12 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
-class Edit:
-    new_start: int
-    new_end: int
-    old_start: int
-    old_end: int
+# An edit is (new_start, new_end, old_start, old_end): plain tuples, one per changed span.
+Edit = tuple[int, int, int, int]
 
 
 @dataclass(frozen=True)
@@ -29,7 +25,7 @@ class OffsetMap:
 
     @classmethod
     def of(cls, edits: list[Edit]) -> OffsetMap:
-        return cls(tuple(edits), tuple(e.new_start for e in edits))
+        return cls(tuple(edits), tuple(e[0] for e in edits))
 
     def _edit_before(self, pos: int) -> Edit | None:
         i = bisect.bisect_right(self._keys, pos) - 1
@@ -39,19 +35,19 @@ class OffsetMap:
         e = self._edit_before(pos)
         if e is None:
             return pos
-        if pos >= e.new_end:
-            return e.old_end + (pos - e.new_end)
-        old_len, new_len = e.old_end - e.old_start, e.new_end - e.new_start
-        return e.old_start + (pos - e.new_start) * old_len // max(new_len, 1)
+        new_start, new_end, old_start, old_end = e
+        if pos >= new_end:
+            return old_end + (pos - new_end)
+        return old_start + (pos - new_start) * (old_end - old_start) // max(new_end - new_start, 1)
 
     def end(self, pos: int) -> int:
         if pos <= 0:
             return 0
         e = self._edit_before(pos - 1)
-        if e is None or pos > e.new_end:
+        if e is None or pos > e[1]:
             return self.start(pos - 1) + 1
-        if pos == e.new_end:
-            return e.old_end
+        if pos == e[1]:
+            return e[3]
         return self.start(pos)
 
 
@@ -60,17 +56,18 @@ def rewrite(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]],
     parts: list[str] = []
     edits: list[Edit] = []
     last = 0
-    new_len = 0
+    shift = 0
     for m in pattern.finditer(text):
-        s, e = m.span()
         new = repl(m)
-        if new == m.group():
+        old = m.group()
+        if new == old:
             continue
+        s, e = m.span()
         parts.append(text[last:s])
-        new_len += s - last
         parts.append(new)
-        edits.append(Edit(new_len, new_len + len(new), s, e))
-        new_len += len(new)
+        ns = s + shift
+        edits.append((ns, ns + len(new), s, e))
+        shift += len(new) - len(old)
         last = e
     if not edits:
         return text, OffsetMap()

@@ -110,6 +110,9 @@ class PatternSet:
     def __post_init__(self) -> None:
         self._by_id.update({p.id: p for p in self.errors})
 
+    def __repr__(self) -> str:
+        return f"PatternSet({len(self.errors)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"
+
     def get(self, pattern_id: str) -> ErrorPattern | None:
         return self._by_id.get(pattern_id)
 
@@ -127,7 +130,7 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
     fuzzy = None
     if spec.max_errors:
         fuzzy = regex.compile(
-            f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.BESTMATCH
+            f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.ENHANCEMATCH
         )
     return CompiledRegex(spec, exact, fuzzy)
 

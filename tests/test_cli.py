@@ -1,0 +1,110 @@
+"""The amazon-triage command as admins use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from plugin.cli import main
+
+
+def run(*args: str, input: str | None = None):
+    return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
+
+
+def test_check_passes_on_shipped_patterns() -> None:
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert "8 error patterns, 5 field extractors" in result.output
+    assert "OK: 0 error(s)" in result.output
+    assert "generic_error" in result.output and "ms on the adversarial text" in result.output
+
+
+def test_check_names_file_key_and_line_of_a_broken_file(patterns_copy: Path) -> None:
+    path = patterns_copy / "staging_mode.toml"
+    path.write_text(path.read_text().replace("window = 60", "window = 60\nwindw = 3", 1))
+    result = run("check", "--patterns", str(patterns_copy), "--no-timing")
+    assert result.exit_code == 1
+    line = path.read_text().splitlines().index("windw = 3") + 1
+    assert f"{path}:{line}: regex[0].windw: unknown key" in result.output
+
+
+def test_check_fails_on_an_example_that_no_longer_matches(patterns_copy: Path) -> None:
+    path = patterns_copy / "contact_amazon.toml"
+    path.write_text(path.read_text().replace('"The banner says Couldn\'t connect, contact Amazon."', '"Nothing to see here at all."'))
+    result = run("check", "--patterns", str(patterns_copy), "--no-timing")
+    assert result.exit_code == 1
+    assert "contact_amazon.toml:" in result.output and "examples.match[0]: should match but does not" in result.output
+
+
+def test_check_warns_when_an_example_matches_another_pattern(patterns_copy: Path) -> None:
+    path = patterns_copy / "staging_mode.toml"
+    both = "Amazon: seller account in staging mode, and The account connection timed out"
+    path.write_text(path.read_text().replace("match = [\n", f'match = [\n  "{both}",\n', 1))
+    result = run("check", "--patterns", str(patterns_copy), "--no-timing")
+    assert result.exit_code == 0
+    assert "warning:" in result.output and "also matches 'connection_timeout'" in result.output
+
+
+def test_try_highlights_evidence_and_shows_the_comment() -> None:
+    result = run("try", "Linking Amazon says: An error has occurred. Merchant ID A2EUQ1WTGCTBG2", "--first-name", "Jo")
+    assert result.exit_code == 0
+    assert ">>An error has occurred<<" in result.output
+    assert "merchant ID: A2EUQ1WTGCTBG2" in result.output
+    assert "last attempt: MISSING" in result.output
+    assert "Hi Jo," in result.output
+
+
+def test_try_reads_stdin_and_prints_json() -> None:
+    result = run("try", "--json", input="Amazon: The account connection timed out")
+    data = json.loads(result.output)
+    assert [m["error"] for m in data["matches"]] == ["connection_timeout"]
+    assert data["update"]["tags"][-1] == "amazon_triage_done"
+
+
+def test_try_explains_dropped_hits() -> None:
+    result = run("try", "An error has occurred when paying my invoice")
+    assert "No known Amazon error found." in result.output
+    assert "generic_error/banner" in result.output
+
+
+def test_classify_jsonl_keeps_going_past_bad_lines(tmp_path: Path) -> None:
+    src = tmp_path / "tickets.jsonl"
+    src.write_text(
+        '{"id": 1, "subject": "Amazon", "description": "The account connection timed out"}\n'
+        "{not json\n"
+        '{"id": "abc", "description": "x"}\n'
+        "\n"
+        '{"id": "2", "description": "Hello, where is my invoice?"}\n'
+    )
+    result = run("classify", str(src))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["id"] == 1 and records[0]["matches"][0]["error"] == "connection_timeout"
+    assert records[0]["escalation"] == {"required": False, "merchant_id": None, "timestamp": None,
+                                        "timestamp_utc": None, "missing": [], "checks": {}}
+    assert records[1]["line"] == 2 and "not valid JSON" in records[1]["error"]
+    assert records[2] == {"line": 3, "error": "'id' must be a ticket number, got 'abc'"}
+    assert records[3]["id"] == 2 and records[3]["matches"] == [] and records[3]["update"] is None
+    assert "2 input line(s) could not be read" in result.stderr
+
+
+def test_classify_reads_a_zendesk_export_from_stdin() -> None:
+    export = {"tickets": [
+        {"id": 11, "subject": "Amazon link", "description": "An error has occurred when I connect Amazon", "tags": ["vip"]},
+        {"id": 12, "subject": "Hi", "description": "Thanks!"},
+    ]}
+    result = run("classify", "-", input=json.dumps(export, indent=2))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r["id"] for r in records] == [11, 12]
+    assert records[0]["escalation"]["required"] is True
+    assert records[0]["escalation"]["missing"] == ["merchant_id", "timestamp"]
+    assert "amazon_escalation_missing_merchant_id" in records[0]["update"]["tags"]
+
+
+def test_broken_patterns_stop_try_with_a_clear_message(patterns_copy: Path) -> None:
+    (patterns_copy / "staging_mode.toml").write_text("id = ")
+    result = CliRunner().invoke(main, ["try", "x", "--patterns", str(patterns_copy)])
+    assert result.exit_code == 2
+    assert "staging_mode.toml:1: not valid TOML" in result.output

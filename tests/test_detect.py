@@ -1,0 +1,84 @@
+"""Detection on whole tickets: typos, HTML, threads, several errors, look-alikes, bad patterns."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from plugin.core.detect import DetectOptions, detect
+from plugin.core.patterns import load_patterns
+
+from .test_patterns import VALID, write
+
+
+def test_exact_banner_scores_full_and_quotes_the_text(patterns) -> None:
+    raw = "Hi,\nwhen linking Amazon I get: The account you are connecting to is not a Professional Amazon seller account."
+    [match] = detect(raw, patterns).matches
+    assert match.error == "not_professional"
+    assert match.score == 1.0
+    best = match.evidence[0]
+    assert best.regex == "banner"
+    assert raw[best.start:best.end] == best.text
+    assert best.text.startswith("The account you are connecting")
+
+
+def test_typos_are_tolerated_and_counted(patterns) -> None:
+    [match] = detect("Amazon says: the acount you are conecting to is not a profesional amazon seller account", patterns).matches
+    assert match.error == "not_professional"
+    assert match.evidence[0].errors == 3
+    assert 0.5 < match.score < 1.0
+
+
+def test_banner_split_across_quoted_lines_in_html_thread(patterns) -> None:
+    raw = "<div>Thanks</div><blockquote>&gt; Amazon connection says: An error has<br>&gt; occurred</blockquote>"
+    found = detect(raw, patterns)
+    assert found.errors == ("generic_error",)
+
+
+def test_several_errors_come_back_in_priority_order(patterns) -> None:
+    raw = ("Connecting Amazon: first the account connection timed out, then it said The account you are "
+           "connecting to is not a Professional Amazon seller account.")
+    assert detect(raw, patterns).errors == ("not_professional", "connection_timeout")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "An error has occurred",
+        "Connecting eBay: An error has occurred.",
+        "Our staging site is down, can you help? We sell on Amazon.",
+        "The product import timed out. Amazon connected fine.",
+        "My card was blocked. I use the Amazon channel.",
+        "How do customers leave a review on Amazon?",
+        "It now works after upgrading to Professional, thanks! The account was not a professional seller account before.",
+        "Which account type do I need for Amazon, Professional or Individual?",
+        "Walmart says couldn't connect, contact Walmart.",
+    ],
+)
+def test_look_alikes_do_not_match(patterns, text: str) -> None:
+    assert detect(text, patterns).matches == ()
+
+
+def test_generic_error_needs_amazon_connection_context(patterns) -> None:
+    found = detect("An error has occurred while I connected nothing in particular", patterns)
+    assert found.matches == ()
+    assert any(s.error == "generic_error" and "amazon" in s.reason for s in found.suppressed)
+
+
+def test_catastrophic_pattern_is_reported_not_hung(tmp_path: Path) -> None:
+    evil = VALID.replace("pattern = '''demo banner text'''", "pattern = '''demo(?:(?:a|aa)+)+b'''")
+    evil = evil.replace('match = ["the demo banner text appears", "DEMO BANNER TEXT", "x demo  banner\\ntext y"]',
+                        'match = ["demoab", "demoaab", "demoaaab"]')
+    write(tmp_path, "demo", evil)
+    ps = load_patterns(tmp_path)
+    found = detect("demo" + "a" * 5000 + "c", ps, DetectOptions(timeout=0.05))
+    assert found.matches == ()
+    assert [f.pattern for f in found.failures] == ["demo"]
+    assert "timed out" in found.failures[0].message
+
+
+def test_very_long_text_is_cut_and_flagged(patterns) -> None:
+    found = detect("x " * 200_000 + "An error has occurred connecting Amazon", patterns)
+    assert found.truncated
+    assert found.matches == ()

@@ -1,0 +1,95 @@
+"""Escalation facts: merchant ID and time of the last attempt, as tables."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from plugin.core.fields import extract_escalation
+from plugin.core.normalize import normalize
+
+REFERENCE = datetime(2026, 11, 26, 12, 0, tzinfo=timezone.utc)
+
+
+def escalation(patterns, text: str):
+    esc, failures = extract_escalation(normalize(text), patterns, required=True, reference=REFERENCE)
+    assert failures == []
+    return esc
+
+
+@pytest.mark.parametrize(
+    ("text", "merchant_id"),
+    [
+        ("My merchant ID is A2EUQ1WTGCTBG2", "A2EUQ1WTGCTBG2"),
+        ("merchant id: a2euq1wtgctbg2", "A2EUQ1WTGCTBG2"),
+        ("Seller ID - A1B2C3D4E5", "A1B2C3D4E5"),
+        ("merchant token=A3QWERTY12345Z.", "A3QWERTY12345Z"),
+        ("ID A2EUQ1WTGCTBG2 from Seller Central", "A2EUQ1WTGCTBG2"),
+        ("Order 114-3941689-8772232, ticket #4521783, phone +1 (555) 123-4567", None),
+        ("Our ABN is A12345678901 and order number A1B2C3D4E5F6", None),
+        ("APPRECIATED ANYTHING", None),
+        ("A1234567890 is our customer number", None),
+    ],
+)
+def test_merchant_id(patterns, text: str, merchant_id: str | None) -> None:
+    found = escalation(patterns, text).merchant_id
+    assert (found.value if found else None) == merchant_id
+
+
+@pytest.mark.parametrize(
+    ("text", "written", "utc"),
+    [
+        ("last tried 26 Nov 2026 14:05 AEDT", "26 Nov 2026 14:05 AEDT", "2026-11-26T03:05:00Z"),
+        ("it failed at 3:15pm EST", "3:15pm EST", None),
+        ("attempt 2026-11-25T09:41:00+01:00 failed", "2026-11-25T09:41:00+01:00", "2026-11-25T08:41:00Z"),
+        ("at 22:10 UTC", "22:10 UTC", None),
+        ("around 8.30am GMT+10", "8.30am GMT+10", None),
+        ("9:05 AM (America/Chicago) on my side", "9:05 AM (America/Chicago)", None),
+        ("Nov 24, 2026 at 9:05 AM (America/Chicago)", "Nov 24, 2026 at 9:05 AM (America/Chicago)", "2026-11-24T15:05:00Z"),
+        ("yesterday at 4pm AEDT", "yesterday at 4pm AEDT", "2026-11-25T05:00:00Z"),
+        ("25/11/2026 10:30 pm PST", "25/11/2026 10:30 pm PST", "2026-11-26T06:30:00Z"),
+        ("24 Nov at 13:00 CET", "24 Nov at 13:00 CET", "2026-11-24T12:00:00Z"),
+        ("at 3pm Eastern Time on 1 July 2026", "3pm Eastern Time", None),
+    ],
+)
+def test_timestamp_with_zone(patterns, text: str, written: str, utc: str | None) -> None:
+    esc = escalation(patterns, text)
+    assert esc.timestamp is not None and esc.timestamp.text == written
+    assert esc.timestamp_utc == utc
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["I tried at 3pm", "last attempt 14:05, same error", "around 9:30 this morning", "on 2026-11-25", "at 5pm and again at 6pm"],
+)
+def test_time_without_zone_does_not_count(patterns, text: str) -> None:
+    esc = escalation(patterns, text)
+    assert esc.timestamp is None
+    assert "timestamp" in esc.missing
+
+
+def test_latest_of_several_attempts_is_chosen(patterns) -> None:
+    esc = escalation(patterns, "Tried 24 Nov 2026 09:00 UTC and again 25 Nov 2026 10:00 UTC.")
+    assert esc.timestamp_utc == "2026-11-25T10:00:00Z"
+
+
+def test_missing_lists_both_when_nothing_given(patterns) -> None:
+    assert escalation(patterns, "It just fails").missing == ("merchant_id", "timestamp")
+
+
+def test_not_searched_when_not_required(patterns) -> None:
+    esc, _ = extract_escalation(normalize("merchant ID A2EUQ1WTGCTBG2"), patterns, required=False)
+    assert esc.merchant_id is None and esc.missing == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "flags"),
+    [
+        ("I reconnected, cleared my cache and tried Firefox as well", {"reconnected", "cleared_cache", "other_browser"}),
+        ("I haven't cleared the cache yet and haven't tried another browser", set()),
+        ("tried again in a different browser", {"reconnected", "other_browser"}),
+    ],
+)
+def test_checklist_flags(patterns, text: str, flags: set[str]) -> None:
+    assert set(escalation(patterns, text).flags) == flags

@@ -1,0 +1,52 @@
+import pytest
+
+from plugin.core.normalize import html_to_text, normalize
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("An error has\noccurred", "An error has occurred"),
+        ("<p>An error</p><p>has occurred</p>", "An error has occurred"),
+        ("line one<br>line two<br/>three", "line one line two three"),
+        ("&ldquo;An error has&nbsp;occurred&rdquo;", '"An error has occurred"'),
+        ("You\u2019re \u201cnot\u201d \u2014 ok", "You're \"not\" - ok"),
+        ("> quoted\n> > twice quoted\nreply", "quoted twice quoted reply"),
+        ("  lots   of\t\tspace \r\n\r\n here  ", "lots of space here"),
+        ("\ufb01ne zero\u200bwidth", "fine zerowidth"),
+        ("<style>p {color: red}</style><p>Visible</p><script>alert(1)</script>", "Visible"),
+        ("AT&T and 3 < 4", "AT&T and 3 < 4"),
+    ],
+)
+def test_normalize_canonical_text(raw: str, expected: str) -> None:
+    assert normalize(raw).text == expected
+
+
+def test_lowered_is_same_length_as_text() -> None:
+    n = normalize("\u0130STANBUL An Error")
+    assert len(n.lowered) == len(n.text)
+    assert "an error" in n.lowered
+
+
+@pytest.mark.parametrize(
+    ("raw", "phrase", "as_written"),
+    [
+        ("I see \u201cAn error has\u00a0occurred\u201d now", "An error has occurred", "An error has\u00a0occurred"),
+        ("The account you\u2019re connecting", "you're", "you\u2019re"),
+        ("foo &amp; bar", "&", "&amp;"),
+        ("An error has\n> occurred", "An error has occurred", "An error has\n> occurred"),
+        ("<b>An error</b> has occurred", "An error has occurred", "An error has occurred"),
+    ],
+)
+def test_evidence_quotes_the_merchants_own_text(raw: str, phrase: str, as_written: str) -> None:
+    n = normalize(raw)
+    start = n.text.index(phrase)
+    assert n.evidence(start, start + len(phrase)) == as_written
+
+
+def test_html_to_text_keeps_block_breaks() -> None:
+    assert html_to_text("<div>a</div><div>b</div>").split() == ["a", "b"]
+
+
+def test_plain_text_with_angle_brackets_is_not_treated_as_html() -> None:
+    assert normalize("Send to <jane@example.com> please").text == "Send to <jane@example.com> please"

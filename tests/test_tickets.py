@@ -1,0 +1,27 @@
+import pytest
+
+from plugin.core.tickets import TicketDataError, parse_ticket_id, ticket_from_mapping
+
+
+@pytest.mark.parametrize(("value", "expected"), [(5, 5), ("42", 42), (" 7 ", 7)])
+def test_ticket_ids_as_numbers_or_strings(value, expected) -> None:
+    assert parse_ticket_id(value) == expected
+
+
+@pytest.mark.parametrize("value", [None, "", "abc", "{{ticket.id}}", -3, 0, True, 1.5, [], "9" * 30])
+def test_bad_ticket_ids(value) -> None:
+    with pytest.raises(TicketDataError):
+        parse_ticket_id(value)
+
+
+def test_ticket_from_export_row() -> None:
+    t = ticket_from_mapping({"id": 3, "subject": "S", "description": "D", "tags": "a b", "created_at": "2026-11-26T10:00:00Z"})
+    assert (t.id, t.subject, t.description, t.tags) == (3, "S", "D", ("a", "b"))
+    assert t.created_at is not None and t.created_at.utcoffset().total_seconds() == 0
+    assert t.text == "S\n\nD"
+
+
+@pytest.mark.parametrize("data", [[], "x", {"id": 1, "subject": 5}, {"id": 1, "tags": [1, 2]}])
+def test_bad_ticket_shapes(data) -> None:
+    with pytest.raises(TicketDataError):
+        ticket_from_mapping(data)
