@@ -188,5 +188,45 @@ def classify_cmd(source: TextIO, patterns_dir: Path | None) -> None:
         click.echo(f"{failed} input line(s) could not be read; see the error records.", err=True)
 
 
+def _settings() -> Any:
+    import logging
+
+    from .config import ConfigError, Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.load()
+        warnings = settings.validate()
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+    for warning in warnings:
+        logging.getLogger("plugin").warning("*** %s ***", warning)
+    return settings
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--web-workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+def serve(host: str, port: int, web_workers: int) -> None:
+    """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
+    from .serve import serve as run_server
+
+    _settings()
+    run_server(host, port, web_workers)
+
+
+@main.command()
+def worker() -> None:
+    """Run a background worker alone: it processes the queued tickets."""
+    from .runtime import Runtime
+
+    settings = _settings()
+    rt = Runtime.for_worker(settings)
+    rt.sweep()
+    rt.queue.consumer(settings.worker_threads).run()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

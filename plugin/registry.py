@@ -1,0 +1,88 @@
+"""The pattern set in use, swapped whole when the admins' files change and still valid.
+
+A bad edit never replaces a working set: the previous one keeps running and the errors are kept
+for the admin page, the logs and /readyz.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .core.patterns import PatternSet, PatternSetError, load_patterns, pattern_files
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ReloadResult:
+    changed: bool
+    errors: tuple[str, ...] = ()
+    fingerprint: str = ""
+
+
+@dataclass
+class PatternRegistry:
+    directory: Path
+    check_interval: float = 2.0
+    _current: PatternSet | None = None
+    _errors: tuple[str, ...] = ()
+    _signature: tuple = ()
+    _checked_at: float = 0.0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    loaded_at: float = 0.0
+
+    def _disk_signature(self) -> tuple:
+        errors, fields_ = pattern_files(self.directory) if self.directory.is_dir() else ([], [])
+        sig = []
+        for p in [*errors, *fields_]:
+            try:
+                st = p.stat()
+                sig.append((p.name, st.st_mtime_ns, st.st_size))
+            except OSError:
+                continue
+        return tuple(sig)
+
+    def reload(self, force: bool = False) -> ReloadResult:
+        """Load the directory if it changed; keep the old set when the new one is invalid."""
+        with self._lock:
+            signature = self._disk_signature()
+            self._checked_at = time.monotonic()
+            if not force and signature == self._signature and (self._current is not None or self._errors):
+                return ReloadResult(False, self._errors, self.fingerprint)
+            self._signature = signature
+            try:
+                new = load_patterns(self.directory)
+            except PatternSetError as exc:
+                self._errors = tuple(str(e) for e in exc.errors)
+                log.error("pattern reload rejected, keeping %s: %d problem(s): %s",
+                          self.fingerprint or "no patterns", len(self._errors), "; ".join(self._errors[:5]))
+                return ReloadResult(False, self._errors, self.fingerprint)
+            changed = self._current is None or new.fingerprint != self._current.fingerprint
+            self._current, self._errors, self.loaded_at = new, (), time.time()
+            if changed:
+                log.info("patterns loaded: %d errors, fingerprint %s", len(new.errors), new.fingerprint)
+            return ReloadResult(changed, (), new.fingerprint)
+
+    def current(self) -> PatternSet:
+        """The set to use now; looks at the files at most every ``check_interval`` seconds."""
+        if self._current is None or time.monotonic() - self._checked_at >= self.check_interval:
+            self.reload()
+        if self._current is None:
+            raise PatternSetError([])  # no valid set has ever loaded: errors() says why
+        return self._current
+
+    @property
+    def fingerprint(self) -> str:
+        return self._current.fingerprint if self._current else ""
+
+    @property
+    def errors(self) -> tuple[str, ...]:
+        return self._errors
+
+    @property
+    def ready(self) -> bool:
+        return self._current is not None

@@ -1,0 +1,52 @@
+"""Wiring: build the adapters from Settings in one place, for the web app, the worker and the CLI."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .queue import TaskQueue
+from .registry import PatternRegistry
+from .store import Store
+from .triage import Triage
+from .zendesk import ZendeskClient
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    store: Store
+    registry: PatternRegistry
+    queue: TaskQueue
+    zendesk: ZendeskClient | None = None
+    triage: Triage | None = None
+
+    @classmethod
+    def for_web(cls, settings: Settings) -> Runtime:
+        registry = PatternRegistry(Path(settings.patterns_dir))
+        registry.reload(force=True)
+        return cls(settings, Store.from_url(settings.database_url), registry, TaskQueue(settings.queue_path))
+
+    @classmethod
+    def for_worker(cls, settings: Settings) -> Runtime:
+        store = Store.from_url(settings.database_url)
+        registry = PatternRegistry(Path(settings.patterns_dir))
+        registry.reload(force=True)
+        zendesk = ZendeskClient(settings) if settings.has_credentials else None
+        rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
+        rt.queue = TaskQueue(settings.queue_path, run=lambda tid: rt.triage.run(tid), sweep=rt.sweep)  # type: ignore[union-attr]
+        rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay))
+        return rt
+
+    def sweep(self) -> int:
+        """Queue again every ticket whose work is due or whose worker died; duplicates are harmless."""
+        due = self.store.due()
+        for ticket_id, _ in due:
+            self.queue.enqueue(ticket_id)
+        if due:
+            log.info("recovery sweep queued %d ticket(s)", len(due))
+        return len(due)

@@ -1,0 +1,68 @@
+"""`amazon-triage serve`: the web server (gunicorn) and one background worker, as one command."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import subprocess
+import sys
+import threading
+import time
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+log = logging.getLogger(__name__)
+
+
+class _Gunicorn(BaseApplication):  # type: ignore[misc]
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from . import create_app
+
+        return create_app()
+
+
+class WorkerProcess:
+    """Keeps one `amazon-triage worker` child running for as long as the server runs."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.stopping = False
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
+        threading.Thread(target=self._watch, daemon=True).start()
+        atexit.register(self.stop)
+
+    def _watch(self) -> None:
+        while not self.stopping:
+            time.sleep(1)
+            if self.proc is not None and self.proc.poll() is not None and not self.stopping:
+                log.error("worker exited with %s; restarting it", self.proc.returncode)
+                self.proc = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
+
+    def stop(self) -> None:
+        self.stopping = True
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def serve(host: str, port: int, web_workers: int = 2) -> None:
+    worker = WorkerProcess()
+    worker.start()
+    _Gunicorn({
+        "bind": f"{host}:{port}", "workers": web_workers, "worker_class": "gthread", "threads": 4,
+        "timeout": 30, "graceful_timeout": 10, "accesslog": "-", "loglevel": "info",
+    }).run()

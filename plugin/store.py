@@ -1,0 +1,282 @@
+"""Durable state: deliveries received, one decision per ticket, dead letters.
+
+The decision row is the lock that makes work happen once per ticket: a worker must claim it (an
+atomic UPDATE) before it may talk to Zendesk, and a claim expires so a killed worker's ticket is
+picked up again.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData()
+
+deliveries = sa.Table(
+    "deliveries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("dedupe_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("ticket_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+)
+
+decisions = sa.Table(
+    "decisions", metadata,
+    sa.Column("ticket_id", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("delivery_id", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False, index=True),
+    sa.Column("errors", sa.Text, nullable=False, default="[]"),
+    sa.Column("evidence", sa.Text, nullable=False, default="[]"),
+    sa.Column("update_json", sa.Text, nullable=True),
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
+    sa.Column("patterns", sa.String(40), nullable=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+dead_letters = sa.Table(
+    "dead_letters", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("ticket_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("error", sa.Text, nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("retried_at", sa.DateTime(timezone=True), nullable=True),
+)
+
+# Statuses a decision can be in; the first three are still to be worked on.
+QUEUED, RETRY, PROCESSING = "queued", "retry", "processing"
+DONE, NO_MATCH, DRY_RUN, SKIPPED, DEAD = "done", "no_match", "dry_run", "skipped", "dead"
+FINAL = (DONE, NO_MATCH, DRY_RUN, SKIPPED, DEAD)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    # SQLite gives naive datetimes back; every time we store is UTC.
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=timezone.utc)
+    return moment
+
+
+@dataclass(frozen=True)
+class DecisionRow:
+    ticket_id: int
+    delivery_id: int
+    status: str
+    errors: list[str]
+    evidence: list[dict[str, Any]]
+    update: dict[str, Any] | None
+    attempts: int
+    last_error: str | None
+    next_attempt_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    patterns: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Any) -> DecisionRow:
+        m = row._mapping
+        return cls(
+            ticket_id=m["ticket_id"], delivery_id=m["delivery_id"], status=m["status"],
+            errors=json.loads(m["errors"] or "[]"), evidence=json.loads(m["evidence"] or "[]"),
+            update=json.loads(m["update_json"]) if m["update_json"] else None,
+            attempts=m["attempts"], last_error=m["last_error"], next_attempt_at=_aware(m["next_attempt_at"]),
+            created_at=_aware(m["created_at"]), updated_at=_aware(m["updated_at"]), patterns=m["patterns"],
+        )
+
+
+@dataclass(frozen=True)
+class Received:
+    delivery_id: int | None
+    duplicate: bool
+    enqueue: bool
+    """True when this delivery created the ticket's decision: only then is work queued."""
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @sa.event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def from_url(cls, url: str) -> Store:
+        store = cls(make_engine(url))
+        store.create_schema()
+        return store
+
+    def create_schema(self) -> None:
+        metadata.create_all(self.engine)
+
+    def ping(self) -> None:
+        with self.engine.connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+
+    # --- intake -------------------------------------------------------------------------
+
+    def record_delivery(self, ticket_id: int, source: str, dedupe_key: str, payload: dict[str, Any]) -> Received:
+        """Store a delivery and open its ticket's decision, in one transaction."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            exists = conn.execute(sa.select(deliveries.c.id).where(deliveries.c.dedupe_key == dedupe_key)).first()
+            if exists:
+                return Received(exists.id, duplicate=True, enqueue=False)
+            try:
+                with conn.begin_nested():
+                    delivery_id = conn.execute(deliveries.insert().values(
+                        dedupe_key=dedupe_key, ticket_id=ticket_id, source=source,
+                        payload=json.dumps(payload), received_at=now,
+                    )).inserted_primary_key[0]
+            except sa.exc.IntegrityError:
+                return Received(None, duplicate=True, enqueue=False)
+            try:
+                with conn.begin_nested():
+                    conn.execute(decisions.insert().values(
+                        ticket_id=ticket_id, delivery_id=delivery_id, status=QUEUED, errors="[]", evidence="[]",
+                        attempts=0, created_at=now, updated_at=now, next_attempt_at=now,
+                    ))
+            except sa.exc.IntegrityError:
+                return Received(delivery_id, duplicate=True, enqueue=False)
+        return Received(delivery_id, duplicate=False, enqueue=True)
+
+    def delivery(self, delivery_id: int) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).first()
+        if row is None:
+            return None
+        data = dict(row._mapping)
+        data["payload"] = json.loads(data["payload"])
+        return data
+
+    # --- work ---------------------------------------------------------------------------
+
+    def claim(self, ticket_id: int, lease_seconds: int) -> DecisionRow | None:
+        """Take the ticket for this worker, or None when it is final or another worker holds it."""
+        now = utcnow()
+        stmt = (
+            decisions.update()
+            .where(decisions.c.ticket_id == ticket_id)
+            .where(sa.or_(
+                decisions.c.status.in_([QUEUED, RETRY]),
+                sa.and_(decisions.c.status == PROCESSING, decisions.c.lease_until < now),
+            ))
+            .values(status=PROCESSING, lease_until=now + timedelta(seconds=lease_seconds),
+                    attempts=decisions.c.attempts + 1, updated_at=now)
+        )
+        with self.engine.begin() as conn:
+            if conn.execute(stmt).rowcount != 1:
+                return None
+            row = conn.execute(sa.select(decisions).where(decisions.c.ticket_id == ticket_id)).first()
+        return DecisionRow.from_row(row)
+
+    def finish(self, ticket_id: int, status: str, *, errors: list[str] | None = None,
+               evidence: list[dict[str, Any]] | None = None, update: dict[str, Any] | None = None,
+               last_error: str | None = None, patterns: str | None = None) -> None:
+        values: dict[str, Any] = {"status": status, "lease_until": None, "updated_at": utcnow(),
+                                  "next_attempt_at": None, "last_error": last_error}
+        if errors is not None:
+            values["errors"] = json.dumps(errors)
+        if evidence is not None:
+            values["evidence"] = json.dumps(evidence)
+        if update is not None:
+            values["update_json"] = json.dumps(update)
+        if patterns is not None:
+            values["patterns"] = patterns
+        with self.engine.begin() as conn:
+            conn.execute(decisions.update().where(decisions.c.ticket_id == ticket_id).values(**values))
+
+    def retry_later(self, ticket_id: int, when: datetime, error: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(decisions.update().where(decisions.c.ticket_id == ticket_id).values(
+                status=RETRY, lease_until=None, next_attempt_at=when, last_error=error, updated_at=utcnow()))
+
+    def dead_letter(self, ticket_id: int, error: str, attempts: int) -> None:
+        now = utcnow()
+        with self.engine.begin() as conn:
+            conn.execute(decisions.update().where(decisions.c.ticket_id == ticket_id).values(
+                status=DEAD, lease_until=None, next_attempt_at=None, last_error=error, updated_at=now))
+            conn.execute(dead_letters.insert().values(ticket_id=ticket_id, error=error, attempts=attempts, created_at=now))
+
+    def due(self, limit: int = 500) -> list[tuple[int, int]]:
+        """(ticket, delivery) pairs whose work is due or whose worker died: the recovery sweep."""
+        now = utcnow()
+        stmt = (
+            sa.select(decisions.c.ticket_id, decisions.c.delivery_id)
+            .where(sa.or_(
+                sa.and_(decisions.c.status.in_([QUEUED, RETRY]),
+                        sa.or_(decisions.c.next_attempt_at.is_(None), decisions.c.next_attempt_at <= now)),
+                sa.and_(decisions.c.status == PROCESSING, decisions.c.lease_until < now),
+            ))
+            .order_by(decisions.c.updated_at).limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [(r.ticket_id, r.delivery_id) for r in conn.execute(stmt)]
+
+    def requeue_dead(self, dead_letter_id: int) -> int | None:
+        """Put a dead ticket back in the queue (admin "retry"); returns its ticket id."""
+        now = utcnow()
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(dead_letters).where(dead_letters.c.id == dead_letter_id)).first()
+            if row is None or row.retried_at is not None:
+                return None
+            conn.execute(dead_letters.update().where(dead_letters.c.id == dead_letter_id).values(retried_at=now))
+            conn.execute(decisions.update().where(decisions.c.ticket_id == row.ticket_id).values(
+                status=QUEUED, attempts=0, next_attempt_at=now, lease_until=None, updated_at=now))
+        return int(row.ticket_id)
+
+    # --- reading ------------------------------------------------------------------------
+
+    def decision(self, ticket_id: int) -> DecisionRow | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(decisions).where(decisions.c.ticket_id == ticket_id)).first()
+        return DecisionRow.from_row(row) if row else None
+
+    def decisions(self, status: str | None = None, error: str | None = None, limit: int = 100) -> list[DecisionRow]:
+        stmt = sa.select(decisions).order_by(decisions.c.updated_at.desc()).limit(limit)
+        if status:
+            stmt = stmt.where(decisions.c.status == status)
+        if error:
+            stmt = stmt.where(decisions.c.errors.like(f'%"{error}"%'))
+        with self.engine.connect() as conn:
+            return [DecisionRow.from_row(r) for r in conn.execute(stmt)]
+
+    def dead(self, include_retried: bool = False) -> list[dict[str, Any]]:
+        stmt = sa.select(dead_letters).order_by(dead_letters.c.created_at.desc())
+        if not include_retried:
+            stmt = stmt.where(dead_letters.c.retried_at.is_(None))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(decisions.c.status, sa.func.count()).group_by(decisions.c.status))
+            return {status: n for status, n in rows}

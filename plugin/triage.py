@@ -1,0 +1,163 @@
+"""The background use case: one queued ticket becomes at most one Zendesk write.
+
+Ports come in as arguments (store, Zendesk client or None in dry run, pattern registry, a scheduler),
+so tests drive it with real SQLite and the fake Zendesk, and the queue adapter stays thin.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from .config import Settings
+from .core.classify import Classification, classify
+from .core.decide import DecisionSettings
+from .core.tickets import TicketDataError, ticket_from_mapping
+from .registry import PatternRegistry
+from .store import DONE, DRY_RUN, NO_MATCH, SKIPPED, Store, utcnow
+from .zendesk import Conflict, Permanent, RateLimited, TicketState, Transient, ZendeskClient
+
+log = logging.getLogger(__name__)
+MAX_CONFLICTS = 3
+Schedule = Callable[[int, float], None]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    ticket_id: int
+    status: str
+    detail: str = ""
+    retry_in: float | None = None
+
+
+def backoff(attempt: int, settings: Settings, rng: random.Random | None = None) -> float:
+    """Exponential backoff with full jitter around the nominal delay."""
+    nominal = min(settings.backoff_max_seconds, settings.backoff_seconds * 2 ** max(0, attempt - 1))
+    return nominal * (0.5 + (rng or random).random())
+
+
+class Triage:
+    def __init__(self, settings: Settings, store: Store, registry: PatternRegistry,
+                 zendesk: ZendeskClient | None, schedule: Schedule, decision: DecisionSettings = DecisionSettings()) -> None:
+        self.settings, self.store, self.registry, self.zendesk = settings, store, registry, zendesk
+        self.schedule, self.decision = schedule, decision
+        self._me: int | None = None
+
+    def _my_user_id(self) -> int | None:
+        if self.zendesk is not None and self._me is None:
+            try:
+                self._me = self.zendesk.me_id()
+            except (Transient, Permanent, RateLimited):
+                return None
+        return self._me
+
+    def run(self, ticket_id: int) -> Outcome:
+        row = self.store.claim(ticket_id, self.settings.lease_seconds)
+        if row is None:
+            return Outcome(ticket_id, "skipped", "already handled or being handled")
+        delivery = self.store.delivery(row.delivery_id)
+        payload = delivery["payload"] if delivery else {}
+        try:
+            outcome = self._work(ticket_id, payload)
+        except RateLimited as exc:
+            delay = exc.retry_after if exc.retry_after is not None else backoff(row.attempts, self.settings)
+            return self._again(ticket_id, row.attempts, str(exc), delay, count_attempt=False)
+        except Transient as exc:
+            return self._again(ticket_id, row.attempts, str(exc), backoff(row.attempts, self.settings))
+        except Permanent as exc:
+            self.store.dead_letter(ticket_id, str(exc), row.attempts)
+            log.error("ticket %s dead-lettered: %s", ticket_id, exc)
+            return Outcome(ticket_id, "dead", str(exc))
+        except Exception as exc:  # a bug must not lose the ticket: retry, then dead-letter
+            log.exception("ticket %s: unexpected %s", ticket_id, type(exc).__name__)
+            return self._again(ticket_id, row.attempts, f"internal error: {type(exc).__name__}", backoff(row.attempts, self.settings))
+        log.info("ticket %s: %s %s", ticket_id, outcome.status, outcome.detail)
+        return outcome
+
+    def _again(self, ticket_id: int, attempts: int, error: str, delay: float, count_attempt: bool = True) -> Outcome:
+        if count_attempt and attempts >= self.settings.max_attempts:
+            self.store.dead_letter(ticket_id, error, attempts)
+            log.error("ticket %s dead-lettered after %d attempts: %s", ticket_id, attempts, error)
+            return Outcome(ticket_id, "dead", error)
+        self.store.retry_later(ticket_id, utcnow() + timedelta(seconds=delay), error)
+        self.schedule(ticket_id, delay)
+        log.warning("ticket %s: %s; retrying in %.1f s", ticket_id, error, delay)
+        return Outcome(ticket_id, "retry", error, retry_in=delay)
+
+    def _classify(self, data: dict[str, Any]) -> Classification:
+        ticket = ticket_from_mapping(data)
+        return classify(ticket, self.registry.current(), self.decision)
+
+    def _work(self, ticket_id: int, payload: dict[str, Any]) -> Outcome:
+        data = {"id": ticket_id, **payload.get("ticket", {})}
+        state: TicketState | None = None
+        if not (data.get("subject") or data.get("description")):
+            if self.zendesk is None:
+                detail = "payload has no ticket text and there are no Zendesk credentials to fetch it"
+                self.store.finish(ticket_id, SKIPPED, last_error=detail)
+                return Outcome(ticket_id, SKIPPED, detail)
+            state = self.zendesk.ticket(ticket_id)
+            data.update(subject=state.subject, description=state.description, tags=list(state.tags), created_at=state.created_at)
+        marker = self.decision.marker_tag
+        if marker in data.get("tags", ()):
+            self.store.finish(ticket_id, SKIPPED, last_error=f"already carries {marker}")
+            return Outcome(ticket_id, SKIPPED, f"already carries {marker}")
+        me = self._my_user_id()
+        if me is not None and me in payload.get("actor_ids", ()):
+            self.store.finish(ticket_id, SKIPPED, last_error="created by our own API user")
+            return Outcome(ticket_id, SKIPPED, "created by our own API user")
+        try:
+            result = self._classify(data)
+        except TicketDataError as exc:
+            self.store.finish(ticket_id, SKIPPED, last_error=str(exc))
+            return Outcome(ticket_id, SKIPPED, str(exc))
+        fingerprint = self.registry.fingerprint
+        evidence = result.to_json()["matches"]
+        if result.update.is_empty:
+            self.store.finish(ticket_id, NO_MATCH, errors=[], evidence=[], patterns=fingerprint)
+            return Outcome(ticket_id, NO_MATCH)
+        errors = list(result.update.errors)
+        if self.settings.dry_run:
+            self.store.finish(ticket_id, DRY_RUN, errors=errors, evidence=evidence,
+                              update=self._record(result, None), patterns=fingerprint)
+            log.info("DRY RUN ticket %s: would add tags %s and one %s comment", ticket_id,
+                     " ".join(result.update.tags), "public" if result.update.public else "internal")
+            return Outcome(ticket_id, DRY_RUN, " ".join(errors))
+        assert self.zendesk is not None
+        for _ in range(MAX_CONFLICTS):
+            state = state or self.zendesk.ticket(ticket_id)
+            if marker in state.tags:
+                self.store.finish(ticket_id, DONE, errors=errors, evidence=evidence, last_error=f"{marker} was already set",
+                                  patterns=fingerprint)
+                return Outcome(ticket_id, DONE, "marker already present: nothing written")
+            if not data.get("requester_first_name") and state.requester_id:
+                name = self.zendesk.first_name(state.requester_id)
+                if name:
+                    data["requester_first_name"] = name
+                    result = self._classify(data)
+            macro_bodies = {mid: self.zendesk.macro_comment(ticket_id, mid) for mid in result.update.macro_ids}
+            tags = list(dict.fromkeys([*state.tags, *result.update.tags]))
+            try:
+                self.zendesk.update(ticket_id, body=result.update.comment(macro_bodies), public=result.update.public,
+                                    tags=tags, updated_stamp=state.updated_at)
+            except Conflict:
+                state = None
+                continue
+            self.store.finish(ticket_id, DONE, errors=errors, evidence=evidence,
+                              update=self._record(result, macro_bodies, tags), patterns=fingerprint)
+            return Outcome(ticket_id, DONE, " ".join(errors))
+        raise Transient(f"ticket {ticket_id} kept changing under us ({MAX_CONFLICTS} conflicts in a row)")
+
+    @staticmethod
+    def _record(result: Classification, macro_bodies: dict[int, str] | None, tags: list[str] | None = None) -> dict[str, Any]:
+        update = result.update.to_json()
+        update["comment"] = result.update.comment(macro_bodies)
+        update["escalation"] = result.escalation.to_json()
+        if tags is not None:
+            update["sent_tags"] = tags
+        return update
+

@@ -1,0 +1,1 @@
+"""The Flask adapter: webhook intake, health, and (later) the admin and agent pages."""

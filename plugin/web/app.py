@@ -1,0 +1,49 @@
+"""Application factory: defaults, then the environment, then the test's dict; it only wires."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, current_app, jsonify
+from werkzeug.exceptions import HTTPException
+
+from ..config import Settings
+from ..runtime import Runtime
+
+log = logging.getLogger("plugin")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    settings = Settings.load(config)
+    warnings = settings.validate()
+    app = Flask("plugin", instance_path=str(Path(settings.instance_path).resolve()))
+    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, TESTING=bool((config or {}).get("TESTING")))
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for warning in warnings:
+        log.warning("*** %s ***", warning)
+    app.extensions["amazon_triage"] = Runtime.for_web(settings)
+
+    from . import health, webhook
+
+    app.register_blueprint(webhook.bp)
+    app.register_blueprint(health.bp)
+    _json_errors(app)
+    return app
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["amazon_triage"]
+
+
+def _json_errors(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        return jsonify(error=exc.name, message=exc.description), exc.code
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        log.exception("unhandled %s", type(exc).__name__)
+        return jsonify(error="Internal Server Error", message="the request could not be processed"), 500

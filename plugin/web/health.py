@@ -1,0 +1,36 @@
+"""Liveness and readiness for load balancers and orchestrators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from .app import runtime
+
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> Any:
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> Any:
+    rt = runtime()
+    checks: dict[str, Any] = {}
+    for name, ping in (("store", rt.store.ping), ("queue", rt.queue.ping)):
+        try:
+            ping()
+            checks[name] = "ok"
+        except Exception as exc:
+            checks[name] = f"unreachable: {type(exc).__name__}"
+    rt.registry.reload()
+    checks["patterns"] = (
+        {"status": "ok" if not rt.registry.errors else "ok, but the last edit was rejected",
+         "fingerprint": rt.registry.fingerprint, "rejected_edit_errors": list(rt.registry.errors)}
+        if rt.registry.ready else {"status": "not loaded", "errors": list(rt.registry.errors)}
+    )
+    ready = checks["store"] == "ok" and checks["queue"] == "ok" and rt.registry.ready
+    return jsonify(status="ready" if ready else "not ready", checks=checks, dry_run=rt.settings.dry_run), 200 if ready else 503

@@ -1,0 +1,82 @@
+"""Turn a webhook body into a Delivery: the trigger shape we document, or a ticket.created event."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..core.tickets import TicketDataError, parse_ticket_id
+
+CREATED = "zen:event-type:ticket.created"
+
+
+class PayloadError(ValueError):
+    """The body is not a ticket we can work on; the message names the problem."""
+
+
+@dataclass(frozen=True)
+class Delivery:
+    ticket_id: int
+    source: str
+    dedupe_key: str
+    ticket: dict[str, Any] = field(default_factory=dict)
+    """What the payload told us of the ticket (subject, description, tags...), possibly nothing."""
+    actor_ids: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ignored:
+    reason: str
+
+
+def _text_fields(data: dict[str, Any], mapping: dict[str, str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for target, key in mapping.items():
+        value = data.get(key)
+        if isinstance(value, str) and value and not (value.startswith("{{") and value.endswith("}}")):
+            out[target] = value
+    return out
+
+
+def _ids(values: list[Any]) -> tuple[int, ...]:
+    out = []
+    for v in values:
+        try:
+            out.append(parse_ticket_id(v))
+        except TicketDataError:
+            continue
+    return tuple(out)
+
+
+def parse_delivery(body: Any, invocation_id: str | None = None) -> Delivery | Ignored:
+    """Raise PayloadError for a body we cannot use; Ignored for events that are not ours."""
+    if not isinstance(body, dict):
+        raise PayloadError("the body must be a JSON object")
+    if "type" in body and "detail" in body:
+        if body["type"] != CREATED:
+            return Ignored(f"event type {str(body['type'])[:80]!r} is not {CREATED}")
+        detail = body.get("detail")
+        if not isinstance(detail, dict):
+            raise PayloadError("'detail' must be an object")
+        try:
+            ticket_id = parse_ticket_id(detail.get("id"), "detail.id")
+        except TicketDataError as exc:
+            raise PayloadError(str(exc)) from None
+        ticket = _text_fields(detail, {"subject": "subject", "description": "description", "created_at": "created_at"})
+        tags = detail.get("tags")
+        if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
+            ticket["tags"] = tags
+        key = invocation_id or (f"event:{body['id']}" if body.get("id") else f"ticket:{ticket_id}")
+        return Delivery(ticket_id, "event", key, ticket, _ids([detail.get("requester_id"), detail.get("submitter_id")]))
+    raw = body.get("ticket")
+    if not isinstance(raw, dict):
+        raise PayloadError("expected {\"ticket\": {\"id\": ...}} or a Zendesk ticket.created event")
+    try:
+        ticket_id = parse_ticket_id(raw.get("id"), "ticket.id")
+    except TicketDataError as exc:
+        raise PayloadError(str(exc)) from None
+    ticket = _text_fields(raw, {"subject": "subject", "description": "description",
+                                "requester_first_name": "requester_first_name", "created_at": "created_at"})
+    if isinstance(raw.get("tags"), str):
+        ticket["tags"] = raw["tags"].split()
+    return Delivery(ticket_id, "trigger", invocation_id or f"ticket:{ticket_id}", ticket)

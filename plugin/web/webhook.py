@@ -1,0 +1,56 @@
+"""POST /webhooks/zendesk: verify, store, queue, answer 202. Nothing slow happens here."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from .app import runtime
+from .payloads import Delivery, PayloadError, parse_delivery
+from .signature import SignatureError, verify
+
+bp = Blueprint("webhook", __name__)
+log = logging.getLogger(__name__)
+
+
+def _error(status: int, message: str) -> Any:
+    return jsonify(error=message), status
+
+
+@bp.post("/webhooks/zendesk")
+def receive() -> Any:
+    rt = runtime()
+    if request.mimetype != "application/json":
+        return _error(415, f"Content-Type must be application/json, got {request.mimetype or 'none'!r}")
+    body = request.get_data(cache=True)
+    secret = rt.settings.zendesk_webhook_secret
+    if secret:
+        try:
+            verify(body, request.headers, secret, tolerance_seconds=rt.settings.signature_tolerance_seconds)
+        except SignatureError as exc:
+            log.warning("webhook rejected: %s", exc)
+            return _error(401, f"invalid signature: {exc}")
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        return _error(400, f"body is not valid JSON: {exc}")
+    try:
+        parsed = parse_delivery(data, request.headers.get("X-Zendesk-Webhook-Invocation-Id"))
+    except PayloadError as exc:
+        return _error(400, str(exc))
+    if not isinstance(parsed, Delivery):
+        return jsonify(status="ignored", reason=parsed.reason), 200
+    received = rt.store.record_delivery(parsed.ticket_id, parsed.source, parsed.dedupe_key,
+                                        {"ticket": parsed.ticket, "actor_ids": list(parsed.actor_ids)})
+    if received.enqueue:
+        try:
+            rt.queue.enqueue(parsed.ticket_id)
+        except Exception as exc:  # stored already: the worker's recovery sweep will find it
+            log.error("ticket %s stored but not queued (%s); the recovery sweep will pick it up",
+                      parsed.ticket_id, type(exc).__name__)
+    status = "duplicate" if received.duplicate else "accepted"
+    log.info("webhook %s ticket %s (%s)", status, parsed.ticket_id, parsed.source)
+    return jsonify(status=status, ticket_id=parsed.ticket_id), 200 if received.duplicate else 202
