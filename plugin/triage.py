@@ -62,7 +62,7 @@ class Triage:
         delivery = self.store.delivery(row.delivery_id)
         payload = delivery["payload"] if delivery else {}
         try:
-            outcome = self._work(ticket_id, payload)
+            outcome = self._work(ticket_id, payload, retrying=row.attempts > 1)
         except RateLimited as exc:
             delay = exc.retry_after if exc.retry_after is not None else backoff(row.attempts, self.settings)
             return self._again(ticket_id, row.attempts, str(exc), delay, count_attempt=False)
@@ -92,7 +92,7 @@ class Triage:
         ticket = ticket_from_mapping(data)
         return classify(ticket, self.registry.current(), self.decision)
 
-    def _work(self, ticket_id: int, payload: dict[str, Any]) -> Outcome:
+    def _work(self, ticket_id: int, payload: dict[str, Any], retrying: bool = False) -> Outcome:
         data = {"id": ticket_id, **payload.get("ticket", {})}
         state: TicketState | None = None
         if not (data.get("subject") or data.get("description")):
@@ -104,10 +104,13 @@ class Triage:
             data.update(subject=state.subject, description=state.description, tags=list(state.tags), created_at=state.created_at)
         marker = self.decision.marker_tag
         if marker in data.get("tags", ()):
-            self.store.finish(ticket_id, SKIPPED, last_error=f"already carries {marker}")
-            return Outcome(ticket_id, SKIPPED, f"already carries {marker}")
-        me = self._my_user_id()
-        if me is not None and me in payload.get("actor_ids", ()):
+            # On a retry the marker is most likely our own write that landed after our side timed out.
+            status = DONE if retrying else SKIPPED
+            detail = "an earlier attempt had landed" if retrying else f"already carries {marker}"
+            self.store.finish(ticket_id, status, last_error=detail)
+            return Outcome(ticket_id, status, detail)
+        actors = payload.get("actor_ids") or ()
+        if actors and self._my_user_id() in actors:
             self.store.finish(ticket_id, SKIPPED, last_error="created by our own API user")
             return Outcome(ticket_id, SKIPPED, "created by our own API user")
         try:

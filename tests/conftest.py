@@ -25,3 +25,133 @@ def patterns_copy(tmp_path: Path) -> Path:
     target = tmp_path / "patterns"
     shutil.copytree(PATTERNS_DIR, target)
     return target
+
+
+# --- the service: a fake Zendesk, settings pointing at it, the Flask app -----------------------
+
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
+from datetime import datetime, timezone  # noqa: E402
+from typing import Any  # noqa: E402
+
+from plugin.web.signature import sign  # noqa: E402
+
+from .fake_zendesk import FakeZendesk  # noqa: E402
+
+SECRET = "whsec-test-0123456789"
+
+
+@pytest.fixture
+def fake_zendesk() -> Iterator[FakeZendesk]:
+    fake = FakeZendesk().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def service_config(tmp_path: Path, fake_zendesk: FakeZendesk) -> dict[str, str]:
+    """Environment for a service talking to the fake Zendesk, with state under tmp_path."""
+    return {
+        "ZENDESK_SUBDOMAIN": "acme",
+        "ZENDESK_EMAIL": "bot@example.com",
+        "ZENDESK_API_TOKEN": "api-token-test",
+        "ZENDESK_WEBHOOK_SECRET": SECRET,
+        "ZENDESK_API_URL": fake_zendesk.url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'instance' / 'triage.db'}",
+        "QUEUE_PATH": str(tmp_path / "instance" / "queue.db"),
+        "PATTERNS_DIR": str(PATTERNS_DIR),
+        "BACKOFF_SECONDS": "0.2",
+        "BACKOFF_MAX_SECONDS": "1",
+        "MAX_ATTEMPTS": "4",
+        "ZENDESK_TIMEOUT": "1",
+        "TRIAGE_DRY_RUN": "",
+    }
+
+
+@pytest.fixture
+def app(service_config: dict[str, str]):
+    from plugin import create_app
+
+    return create_app({**service_config, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def signed_headers(body: bytes, secret: str = SECRET, when: datetime | None = None,
+                   invocation: str | None = None) -> dict[str, str]:
+    stamp = (when or datetime.now(timezone.utc)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    headers = {
+        "Content-Type": "application/json; charset=utf-8",
+        "X-Zendesk-Webhook-Signature": sign(body, stamp, secret),
+        "X-Zendesk-Webhook-Signature-Timestamp": stamp,
+    }
+    if invocation:
+        headers["X-Zendesk-Webhook-Invocation-Id"] = invocation
+    return headers
+
+
+def trigger_body(ticket_id: int | str, **fields: Any) -> bytes:
+    return json.dumps({"ticket": {"id": str(ticket_id), **fields}}).encode()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.1) -> Any:
+    """Poll until predicate() is truthy; fail the test (not hang) after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout} s")
+
+
+class Process:
+    """A child `amazon-triage` process with the test's environment; always stopped."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self.log = open(log_path, "wb")
+        self.proc = subprocess.Popen([sys.executable, "-m", "plugin", *args], env={**os.environ, **env},
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self, kill: bool = False) -> None:
+        if self.proc.poll() is None:
+            (self.proc.kill if kill else self.proc.terminate)()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+        self.log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
+    started: list[Process] = []
+
+    def _spawn(args: list[str], env: dict[str, str]) -> Process:
+        p = Process(args, env, tmp_path / f"proc-{len(started)}.log")
+        started.append(p)
+        return p
+
+    yield _spawn
+    for p in started:
+        p.stop(kill=True)

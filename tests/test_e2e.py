@@ -1,0 +1,130 @@
+"""End to end over real processes: `amazon-triage serve` (gunicorn + worker), real HTTP, the fake Zendesk."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+import requests
+
+from plugin.store import DONE, NO_MATCH, Store
+
+from .conftest import free_port, signed_headers, trigger_body, wait_for
+from .fake_zendesk import FakeZendesk
+
+pytestmark = pytest.mark.slow
+
+ERRORS = {
+    "not_professional": "Hi, connecting Amazon says: The account you are connecting to is not a Professional Amazon seller account.",
+    "additional_info": "Amazon connection banner: Amazon requires additional information to complete your account setup.",
+    "staging_mode": "Trying to link Amazon, it says my seller account might still be in staging mode.",
+    "under_review": "When I connect Amazon it says Amazon has flagged your shop for additional review.",
+    "blocked_or_region": "Amazon has blocked the account, terminated or the account is not registered in the region.",
+    "contact_amazon": "Linking my Amazon store shows: Couldn't connect, contact Amazon.",
+    "connection_timeout": "Amazon: The account connection timed out.",
+    "generic_error": "Connecting Amazon: An error has occurred. Merchant ID A2EUQ1WTGCTBG2, last try 26 Nov 2026 14:05 AEDT.",
+}
+
+
+@pytest.fixture
+def server(service_config, spawn, fake_zendesk):
+    port = free_port()
+    proc = spawn(["serve", "--port", str(port), "--web-workers", "2"], service_config)
+    base = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        try:
+            return requests.get(f"{base}/readyz", timeout=1).status_code == 200
+        except requests.RequestException:
+            return proc.proc.poll() is not None and pytest.fail(proc.output())
+
+    wait_for(ready, timeout=30)
+    return base
+
+
+def post(base: str, body: bytes, invocation: str | None = None) -> requests.Response:
+    return requests.post(f"{base}/webhooks/zendesk", data=body, headers=signed_headers(body, invocation=invocation), timeout=5)
+
+
+def test_each_error_gets_exactly_its_tags_and_one_comment(server, fake_zendesk: FakeZendesk, service_config) -> None:
+    for i, (error, text) in enumerate(ERRORS.items(), start=1):
+        fake_zendesk.add_ticket(i, "Amazon help", text, tags=["customer_tag"])
+        assert post(server, trigger_body(i)).status_code == 202
+    fake_zendesk.add_ticket(99, "Invoice", "Please resend my invoice.")
+    assert post(server, trigger_body(99)).status_code == 202
+    store = Store.from_url(service_config["DATABASE_URL"])
+    wait_for(lambda: all(store.decision(t) and store.decision(t).status in (DONE, NO_MATCH) for t in [*range(1, 9), 99]))
+    for i, error in enumerate(ERRORS, start=1):
+        ticket = fake_zendesk.tickets[i]
+        expected = ["customer_tag", "amazon_error", f"amazon_error_{error}"]
+        if error == "generic_error":
+            expected.append("amazon_escalation_ready")
+        assert ticket["tags"] == [*expected, "amazon_triage_done"], error
+        assert len(ticket["comments"]) == 2 and ticket["comments"][1]["public"] is False
+        assert len(fake_zendesk.writes(i)) == 1
+    assert store.decision(99).status == NO_MATCH
+    assert fake_zendesk.writes(99) == []
+
+
+def test_same_delivery_twenty_times_at_once_yields_one_update(server, fake_zendesk: FakeZendesk, service_config) -> None:
+    fake_zendesk.add_ticket(50, "Amazon", ERRORS["connection_timeout"])
+    body = trigger_body(50)
+    results: list[int] = []
+
+    def send() -> None:
+        results.append(post(server, body, invocation="same-invocation").status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results).count(202) == 1 and sorted(results).count(200) == 19
+    store = Store.from_url(service_config["DATABASE_URL"])
+    wait_for(lambda: store.decision(50) and store.decision(50).status == DONE)
+    assert len(fake_zendesk.writes(50)) == 1
+    assert len(fake_zendesk.tickets[50]["comments"]) == 2
+
+
+def test_injected_faults_end_in_exactly_one_update_each(server, fake_zendesk: FakeZendesk, service_config) -> None:
+    faults = [
+        ("GET", {"status": 429, "retry_after": "1"}),
+        ("GET", {"status": 429}),
+        ("PUT", {"status": 500}),
+        ("PUT", {"drop": True}),
+        ("PUT", {"delay": 1.5}),
+        ("PUT", {"status": 409}),
+        ("GET", {"status": 503, "times": 2}),
+    ]
+    ids = list(range(60, 60 + len(faults)))
+    for tid, (method, fault) in zip(ids, faults):
+        fake_zendesk.add_ticket(tid, "Amazon", ERRORS["contact_amazon"])
+        fake_zendesk.inject(method, rf"/tickets/{tid}\.json", **fault)
+        assert post(server, trigger_body(tid)).status_code == 202
+    store = Store.from_url(service_config["DATABASE_URL"])
+    wait_for(lambda: all(store.decision(t) and store.decision(t).status == DONE for t in ids), timeout=60)
+    for tid in ids:
+        assert len(fake_zendesk.tickets[tid]["comments"]) == 2, tid
+        assert fake_zendesk.tickets[tid]["tags"].count("amazon_triage_done") == 1
+
+
+def test_worker_killed_mid_queue_and_restarted_finishes_every_ticket_once(service_config, spawn, fake_zendesk: FakeZendesk, app) -> None:
+    client = app.test_client()
+    ids = list(range(200, 212))
+    for tid in ids:
+        fake_zendesk.add_ticket(tid, "Amazon", ERRORS["staging_mode"])
+        fake_zendesk.inject("GET", rf"/tickets/{tid}\.json", delay=0.3)
+        assert client.post("/webhooks/zendesk", data=trigger_body(tid), headers=signed_headers(trigger_body(tid))).status_code == 202
+    store = Store.from_url(service_config["DATABASE_URL"])
+    first = spawn(["worker"], {**service_config, "LEASE_SECONDS": "2"})
+    wait_for(lambda: sum(1 for t in ids if store.decision(t).status == DONE) >= 3, timeout=60)
+    first.stop(kill=True)
+    done_before = sum(1 for t in ids if store.decision(t).status == DONE)
+    assert done_before < len(ids), "the worker finished everything before it was killed"
+    spawn(["worker"], {**service_config, "LEASE_SECONDS": "2"})
+    wait_for(lambda: all(store.decision(t).status == DONE for t in ids), timeout=90)
+    for tid in ids:
+        assert len(fake_zendesk.tickets[tid]["comments"]) == 2, tid
+        assert len(fake_zendesk.writes(tid)) == 1, tid
