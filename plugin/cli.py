@@ -208,7 +208,8 @@ def _settings() -> Any:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--web-workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+@click.option("--web-workers", default=1, show_default=True, type=int,
+              help="gunicorn worker processes (each runs 8 threads; one process keeps SQLite writes uncontended).")
 def serve(host: str, port: int, web_workers: int) -> None:
     """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
     from .serve import serve as run_server
@@ -224,7 +225,7 @@ def worker() -> None:
 
     settings = _settings()
     rt = Runtime.for_worker(settings)
-    rt.sweep()
+    rt.sweep(startup=True)
     rt.queue.consumer(settings.worker_threads).run()
 
 

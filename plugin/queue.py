@@ -22,7 +22,10 @@ class TaskQueue:
     def __init__(self, path: str, run: Callable[[int], Any] | None = None,
                  sweep: Callable[[], int] | None = None, immediate: bool = False) -> None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self.huey = SqliteHuey(name="amazon-triage", filename=path, utc=True, immediate=immediate, results=False)
+        # No fsync: the store holds every delivery durably, and the recovery sweep re-queues any
+        # ticket whose queue entry was lost, so the queue only has to be fast.
+        self.huey = SqliteHuey(name="amazon-triage", filename=path, utc=True, immediate=immediate, results=False,
+                               fsync=False)
         self._run = run
 
         def triage_ticket(ticket_id: int) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from .config import Settings
 from .queue import TaskQueue
 from .registry import PatternRegistry
-from .store import Store
+from .store import Store, utcnow
 from .triage import Triage
 from .zendesk import ZendeskClient
 
@@ -42,11 +42,18 @@ class Runtime:
         rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay))
         return rt
 
-    def sweep(self) -> int:
-        """Queue again every ticket whose work is due or whose worker died; duplicates are harmless."""
+    def sweep(self, startup: bool = False) -> int:
+        """Queue again every ticket whose work is due or whose worker died; duplicates are harmless.
+
+        At start-up, tickets still leased by a worker that died are queued for when the lease ends.
+        """
         due = self.store.due()
         for ticket_id, _ in due:
             self.queue.enqueue(ticket_id)
+        if startup:
+            now = utcnow()
+            for ticket_id, until in self.store.leased():
+                self.queue.enqueue(ticket_id, delay=max(0.0, (until - now).total_seconds()) + 0.5)
         if due:
             log.info("recovery sweep queued %d ticket(s)", len(due))
         return len(due)

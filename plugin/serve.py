@@ -59,10 +59,10 @@ class WorkerProcess:
                 self.proc.kill()
 
 
-def serve(host: str, port: int, web_workers: int = 2) -> None:
+def serve(host: str, port: int, web_workers: int = 1) -> None:
     worker = WorkerProcess()
     worker.start()
     _Gunicorn({
-        "bind": f"{host}:{port}", "workers": web_workers, "worker_class": "gthread", "threads": 4,
+        "bind": f"{host}:{port}", "workers": web_workers, "worker_class": "gthread", "threads": 8,
         "timeout": 30, "graceful_timeout": 10, "accesslog": "-", "loglevel": "info",
     }).run()

@@ -8,12 +8,14 @@ picked up again.
 from __future__ import annotations
 
 import json
+import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 metadata = sa.MetaData()
@@ -127,6 +129,10 @@ def make_engine(url: str) -> Engine:
 class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # SQLite allows one writer; waiting here is cheap, while SQLite's own busy handler sleeps
+        # in steps of up to 100 ms. Other processes still meet the busy handler.
+        self._write_lock = threading.Lock()
+        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -146,27 +152,19 @@ class Store:
     def record_delivery(self, ticket_id: int, source: str, dedupe_key: str, payload: dict[str, Any]) -> Received:
         """Store a delivery and open its ticket's decision, in one transaction."""
         now = utcnow()
-        with self.engine.begin() as conn:
-            exists = conn.execute(sa.select(deliveries.c.id).where(deliveries.c.dedupe_key == dedupe_key)).first()
-            if exists:
-                return Received(exists.id, duplicate=True, enqueue=False)
-            try:
-                with conn.begin_nested():
-                    delivery_id = conn.execute(deliveries.insert().values(
-                        dedupe_key=dedupe_key, ticket_id=ticket_id, source=source,
-                        payload=json.dumps(payload), received_at=now,
-                    )).inserted_primary_key[0]
-            except sa.exc.IntegrityError:
+        new_delivery = self._insert(deliveries).values(
+            dedupe_key=dedupe_key, ticket_id=ticket_id, source=source, payload=json.dumps(payload), received_at=now,
+        ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(deliveries.c.id)
+        with self._write_lock, self.engine.begin() as conn:
+            row = conn.execute(new_delivery).first()
+            if row is None:
                 return Received(None, duplicate=True, enqueue=False)
-            try:
-                with conn.begin_nested():
-                    conn.execute(decisions.insert().values(
-                        ticket_id=ticket_id, delivery_id=delivery_id, status=QUEUED, errors="[]", evidence="[]",
-                        attempts=0, created_at=now, updated_at=now, next_attempt_at=now,
-                    ))
-            except sa.exc.IntegrityError:
-                return Received(delivery_id, duplicate=True, enqueue=False)
-        return Received(delivery_id, duplicate=False, enqueue=True)
+            new_decision = self._insert(decisions).values(
+                ticket_id=ticket_id, delivery_id=row.id, status=QUEUED, errors="[]", evidence="[]",
+                attempts=0, created_at=now, updated_at=now, next_attempt_at=now,
+            ).on_conflict_do_nothing(index_elements=["ticket_id"])
+            opened = conn.execute(new_decision).rowcount == 1
+        return Received(row.id, duplicate=not opened, enqueue=opened)
 
     def delivery(self, delivery_id: int) -> dict[str, Any] | None:
         with self.engine.connect() as conn:
@@ -192,7 +190,7 @@ class Store:
             .values(status=PROCESSING, lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=decisions.c.attempts + 1, updated_at=now)
         )
-        with self.engine.begin() as conn:
+        with self._write_lock, self.engine.begin() as conn:
             if conn.execute(stmt).rowcount != 1:
                 return None
             row = conn.execute(sa.select(decisions).where(decisions.c.ticket_id == ticket_id)).first()
@@ -211,7 +209,7 @@ class Store:
             values["update_json"] = json.dumps(update)
         if patterns is not None:
             values["patterns"] = patterns
-        with self.engine.begin() as conn:
+        with self._write_lock, self.engine.begin() as conn:
             conn.execute(decisions.update().where(decisions.c.ticket_id == ticket_id).values(**values))
 
     def retry_later(self, ticket_id: int, when: datetime, error: str) -> None:
@@ -240,6 +238,13 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [(r.ticket_id, r.delivery_id) for r in conn.execute(stmt)]
+
+    def leased(self) -> list[tuple[int, datetime]]:
+        """Tickets a worker holds now: (ticket, lease end). After a crash, these are the orphans."""
+        stmt = sa.select(decisions.c.ticket_id, decisions.c.lease_until).where(
+            decisions.c.status == PROCESSING, decisions.c.lease_until >= utcnow())
+        with self.engine.connect() as conn:
+            return [(r.ticket_id, _aware(r.lease_until)) for r in conn.execute(stmt)]
 
     def requeue_dead(self, dead_letter_id: int) -> int | None:
         """Put a dead ticket back in the queue (admin "retry"); returns its ticket id."""
