@@ -140,6 +140,9 @@ class Store:
         store.create_schema()
         return store
 
+    def close(self) -> None:
+        self.engine.dispose()
+
     def create_schema(self) -> None:
         metadata.create_all(self.engine)
 
@@ -162,8 +165,8 @@ class Store:
             new_decision = self._insert(decisions).values(
                 ticket_id=ticket_id, delivery_id=row.id, status=QUEUED, errors="[]", evidence="[]",
                 attempts=0, created_at=now, updated_at=now, next_attempt_at=now,
-            ).on_conflict_do_nothing(index_elements=["ticket_id"])
-            opened = conn.execute(new_decision).rowcount == 1
+            ).on_conflict_do_nothing(index_elements=["ticket_id"]).returning(decisions.c.ticket_id)
+            opened = conn.execute(new_decision).first() is not None
         return Received(row.id, duplicate=not opened, enqueue=opened)
 
     def delivery(self, delivery_id: int) -> dict[str, Any] | None:
