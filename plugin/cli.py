@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,6 +189,67 @@ def classify_cmd(source: TextIO, patterns_dir: Path | None) -> None:
         click.echo(f"{failed} input line(s) could not be read; see the error records.", err=True)
 
 
+def _tickets_from(source: TextIO) -> list[Ticket]:
+    tickets, bad = [], 0
+    for line, data, error in read_tickets(source):
+        try:
+            if error is not None:
+                raise TicketDataError(error)
+            tickets.append(ticket_from_mapping(data, require_id=False))
+        except TicketDataError as exc:
+            bad += 1
+            click.echo(f"{source.name}:{line}: skipped: {exc}", err=True)
+    if bad:
+        click.echo(f"{bad} ticket(s) could not be read and were skipped.", err=True)
+    return tickets
+
+
+def _score(value: float | None) -> str:
+    return "   -" if value is None else f"{value:4.2f}"
+
+
+@main.command()
+@click.argument("export", type=click.File("r", encoding="utf-8"))
+@patterns_option
+@click.option("--against", "against_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="Another patterns directory (e.g. the version in production) to compare with.")
+@click.option("--samples", default=3, show_default=True, help="Sample evidence lines per pattern.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def replay(export: TextIO, patterns_dir: Path | None, against_dir: Path | None, samples: int, as_json: bool) -> None:
+    """Run the patterns over a Zendesk ticket export (JSON or JSONL) and report per pattern."""
+    from .core.replay import replay as run_replay
+
+    ps = _load(patterns_dir)
+    old = _load(against_dir) if against_dir else None
+    tickets = _tickets_from(export)
+    with click.progressbar(length=len(tickets), label="Replaying", file=sys.stderr,
+                           show_pos=True, hidden=len(tickets) < 200) as bar:
+        report = run_replay(tickets, ps, old, samples=samples, progress=bar.update)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Replayed {report.tickets} tickets with patterns {ps.fingerprint}."
+               + (f" Compared with {against_dir} ({old.fingerprint})." if old else ""))
+    if report.labelled:
+        click.echo(f"Precision and recall against agents' amazon_error_* tags on {report.labelled} labelled tickets"
+                   f" (untagged tickets count as negatives; {report.skipped_ours} already triaged by this plugin are left out).")
+    else:
+        click.echo("No ticket carries agents' amazon_error_* tags: precision and recall are not computed.")
+    click.echo(f"{'pattern':<22} {'hits':>5} {'prec':>5} {'recall':>6}" + ("   gained  lost" if old else ""))
+    for rep in report.patterns.values():
+        line = f"{rep.error:<22} {rep.hits:>5} {_score(rep.precision):>5} {_score(rep.recall):>6}"
+        if old:
+            line += f"   {len(rep.gained):>+6} {-len(rep.lost):>+5}"
+        click.echo(line)
+        for tid, text in rep.samples:
+            click.echo(f"    #{tid}: \"{' '.join(text.split())[:100]}\"")
+        if old and (rep.gained or rep.lost):
+            if rep.gained:
+                click.echo(f"    gains: {', '.join(f'#{t}' for t in rep.gained[:20])}")
+            if rep.lost:
+                click.echo(f"    losses: {', '.join(f'#{t}' for t in rep.lost[:20])}")
+
+
 def _settings() -> Any:
     import logging
 
@@ -218,6 +280,86 @@ def serve(host: str, port: int, web_workers: int) -> None:
     run_server(host, port, web_workers)
 
 
+@main.group()
+def zendesk() -> None:
+    """Create and inspect the Zendesk webhook and trigger."""
+
+
+def _zendesk_client(settings: Any, required: bool = True) -> Any:
+    from .zendesk import ZendeskClient
+
+    if not settings.has_credentials:
+        if required:
+            click.echo("error: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN first.", err=True)
+            raise SystemExit(2)
+        return None
+    return ZendeskClient(settings)
+
+
+def _settings_quiet() -> Any:
+    from .config import ConfigError, Settings
+
+    try:
+        return Settings.load()
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+
+
+@zendesk.command()
+@click.option("--url", required=True, help="Public base URL of this service, e.g. https://triage.example.com")
+@click.option("--dry-run", is_flag=True, help="Print the requests that would be sent; change nothing.")
+@click.option("--print-secret", is_flag=True, help="Print the signing secret once instead of storing it.")
+def setup(url: str, dry_run: bool, print_secret: bool) -> None:
+    """Create or update the webhook and the "ticket created" trigger (idempotent)."""
+    from urllib.parse import urlsplit
+
+    from .zendesk import ZendeskError
+    from .zendesk_setup import setup as run_setup
+    from .zendesk_setup import store_secret
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        click.echo(f"error: --url must look like https://triage.example.com, got {url!r}", err=True)
+        raise SystemExit(2)
+    settings = _settings_quiet()
+    client = _zendesk_client(settings, required=not dry_run)
+    try:
+        report = run_setup(client, url, dry_run)
+    except ZendeskError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    if dry_run:
+        click.echo(f"Dry run: {len(report.planned)} request(s) would be sent" + ("" if client else " (no credentials: assuming nothing exists yet)"))
+        for req in report.planned:
+            click.echo(f"{req['method']} {req['path']}")
+            click.echo(json.dumps(req["body"], indent=2))
+        return
+    for line in report.lines:
+        click.echo(line)
+    if report.secret:
+        if print_secret:
+            click.echo(f"signing secret (shown once; set ZENDESK_WEBHOOK_SECRET to it): {report.secret}")
+        else:
+            store_secret(settings.secret_file, report.secret)
+            click.echo(f"signing secret stored in {settings.secret_file} (mode 600), where the service reads it")
+
+
+@zendesk.command(name="status")
+def zendesk_status() -> None:
+    """Show the webhook and trigger as Zendesk has them."""
+    from .zendesk import ZendeskError
+    from .zendesk_setup import status
+
+    settings = _settings_quiet()
+    try:
+        for line in status(_zendesk_client(settings), settings.secret_file):
+            click.echo(line)
+    except ZendeskError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+
+
 @main.command()
 def worker() -> None:
     """Run a background worker alone: it processes the queued tickets."""
@@ -226,7 +368,11 @@ def worker() -> None:
     settings = _settings()
     rt = Runtime.for_worker(settings)
     rt.sweep(startup=True)
-    rt.queue.consumer(settings.worker_threads).run()
+    consumer = rt.queue.consumer(settings.worker_threads)
+    # SIGHUP reloads the patterns in place (huey's default would restart the process).
+    consumer._signal_actions.pop(signal.SIGHUP, None)
+    signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
+    consumer.run()
 
 
 if __name__ == "__main__":  # pragma: no cover

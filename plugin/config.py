@@ -85,7 +85,14 @@ class Settings:
             from .cli import default_patterns_dir
 
             changes["patterns_dir"] = str(default_patterns_dir())
+        if not self.zendesk_webhook_secret and self.secret_file.is_file():
+            changes["zendesk_webhook_secret"] = self.secret_file.read_text().strip()
         return _replace(self, **changes)
+
+    @property
+    def secret_file(self) -> Path:
+        """Where `amazon-triage zendesk setup` stores the webhook's signing secret."""
+        return Path(self.instance_path) / "webhook_secret"
 
     def validate(self) -> list[str]:
         """Raise ConfigError on a setting that cannot work; return warnings to log loudly."""

@@ -7,6 +7,7 @@ for the admin page, the logs and /readyz.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ class ReloadResult:
 class PatternRegistry:
     directory: Path
     check_interval: float = 2.0
+    last_good: Path | None = None
+    """A copy of the last set that loaded, used when the service starts on a broken edit."""
     _current: PatternSet | None = None
     _errors: tuple[str, ...] = ()
     _signature: tuple = ()
@@ -58,14 +61,39 @@ class PatternRegistry:
                 new = load_patterns(self.directory)
             except PatternSetError as exc:
                 self._errors = tuple(str(e) for e in exc.errors)
+                if self._current is None:
+                    self._current = self._load_last_good()
                 log.error("pattern reload rejected, keeping %s: %d problem(s): %s",
                           self.fingerprint or "no patterns", len(self._errors), "; ".join(self._errors[:5]))
                 return ReloadResult(False, self._errors, self.fingerprint)
+            self._save_last_good(new)
             changed = self._current is None or new.fingerprint != self._current.fingerprint
             self._current, self._errors, self.loaded_at = new, (), time.time()
             if changed:
                 log.info("patterns loaded: %d errors, fingerprint %s", len(new.errors), new.fingerprint)
             return ReloadResult(changed, (), new.fingerprint)
+
+    def _save_last_good(self, patterns: PatternSet) -> None:
+        if self.last_good is None or (self._current is not None and self._current.fingerprint == patterns.fingerprint):
+            return
+        try:
+            tmp = self.last_good.with_name(self.last_good.name + ".tmp")
+            shutil.rmtree(tmp, ignore_errors=True)
+            shutil.copytree(self.directory, tmp, ignore=shutil.ignore_patterns("*.md", ".*"))
+            shutil.rmtree(self.last_good, ignore_errors=True)
+            tmp.rename(self.last_good)
+        except OSError as exc:
+            log.warning("could not keep a copy of the good patterns: %s", exc)
+
+    def _load_last_good(self) -> PatternSet | None:
+        if self.last_good is None or not self.last_good.is_dir():
+            return None
+        try:
+            patterns = load_patterns(self.last_good)
+        except PatternSetError:
+            return None
+        log.warning("running on the last good patterns (%s) until the edit is fixed", patterns.fingerprint)
+        return patterns
 
     def current(self) -> PatternSet:
         """The set to use now; looks at the files at most every ``check_interval`` seconds."""

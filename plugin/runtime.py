@@ -16,6 +16,12 @@ from .zendesk import ZendeskClient
 log = logging.getLogger(__name__)
 
 
+def _registry(settings: Settings) -> PatternRegistry:
+    registry = PatternRegistry(Path(settings.patterns_dir), last_good=Path(settings.instance_path) / "patterns.last-good")
+    registry.reload(force=True)
+    return registry
+
+
 @dataclass
 class Runtime:
     settings: Settings
@@ -27,15 +33,12 @@ class Runtime:
 
     @classmethod
     def for_web(cls, settings: Settings) -> Runtime:
-        registry = PatternRegistry(Path(settings.patterns_dir))
-        registry.reload(force=True)
-        return cls(settings, Store.from_url(settings.database_url), registry, TaskQueue(settings.queue_path))
+        return cls(settings, Store.from_url(settings.database_url), _registry(settings), TaskQueue(settings.queue_path))
 
     @classmethod
     def for_worker(cls, settings: Settings) -> Runtime:
         store = Store.from_url(settings.database_url)
-        registry = PatternRegistry(Path(settings.patterns_dir))
-        registry.reload(force=True)
+        registry = _registry(settings)
         zendesk = ZendeskClient(settings) if settings.has_credentials else None
         rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
         rt.queue = TaskQueue(settings.queue_path, run=lambda tid: rt.triage.run(tid), sweep=rt.sweep)  # type: ignore[union-attr]

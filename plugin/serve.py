@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import signal
 import subprocess
 import sys
 import threading
@@ -59,10 +60,18 @@ class WorkerProcess:
                 self.proc.kill()
 
 
+    def reload(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGHUP)
+
+
 def serve(host: str, port: int, web_workers: int = 1) -> None:
     worker = WorkerProcess()
     worker.start()
     _Gunicorn({
+        # SIGHUP to the server restarts the web processes (which load the patterns afresh) and
+        # tells the background worker to reload them too.
+        "on_reload": lambda arbiter: worker.reload(),
         "bind": f"{host}:{port}", "workers": web_workers, "worker_class": "gthread", "threads": 8,
         "timeout": 30, "graceful_timeout": 10, "accesslog": "-", "loglevel": "info",
     }).run()

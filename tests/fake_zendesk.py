@@ -85,7 +85,7 @@ class FakeZendesk:
     def writes(self, ticket_id: int | None = None) -> list[Recorded]:
         """Successful writes (PUT/POST answered 2xx), optionally for one ticket."""
         with self.lock:
-            return [r for r in self.requests if r.method in {"PUT", "POST", "DELETE"} and 200 <= r.status < 300
+            return [r for r in self.requests if r.method in {"PUT", "POST", "PATCH", "DELETE"} and 200 <= r.status < 300
                     and (ticket_id is None or f"/tickets/{ticket_id}" in r.path)]
 
     def calls(self, method: str | None = None) -> list[Recorded]:
@@ -133,7 +133,7 @@ class FakeZendesk:
                 self._send(status, payload)
 
             def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
-                data = json.dumps(payload).encode()
+                data = b"" if status == 204 else json.dumps(payload).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
@@ -156,6 +156,9 @@ class FakeZendesk:
 
             def do_DELETE(self) -> None:
                 self._handle("DELETE")
+
+            def do_PATCH(self) -> None:
+                self._handle("PATCH")
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -212,6 +215,7 @@ class FakeZendesk:
             (r"/api/v2/webhooks", ("GET", self._list_webhooks)),
             (r"/api/v2/webhooks", ("POST", self._create_webhook)),
             (r"/api/v2/webhooks/([\w-]+)", ("PATCH", self._patch_webhook)),
+            (r"/api/v2/webhooks/([\w-]+)", ("PUT", self._put_webhook)),
             (r"/api/v2/webhooks/([\w-]+)", ("GET", self._show_webhook)),
             (r"/api/v2/webhooks/([\w-]+)/signing_secret", ("GET", self._webhook_secret)),
             (r"/api/v2/triggers\.json", ("GET", self._list_triggers)),
@@ -285,6 +289,13 @@ class FakeZendesk:
         if wid not in self.webhooks:
             return 404, {"errors": [{"code": "WebhookNotFound"}]}
         self.webhooks[wid].update((body or {}).get("webhook", {}))
+        return 204, {}
+
+    def _put_webhook(self, body: Any, wid: str) -> tuple[int, Any]:
+        if wid not in self.webhooks:
+            return 404, {"errors": [{"code": "WebhookNotFound"}]}
+        secret = self.webhooks[wid]["signing_secret"]
+        self.webhooks[wid] = {**(body or {}).get("webhook", {}), "id": wid, "signing_secret": secret}
         return 204, {}
 
     def _show_webhook(self, body: Any, wid: str) -> tuple[int, Any]:
