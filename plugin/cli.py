@@ -280,6 +280,39 @@ def serve(host: str, port: int, web_workers: int) -> None:
     run_server(host, port, web_workers)
 
 
+@main.command()
+@patterns_option
+@click.option("--url", default="http://127.0.0.1:8000", show_default=True, help="The running service.")
+def reload(patterns_dir: Path | None, url: str) -> None:
+    """Validate the patterns, then tell the running service to load them now (needs ADMIN_TOKEN)."""
+    import requests
+
+    directory = patterns_dir or default_patterns_dir()
+    try:
+        load_patterns(directory)
+    except PatternSetError as exc:
+        for err in exc.errors:
+            click.echo(f"error: {err}", err=True)
+        click.echo("Not reloading: the service keeps its current patterns.", err=True)
+        raise SystemExit(1) from None
+    token = os.environ.get("ADMIN_TOKEN", "")
+    if not token:
+        click.echo("error: set ADMIN_TOKEN to the service's admin token (or send the service SIGHUP).", err=True)
+        raise SystemExit(2)
+    try:
+        r = requests.post(url.rstrip("/") + "/admin/api/reload", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    except requests.RequestException as exc:
+        click.echo(f"error: cannot reach {url}: {type(exc).__name__}", err=True)
+        raise SystemExit(1) from None
+    data = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else {}
+    if r.status_code == 200:
+        click.echo(f"reloaded: patterns {data.get('fingerprint')} ({'changed' if data.get('changed') else 'unchanged'}); "
+                   "workers pick the change up within seconds")
+        return
+    click.echo(f"error: the service answered {r.status_code}: {data.get('errors') or data.get('error') or r.text[:200]}", err=True)
+    raise SystemExit(1)
+
+
 @main.group()
 def zendesk() -> None:
     """Create and inspect the Zendesk webhook and trigger."""

@@ -89,6 +89,15 @@ class Settings:
             changes["zendesk_webhook_secret"] = self.secret_file.read_text().strip()
         return _replace(self, **changes)
 
+    def session_key(self) -> str:
+        """Signs admin sessions; derived from ADMIN_TOKEN so every process agrees and a new token logs everyone out."""
+        import hashlib
+        import secrets
+
+        if not self.admin_token:
+            return secrets.token_hex(32)
+        return hashlib.sha256(b"amazon-triage-session:" + self.admin_token.encode()).hexdigest()
+
     @property
     def secret_file(self) -> Path:
         """Where `amazon-triage zendesk setup` stores the webhook's signing secret."""

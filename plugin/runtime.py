@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .config import Settings
 from .queue import TaskQueue
@@ -30,6 +31,13 @@ class Runtime:
     queue: TaskQueue
     zendesk: ZendeskClient | None = None
     triage: Triage | None = None
+    example_status: dict[str, Any] = field(default_factory=dict)
+    """Example results per pattern fingerprint, for the admin page."""
+
+    def zendesk_client(self) -> ZendeskClient | None:
+        if self.zendesk is None and self.settings.has_credentials:
+            self.zendesk = ZendeskClient(self.settings)
+        return self.zendesk
 
     @classmethod
     def for_web(cls, settings: Settings) -> Runtime:

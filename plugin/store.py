@@ -284,6 +284,24 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt)]
 
+    def hit_stats(self, now: datetime) -> dict[str, dict[str, Any]]:
+        """Per error: tickets matched in the last 24 h, 7 d and 30 d, and when it last matched."""
+        since = now - timedelta(days=30)
+        stmt = sa.select(decisions.c.errors, decisions.c.created_at).where(
+            decisions.c.status.in_([DONE, DRY_RUN]), decisions.c.created_at >= since)
+        windows = {"24h": now - timedelta(hours=24), "7d": now - timedelta(days=7), "30d": since}
+        stats: dict[str, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for row in conn.execute(stmt):
+                created = _aware(row.created_at)
+                for error in json.loads(row.errors or "[]"):
+                    entry = stats.setdefault(error, {"24h": 0, "7d": 0, "30d": 0, "last": None})
+                    for name, start in windows.items():
+                        entry[name] += created >= start
+                    if entry["last"] is None or created > entry["last"]:
+                        entry["last"] = created
+        return stats
+
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(decisions.c.status, sa.func.count()).group_by(decisions.c.status))

@@ -26,19 +26,39 @@ def _render(template: str, values: dict[str, str]) -> str:
     return string.Template(template).safe_substitute(values)
 
 
-def _checklist(escalation: Escalation, patterns: PatternSet) -> str:
-    lines = ["Escalation checklist for Codisto support. Do not escalate until every item is ticked."]
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    label: str
+    done: bool
+    detail: str
+    required: bool
+    """Required items block the escalation; the others are steps the merchant should have tried."""
+
+    def line(self) -> str:
+        return f"[{'x' if self.done else ' '}] {self.label}: {self.detail}"
+
+
+def checklist(escalation: Escalation, patterns: PatternSet) -> list[ChecklistItem]:
+    """What an escalation to Codisto needs, with what the ticket already shows."""
+    items = []
     titles = {f.id: f.spec.title for f in patterns.fields if f.spec.kind == "flag"}
     for flag in [*[f for f in FLAG_ORDER if f in titles], *sorted(set(titles) - set(FLAG_ORDER))]:
         found = escalation.flags.get(flag)
-        lines.append(f"[x] {titles[flag]}: \"{found.text}\"" if found else f"[ ] {titles[flag]}: not mentioned yet, ask the merchant")
+        items.append(ChecklistItem(flag, titles[flag], found is not None,
+                                   f'"{found.text}"' if found else "not mentioned yet, ask the merchant", False))
     mid, ts = escalation.merchant_id, escalation.timestamp
-    lines.append(f"[x] Amazon merchant ID: {mid.value}" if mid else "[ ] Amazon merchant ID: MISSING, ask the merchant")
-    if ts:
-        when = f"{ts.text} (= {escalation.timestamp_utc})" if escalation.timestamp_utc else ts.text
-        lines.append(f"[x] Time of the last connection attempt, with time zone: {when}")
-    else:
-        lines.append("[ ] Time of the last connection attempt, with time zone: MISSING, ask the merchant")
+    items.append(ChecklistItem("merchant_id", "Amazon merchant ID", mid is not None,
+                               mid.value if mid else "MISSING, ask the merchant", True))
+    when = (f"{ts.text} (= {escalation.timestamp_utc})" if escalation.timestamp_utc else ts.text) if ts else ""
+    items.append(ChecklistItem("timestamp", "Time of the last connection attempt, with time zone", ts is not None,
+                               when or "MISSING, ask the merchant", True))
+    return items
+
+
+def _checklist(escalation: Escalation, patterns: PatternSet) -> str:
+    lines = ["Escalation checklist for Codisto support. Do not escalate until every item is ticked."]
+    lines += [item.line() for item in checklist(escalation, patterns)]
     if escalation.missing:
         lines.append("Do not escalate yet: still missing " + " and ".join(MISSING_LABELS[m] for m in escalation.missing) + ".")
     else:

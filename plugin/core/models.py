@@ -142,15 +142,19 @@ class TicketUpdate:
     def macro_ids(self) -> tuple[int, ...]:
         return tuple(p.macro_id for p in self.parts if p.macro_id is not None)
 
-    def comment(self, macro_bodies: dict[int, str] | None = None) -> str:
-        """The comment text; macro parts take the body their macro would add."""
+    def reply_text(self, macro_bodies: dict[int, str] | None = None) -> str:
+        """What the merchant should read: greeting and each error's steps (macro parts: the macro's text)."""
         bodies = []
         for part in self.parts:
             if part.macro_id is not None and macro_bodies and macro_bodies.get(part.macro_id):
                 bodies.append(macro_bodies[part.macro_id].strip())
             if part.body:
                 bodies.append(part.body.strip())
-        reply = "\n\n".join(b for b in [self.greeting, *bodies] if b)
+        return "\n\n".join(b for b in [self.greeting, *bodies] if b)
+
+    def comment(self, macro_bodies: dict[int, str] | None = None) -> str:
+        """The comment to post: the reply itself if public, else an internal note around it."""
+        reply = self.reply_text(macro_bodies)
         if self.public:
             return reply
         sections = ["Suggested reply (amazon-triage):", reply, self.agent_notes, self.explanation]

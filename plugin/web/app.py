@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, jsonify
+from flask_cors import CORS
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
 from ..config import Settings
@@ -19,17 +21,29 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     settings = Settings.load(config)
     warnings = settings.validate()
     app = Flask("plugin", instance_path=str(Path(settings.instance_path).resolve()))
-    app.config.update(MAX_CONTENT_LENGTH=settings.max_body_bytes, TESTING=bool((config or {}).get("TESTING")))
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        TESTING=bool((config or {}).get("TESTING")),
+        SECRET_KEY=settings.session_key(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=None,
+    )
     if not logging.getLogger().handlers:
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for warning in warnings:
         log.warning("*** %s ***", warning)
     app.extensions["amazon_triage"] = Runtime.for_web(settings)
 
-    from . import health, webhook
+    from . import admin, agent, health, webhook
 
-    app.register_blueprint(webhook.bp)
-    app.register_blueprint(health.bp)
+    csrf = CSRFProtect(app)
+    for blueprint in (webhook.bp, admin.api, agent.bp):
+        csrf.exempt(blueprint)  # authenticated by signature or bearer token, never by cookie
+    CORS(app, resources={r"/api/*": {"origins": "*"}}, allow_headers=["Authorization", "Content-Type"])
+    for blueprint in (webhook.bp, health.bp, admin.bp, admin.api, agent.bp):
+        app.register_blueprint(blueprint)
     _json_errors(app)
     return app
 
@@ -39,6 +53,10 @@ def runtime() -> Runtime:
 
 
 def _json_errors(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError) -> Any:
+        return jsonify(error="Bad Request", message=f"form expired or forged ({exc.description}); reload the page"), 400
+
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
         return jsonify(error=exc.name, message=exc.description), exc.code

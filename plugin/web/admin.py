@@ -1,0 +1,200 @@
+"""/admin: patterns and their hits, "try it", decisions, dead letters. Off unless ADMIN_TOKEN is set.
+
+Admins log in with the token (a session cookie follows, its forms CSRF-protected) or send it as a
+bearer header, which is how scripts and `amazon-triage reload` call /admin/api/*.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, session, url_for
+
+from ..core.checks import run_examples
+from ..core.classify import classify
+from ..core.models import Ticket
+from ..store import FINAL, utcnow
+from .app import runtime
+from .highlight import segments
+
+bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+api = Blueprint("admin_api", __name__, url_prefix="/admin/api")
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(b"amazon-triage-admin:" + token.encode()).hexdigest()
+
+
+def bearer_matches(*tokens: str) -> bool:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return False
+    given = header[7:].strip().encode()
+    return any(t and hmac.compare_digest(given, t.encode()) for t in tokens)
+
+
+@bp.before_request
+def _guard() -> Any:
+    token = runtime().settings.admin_token
+    if not token:
+        abort(404)
+    if request.endpoint == "admin.login":
+        return None
+    if bearer_matches(token):
+        return None
+    if hmac.compare_digest(session.get("admin", ""), token_digest(token)):
+        return None
+    return redirect(url_for("admin.login", next=request.path))
+
+
+@api.before_request
+def _guard_api() -> Any:
+    token = runtime().settings.admin_token
+    if not token:
+        abort(404)
+    if not bearer_matches(token):
+        return jsonify(error="send the admin token as 'Authorization: Bearer <ADMIN_TOKEN>'"), 401
+    return None
+
+
+@bp.app_context_processor
+def _helpers() -> dict[str, Any]:
+    sub = runtime().settings.zendesk_subdomain if "amazon_triage" in _app_extensions() else ""
+
+    def ticket_url(ticket_id: int) -> str | None:
+        return f"https://{sub}.zendesk.com/agent/tickets/{ticket_id}" if sub else None
+
+    return {"ticket_url": ticket_url}
+
+
+def _app_extensions() -> dict[str, Any]:
+    from flask import current_app
+
+    return current_app.extensions
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    token = runtime().settings.admin_token
+    error = None
+    if request.method == "POST":
+        given = request.form.get("token", "")
+        if hmac.compare_digest(given.encode(), token.encode()):
+            session.clear()
+            session["admin"] = token_digest(token)
+            session.permanent = True
+            target = request.args.get("next", "")
+            return redirect(target if target.startswith("/admin") else url_for("admin.dashboard"))
+        error = "That token is not right."
+    return render_template("admin/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    session.clear()
+    return redirect(url_for("admin.login"))
+
+
+@bp.get("/")
+def dashboard() -> Any:
+    rt = runtime()
+    rt.registry.reload()
+    return render_template("admin/dashboard.html", counts=rt.store.counts(), registry=rt.registry,
+                           dead=len(rt.store.dead()), dry_run=rt.settings.dry_run)
+
+
+def _example_status() -> dict[str, dict[str, int]]:
+    rt = runtime()
+    patterns = rt.registry.current()
+    cached = rt.example_status.get(patterns.fingerprint)
+    if cached is None:
+        status: dict[str, dict[str, int]] = {p.id: {"passed": 0, "failed": 0, "warnings": 0} for p in patterns.errors}
+        failures = run_examples(patterns)
+        for p in patterns.errors:
+            total = len(p.spec.examples.match) + len(p.spec.examples.no_match)
+            errors = sum(1 for m in failures if m.path == p.path and m.level == "error")
+            status[p.id] = {"passed": total - errors, "failed": errors,
+                            "warnings": sum(1 for m in failures if m.path == p.path and m.level == "warning")}
+        rt.example_status = {patterns.fingerprint: status}
+        cached = status
+    return cached
+
+
+@bp.get("/patterns")
+def patterns() -> Any:
+    rt = runtime()
+    ps = rt.registry.current()
+    return render_template("admin/patterns.html", patterns=ps.errors, fields=ps.fields, registry=rt.registry,
+                           examples=_example_status(), hits=rt.store.hit_stats(utcnow()))
+
+
+@bp.route("/try", methods=["GET", "POST"])
+def try_it() -> Any:
+    rt = runtime()
+    result = marked = None
+    form = {"subject": "", "description": "", "first_name": ""}
+    if request.method == "POST":
+        form = {k: request.form.get(k, "") for k in form}
+        if not (form["subject"] or form["description"]).strip():
+            flash("Paste a ticket's text first.", "error")
+        else:
+            ps = rt.registry.current()
+            ticket = Ticket(subject=form["subject"], description=form["description"],
+                            requester_first_name=form["first_name"] or None)
+            result = classify(ticket, ps)
+            spans = [(e.start, e.end, m.error) for m in result.detection.matches for e in m.evidence]
+            marked = segments(result.source, spans)
+    return render_template("admin/try.html", form=form, result=result, marked=marked)
+
+
+@bp.get("/decisions")
+def decisions() -> Any:
+    rt = runtime()
+    status = request.args.get("status") or None
+    error = request.args.get("error") or None
+    rows = rt.store.decisions(status=status, error=error, limit=200)
+    known = [p.id for p in rt.registry.current().errors]
+    statuses = ["queued", "processing", "retry", *FINAL]
+    return render_template("admin/decisions.html", rows=rows, status=status, error=error, known=known,
+                           statuses=statuses)
+
+
+@bp.get("/dead")
+def dead() -> Any:
+    return render_template("admin/dead.html", rows=runtime().store.dead())
+
+
+@bp.post("/dead/<int:dead_id>/retry")
+def retry_dead(dead_id: int) -> Any:
+    rt = runtime()
+    ticket_id = rt.store.requeue_dead(dead_id)
+    if ticket_id is None:
+        flash("That dead letter was already retried or does not exist.", "error")
+    else:
+        rt.queue.enqueue(ticket_id)
+        flash(f"Ticket {ticket_id} is queued again.", "ok")
+    return redirect(url_for("admin.dead"))
+
+
+@bp.post("/reload")
+def reload_form() -> Any:
+    result = runtime().registry.reload(force=True)
+    if result.errors:
+        flash(f"The edit was rejected ({len(result.errors)} problem(s)); the previous patterns keep running.", "error")
+    else:
+        flash(f"Patterns loaded ({result.fingerprint}).", "ok")
+    return redirect(url_for("admin.patterns"))
+
+
+@api.post("/reload")
+def reload_api() -> Any:
+    rt = runtime()
+    result = rt.registry.reload(force=True)
+    status = 200 if not result.errors else 422
+    return jsonify(fingerprint=rt.registry.fingerprint, changed=result.changed, errors=list(result.errors)), status
+
+
+SESSION_LIFETIME = timedelta(hours=8)
