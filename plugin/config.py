@@ -39,6 +39,7 @@ class Settings:
     signature_tolerance_seconds: int = 300
     max_body_bytes: int = 1_000_000
     lease_seconds: int = 120
+    patterns_check_seconds: float = 2.0
     worker_threads: int = 2
 
     @property

@@ -18,7 +18,8 @@ log = logging.getLogger(__name__)
 
 
 def _registry(settings: Settings) -> PatternRegistry:
-    registry = PatternRegistry(Path(settings.patterns_dir), last_good=Path(settings.instance_path) / "patterns.last-good")
+    registry = PatternRegistry(Path(settings.patterns_dir), check_interval=settings.patterns_check_seconds,
+                               last_good=Path(settings.instance_path) / "patterns.last-good")
     registry.reload(force=True)
     return registry
 

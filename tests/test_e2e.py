@@ -128,3 +128,32 @@ def test_worker_killed_mid_queue_and_restarted_finishes_every_ticket_once(servic
     for tid in ids:
         assert len(fake_zendesk.tickets[tid]["comments"]) == 2, tid
         assert len(fake_zendesk.writes(tid)) == 1, tid
+
+
+def test_pattern_edit_takes_effect_in_the_running_service(service_config, spawn, fake_zendesk: FakeZendesk, patterns_copy: Path) -> None:
+    from .test_registry import NEW_TEXT, add_pattern
+
+    port = free_port()
+    config = {**service_config, "PATTERNS_DIR": str(patterns_copy), "PATTERNS_CHECK_SECONDS": "0"}
+    proc = spawn(["serve", "--port", str(port)], config)
+    base = f"http://127.0.0.1:{port}"
+    wait_for(lambda: _ready(base, proc), timeout=30)
+    store = Store.from_url(config["DATABASE_URL"])
+    fake_zendesk.add_ticket(300, "Amazon", NEW_TEXT)
+    post(base, trigger_body(300))
+    wait_for(lambda: store.decision(300) and store.decision(300).status == NO_MATCH)
+    add_pattern(patterns_copy)
+    fake_zendesk.add_ticket(301, "Amazon", NEW_TEXT)
+    post(base, trigger_body(301))
+    wait_for(lambda: store.decision(301) and store.decision(301).status == DONE, timeout=30)
+    assert "amazon_error_staging_mode" in fake_zendesk.tickets[301]["tags"]
+    assert fake_zendesk.writes(300) == []
+
+
+def _ready(base: str, proc) -> bool:
+    try:
+        return requests.get(f"{base}/readyz", timeout=1).status_code == 200
+    except requests.RequestException:
+        if proc.proc.poll() is not None:
+            pytest.fail(proc.output())
+        return False

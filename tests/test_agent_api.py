@@ -1,0 +1,91 @@
+"""GET/POST /api/suggest: what agents and the sidebar app get."""
+
+from __future__ import annotations
+
+import pytest
+
+AGENT = "agent-token-for-tests"
+AUTH = {"Authorization": f"Bearer {AGENT}"}
+
+
+@pytest.fixture
+def agent_app(service_config):
+    from plugin import create_app
+
+    return create_app({**service_config, "TESTING": True, "AGENT_TOKEN": AGENT})
+
+
+@pytest.fixture
+def api(agent_app):
+    return agent_app.test_client()
+
+
+def test_off_without_tokens_and_needs_the_bearer(client, api) -> None:
+    assert client.post("/api/suggest", json={"description": "x"}).status_code == 404
+    assert api.post("/api/suggest", json={"description": "x"}).status_code == 401
+    assert api.post("/api/suggest", json={"description": "x"}, headers={"Authorization": "Bearer no"}).status_code == 401
+
+
+def test_text_gives_errors_reply_and_checklist(api) -> None:
+    r = api.post("/api/suggest", headers=AUTH, json={"subject": "Amazon", "description": "Connecting Amazon: An error has occurred. I cleared my cache.",
+                                                   "requester_first_name": "Kim"})
+    data = r.get_json()
+    assert r.status_code == 200
+    assert [e["error"] for e in data["errors"]] == ["generic_error"]
+    assert data["errors"][0]["evidence"][0]["text"] == "An error has occurred"
+    assert data["reply"]["text"].startswith("Hi Kim,") and "Suggested reply" not in data["reply"]["text"]
+    assert data["escalation"]["missing"] == ["merchant_id", "timestamp"]
+    items = {c["key"]: c for c in data["escalation"]["checklist"]}
+    assert items["cleared_cache"]["done"] and not items["merchant_id"]["done"] and items["merchant_id"]["required"]
+    assert "Why amazon-triage suggested this" in data["explanation"]
+
+
+def test_plain_text_body_and_no_match(api) -> None:
+    r = api.post("/api/suggest", headers=AUTH, data="Where is my invoice?", content_type="text/plain")
+    assert r.status_code == 200 and r.get_json()["errors"] == [] and r.get_json()["reply"] is None
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "status"),
+    [({"data": "{", "content_type": "application/json"}, 400), ({"json": [1]}, 400), ({"json": {"description": ""}}, 400),
+     ({"json": {"description": 5}}, 400), ({"data": "x", "content_type": "application/xml"}, 415)],
+)
+def test_bad_suggest_input(api, kwargs, status) -> None:
+    r = api.post("/api/suggest", headers=AUTH, **kwargs)
+    assert r.status_code == status and "error" in r.get_json()
+
+
+def test_ticket_id_reads_the_ticket_from_zendesk(api, fake_zendesk) -> None:
+    fake_zendesk.add_ticket(42, "Amazon", "Amazon: The account connection timed out.", requester_name="Lee Smith")
+    r = api.get("/api/suggest?ticket_id=42", headers=AUTH)
+    data = r.get_json()
+    assert r.status_code == 200 and data["ticket_id"] == 42
+    assert data["errors"][0]["error"] == "connection_timeout" and data["reply"]["text"].startswith("Hi Lee,")
+    assert fake_zendesk.writes() == []
+
+
+def test_ticket_id_errors(api, fake_zendesk) -> None:
+    assert api.get("/api/suggest?ticket_id=abc", headers=AUTH).status_code == 400
+    assert api.get("/api/suggest?ticket_id=404", headers=AUTH).status_code == 404
+    fake_zendesk.add_ticket(43, "Amazon", "x")
+    fake_zendesk.inject("GET", r"/tickets/43", status=500)
+    assert api.get("/api/suggest?ticket_id=43", headers=AUTH).status_code == 502
+
+
+def test_dry_run_suggests_from_the_stored_delivery(tmp_path) -> None:
+    from plugin import create_app
+
+    app = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True, "AGENT_TOKEN": AGENT})
+    c = app.test_client()
+    c.post("/webhooks/zendesk", json={"ticket": {"id": 7, "description": "Amazon seller account is in staging mode"}})
+    r = c.get("/api/suggest?ticket_id=7", headers=AUTH)
+    assert r.status_code == 200 and r.get_json()["errors"][0]["error"] == "staging_mode"
+    assert c.get("/api/suggest?ticket_id=8", headers=AUTH).status_code == 404
+
+
+def test_cors_preflight_allows_the_authorization_header(api) -> None:
+    r = api.options("/api/suggest", headers={"Origin": "https://acme.zendesk.com", "Access-Control-Request-Method": "GET",
+                                              "Access-Control-Request-Headers": "Authorization"})
+    assert r.status_code == 200
+    assert r.headers["Access-Control-Allow-Origin"] in {"*", "https://acme.zendesk.com"}
+    assert "authorization" in r.headers["Access-Control-Allow-Headers"].lower()

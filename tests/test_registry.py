@@ -1,0 +1,56 @@
+"""Live pattern reloading: edits take effect without a restart; bad edits never replace a good set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from plugin.core.detect import detect
+from plugin.registry import PatternRegistry
+
+NEW_TEXT = "Amazon says: zebra crossing violation"
+
+
+def add_pattern(directory: Path) -> None:
+    text = (directory / "staging_mode.toml").read_text()
+    text = text.replace('''pattern = \'\'\'\\bstaging[ -]?mode\\b\'\'\'''', '''pattern = \'\'\'\\bstaging[ -]?mode\\b|zebra crossing\'\'\'''')
+    text = text.replace('anchors = ["staging"]', 'anchors = ["staging", "zebra"]')
+    (directory / "staging_mode.toml").write_text(text)
+
+
+def test_edit_is_picked_up_without_restart(patterns_copy: Path) -> None:
+    reg = PatternRegistry(patterns_copy, check_interval=0)
+    before = reg.current()
+    assert detect(NEW_TEXT, before).matches == ()
+    add_pattern(patterns_copy)
+    after = reg.current()
+    assert after.fingerprint != before.fingerprint
+    assert detect(NEW_TEXT, after).errors == ("staging_mode",)
+    assert detect(NEW_TEXT, before).matches == ()  # sets are immutable: a running ticket keeps its set
+
+
+def test_invalid_edit_keeps_the_previous_set(patterns_copy: Path) -> None:
+    reg = PatternRegistry(patterns_copy, check_interval=0)
+    good = reg.current()
+    (patterns_copy / "generic_error.toml").write_text("id = \"generic_error\"\n[[regex]]\nname = 1\n")
+    assert reg.current() is good
+    assert reg.errors and all("generic_error.toml" in e for e in reg.errors)
+    result = reg.reload(force=True)
+    assert result.errors and not result.changed
+
+
+def test_checks_the_disk_at_most_every_interval(patterns_copy: Path) -> None:
+    reg = PatternRegistry(patterns_copy, check_interval=3600)
+    first = reg.current()
+    add_pattern(patterns_copy)
+    assert reg.current() is first
+    assert reg.reload().changed
+
+
+def test_start_on_a_broken_edit_runs_the_last_good_copy(patterns_copy: Path, tmp_path: Path) -> None:
+    last_good = tmp_path / "last-good"
+    PatternRegistry(patterns_copy, last_good=last_good).reload(force=True)
+    (patterns_copy / "generic_error.toml").write_text("broken = [")
+    restarted = PatternRegistry(patterns_copy, last_good=last_good)
+    restarted.reload(force=True)
+    assert restarted.ready and len(restarted.current().errors) == 8
+    assert restarted.errors and "not valid TOML" in restarted.errors[0]
