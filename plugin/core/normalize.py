@@ -11,11 +11,11 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from html.parser import HTMLParser
 
-from .offsets import OffsetMap, rewrite
+from .offsets import OffsetMap, rewrite, rewrite_constant
 
 _LOOKS_LIKE_HTML = re.compile(r"<(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?>|</[a-z][a-z0-9]*\s*>", re.I)
 _BLOCK_TAGS = frozenset(
@@ -25,11 +25,19 @@ _BLOCK_TAGS = frozenset(
 _SKIP_TAGS = frozenset({"script", "style", "head", "title"})
 
 _ENTITY = re.compile(r"&(?:#[0-9]{1,7}|#x[0-9a-f]{1,6}|[a-z][a-z0-9]{1,31});?", re.I)
-_NON_ASCII = re.compile(r"[\x00-\x7f]?[^\x00-\x7f]+")
+# Runs of non-ASCII characters. (A combining mark after an ASCII letter stays decomposed: cheap,
+# and the same in normalize() and in its position-tracking replay, which is what matters.)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 # E-mail quote markers (">", "> >") at the start of a line, then every run of white space.
-_QUOTE_MARKERS = re.compile(r"^[ \t]*>[ \t>]*", re.M)
-# Runs that " ".join(text.split()) changes: never a lone inner space, which is most of a ticket.
-_SPACE_RUN = re.compile(r" \s+|[^\S ]\s*|^ | $")
+# (Starting with a literal line break lets the regex engine scan for it; the first line is separate.)
+_QUOTE_MARKERS = re.compile(r"\n[ \t]*>[ \t>]*")
+_FIRST_QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t>]*")
+# " ".join(text.split()) in three passes that never match a lone inner space (most of a ticket) and
+# that each start with something the regex engine can scan for fast: other white space from its
+# first character on becomes one space; then runs of spaces; then the ends.
+_OTHER_SPACE = re.compile(r"[^\S ]\s*")
+_SPACE_RUN = re.compile(r" \s+")
+_ENDS = re.compile(r"^ | $")
 
 _PUNCT = str.maketrans(
     {
@@ -85,20 +93,18 @@ def _unescape(m: re.Match[str]) -> str:
     return html.unescape(m.group())
 
 
-def _drop(m: re.Match[str]) -> str:
-    return ""
 
 
-def _space(m: re.Match[str]) -> str:
-    return "" if m.start() == 0 or m.end() == len(m.string) else " "
-
-
-# (needed?, stage pattern, replacement): normalize() in slow motion, one stage at a time.
-_STAGES: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+# (needed?, stage pattern, replacement: a function, or a constant string): normalize() in slow
+# motion, one stage at a time.
+_STAGES: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[str]], str] | str], ...] = (
     (lambda t: "&" in t, _ENTITY, _unescape),
     (lambda t: not t.isascii(), _NON_ASCII, _fold_unicode),
-    (lambda t: ">" in t, _QUOTE_MARKERS, _drop),
-    (lambda t: True, _SPACE_RUN, _space),
+    (lambda t: ">" in t, _FIRST_QUOTE_MARKER, ""),
+    (lambda t: ">" in t, _QUOTE_MARKERS, "\n"),
+    (lambda t: True, _OTHER_SPACE, " "),
+    (lambda t: True, _SPACE_RUN, " "),
+    (lambda t: t[:1] == " " or t[-1:] == " ", _ENDS, ""),
 )
 
 
@@ -109,6 +115,19 @@ class NormalizedText:
     source: str
     text: str
     lowered: str
+    _anchor_hits: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+    def find_all(self, needle: str, limit: int) -> list[int]:
+        """Start positions of a lower-case literal, at most ``limit``; patterns share anchors, so cache them."""
+        hits = self._anchor_hits.get(needle)
+        if hits is None:
+            hits = []
+            pos = self.lowered.find(needle)
+            while pos != -1 and len(hits) < limit:
+                hits.append(pos)
+                pos = self.lowered.find(needle, pos + 1)
+            self._anchor_hits[needle] = hits
+        return hits
 
     @cached_property
     def _rebuilt(self) -> tuple[str, tuple[OffsetMap, ...]]:
@@ -118,7 +137,7 @@ class NormalizedText:
         text = self.source
         for needed, pattern, repl in _STAGES:
             if needed(text):
-                text, m = rewrite(text, pattern, repl)
+                text, m = rewrite_constant(text, pattern, repl) if isinstance(repl, str) else rewrite(text, pattern, repl)
                 maps.append(m)
         return text, tuple(maps)
 
@@ -152,7 +171,7 @@ def normalize(raw: str) -> NormalizedText:
     if not text.isascii():
         text = _NON_ASCII.sub(_fold_unicode, text)
     if ">" in text:
-        text = _QUOTE_MARKERS.sub("", text)
+        text = _QUOTE_MARKERS.sub("\n", _FIRST_QUOTE_MARKER.sub("", text))
     # Same result as the _space stage, at C speed.
     text = " ".join(text.split())
     return NormalizedText(source, text, _same_length_lower(text))

@@ -51,6 +51,20 @@ class OffsetMap:
         return self.start(pos)
 
 
+def rewrite_constant(text: str, pattern: re.Pattern[str], new: str) -> tuple[str, OffsetMap]:
+    """Like ``pattern.sub(new, text)`` for a pattern that never matches ``new`` itself, with the map."""
+    spans = [m.span() for m in pattern.finditer(text)]
+    if not spans:
+        return text, OffsetMap()
+    width = len(new)
+    edits: list[Edit] = []
+    shift = 0
+    for s, e in spans:
+        edits.append((s + shift, s + shift + width, s, e))
+        shift += width - (e - s)
+    return pattern.sub(new, text), OffsetMap.of(edits)
+
+
 def rewrite(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> tuple[str, OffsetMap]:
     """Like ``pattern.sub(repl, text)``, also returning where each change came from."""
     parts: list[str] = []

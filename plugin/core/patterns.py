@@ -176,7 +176,7 @@ class _FileLoader:
         except ValidationError as exc:
             for err in exc.errors():
                 loc = tuple(err["loc"])
-                msg = err["msg"]
+                msg = err["msg"].removeprefix("Value error, ")
                 if err["type"] == "extra_forbidden":
                     msg = f"unknown key (allowed here: {_allowed_keys(model, loc)})"
                 self.fail(loc, msg)

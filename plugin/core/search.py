@@ -50,7 +50,7 @@ class Window:
     """How many distinct anchors the window holds: the best place to spend a fuzzy search."""
 
 
-def anchor_windows(lowered: str, rx: CompiledRegex) -> list[Window]:
+def anchor_windows(text: NormalizedText, rx: CompiledRegex) -> list[Window]:
     """Windows around anchor hits holding at least ``min_anchors`` distinct anchors.
 
     Neighbouring hits share a window, but no window grows past four times ``window``, so a text
@@ -59,16 +59,11 @@ def anchor_windows(lowered: str, rx: CompiledRegex) -> list[Window]:
     spec = rx.spec
     hits: list[tuple[int, int, int]] = []
     for i, anchor in enumerate(spec.anchors):
-        pos = lowered.find(anchor)
-        count = 0
-        while pos != -1 and count < MAX_ANCHOR_HITS:
-            hits.append((pos, pos + len(anchor), i))
-            pos = lowered.find(anchor, pos + 1)
-            count += 1
+        hits.extend((pos, pos + len(anchor), i) for pos in text.find_all(anchor, MAX_ANCHOR_HITS))
     if not hits:
         return []
     hits.sort()
-    size, limit = len(lowered), 4 * spec.window
+    size, limit = len(text.lowered), 4 * spec.window
     windows: list[Window] = []
     cur_s = cur_e = -1
     seen: set[int] = set()
@@ -88,7 +83,7 @@ def anchor_windows(lowered: str, rx: CompiledRegex) -> list[Window]:
 
 def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterator[Found]:
     """Yield the exact matches; only when there is none, the best fuzzy match of the likeliest windows."""
-    windows = anchor_windows(text.lowered, rx)
+    windows = anchor_windows(text, rx)
     last_end = -1
     exact = False
     for w in windows:
