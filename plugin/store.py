@@ -132,7 +132,21 @@ class Store:
         # SQLite allows one writer; waiting here is cheap, while SQLite's own busy handler sleeps
         # in steps of up to 100 ms. Other processes still meet the busy handler.
         self._write_lock = threading.Lock()
-        self._insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+        # Built once: constructing SQLAlchemy statements costs more than running them on SQLite.
+        b = sa.bindparam
+        self._new_delivery = (
+            insert(deliveries)
+            .values(dedupe_key=b("dedupe_key"), ticket_id=b("ticket_id"), source=b("source"),
+                    payload=b("payload"), received_at=b("now"))
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(deliveries.c.id)
+        )
+        self._new_decision = (
+            insert(decisions)
+            .values(ticket_id=b("ticket_id"), delivery_id=b("delivery_id"), status=QUEUED, errors="[]", evidence="[]",
+                    attempts=0, created_at=b("now"), updated_at=b("now"), next_attempt_at=b("now"))
+            .on_conflict_do_nothing(index_elements=["ticket_id"]).returning(decisions.c.ticket_id)
+        )
 
     @classmethod
     def from_url(cls, url: str) -> Store:
@@ -155,18 +169,13 @@ class Store:
     def record_delivery(self, ticket_id: int, source: str, dedupe_key: str, payload: dict[str, Any]) -> Received:
         """Store a delivery and open its ticket's decision, in one transaction."""
         now = utcnow()
-        new_delivery = self._insert(deliveries).values(
-            dedupe_key=dedupe_key, ticket_id=ticket_id, source=source, payload=json.dumps(payload), received_at=now,
-        ).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(deliveries.c.id)
         with self._write_lock, self.engine.begin() as conn:
-            row = conn.execute(new_delivery).first()
+            row = conn.execute(self._new_delivery, {"dedupe_key": dedupe_key, "ticket_id": ticket_id, "source": source,
+                                                    "payload": json.dumps(payload), "now": now}).first()
             if row is None:
                 return Received(None, duplicate=True, enqueue=False)
-            new_decision = self._insert(decisions).values(
-                ticket_id=ticket_id, delivery_id=row.id, status=QUEUED, errors="[]", evidence="[]",
-                attempts=0, created_at=now, updated_at=now, next_attempt_at=now,
-            ).on_conflict_do_nothing(index_elements=["ticket_id"]).returning(decisions.c.ticket_id)
-            opened = conn.execute(new_decision).first() is not None
+            params = {"ticket_id": ticket_id, "delivery_id": row.id, "now": now}
+            opened = conn.execute(self._new_decision, params).first() is not None
         return Received(row.id, duplicate=not opened, enqueue=opened)
 
     def delivery(self, delivery_id: int) -> dict[str, Any] | None:

@@ -90,6 +90,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     matches: list[Match] = []
     suppressed: list[Suppressed] = []
     failures: list[PatternFailure] = []
+    text.preload(patterns.anchors)
     for pattern in patterns.errors:
         try:
             match, dropped = match_pattern(pattern, text, options.timeout)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html.parser import HTMLParser
 
+from .anchors import AnchorIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
 
 _LOOKS_LIKE_HTML = re.compile(r"<(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?>|</[a-z][a-z0-9]*\s*>", re.I)
@@ -116,6 +117,11 @@ class NormalizedText:
     text: str
     lowered: str
     _anchor_hits: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+
+    def preload(self, index: AnchorIndex) -> None:
+        """Find all of a pattern set's anchors in one pass; find_all then answers from memory."""
+        if not index.anchors <= self._anchor_hits.keys():
+            self._anchor_hits.update(index.scan(self.lowered))
 
     def find_all(self, needle: str, limit: int) -> list[int]:
         """Start positions of a lower-case literal, at most ``limit``; patterns share anchors, so cache them."""

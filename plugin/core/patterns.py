@@ -15,10 +15,13 @@ from typing import Any
 import regex
 from pydantic import ValidationError
 
+from .anchors import AnchorIndex
 from .schema import ContextSpec, ErrorPatternSpec, FieldSpec, NegativeSpec, RegexSpec
 from .tomlpos import key_lines, line_of
 
 FIELDS_DIR = "fields"
+MAX_ANCHOR_HITS = 200
+"""Occurrences of one anchor worth looking at; past that a ticket is noise, not a message."""
 
 
 @dataclass(frozen=True)
@@ -106,9 +109,13 @@ class PatternSet:
     fingerprint: str = ""
     directory: Path | None = None
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
+    anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
         self._by_id.update({p.id: p for p in self.errors})
+        if self.anchors is None:
+            words = {a for p in self.errors for r in p.regexes for a in r.spec.anchors}
+            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS))
 
     def __repr__(self) -> str:
         return f"PatternSet({len(self.errors)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import regex
 
 from .normalize import NormalizedText
-from .patterns import CompiledRegex
+from .patterns import MAX_ANCHOR_HITS, CompiledRegex
 
-MAX_ANCHOR_HITS = 200
 MAX_FUZZY_WINDOWS = 6
 
 
