@@ -9,6 +9,16 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+PACKAGE_PATTERNS = Path(__file__).resolve().parent.parent / "patterns"
+
+
+def default_patterns_dir() -> Path:
+    """PATTERNS_DIR, else ./patterns, else the patterns shipped beside the package."""
+    if os.environ.get("PATTERNS_DIR"):
+        return Path(os.environ["PATTERNS_DIR"])
+    local = Path.cwd() / "patterns"
+    return local if local.is_dir() else PACKAGE_PATTERNS
+
 
 class ConfigError(ValueError):
     """The configuration cannot work; the message says which variable to fix."""
@@ -83,8 +93,6 @@ class Settings:
         if not self.queue_path:
             changes["queue_path"] = str((instance / "queue.db").resolve())
         if not self.patterns_dir:
-            from .cli import default_patterns_dir
-
             changes["patterns_dir"] = str(default_patterns_dir())
         if not self.zendesk_webhook_secret and self.secret_file.is_file():
             changes["zendesk_webhook_secret"] = self.secret_file.read_text().strip()

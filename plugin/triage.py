@@ -19,7 +19,14 @@ from .core.decide import DecisionSettings
 from .core.tickets import TicketDataError, ticket_from_mapping
 from .registry import PatternRegistry
 from .store import DONE, DRY_RUN, NO_MATCH, SKIPPED, Store, utcnow
-from .zendesk import Conflict, Permanent, RateLimited, TicketState, Transient, ZendeskClient
+from .zendesk import (
+    Conflict,
+    Permanent,
+    RateLimited,
+    TicketState,
+    Transient,
+    ZendeskClient,
+)
 
 log = logging.getLogger(__name__)
 MAX_CONFLICTS = 3

@@ -17,7 +17,12 @@ import requests
 from zenpy import Zenpy
 from zenpy.lib.api_objects import Comment
 from zenpy.lib.api_objects import Ticket as ZTicket
-from zenpy.lib.exception import APIException, RatelimitBudgetExceeded, RecordNotFoundException, ZenpyException
+from zenpy.lib.exception import (
+    APIException,
+    RatelimitBudgetExceeded,
+    RecordNotFoundException,
+    ZenpyException,
+)
 
 from .config import Settings
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 from .detect import detect_normalized, match_pattern
-from .fields import find_values, _pick_time
+from .fields import find_values, pick_time
 from .normalize import normalize
 from .patterns import PatternSet, PatternSetError, load_patterns
 from .tomlpos import key_lines, line_of
@@ -72,7 +72,7 @@ def run_examples(patterns: PatternSet) -> list[CheckMessage]:
     for f in patterns.fields:
         for i, ex in enumerate(f.spec.examples.match):
             values = find_values(f, normalize(ex.text))
-            picked = _pick_time(values) if f.spec.kind == "timestamp" else (values[0] if values else None)
+            picked = pick_time(values) if f.spec.kind == "timestamp" else (values[0] if values else None)
             got = picked[0].value if picked else None
             if got != ex.expect:
                 line = _example_line(f.path, ("examples", "match"), ex.text)

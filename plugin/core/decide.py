@@ -104,7 +104,7 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
     replies = [patterns.get(m.error).spec.reply for m in matches]  # type: ignore[union-attr]
     parts = tuple(
         CommentPart(m.error, _render(r.body, values) if r.body else None, r.zendesk_macro_id)
-        for m, r in zip(matches, replies)
+        for m, r in zip(matches, replies, strict=True)
     )
     public = all(r.visibility == "public" for r in replies)
     return TicketUpdate(

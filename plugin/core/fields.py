@@ -49,7 +49,7 @@ def find_values(field: FieldPattern, text: NormalizedText, timeout: float = 0.25
     return found
 
 
-def _pick_time(values: list[tuple[FieldValue, datetime | None]]) -> tuple[FieldValue, datetime | None] | None:
+def pick_time(values: list[tuple[FieldValue, datetime | None]]) -> tuple[FieldValue, datetime | None] | None:
     """The most recent attempt: the latest resolved moment, else the last time mentioned."""
     resolved = [v for v in values if v[1] is not None]
     if resolved:
@@ -78,7 +78,7 @@ def extract_escalation(text: NormalizedText, patterns: PatternSet, required: boo
         if field.spec.kind == "merchant_id" and merchant is None:
             merchant = values[0][0]
         elif field.spec.kind == "timestamp":
-            moment = _pick_time(values)
+            moment = pick_time(values)
         elif field.spec.kind == "flag":
             flags[field.id] = values[0][0]
     utc = moment[1].strftime("%Y-%m-%dT%H:%M:%SZ") if moment and moment[1] else None

@@ -11,7 +11,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-
 # An edit is (new_start, new_end, old_start, old_end): plain tuples, one per changed span.
 Edit = tuple[int, int, int, int]
 

@@ -189,6 +189,15 @@ class _FileLoader:
                 self.fail(loc, msg)
             return None
 
+    def spec(self, model: type[ErrorPatternSpec] | type[FieldSpec]) -> Any:
+        """The file read and validated, its id checked against its name; None after reporting why."""
+        data = self.read()
+        spec = self.validate(model, data) if data is not None else None
+        if spec is not None and spec.id != self.path.stem:
+            self.fail(("id",), f"id {spec.id!r} must equal the file name {self.path.stem!r}")
+            return None
+        return spec
+
     def compile(self, loc: tuple[str | int, ...], build: Any, *args: Any) -> Any:
         try:
             return build(*args)
@@ -228,35 +237,24 @@ def _compile_negatives(loader: _FileLoader, specs: list[NegativeSpec]) -> tuple[
 
 def load_error_pattern(path: Path, errors: list[PatternFileError]) -> ErrorPattern | None:
     loader = _FileLoader(path, errors)
-    data = loader.read()
-    if data is None:
-        return None
-    spec = loader.validate(ErrorPatternSpec, data)
+    spec = loader.spec(ErrorPatternSpec)
     if spec is None:
         return None
-    if spec.id != path.stem:
-        loader.fail(("id",), f"id {spec.id!r} must equal the file name {path.stem!r}")
     regexes = _compile_regexes(loader, spec.regex)
     negatives = _compile_negatives(loader, spec.negative)
     contexts = [
         loader.compile(("context", i, "terms"), lambda c: CompiledContext(c, _compile_terms(c.terms)), c)
         for i, c in enumerate(spec.context)
     ]
-    if regexes is None or negatives is None or any(c is None for c in contexts) or spec.id != path.stem:
+    if regexes is None or negatives is None or any(c is None for c in contexts):
         return None
     return ErrorPattern(spec, path, regexes, tuple(contexts), negatives)
 
 
 def load_field_pattern(path: Path, errors: list[PatternFileError]) -> FieldPattern | None:
     loader = _FileLoader(path, errors)
-    data = loader.read()
-    if data is None:
-        return None
-    spec = loader.validate(FieldSpec, data)
+    spec = loader.spec(FieldSpec)
     if spec is None:
-        return None
-    if spec.id != path.stem:
-        loader.fail(("id",), f"id {spec.id!r} must equal the file name {path.stem!r}")
         return None
     if spec.kind == "timestamp":
         from .timestamps import check_zones

@@ -48,6 +48,13 @@ def _ids(values: list[Any]) -> tuple[int, ...]:
     return tuple(out)
 
 
+def _ticket_id(value: Any, key: str) -> int:
+    try:
+        return parse_ticket_id(value, key)
+    except TicketDataError as exc:
+        raise PayloadError(str(exc)) from None
+
+
 def parse_delivery(body: Any, invocation_id: str | None = None) -> Delivery | Ignored:
     """Raise PayloadError for a body we cannot use; Ignored for events that are not ours."""
     if not isinstance(body, dict):
@@ -58,10 +65,7 @@ def parse_delivery(body: Any, invocation_id: str | None = None) -> Delivery | Ig
         detail = body.get("detail")
         if not isinstance(detail, dict):
             raise PayloadError("'detail' must be an object")
-        try:
-            ticket_id = parse_ticket_id(detail.get("id"), "detail.id")
-        except TicketDataError as exc:
-            raise PayloadError(str(exc)) from None
+        ticket_id = _ticket_id(detail.get("id"), "detail.id")
         ticket = _text_fields(detail, {"subject": "subject", "description": "description", "created_at": "created_at"})
         tags = detail.get("tags")
         if isinstance(tags, list) and all(isinstance(t, str) for t in tags):
@@ -71,10 +75,7 @@ def parse_delivery(body: Any, invocation_id: str | None = None) -> Delivery | Ig
     raw = body.get("ticket")
     if not isinstance(raw, dict):
         raise PayloadError("expected {\"ticket\": {\"id\": ...}} or a Zendesk ticket.created event")
-    try:
-        ticket_id = parse_ticket_id(raw.get("id"), "ticket.id")
-    except TicketDataError as exc:
-        raise PayloadError(str(exc)) from None
+    ticket_id = _ticket_id(raw.get("id"), "ticket.id")
     ticket = _text_fields(raw, {"subject": "subject", "description": "description",
                                 "requester_first_name": "requester_first_name", "created_at": "created_at"})
     if isinstance(raw.get("tags"), str):

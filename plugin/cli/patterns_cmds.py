@@ -1,10 +1,9 @@
-"""The ``amazon-triage`` command: admins' tools and the service's entry points."""
+"""Commands for admins tuning patterns: check, try, classify, replay, reload."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,42 +11,13 @@ from typing import Any, TextIO
 
 import click
 
-from .core.checks import check_directory
-from .core.classify import Classification, classify
-from .core.models import Ticket
-from .core.patterns import PatternSet, PatternSetError, load_patterns
-from .core.tickets import TicketDataError, ticket_from_mapping
-
-PACKAGE_PATTERNS = Path(__file__).resolve().parent.parent / "patterns"
-
-
-def default_patterns_dir() -> Path:
-    """PATTERNS_DIR, else ./patterns, else the patterns shipped beside the package."""
-    if os.environ.get("PATTERNS_DIR"):
-        return Path(os.environ["PATTERNS_DIR"])
-    local = Path.cwd() / "patterns"
-    return local if local.is_dir() else PACKAGE_PATTERNS
-
-
-patterns_option = click.option(
-    "--patterns", "patterns_dir", type=click.Path(path_type=Path), default=None,
-    help="Patterns directory (default: $PATTERNS_DIR, ./patterns, or the shipped set).",
-)
-
-
-def _load(patterns_dir: Path | None) -> PatternSet:
-    try:
-        return load_patterns(patterns_dir or default_patterns_dir())
-    except PatternSetError as exc:
-        for err in exc.errors:
-            click.echo(f"error: {err}", err=True)
-        click.echo("Fix the pattern files above (`amazon-triage check` explains each problem).", err=True)
-        raise SystemExit(2) from None
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-def main() -> None:
-    """Recognise Amazon seller-account connection errors in Zendesk tickets."""
+from ..config import default_patterns_dir
+from ..core.checks import check_directory
+from ..core.classify import Classification, classify
+from ..core.models import Ticket
+from ..core.patterns import PatternSetError, load_patterns
+from ..core.tickets import TicketDataError, ticket_from_mapping
+from . import load_or_exit, main, patterns_option
 
 
 @main.command()
@@ -123,7 +93,7 @@ def try_(text: str | None, patterns_dir: Path | None, subject: str, first_name: 
     """Show what the patterns find in TEXT (or standard input)."""
     if text is None:
         text = sys.stdin.read()
-    ps = _load(patterns_dir)
+    ps = load_or_exit(patterns_dir)
     result = classify(Ticket(subject=subject, description=text, requester_first_name=first_name), ps)
     if as_json:
         data = result.to_json()
@@ -172,7 +142,7 @@ def read_tickets(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, s
 @patterns_option
 def classify_cmd(source: TextIO, patterns_dir: Path | None) -> None:
     """Classify tickets from a JSONL file (or - for standard input); print one JSON result a line."""
-    ps = _load(patterns_dir)
+    ps = load_or_exit(patterns_dir)
     failed = 0
     for line, data, error in read_tickets(source):
         if error is None:
@@ -217,10 +187,10 @@ def _score(value: float | None) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def replay(export: TextIO, patterns_dir: Path | None, against_dir: Path | None, samples: int, as_json: bool) -> None:
     """Run the patterns over a Zendesk ticket export (JSON or JSONL) and report per pattern."""
-    from .core.replay import replay as run_replay
+    from ..core.replay import replay as run_replay
 
-    ps = _load(patterns_dir)
-    old = _load(against_dir) if against_dir else None
+    ps = load_or_exit(patterns_dir)
+    old = load_or_exit(against_dir) if against_dir else None
     tickets = _tickets_from(export)
     with click.progressbar(length=len(tickets), label="Replaying", file=sys.stderr,
                            show_pos=True, hidden=len(tickets) < 200) as bar:
@@ -248,36 +218,6 @@ def replay(export: TextIO, patterns_dir: Path | None, against_dir: Path | None, 
                 click.echo(f"    gains: {', '.join(f'#{t}' for t in rep.gained[:20])}")
             if rep.lost:
                 click.echo(f"    losses: {', '.join(f'#{t}' for t in rep.lost[:20])}")
-
-
-def _settings() -> Any:
-    import logging
-
-    from .config import ConfigError, Settings
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings.load()
-        warnings = settings.validate()
-    except ConfigError as exc:
-        click.echo(f"configuration error: {exc}", err=True)
-        raise SystemExit(2) from None
-    for warning in warnings:
-        logging.getLogger("plugin").warning("*** %s ***", warning)
-    return settings
-
-
-@main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--web-workers", default=1, show_default=True, type=int,
-              help="gunicorn worker processes (each runs 8 threads; one process keeps SQLite writes uncontended).")
-def serve(host: str, port: int, web_workers: int) -> None:
-    """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
-    from .serve import serve as run_server
-
-    _settings()
-    run_server(host, port, web_workers)
 
 
 @main.command()
@@ -311,102 +251,3 @@ def reload(patterns_dir: Path | None, url: str) -> None:
         return
     click.echo(f"error: the service answered {r.status_code}: {data.get('errors') or data.get('error') or r.text[:200]}", err=True)
     raise SystemExit(1)
-
-
-@main.group()
-def zendesk() -> None:
-    """Create and inspect the Zendesk webhook and trigger."""
-
-
-def _zendesk_client(settings: Any, required: bool = True) -> Any:
-    from .zendesk import ZendeskClient
-
-    if not settings.has_credentials:
-        if required:
-            click.echo("error: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN first.", err=True)
-            raise SystemExit(2)
-        return None
-    return ZendeskClient(settings)
-
-
-def _settings_quiet() -> Any:
-    from .config import ConfigError, Settings
-
-    try:
-        return Settings.load()
-    except ConfigError as exc:
-        click.echo(f"configuration error: {exc}", err=True)
-        raise SystemExit(2) from None
-
-
-@zendesk.command()
-@click.option("--url", required=True, help="Public base URL of this service, e.g. https://triage.example.com")
-@click.option("--dry-run", is_flag=True, help="Print the requests that would be sent; change nothing.")
-@click.option("--print-secret", is_flag=True, help="Print the signing secret once instead of storing it.")
-def setup(url: str, dry_run: bool, print_secret: bool) -> None:
-    """Create or update the webhook and the "ticket created" trigger (idempotent)."""
-    from urllib.parse import urlsplit
-
-    from .zendesk import ZendeskError
-    from .zendesk_setup import setup as run_setup
-    from .zendesk_setup import store_secret
-
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.netloc:
-        click.echo(f"error: --url must look like https://triage.example.com, got {url!r}", err=True)
-        raise SystemExit(2)
-    settings = _settings_quiet()
-    client = _zendesk_client(settings, required=not dry_run)
-    try:
-        report = run_setup(client, url, dry_run)
-    except ZendeskError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
-    if dry_run:
-        click.echo(f"Dry run: {len(report.planned)} request(s) would be sent" + ("" if client else " (no credentials: assuming nothing exists yet)"))
-        for req in report.planned:
-            click.echo(f"{req['method']} {req['path']}")
-            click.echo(json.dumps(req["body"], indent=2))
-        return
-    for line in report.lines:
-        click.echo(line)
-    if report.secret:
-        if print_secret:
-            click.echo(f"signing secret (shown once; set ZENDESK_WEBHOOK_SECRET to it): {report.secret}")
-        else:
-            store_secret(settings.secret_file, report.secret)
-            click.echo(f"signing secret stored in {settings.secret_file} (mode 600), where the service reads it")
-
-
-@zendesk.command(name="status")
-def zendesk_status() -> None:
-    """Show the webhook and trigger as Zendesk has them."""
-    from .zendesk import ZendeskError
-    from .zendesk_setup import status
-
-    settings = _settings_quiet()
-    try:
-        for line in status(_zendesk_client(settings), settings.secret_file):
-            click.echo(line)
-    except ZendeskError as exc:
-        click.echo(f"error: {exc}", err=True)
-        raise SystemExit(1) from None
-
-
-@main.command()
-def worker() -> None:
-    """Run a background worker alone: it processes the queued tickets."""
-    from .runtime import Runtime
-
-    settings = _settings()
-    rt = Runtime.for_worker(settings)
-    rt.sweep(startup=True)
-    consumer = rt.queue.consumer(settings.worker_threads)
-    # SIGHUP reloads the patterns in place (huey's default would restart the process).
-    consumer._signal_actions.pop(signal.SIGHUP, None)
-    signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
-    consumer.run()
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()

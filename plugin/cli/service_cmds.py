@@ -1,0 +1,54 @@
+"""Commands that run the service: serve (web + worker) and worker."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from typing import Any
+
+import click
+
+from . import main
+
+
+def _settings() -> Any:
+    from ..config import ConfigError, Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = Settings.load()
+        warnings = settings.validate()
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+    for warning in warnings:
+        logging.getLogger("plugin").warning("*** %s ***", warning)
+    return settings
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+@click.option("--web-workers", default=1, show_default=True, type=int,
+              help="gunicorn worker processes (each runs 8 threads; one process keeps SQLite writes uncontended).")
+def serve(host: str, port: int, web_workers: int) -> None:
+    """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
+    from ..serve import serve as run_server
+
+    _settings()
+    run_server(host, port, web_workers)
+
+
+@main.command()
+def worker() -> None:
+    """Run a background worker alone: it processes the queued tickets."""
+    from ..runtime import Runtime
+
+    settings = _settings()
+    rt = Runtime.for_worker(settings)
+    rt.sweep(startup=True)
+    consumer = rt.queue.consumer(settings.worker_threads)
+    # SIGHUP reloads the patterns in place (huey's default would restart the process).
+    consumer._signal_actions.pop(signal.SIGHUP, None)
+    signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
+    consumer.run()

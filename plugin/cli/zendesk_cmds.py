@@ -1,0 +1,90 @@
+"""`amazon-triage zendesk setup|status`: the webhook and trigger, through zenpy."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+from . import main
+
+
+@main.group()
+def zendesk() -> None:
+    """Create and inspect the Zendesk webhook and trigger."""
+
+
+def _zendesk_client(settings: Any, required: bool = True) -> Any:
+    from ..zendesk import ZendeskClient
+
+    if not settings.has_credentials:
+        if required:
+            click.echo("error: set ZENDESK_SUBDOMAIN, ZENDESK_EMAIL and ZENDESK_API_TOKEN first.", err=True)
+            raise SystemExit(2)
+        return None
+    return ZendeskClient(settings)
+
+
+def _settings_quiet() -> Any:
+    from ..config import ConfigError, Settings
+
+    try:
+        return Settings.load()
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+
+
+@zendesk.command()
+@click.option("--url", required=True, help="Public base URL of this service, e.g. https://triage.example.com")
+@click.option("--dry-run", is_flag=True, help="Print the requests that would be sent; change nothing.")
+@click.option("--print-secret", is_flag=True, help="Print the signing secret once instead of storing it.")
+def setup(url: str, dry_run: bool, print_secret: bool) -> None:
+    """Create or update the webhook and the "ticket created" trigger (idempotent)."""
+    from urllib.parse import urlsplit
+
+    from ..zendesk import ZendeskError
+    from ..zendesk_setup import setup as run_setup
+    from ..zendesk_setup import store_secret
+
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        click.echo(f"error: --url must look like https://triage.example.com, got {url!r}", err=True)
+        raise SystemExit(2)
+    settings = _settings_quiet()
+    client = _zendesk_client(settings, required=not dry_run)
+    try:
+        report = run_setup(client, url, dry_run)
+    except ZendeskError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
+    if dry_run:
+        click.echo(f"Dry run: {len(report.planned)} request(s) would be sent" + ("" if client else " (no credentials: assuming nothing exists yet)"))
+        for req in report.planned:
+            click.echo(f"{req['method']} {req['path']}")
+            click.echo(json.dumps(req["body"], indent=2))
+        return
+    for line in report.lines:
+        click.echo(line)
+    if report.secret:
+        if print_secret:
+            click.echo(f"signing secret (shown once; set ZENDESK_WEBHOOK_SECRET to it): {report.secret}")
+        else:
+            store_secret(settings.secret_file, report.secret)
+            click.echo(f"signing secret stored in {settings.secret_file} (mode 600), where the service reads it")
+
+
+@zendesk.command(name="status")
+def zendesk_status() -> None:
+    """Show the webhook and trigger as Zendesk has them."""
+    from ..zendesk import ZendeskError
+    from ..zendesk_setup import status
+
+    settings = _settings_quiet()
+    try:
+        for line in status(_zendesk_client(settings), settings.secret_file):
+            click.echo(line)
+    except ZendeskError as exc:
+        click.echo(f"error: {exc}", err=True)
+        raise SystemExit(1) from None
