@@ -156,3 +156,25 @@ def _ready(base: str, proc) -> bool:
         if proc.proc.poll() is not None:
             pytest.fail(proc.output())
         return False
+
+
+def test_sighup_reloads_the_workers_patterns(service_config, spawn, fake_zendesk: FakeZendesk, patterns_copy: Path) -> None:
+    import signal
+
+    from plugin import create_app
+
+    from .test_registry import NEW_TEXT, add_pattern
+
+    config = {**service_config, "PATTERNS_DIR": str(patterns_copy), "PATTERNS_CHECK_SECONDS": "3600"}
+    worker = spawn(["worker"], config)
+    wait_for(lambda: "Huey consumer started" in worker.output(), timeout=30)
+    add_pattern(patterns_copy)
+    worker.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: worker.output().count("patterns loaded") >= 2, timeout=30)
+    client = create_app({**config, "TESTING": True}).test_client()
+    fake_zendesk.add_ticket(400, "Amazon", NEW_TEXT)
+    client.post("/webhooks/zendesk", data=trigger_body(400), headers=signed_headers(trigger_body(400)))
+    store = Store.from_url(config["DATABASE_URL"])
+    wait_for(lambda: store.decision(400).status == DONE, timeout=30)
+    assert "amazon_error_staging_mode" in fake_zendesk.tickets[400]["tags"]
+    assert worker.proc.poll() is None  # reloaded in place, not restarted
