@@ -50,6 +50,7 @@ class Settings:
     max_body_bytes: int = 1_000_000
     lease_seconds: int = 120
     patterns_check_seconds: float = 2.0
+    login_rate_limit: str = "10 per minute"
     worker_threads: int = 2
 
     @property

@@ -7,6 +7,7 @@ requests session remembers the Retry-After value so the task can be rescheduled 
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from dataclasses import dataclass
@@ -25,6 +26,10 @@ from zenpy.lib.exception import (
 )
 
 from .config import Settings
+
+
+# zenpy logs request payloads (ticket comments) at DEBUG: never let that reach the logs.
+logging.getLogger("zenpy").setLevel(logging.INFO)
 
 
 class ZendeskError(Exception):

@@ -135,3 +135,15 @@ def test_rejected_edit_is_shown_and_old_set_keeps_running(service_config, patter
     assert "The last edit was rejected" in c.get("/admin/", headers=headers).text
     ready = c.get("/readyz").get_json()
     assert ready["status"] == "ready" and ready["checks"]["patterns"]["rejected_edit_errors"]
+
+
+def test_login_attempts_are_rate_limited(service_config) -> None:
+    from plugin import create_app
+
+    app = create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN, "LOGIN_RATE_LIMIT": "3 per minute"})
+    c = app.test_client()
+    token = csrf(c.get("/admin/login").text)
+    codes = [c.post("/admin/login", data={"token": "guess", "csrf_token": token}).status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+    assert c.post("/admin/login", data={"token": ADMIN, "csrf_token": token}).get_json()["error"] == "Too Many Requests"
+    assert c.get("/admin/login").status_code == 200

@@ -51,6 +51,12 @@ def test_merchant_id(patterns, text: str, merchant_id: str | None) -> None:
         ("25/11/2026 10:30 pm PST", "25/11/2026 10:30 pm PST", "2026-11-26T06:30:00Z"),
         ("24 Nov at 13:00 CET", "24 Nov at 13:00 CET", "2026-11-24T12:00:00Z"),
         ("at 3pm Eastern Time on 1 July 2026", "3pm Eastern Time", None),
+        ("at 3:15 pm (EST)", "3:15 pm (EST)", None),
+        ("at 14:05 (Sydney time)", "14:05 (Sydney time)", None),
+        ("25.11.2026 14:05 CET", "25.11.2026 14:05 CET", "2026-11-25T13:05:00Z"),
+        ("11/25 3pm EST", "11/25 3pm EST", "2026-11-25T20:00:00Z"),
+        ("Tuesday 9am EST", "Tuesday 9am EST", "2026-11-24T14:00:00Z"),
+        ("10:42am AEST today", "10:42am AEST today", "2026-11-26T00:42:00Z"),
     ],
 )
 def test_timestamp_with_zone(patterns, text: str, written: str, utc: str | None) -> None:

@@ -18,6 +18,8 @@ _OFFSET = re.compile(r"^(?:gmt|utc)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
 _TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2})(?::(\d{2}))?)?\s*(?:([ap])\.?m\.?)?$", re.I)
 _RELATIVE = {"today": 0, "this morning": 0, "this afternoon": 0, "this evening": 0, "tonight": 0,
              "yesterday": -1, "last night": -1}
+_WEEKDAY = re.compile(r"^(?:last\s+)?(mon|tues|wednes|thurs|fri|satur|sun)day$")
+_WEEKDAYS = ["mon", "tues", "wednes", "thurs", "fri", "satur", "sun"]
 
 
 @dataclass(frozen=True)
@@ -92,9 +94,16 @@ def parse_day(written: str, reference: datetime | None, zone: tzinfo) -> date | 
         if reference is None:
             return None
         return (reference.astimezone(zone) + timedelta(days=_RELATIVE[text])).date()
-    has_year = bool(re.search(r"\d{4}|/\d{2}$", text))
+    weekday = _WEEKDAY.match(text)
+    if weekday:
+        # The most recent such day: merchants write about attempts they already made.
+        if reference is None:
+            return None
+        today = reference.astimezone(zone).date()
+        return today - timedelta(days=(today.weekday() - _WEEKDAYS.index(weekday.group(1))) % 7)
+    has_year = bool(re.search(r"\d{4}|[/.]\d{2}$", text))
     default = datetime(reference.year if reference else datetime.now(timezone.utc).year, 1, 1)
-    slash = re.fullmatch(r"(\d{1,2})/(\d{1,2})/\d{2,4}", text)
+    slash = re.fullmatch(r"(\d{1,2})[/.](\d{1,2})(?:[/.]\d{2,4})?", text)
     # 3/4/2026 is ambiguous; 25/11 or 11/25 is not. Most of our merchants write the day first.
     dayfirst = not (slash and int(slash.group(2)) > 12)
     try:
@@ -119,7 +128,8 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
     clock = parse_clock(groups.get("time") or "")
     if zone is None or clock is None:
         return None
-    day = parse_day(groups["date"], reference, zone) if groups.get("date") else None
+    written_day = groups.get("date") or groups.get("date_after")
+    day = parse_day(written_day, reference, zone) if written_day else None
     if day is None:
         return ResolvedTime(text, None)
     return ResolvedTime(text, datetime.combine(day, clock, zone).astimezone(timezone.utc))

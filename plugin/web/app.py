@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Flask, current_app, jsonify
 from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
@@ -44,6 +46,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     CORS(app, resources={r"/api/*": {"origins": "*"}}, allow_headers=["Authorization", "Content-Type"])
     for blueprint in (webhook.bp, health.bp, admin.bp, admin.api, agent.bp):
         app.register_blueprint(blueprint)
+    # Admin log-in attempts per client address (behind a proxy: per proxy, unless it forwards the address).
+    limiter = Limiter(key_func=get_remote_address, app=app, storage_uri="memory://", default_limits=[])
+    app.view_functions["admin.login"] = limiter.limit(settings.login_rate_limit, methods=["POST"])(
+        app.view_functions["admin.login"])
     _json_errors(app)
     return app
 
