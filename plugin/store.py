@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -157,8 +158,20 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def create_schema(self) -> None:
-        metadata.create_all(self.engine)
+    def create_schema(self, attempts: int = 5) -> None:
+        """Create missing tables; safe when several processes start at once.
+
+        create_all checks, then creates: two processes can both see a table missing and the slower
+        one then fails with "already exists". Checking again resolves that.
+        """
+        for attempt in range(attempts):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -27,7 +27,6 @@ from zenpy.lib.exception import (
 
 from .config import Settings
 
-
 # zenpy logs request payloads (ticket comments) at DEBUG: never let that reach the logs.
 logging.getLogger("zenpy").setLevel(logging.INFO)
 

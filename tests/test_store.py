@@ -111,3 +111,15 @@ def test_listing_and_counts(store: Store) -> None:
     assert [d.ticket_id for d in store.decisions(error="generic_error")] == [10]
     assert {d.ticket_id for d in store.decisions(status=QUEUED)} == {11, 12}
     assert store.counts() == {DONE: 1, QUEUED: 2}
+
+
+def test_many_processes_can_create_the_schema_at_once(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for round_ in range(3):  # the race is timing-dependent: give it several chances to show
+        url = f"sqlite:///{tmp_path / f'race{round_}.db'}"
+        code = f"from plugin.store import Store; Store.from_url({url!r}).close()"
+        procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE) for _ in range(8)]
+        errors = [p.communicate(timeout=60)[1].decode() for p in procs]
+        assert [p.returncode for p in procs] == [0] * 8, "\n".join(errors)
