@@ -49,6 +49,14 @@ def test_event_payload(client, app) -> None:
     assert payload["ticket"]["tags"] == ["a"] and payload["actor_ids"] == [77, 77]
 
 
+def test_template_with_unescaped_text_still_yields_the_ticket(client, app) -> None:
+    body = b'{"ticket": {"id": "106", "subject": "Amazon", "description": "It says "An error has occurred"\nhelp", "requester_first_name": "Jo"}}'
+    r = post(client, body)
+    assert r.status_code == 202 and r.get_json()["ticket_id"] == 106
+    rt = app.extensions["amazon_triage"]
+    assert rt.store.delivery(rt.store.decision(106).delivery_id)["payload"]["ticket"] == {}
+
+
 def test_other_event_types_are_ignored_with_reason(client) -> None:
     body = json.dumps({"type": "zen:event-type:ticket.comment_added", "detail": {"id": "1"}}).encode()
     r = post(client, body)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,22 @@ def _ids(values: list[Any]) -> tuple[int, ...]:
         except TicketDataError:
             continue
     return tuple(out)
+
+
+# Our trigger template starts with the id; what follows may be broken JSON if Zendesk does not
+# escape quotes or line breaks inside {{ticket.description}} (unverified: see shared/ZENDESK.md).
+_TEMPLATE_START = re.compile(rb'\A\s*\{\s*"ticket"\s*:\s*\{\s*"id"\s*:\s*"?\s*(\d{1,18})\s*"?\s*[,}]')
+
+
+def salvage_ticket_id(raw: bytes, invocation_id: str | None = None) -> Delivery | None:
+    """A delivery with the ticket id only, from a body that is our template but not valid JSON."""
+    m = _TEMPLATE_START.match(raw)
+    if m is None:
+        return None
+    ticket_id = int(m.group(1))
+    if ticket_id <= 0:
+        return None
+    return Delivery(ticket_id, "trigger", invocation_id or f"ticket:{ticket_id}", {})
 
 
 def _ticket_id(value: Any, key: str) -> int:

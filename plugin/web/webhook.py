@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from .app import runtime
-from .payloads import Delivery, PayloadError, parse_delivery
+from .payloads import Delivery, PayloadError, parse_delivery, salvage_ticket_id
 from .signature import SignatureError, verify
 
 bp = Blueprint("webhook", __name__)
@@ -33,12 +33,18 @@ def receive() -> Any:
         except SignatureError as exc:
             log.warning("webhook rejected: %s", exc)
             return _error(401, f"invalid signature: {exc}")
+    invocation = request.headers.get("X-Zendesk-Webhook-Invocation-Id")
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
-        return _error(400, f"body is not valid JSON: {exc}")
+        salvaged = salvage_ticket_id(body, invocation)
+        if salvaged is None:
+            return _error(400, f"body is not valid JSON: {exc}")
+        log.warning("ticket %s: body is not valid JSON (a placeholder with unescaped quotes?); "
+                    "using the ticket id and reading the ticket from Zendesk", salvaged.ticket_id)
+        data = None
     try:
-        parsed = parse_delivery(data, request.headers.get("X-Zendesk-Webhook-Invocation-Id"))
+        parsed = salvaged if data is None else parse_delivery(data, invocation)
     except PayloadError as exc:
         return _error(400, str(exc))
     if not isinstance(parsed, Delivery):
