@@ -1,8 +1,10 @@
 """Find every anchor of a pattern set in one pass over the text.
 
 Separate ``str.find`` scans cost one pass per anchor; a regex shaped like a trie of all anchors
-costs one pass in all, however many patterns admins add. A lookahead reports every start position,
-and the longest anchor found there implies the shorter ones that are its prefixes.
+costs one pass in all, however many patterns admins add. Searching again from one past each hit
+finds every start position (anchors may overlap), and the longest anchor found at a position implies
+the shorter ones that are its prefixes. (No leading lookahead: the regex engine can then skip ahead
+to the anchors' first letters.)
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class AnchorIndex:
     def __init__(self, anchors: Iterable[str], limit: int) -> None:
         self.anchors = frozenset(anchors)
         self.limit = limit
-        self._regex = re.compile(f"(?=({_trie_regex(sorted(self.anchors))}))") if self.anchors else None
+        self._regex = re.compile(_trie_regex(sorted(self.anchors))) if self.anchors else None
         self._implied = {a: [b for b in self.anchors if a.startswith(b)] for a in self.anchors}
 
     def scan(self, lowered: str) -> dict[str, list[int]]:
@@ -42,10 +44,13 @@ class AnchorIndex:
         hits: dict[str, list[int]] = {a: [] for a in self.anchors}
         if self._regex is None:
             return hits
-        for m in self._regex.finditer(lowered):
+        search = self._regex.search
+        m = search(lowered)
+        while m is not None:
             pos = m.start()
-            for anchor in self._implied[m.group(1)]:
+            for anchor in self._implied[m.group()]:
                 found = hits[anchor]
                 if len(found) < self.limit:
                     found.append(pos)
+            m = search(lowered, pos + 1)
         return hits
