@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,9 +41,16 @@ class CheckReport:
         return not any(m.level == "error" for m in self.messages)
 
 
-def _example_line(path: Path, key: tuple[str | int, ...], example: str) -> int:
+@functools.lru_cache(maxsize=256)
+def _file_index(path: Path, mtime_ns: int) -> tuple[str, dict[tuple[str | int, ...], int]]:
     text = path.read_text(encoding="utf-8")
-    base = line_of(key_lines(text), key)
+    return text, key_lines(text)
+
+
+def _example_line(path: Path, key: tuple[str | int, ...], example: str) -> int:
+    """The line an example is written on (found by its opening words), else its key's line."""
+    text, index = _file_index(path, path.stat().st_mtime_ns)
+    base = line_of(index, key)
     snippet = example[:30]
     pos = text.find(snippet) if snippet else -1
     return text.count("\n", 0, pos) + 1 if pos >= 0 else base

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -72,18 +71,12 @@ def _guard_api() -> Any:
 
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
-    sub = runtime().settings.zendesk_subdomain if "amazon_triage" in _app_extensions() else ""
+    sub = runtime().settings.zendesk_subdomain
 
     def ticket_url(ticket_id: int) -> str | None:
         return f"https://{sub}.zendesk.com/agent/tickets/{ticket_id}" if sub else None
 
     return {"ticket_url": ticket_url}
-
-
-def _app_extensions() -> dict[str, Any]:
-    from flask import current_app
-
-    return current_app.extensions
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -206,5 +199,3 @@ def reload_api() -> Any:
     status = 200 if not result.errors else 422
     return jsonify(fingerprint=rt.registry.fingerprint, changed=result.changed, errors=list(result.errors)), status
 
-
-SESSION_LIFETIME = timedelta(hours=8)
