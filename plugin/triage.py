@@ -99,57 +99,67 @@ class Triage:
         ticket = ticket_from_mapping(data)
         return classify(ticket, self.registry.current(), self.decision)
 
+    def _finish_skipped(self, ticket_id: int, status: str, detail: str) -> Outcome:
+        self.store.finish(ticket_id, status, last_error=detail)
+        return Outcome(ticket_id, status, detail)
+
     def _work(self, ticket_id: int, payload: dict[str, Any], retrying: bool = False) -> Outcome:
         data = {"id": ticket_id, **payload.get("ticket", {})}
         state: TicketState | None = None
         if not (data.get("subject") or data.get("description")):
             if self.zendesk is None:
-                detail = "payload has no ticket text and there are no Zendesk credentials to fetch it"
-                self.store.finish(ticket_id, SKIPPED, last_error=detail)
-                return Outcome(ticket_id, SKIPPED, detail)
+                return self._finish_skipped(ticket_id, SKIPPED,
+                                            "payload has no ticket text and there are no Zendesk credentials to fetch it")
             state = self.zendesk.ticket(ticket_id)
-            data.update(subject=state.subject, description=state.description, tags=list(state.tags), created_at=state.created_at)
+            data.update(subject=state.subject, description=state.description, tags=list(state.tags),
+                        created_at=state.created_at)
         marker = self.decision.marker_tag
         if marker in data.get("tags", ()):
             # On a retry the marker is most likely our own write that landed after our side timed out.
-            status = DONE if retrying else SKIPPED
-            detail = "an earlier attempt had landed" if retrying else f"already carries {marker}"
-            self.store.finish(ticket_id, status, last_error=detail)
-            return Outcome(ticket_id, status, detail)
+            if retrying:
+                return self._finish_skipped(ticket_id, DONE, "an earlier attempt had landed")
+            return self._finish_skipped(ticket_id, SKIPPED, f"already carries {marker}")
         actors = payload.get("actor_ids") or ()
         if actors and self._my_user_id() in actors:
-            self.store.finish(ticket_id, SKIPPED, last_error="created by our own API user")
-            return Outcome(ticket_id, SKIPPED, "created by our own API user")
+            return self._finish_skipped(ticket_id, SKIPPED, "created by our own API user")
         try:
             result = self._classify(data)
         except TicketDataError as exc:
-            self.store.finish(ticket_id, SKIPPED, last_error=str(exc))
-            return Outcome(ticket_id, SKIPPED, str(exc))
+            return self._finish_skipped(ticket_id, SKIPPED, str(exc))
         fingerprint = self.registry.fingerprint
-        evidence = result.to_json()["matches"]
         if result.update.is_empty:
             self.store.finish(ticket_id, NO_MATCH, errors=[], evidence=[], patterns=fingerprint)
             return Outcome(ticket_id, NO_MATCH)
         errors = list(result.update.errors)
+        evidence = result.to_json()["matches"]
         if self.settings.dry_run:
             self.store.finish(ticket_id, DRY_RUN, errors=errors, evidence=evidence,
                               update=self._record(result, None), patterns=fingerprint)
             log.info("DRY RUN ticket %s: would add tags %s and one %s comment", ticket_id,
                      " ".join(result.update.tags), "public" if result.update.public else "internal")
             return Outcome(ticket_id, DRY_RUN, " ".join(errors))
+        written = self._write(ticket_id, data, result, state)
+        if written is None:
+            self.store.finish(ticket_id, DONE, errors=errors, evidence=evidence,
+                              last_error=f"{marker} was already set", patterns=fingerprint)
+            return Outcome(ticket_id, DONE, "marker already present: nothing written")
+        self.store.finish(ticket_id, DONE, errors=errors, evidence=evidence, update=written, patterns=fingerprint)
+        return Outcome(ticket_id, DONE, " ".join(errors))
+
+    def _write(self, ticket_id: int, data: dict[str, Any], result: Classification,
+               state: TicketState | None) -> dict[str, Any] | None:
+        """One safe update (re-read on 409); None when the ticket already carries our marker."""
         assert self.zendesk is not None
+        macro_bodies = {mid: self.zendesk.macro_comment(ticket_id, mid) for mid in result.update.macro_ids}
         for _ in range(MAX_CONFLICTS):
             state = state or self.zendesk.ticket(ticket_id)
-            if marker in state.tags:
-                self.store.finish(ticket_id, DONE, errors=errors, evidence=evidence, last_error=f"{marker} was already set",
-                                  patterns=fingerprint)
-                return Outcome(ticket_id, DONE, "marker already present: nothing written")
+            if self.decision.marker_tag in state.tags:
+                return None
             if not data.get("requester_first_name") and state.requester_id:
                 name = self.zendesk.first_name(state.requester_id)
                 if name:
                     data["requester_first_name"] = name
                     result = self._classify(data)
-            macro_bodies = {mid: self.zendesk.macro_comment(ticket_id, mid) for mid in result.update.macro_ids}
             tags = list(dict.fromkeys([*state.tags, *result.update.tags]))
             try:
                 self.zendesk.update(ticket_id, body=result.update.comment(macro_bodies), public=result.update.public,
@@ -157,9 +167,7 @@ class Triage:
             except Conflict:
                 state = None
                 continue
-            self.store.finish(ticket_id, DONE, errors=errors, evidence=evidence,
-                              update=self._record(result, macro_bodies, tags), patterns=fingerprint)
-            return Outcome(ticket_id, DONE, " ".join(errors))
+            return self._record(result, macro_bodies, tags)
         raise Transient(f"ticket {ticket_id} kept changing under us ({MAX_CONFLICTS} conflicts in a row)")
 
     @staticmethod
