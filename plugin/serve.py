@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -37,6 +38,7 @@ class WorkerProcess:
     def __init__(self) -> None:
         self.proc: subprocess.Popen[bytes] | None = None
         self.stopping = False
+        self.owner = os.getpid()
 
     def start(self) -> None:
         self.proc = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
@@ -51,6 +53,10 @@ class WorkerProcess:
                 self.proc = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
 
     def stop(self) -> None:
+        # gunicorn's web processes are forks of this one and inherit the atexit hook: only the
+        # process that started the worker may stop it.
+        if os.getpid() != self.owner:
+            return
         self.stopping = True
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
@@ -58,7 +64,6 @@ class WorkerProcess:
                 self.proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
-
 
     def reload(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
