@@ -15,6 +15,22 @@ from typing import Any
 from gunicorn.app.base import BaseApplication
 
 log = logging.getLogger(__name__)
+PARENT_ENV = "TRIAGE_SERVE_PID"
+
+
+def exit_with_parent() -> None:
+    """In a worker started by `serve`: stop gracefully once that server is gone (even if it was killed)."""
+    parent = os.environ.get(PARENT_ENV)
+    if not parent or not parent.isdigit():
+        return
+
+    def watch() -> None:
+        while os.getppid() == int(parent):
+            time.sleep(1)
+        log.warning("the server that started this worker is gone; stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -40,8 +56,13 @@ class WorkerProcess:
         self.stopping = False
         self.owner = os.getpid()
 
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        # The worker watches for this pid to vanish, so a killed server takes its worker with it.
+        env = {**os.environ, PARENT_ENV: str(os.getpid())}
+        return subprocess.Popen([sys.executable, "-m", "plugin", "worker"], env=env)
+
     def start(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
+        self.proc = self._spawn()
         threading.Thread(target=self._watch, daemon=True).start()
         atexit.register(self.stop)
 
@@ -50,7 +71,7 @@ class WorkerProcess:
             time.sleep(1)
             if self.proc is not None and self.proc.poll() is not None and not self.stopping:
                 log.error("worker exited with %s; restarting it", self.proc.returncode)
-                self.proc = subprocess.Popen([sys.executable, "-m", "plugin", "worker"])
+                self.proc = self._spawn()
 
     def stop(self) -> None:
         # gunicorn's web processes are forks of this one and inherit the atexit hook: only the

@@ -31,6 +31,7 @@ def patterns_copy(tmp_path: Path) -> Path:
 
 import json  # noqa: E402
 import os  # noqa: E402
+import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -126,8 +127,9 @@ class Process:
     def __init__(self, args: list[str], env: dict[str, str], log_path: Path) -> None:
         self.log_path = log_path
         self.log = open(log_path, "wb")
+        # Own session: stopping the group also stops what it started (serve's worker).
         self.proc = subprocess.Popen([sys.executable, "-m", "plugin", *args], env={**os.environ, **env},
-                                     stdout=self.log, stderr=subprocess.STDOUT)
+                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop(self, kill: bool = False) -> None:
         if self.proc.poll() is None:
@@ -137,6 +139,10 @@ class Process:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(timeout=5)
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.log.close()
 
     def output(self) -> str:

@@ -178,3 +178,32 @@ def test_sighup_reloads_the_workers_patterns(service_config, spawn, fake_zendesk
     wait_for(lambda: store.decision(400).status == DONE, timeout=30)
     assert "amazon_error_staging_mode" in fake_zendesk.tickets[400]["tags"]
     assert worker.proc.poll() is None  # reloaded in place, not restarted
+
+
+def test_killing_serve_takes_its_worker_with_it(service_config, tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    port = free_port()
+    with open(tmp_path / "serve.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "plugin", "serve", "--port", str(port)],
+                                env={**os.environ, **service_config}, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            def worker_pid() -> int | None:
+                found = subprocess.run(["pgrep", "-P", str(proc.pid), "-f", "plugin worker"], capture_output=True, text=True)
+                return int(found.stdout.split()[0]) if found.stdout.split() else None
+
+            pid = wait_for(worker_pid)
+            proc.send_signal(signal.SIGKILL)  # no chance to clean up
+            proc.wait(timeout=10)
+
+            def gone() -> bool:
+                state = subprocess.run(["ps", "-o", "stat=", "-p", str(pid)], capture_output=True, text=True).stdout.strip()
+                return state == "" or state.startswith("Z")
+
+            wait_for(gone, timeout=30)
+        finally:
+            if proc.poll() is None:
+                proc.kill()

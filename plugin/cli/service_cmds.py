@@ -43,6 +43,7 @@ def serve(host: str, port: int, web_workers: int) -> None:
 def worker() -> None:
     """Run a background worker alone: it processes the queued tickets."""
     from ..runtime import Runtime
+    from ..serve import exit_with_parent
 
     settings = _settings()
     rt = Runtime.for_worker(settings)
@@ -51,4 +52,5 @@ def worker() -> None:
     # SIGHUP reloads the patterns in place (huey's default would restart the process).
     consumer._signal_actions.pop(signal.SIGHUP, None)
     signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
+    exit_with_parent()
     consumer.run()
