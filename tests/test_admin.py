@@ -147,3 +147,20 @@ def test_login_attempts_are_rate_limited(service_config) -> None:
     assert codes == [401, 401, 401, 429]
     assert c.post("/admin/login", data={"token": ADMIN, "csrf_token": token}).get_json()["error"] == "Too Many Requests"
     assert c.get("/admin/login").status_code == 200
+
+
+def test_decision_page_shows_why_and_the_comment(admin, admin_app, fake_zendesk) -> None:
+    from plugin.triage import Triage
+    from plugin.zendesk import ZendeskClient
+
+    rt = admin_app.extensions["amazon_triage"]
+    fake_zendesk.add_ticket(31, "Amazon", "Amazon: The account connection timed out.")
+    rt.store.record_delivery(31, "trigger", "k31", {})
+    Triage(rt.settings, rt.store, rt.registry, ZendeskClient(rt.settings), schedule=lambda *a: None).run(31)
+    html = admin.get("/admin/decisions").text
+    assert 'href="/admin/decisions/31"' in html
+    page = admin.get("/admin/decisions/31").text
+    assert '<td id="status">done</td>' in page
+    assert "matched “The account connection timed out”" in page
+    assert "Internal note" in page and "15 minutes" in page
+    assert admin.get("/admin/decisions/999").status_code == 404

@@ -165,6 +165,14 @@ def decisions() -> Any:
                            statuses=statuses)
 
 
+@bp.get("/decisions/<int:ticket_id>")
+def decision(ticket_id: int) -> Any:
+    row = runtime().store.decision(ticket_id)
+    if row is None:
+        abort(404)
+    return render_template("admin/decision.html", row=row)
+
+
 @bp.get("/dead")
 def dead() -> Any:
     return render_template("admin/dead.html", rows=runtime().store.dead())
