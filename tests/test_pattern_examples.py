@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from plugin.core.detect import detect
-from plugin.core.fields import find_values, pick_time
+from plugin.core.fields import find_values, pick
 from plugin.core.normalize import normalize
 from plugin.core.patterns import load_patterns
 
@@ -47,8 +47,7 @@ def test_error_example(pattern_id: str, kind: str, text: str) -> None:
 @pytest.mark.parametrize(("field_id", "text", "expect"), FIELD_MATCH)
 def test_field_example_match(field_id: str, text: str, expect: str) -> None:
     field = next(f for f in _SET.fields if f.id == field_id)
-    values = find_values(field, normalize(text))
-    picked = pick_time(values) if field.spec.kind == "timestamp" else (values[0] if values else None)
+    picked = pick(field, find_values(field, normalize(text)))
     assert picked is not None and picked[0].value == expect
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 from .detect import detect_normalized, match_pattern
-from .fields import find_values, pick_time
+from .fields import find_values, pick
 from .normalize import normalize
 from .patterns import PatternSet, PatternSetError, load_patterns
 from .tomlpos import key_lines, line_of
@@ -79,8 +79,7 @@ def run_examples(patterns: PatternSet) -> list[CheckMessage]:
                             out.append(CheckMessage("warning", *where, f"this example also matches {other!r}"))
     for f in patterns.fields:
         for i, ex in enumerate(f.spec.examples.match):
-            values = find_values(f, normalize(ex.text))
-            picked = pick_time(values) if f.spec.kind == "timestamp" else (values[0] if values else None)
+            picked = pick(f, find_values(f, normalize(ex.text)))
             got = picked[0].value if picked else None
             if got != ex.expect:
                 line = _example_line(f.path, ("examples", "match"), ex.text)

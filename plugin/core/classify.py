@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from .decide import DecisionSettings, decide
-from .detect import DetectOptions, detect_normalized
+from .detect import DetectOptions, detect_text
 from .fields import extract_escalation
 from .models import Detection, Escalation, PatternFailure, Ticket, TicketUpdate
-from .normalize import normalize
 from .patterns import PatternSet
 
 
@@ -49,11 +48,7 @@ class Classification:
 
 def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = DecisionSettings(),
              options: DetectOptions = DetectOptions()) -> Classification:
-    raw = ticket.text
-    text = normalize(raw[: options.max_chars])
-    detection = detect_normalized(text, patterns, options)
-    if len(raw) > options.max_chars:
-        detection = Detection(detection.matches, detection.suppressed, detection.failures, truncated=True)
+    text, detection = detect_text(ticket.text, patterns, options)
     required = any(
         (p := patterns.get(m.error)) is not None and p.spec.escalation_fields for m in detection.matches
     )

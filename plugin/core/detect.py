@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
-from .search import Deadline, Found, scan, search_near
+from .search import Deadline, Found, first_veto, scan, search_near
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,10 @@ class _WholeTextContexts:
 def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, text: NormalizedText,
            deadline: Deadline, whole: _WholeTextContexts) -> tuple[float | None, str]:
     """Score one hit, or say why it does not count."""
-    for neg in pattern.negatives:
-        if neg.spec.regexes and regex_name not in neg.spec.regexes:
-            continue
-        m = search_near(neg.regex, text.text, found.start, found.end, neg.spec.window, deadline)
-        if m is not None:
-            return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
+    veto = first_veto(pattern.negatives, found, text, deadline, regex_name)
+    if veto is not None:
+        neg, m = veto
+        return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
     score = _hit_score(found, weight)
     for ctx in pattern.contexts:
         if ctx.spec.window == 0:
@@ -104,10 +102,16 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     return Detection(tuple(matches), tuple(suppressed), tuple(failures))
 
 
+def detect_text(raw: str, patterns: PatternSet,
+                options: DetectOptions = DetectOptions()) -> tuple[NormalizedText, Detection]:
+    """Normalise raw ticket text (plain or HTML), cut to ``max_chars``, and detect; never raises on any str."""
+    text = normalize(raw[: options.max_chars])
+    result = detect_normalized(text, patterns, options)
+    if len(raw) > options.max_chars:
+        result = Detection(result.matches, result.suppressed, result.failures, truncated=True)
+    return text, result
+
+
 def detect(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions()) -> Detection:
     """Detect errors in raw ticket text (plain or HTML); never raises on any str."""
-    truncated = len(raw) > options.max_chars
-    result = detect_normalized(normalize(raw[: options.max_chars]), patterns, options)
-    if truncated:
-        return Detection(result.matches, result.suppressed, result.failures, truncated=True)
-    return result
+    return detect_text(raw, patterns, options)[1]

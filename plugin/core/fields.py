@@ -7,15 +7,8 @@ from datetime import datetime
 from .models import Escalation, FieldValue, PatternFailure
 from .normalize import NormalizedText
 from .patterns import FieldPattern, PatternSet
-from .search import Deadline, Found, scan, search_near
-from .timestamps import resolve
-
-
-def _vetoed(field: FieldPattern, found: Found, text: NormalizedText, deadline: Deadline) -> bool:
-    return any(
-        search_near(neg.regex, text.text, found.start, found.end, neg.spec.window, deadline) is not None
-        for neg in field.negatives
-    )
+from .search import Deadline, Found, first_veto, scan
+from .timestamps import iso_utc, resolve
 
 
 def _value(field: FieldPattern, found: Found, text: NormalizedText,
@@ -41,7 +34,7 @@ def find_values(field: FieldPattern, text: NormalizedText, timeout: float = 0.25
     found: list[tuple[FieldValue, datetime | None]] = []
     for rx in field.regexes:
         for hit in scan(rx, text, deadline):
-            if _vetoed(field, hit, text, deadline):
+            if first_veto(field.negatives, hit, text, deadline) is not None:
                 continue
             value = _value(field, hit, text, reference)
             if value is not None:
@@ -55,6 +48,13 @@ def pick_time(values: list[tuple[FieldValue, datetime | None]]) -> tuple[FieldVa
     if resolved:
         return max(resolved, key=lambda v: v[1])  # type: ignore[arg-type, return-value]
     return max(values, key=lambda v: v[0].start) if values else None
+
+
+def pick(field: FieldPattern, values: list[tuple[FieldValue, datetime | None]]) -> tuple[FieldValue, datetime | None] | None:
+    """The value that counts: the latest attempt for a timestamp, else the first found."""
+    if field.spec.kind == "timestamp":
+        return pick_time(values)
+    return values[0] if values else None
 
 
 def extract_escalation(text: NormalizedText, patterns: PatternSet, required: bool,
@@ -73,13 +73,14 @@ def extract_escalation(text: NormalizedText, patterns: PatternSet, required: boo
         except TimeoutError as exc:
             failures.append(PatternFailure(f"fields/{field.id}", str(exc)))
             continue
-        if not values:
+        chosen = pick(field, values)
+        if chosen is None:
             continue
         if field.spec.kind == "merchant_id" and merchant is None:
-            merchant = values[0][0]
+            merchant = chosen[0]
         elif field.spec.kind == "timestamp":
-            moment = pick_time(values)
+            moment = chosen
         elif field.spec.kind == "flag":
-            flags[field.id] = values[0][0]
-    utc = moment[1].strftime("%Y-%m-%dT%H:%M:%SZ") if moment and moment[1] else None
+            flags[field.id] = chosen[0]
+    utc = iso_utc(moment[1]) if moment and moment[1] else None
     return Escalation(True, merchant, moment[0] if moment else None, utc, flags), failures

@@ -8,13 +8,13 @@ number of anchor hits, not the pattern's cleverness. Every call carries a timeou
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import regex
 
 from .normalize import NormalizedText
-from .patterns import MAX_ANCHOR_HITS, CompiledRegex
+from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex
 
 MAX_FUZZY_WINDOWS = 6
 
@@ -98,6 +98,18 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
         m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
         if m is not None and m.end() > m.start():
             yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
+
+
+def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: NormalizedText, deadline: Deadline,
+               regex_name: str | None = None) -> tuple[CompiledNegative, regex.Match[str]] | None:
+    """The first negative that matches near a hit (and applies to its regex), with its match."""
+    for neg in negatives:
+        if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
+            continue
+        m = search_near(neg.regex, text.text, found.start, found.end, neg.spec.window, deadline)
+        if m is not None:
+            return neg, m
+    return None
 
 
 def search_near(pattern: regex.Pattern[str], text: str, start: int, end: int, window: int,

@@ -22,6 +22,10 @@ _WEEKDAY = re.compile(r"^(?:last\s+)?(mon|tues|wednes|thurs|fri|satur|sun)day$")
 _WEEKDAYS = ["mon", "tues", "wednes", "thurs", "fri", "satur", "sun"]
 
 
+def iso_utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
 @dataclass(frozen=True)
 class ResolvedTime:
     text: str
@@ -29,7 +33,7 @@ class ResolvedTime:
 
     @property
     def utc_iso(self) -> str | None:
-        return self.utc.strftime("%Y-%m-%dT%H:%M:%SZ") if self.utc else None
+        return iso_utc(self.utc) if self.utc else None
 
 
 def _zone(value: str) -> tzinfo | None:
