@@ -6,7 +6,9 @@ Each submodule registers its commands on ``main``; they import what they need wh
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -29,6 +31,26 @@ def load_or_exit(patterns_dir: Path | None) -> PatternSet:
         raise SystemExit(2) from None
 
 
+def settings_or_exit(validate: bool = True) -> Any:
+    """Settings from the environment; a configuration error ends the command with its message.
+
+    ``validate`` (for the service) also logs the loud start-up warnings (dry run, unsigned webhooks).
+    """
+    from ..config import ConfigError, Settings
+
+    try:
+        settings = Settings.load()
+        warnings = settings.validate() if validate else []
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        raise SystemExit(2) from None
+    if validate:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        for warning in warnings:
+            logging.getLogger("plugin").warning("*** %s ***", warning)
+    return settings
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Recognise Amazon seller-account connection errors in Zendesk tickets."""
@@ -36,4 +58,4 @@ def main() -> None:
 
 from . import patterns_cmds, service_cmds, zendesk_cmds  # noqa: E402,F401  (they register their commands)
 
-__all__ = ["default_patterns_dir", "load_or_exit", "main", "patterns_option"]
+__all__ = ["default_patterns_dir", "load_or_exit", "main", "patterns_option", "settings_or_exit"]

@@ -103,8 +103,19 @@ def try_(text: str | None, patterns_dir: Path | None, subject: str, first_name: 
         click.echo(_render_try(result, color=sys.stdout.isatty()))
 
 
-def read_tickets(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line, ticket dict, error) from JSONL, or from one JSON document such as a tickets export."""
+def read_tickets(stream: TextIO) -> Iterator[tuple[int, Ticket | None, str | None]]:
+    """(line, ticket, error) from JSONL, or from one JSON document such as a tickets export."""
+    for line, data, error in _read_json(stream):
+        if error is not None:
+            yield line, None, error
+            continue
+        try:
+            yield line, ticket_from_mapping(data, require_id=False), None
+        except TicketDataError as exc:
+            yield line, None, str(exc)
+
+
+def _read_json(stream: TextIO) -> Iterator[tuple[int, Any, str | None]]:
     content = stream.read()
     stripped = content.lstrip()
     if stripped.startswith(("{", "[")):
@@ -144,13 +155,8 @@ def classify_cmd(source: TextIO, patterns_dir: Path | None) -> None:
     """Classify tickets from a JSONL file (or - for standard input); print one JSON result a line."""
     ps = load_or_exit(patterns_dir)
     failed = 0
-    for line, data, error in read_tickets(source):
-        if error is None:
-            try:
-                ticket = ticket_from_mapping(data, require_id=False)
-            except TicketDataError as exc:
-                error = str(exc)
-        if error is not None:
+    for line, ticket, error in read_tickets(source):
+        if ticket is None:
             failed += 1
             click.echo(json.dumps({"line": line, "error": error}))
             continue
@@ -161,14 +167,12 @@ def classify_cmd(source: TextIO, patterns_dir: Path | None) -> None:
 
 def _tickets_from(source: TextIO) -> list[Ticket]:
     tickets, bad = [], 0
-    for line, data, error in read_tickets(source):
-        try:
-            if error is not None:
-                raise TicketDataError(error)
-            tickets.append(ticket_from_mapping(data, require_id=False))
-        except TicketDataError as exc:
+    for line, ticket, error in read_tickets(source):
+        if ticket is None:
             bad += 1
-            click.echo(f"{source.name}:{line}: skipped: {exc}", err=True)
+            click.echo(f"{source.name}:{line}: skipped: {error}", err=True)
+        else:
+            tickets.append(ticket)
     if bad:
         click.echo(f"{bad} ticket(s) could not be read and were skipped.", err=True)
     return tickets

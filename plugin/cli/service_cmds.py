@@ -2,28 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 import signal
-from typing import Any
 
 import click
 
-from . import main
-
-
-def _settings() -> Any:
-    from ..config import ConfigError, Settings
-
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    try:
-        settings = Settings.load()
-        warnings = settings.validate()
-    except ConfigError as exc:
-        click.echo(f"configuration error: {exc}", err=True)
-        raise SystemExit(2) from None
-    for warning in warnings:
-        logging.getLogger("plugin").warning("*** %s ***", warning)
-    return settings
+from . import main, settings_or_exit
 
 
 @main.command()
@@ -35,7 +18,7 @@ def serve(host: str, port: int, web_workers: int) -> None:
     """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
     from ..serve import serve as run_server
 
-    _settings()
+    settings_or_exit()
     run_server(host, port, web_workers)
 
 
@@ -45,7 +28,7 @@ def worker() -> None:
     from ..runtime import Runtime
     from ..serve import exit_with_parent
 
-    settings = _settings()
+    settings = settings_or_exit()
     rt = Runtime.for_worker(settings)
     rt.sweep(startup=True)
     consumer = rt.queue.consumer(settings.worker_threads)

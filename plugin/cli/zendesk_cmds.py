@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from . import main
+from . import main, settings_or_exit
 
 
 @main.group()
@@ -26,16 +26,6 @@ def _zendesk_client(settings: Any, required: bool = True) -> Any:
     return ZendeskClient(settings)
 
 
-def _settings_quiet() -> Any:
-    from ..config import ConfigError, Settings
-
-    try:
-        return Settings.load()
-    except ConfigError as exc:
-        click.echo(f"configuration error: {exc}", err=True)
-        raise SystemExit(2) from None
-
-
 @zendesk.command()
 @click.option("--url", required=True, help="Public base URL of this service, e.g. https://triage.example.com")
 @click.option("--dry-run", is_flag=True, help="Print the requests that would be sent; change nothing.")
@@ -52,7 +42,7 @@ def setup(url: str, dry_run: bool, print_secret: bool) -> None:
     if parts.scheme not in {"http", "https"} or not parts.netloc:
         click.echo(f"error: --url must look like https://triage.example.com, got {url!r}", err=True)
         raise SystemExit(2)
-    settings = _settings_quiet()
+    settings = settings_or_exit(validate=False)
     client = _zendesk_client(settings, required=not dry_run)
     try:
         report = run_setup(client, url, dry_run)
@@ -81,7 +71,7 @@ def zendesk_status() -> None:
     from ..zendesk import ZendeskError
     from ..zendesk_setup import status
 
-    settings = _settings_quiet()
+    settings = settings_or_exit(validate=False)
     try:
         for line in status(_zendesk_client(settings), settings.secret_file):
             click.echo(line)
