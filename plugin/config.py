@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -97,7 +97,7 @@ class Settings:
             changes["patterns_dir"] = str(default_patterns_dir())
         if not self.zendesk_webhook_secret and self.secret_file.is_file():
             changes["zendesk_webhook_secret"] = self.secret_file.read_text().strip()
-        return _replace(self, **changes)
+        return replace(self, **changes)
 
     def session_key(self) -> str:
         """Signs admin sessions; derived from ADMIN_TOKEN so every process agrees and a new token logs everyone out."""
@@ -139,8 +139,3 @@ class Settings:
             warnings.append("UNSIGNED WEBHOOKS ACCEPTED: ZENDESK_WEBHOOK_SECRET is not set (allowed in dry run only).")
         return warnings
 
-
-def _replace(settings: Settings, **changes: Any) -> Settings:
-    from dataclasses import replace
-
-    return replace(settings, **changes)

@@ -7,9 +7,11 @@ picked up again.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 metadata = sa.MetaData()
 
@@ -149,6 +151,12 @@ class Store:
             .on_conflict_do_nothing(index_elements=["ticket_id"]).returning(decisions.c.ticket_id)
         )
 
+    @contextlib.contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction; one writer per process at a time (see the lock above)."""
+        with self._write_lock, self.engine.begin() as conn:
+            yield conn
+
     @classmethod
     def from_url(cls, url: str) -> Store:
         store = cls(make_engine(url))
@@ -182,7 +190,7 @@ class Store:
     def record_delivery(self, ticket_id: int, source: str, dedupe_key: str, payload: dict[str, Any]) -> Received:
         """Store a delivery and open its ticket's decision, in one transaction."""
         now = utcnow()
-        with self._write_lock, self.engine.begin() as conn:
+        with self._writing() as conn:
             row = conn.execute(self._new_delivery, {"dedupe_key": dedupe_key, "ticket_id": ticket_id, "source": source,
                                                     "payload": json.dumps(payload), "now": now}).first()
             if row is None:
@@ -215,7 +223,7 @@ class Store:
             .values(status=PROCESSING, lease_until=now + timedelta(seconds=lease_seconds),
                     attempts=decisions.c.attempts + 1, updated_at=now)
         )
-        with self._write_lock, self.engine.begin() as conn:
+        with self._writing() as conn:
             if conn.execute(stmt).rowcount != 1:
                 return None
             row = conn.execute(sa.select(decisions).where(decisions.c.ticket_id == ticket_id)).first()
@@ -234,17 +242,17 @@ class Store:
             values["update_json"] = json.dumps(update)
         if patterns is not None:
             values["patterns"] = patterns
-        with self._write_lock, self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(decisions.update().where(decisions.c.ticket_id == ticket_id).values(**values))
 
     def retry_later(self, ticket_id: int, when: datetime, error: str) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(decisions.update().where(decisions.c.ticket_id == ticket_id).values(
                 status=RETRY, lease_until=None, next_attempt_at=when, last_error=error, updated_at=utcnow()))
 
     def dead_letter(self, ticket_id: int, error: str, attempts: int) -> None:
         now = utcnow()
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(decisions.update().where(decisions.c.ticket_id == ticket_id).values(
                 status=DEAD, lease_until=None, next_attempt_at=None, last_error=error, updated_at=now))
             conn.execute(dead_letters.insert().values(ticket_id=ticket_id, error=error, attempts=attempts, created_at=now))
@@ -274,7 +282,7 @@ class Store:
     def requeue_dead(self, dead_letter_id: int) -> int | None:
         """Put a dead ticket back in the queue (admin "retry"); returns its ticket id."""
         now = utcnow()
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             row = conn.execute(sa.select(dead_letters).where(dead_letters.c.id == dead_letter_id)).first()
             if row is None or row.retried_at is not None:
                 return None

@@ -108,7 +108,8 @@ class ZendeskClient:
     def zenpy(self) -> Zenpy:
         return self._zenpy
 
-    def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    def call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        """Run a zenpy call, turning its failures into Conflict, RateLimited, Transient or Permanent."""
         self._hook.pop()
         try:
             return fn(*args, **kwargs)
@@ -139,23 +140,23 @@ class ZendeskClient:
             raise Permanent(f"{what}: {type(exc).__name__}") from None
 
     def ticket(self, ticket_id: int) -> TicketState:
-        t = self._call(f"show ticket {ticket_id}", self._zenpy.tickets, id=ticket_id)
+        t = self.call(f"show ticket {ticket_id}", self._zenpy.tickets, id=ticket_id)
         return TicketState(
             id=int(t.id), subject=t.subject or "", description=t.description or "", tags=tuple(t.tags or ()),
             updated_at=t.updated_at, requester_id=t.requester_id, submitter_id=t.submitter_id, created_at=t.created_at,
         )
 
     def first_name(self, user_id: int) -> str | None:
-        user = self._call(f"show user {user_id}", self._zenpy.users, id=user_id)
+        user = self.call(f"show user {user_id}", self._zenpy.users, id=user_id)
         name = (user.name or "").strip()
         return name.split()[0] if name else None
 
     def me_id(self) -> int:
-        return int(self._call("show current user", self._zenpy.users.me).id)
+        return int(self.call("show current user", self._zenpy.users.me).id)
 
     def macro_comment(self, ticket_id: int, macro_id: int) -> str:
         """The comment body a macro would add to this ticket; nothing is changed in Zendesk."""
-        result = self._call(f"macro {macro_id} effect on ticket {ticket_id}",
+        result = self.call(f"macro {macro_id} effect on ticket {ticket_id}",
                             self._zenpy.tickets.show_macro_effect, ticket_id, macro_id)
         comment = getattr(result, "comment", None) or getattr(getattr(result, "ticket", None), "comment", None)
         if isinstance(comment, dict):
@@ -168,4 +169,4 @@ class ZendeskClient:
         if updated_stamp:
             ticket.safe_update = True
             ticket.updated_stamp = updated_stamp
-        self._call(f"update ticket {ticket_id}", self._zenpy.tickets.update, ticket)
+        self.call(f"update ticket {ticket_id}", self._zenpy.tickets.update, ticket)

@@ -60,12 +60,12 @@ def _differs(current: Any, wanted: dict[str, Any]) -> bool:
 
 
 def find_webhook(zendesk: ZendeskClient) -> Any | None:
-    hooks = zendesk._call("list webhooks", lambda: list(zendesk.zenpy.webhooks.list(filter=WEBHOOK_NAME)))
+    hooks = zendesk.call("list webhooks", lambda: list(zendesk.zenpy.webhooks.list(filter=WEBHOOK_NAME)))
     return next((h for h in hooks if getattr(h, "name", None) == WEBHOOK_NAME), None)
 
 
 def find_trigger(zendesk: ZendeskClient) -> Any | None:
-    triggers = zendesk._call("list triggers", lambda: list(zendesk.zenpy.triggers()))
+    triggers = zendesk.call("list triggers", lambda: list(zendesk.zenpy.triggers()))
     return next((t for t in triggers if getattr(t, "title", None) == TRIGGER_TITLE), None)
 
 
@@ -78,12 +78,12 @@ def setup(zendesk: ZendeskClient | None, url: str, dry_run: bool) -> SetupReport
         report.plan("POST", "/api/v2/webhooks", {"webhook": hook_fields})
         if not dry_run:
             assert zendesk is not None
-            hook = zendesk._call("create webhook", zendesk.zenpy.webhooks.create, Webhook(**hook_fields))
+            hook = zendesk.call("create webhook", zendesk.zenpy.webhooks.create, Webhook(**hook_fields))
             report.lines.append(f"webhook created: {hook.id} -> {hook_fields['endpoint']}")
     elif _differs(hook, hook_fields):
         report.plan("PUT", f"/api/v2/webhooks/{hook.id}", {"webhook": hook_fields})
         if not dry_run:
-            zendesk._call("update webhook", zendesk.zenpy.webhooks.update, hook.id, Webhook(**hook_fields))  # type: ignore[union-attr]
+            zendesk.call("update webhook", zendesk.zenpy.webhooks.update, hook.id, Webhook(**hook_fields))  # type: ignore[union-attr]
             report.lines.append(f"webhook updated: {hook.id} -> {hook_fields['endpoint']}")
     else:
         report.lines.append(f"webhook unchanged: {hook.id} -> {hook_fields['endpoint']}")
@@ -93,17 +93,17 @@ def setup(zendesk: ZendeskClient | None, url: str, dry_run: bool) -> SetupReport
     if trig is None:
         report.plan("POST", "/api/v2/triggers.json", {"trigger": wanted})
         if not dry_run:
-            trig = zendesk._call("create trigger", zendesk.zenpy.triggers.create, Trigger(**wanted))  # type: ignore[union-attr]
+            trig = zendesk.call("create trigger", zendesk.zenpy.triggers.create, Trigger(**wanted))  # type: ignore[union-attr]
             report.lines.append(f"trigger created: {trig.id} ({TRIGGER_TITLE})")
     elif _differs(trig, wanted):
         report.plan("PUT", f"/api/v2/triggers/{trig.id}.json", {"trigger": wanted})
         if not dry_run:
-            zendesk._call("update trigger", zendesk.zenpy.triggers.update, Trigger(id=trig.id, **wanted))  # type: ignore[union-attr]
+            zendesk.call("update trigger", zendesk.zenpy.triggers.update, Trigger(id=trig.id, **wanted))  # type: ignore[union-attr]
             report.lines.append(f"trigger updated: {trig.id} ({TRIGGER_TITLE})")
     else:
         report.lines.append(f"trigger unchanged: {trig.id} ({TRIGGER_TITLE})")
     if hook is not None and not dry_run and zendesk is not None:
-        secret = zendesk._call("read webhook signing secret", zendesk.zenpy.webhooks.show_secret, hook.id)
+        secret = zendesk.call("read webhook signing secret", zendesk.zenpy.webhooks.show_secret, hook.id)
         report.secret = getattr(secret, "secret", None)
     return report
 
