@@ -36,7 +36,6 @@ class PatternRegistry:
     _signature: tuple = ()
     _checked_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    loaded_at: float = 0.0
 
     def _disk_signature(self) -> tuple:
         errors, fields_ = pattern_files(self.directory) if self.directory.is_dir() else ([], [])
@@ -68,7 +67,7 @@ class PatternRegistry:
                 return ReloadResult(False, self._errors, self.fingerprint)
             self._save_last_good(new)
             changed = self._current is None or new.fingerprint != self._current.fingerprint
-            self._current, self._errors, self.loaded_at = new, (), time.time()
+            self._current, self._errors = new, ()
             if changed:
                 log.info("patterns loaded: %d errors, fingerprint %s", len(new.errors), new.fingerprint)
             return ReloadResult(changed, (), new.fingerprint)

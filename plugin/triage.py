@@ -38,7 +38,6 @@ class Outcome:
     ticket_id: int
     status: str
     detail: str = ""
-    retry_in: float | None = None
 
 
 def backoff(attempt: int, settings: Settings, rng: random.Random | None = None) -> float:
@@ -93,7 +92,7 @@ class Triage:
         self.store.retry_later(ticket_id, utcnow() + timedelta(seconds=delay), error)
         self.schedule(ticket_id, delay)
         log.warning("ticket %s: %s; retrying in %.1f s", ticket_id, error, delay)
-        return Outcome(ticket_id, "retry", error, retry_in=delay)
+        return Outcome(ticket_id, "retry", error)
 
     def _classify(self, data: dict[str, Any]) -> Classification:
         ticket = ticket_from_mapping(data)

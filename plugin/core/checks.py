@@ -36,10 +36,6 @@ class CheckReport:
     timings_ms: dict[str, float] = field(default_factory=dict)
     patterns: PatternSet | None = None
 
-    @property
-    def ok(self) -> bool:
-        return not any(m.level == "error" for m in self.messages)
-
 
 @functools.lru_cache(maxsize=256)
 def _file_index(path: Path, mtime_ns: int) -> tuple[str, dict[tuple[str | int, ...], int]]:
