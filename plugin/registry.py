@@ -94,10 +94,14 @@ class PatternRegistry:
         log.warning("running on the last good patterns (%s) until the edit is fixed", patterns.fingerprint)
         return patterns
 
-    def current(self) -> PatternSet:
-        """The set to use now; looks at the files at most every ``check_interval`` seconds."""
+    def refresh(self) -> None:
+        """Look at the files if ``check_interval`` has passed (or nothing is loaded yet)."""
         if self._current is None or time.monotonic() - self._checked_at >= self.check_interval:
             self.reload()
+
+    def current(self) -> PatternSet:
+        """The set to use now, refreshed as often as ``check_interval`` allows."""
+        self.refresh()
         if self._current is None:
             raise PatternSetError([])  # no valid set has ever loaded: errors() says why
         return self._current

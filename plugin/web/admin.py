@@ -104,7 +104,7 @@ def logout() -> Any:
 @bp.get("/")
 def dashboard() -> Any:
     rt = runtime()
-    rt.registry.reload()
+    rt.registry.refresh()
     return render_template("admin/dashboard.html", counts=rt.store.counts(), registry=rt.registry,
                            dead=len(rt.store.dead()), dry_run=rt.settings.dry_run)
 

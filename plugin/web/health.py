@@ -26,7 +26,7 @@ def readyz() -> Any:
             checks[name] = "ok"
         except Exception as exc:
             checks[name] = f"unreachable: {type(exc).__name__}"
-    rt.registry.reload()
+    rt.registry.refresh()
     checks["patterns"] = (
         {"status": "ok" if not rt.registry.errors else "ok, but the last edit was rejected",
          "fingerprint": rt.registry.fingerprint, "rejected_edit_errors": list(rt.registry.errors)}
