@@ -20,7 +20,7 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
         value = groups.get("value")
         return (FieldValue(value.upper(), value, s, e), None) if value else None
     if field.spec.kind == "timestamp":
-        resolved = resolve(groups, quoted, field.spec.zones, reference)
+        resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months)
         if resolved is None:
             return None
         return FieldValue(resolved.utc_iso or quoted, quoted, s, e), resolved.utc

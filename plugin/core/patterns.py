@@ -16,10 +16,20 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
-from .schema import ContextSpec, ErrorPatternSpec, FieldSpec, NegativeSpec, RegexSpec
+from .schema import (
+    ContextSpec,
+    ErrorPatternSpec,
+    FieldExample,
+    FieldSpec,
+    LanguageSpec,
+    NegativeSpec,
+    OverlayReplySpec,
+    RegexSpec,
+)
 from .tomlpos import key_lines, line_of
 
 FIELDS_DIR = "fields"
+I18N_DIR = "i18n"
 MAX_ANCHOR_HITS = 200
 """Occurrences of one anchor worth looking at; past that a ticket is noise, not a message."""
 
@@ -68,12 +78,47 @@ class CompiledNegative:
 
 
 @dataclass(frozen=True)
+class Overlay:
+    """Where one language's part of a pattern or field came from, and the examples it must pass."""
+
+    lang: str
+    path: Path
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+    field_match: tuple[FieldExample, ...] = ()
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language of patterns/i18n: how to recognise it and how its threads quote."""
+
+    spec: LanguageSpec
+    path: Path
+    markers: regex.Pattern[str]
+    quote_headers: regex.Pattern[str] | None
+
+    @property
+    def lang(self) -> str:
+        return self.spec.lang
+
+
+@dataclass(frozen=True)
 class ErrorPattern:
     spec: ErrorPatternSpec
     path: Path
     regexes: tuple[CompiledRegex, ...]
     contexts: tuple[CompiledContext, ...]
     negatives: tuple[CompiledNegative, ...]
+    replies: dict[str, OverlayReplySpec] = field(default_factory=dict, compare=False)
+    """The reply translated, by language; English is ``spec.reply``."""
+    overlays: tuple[Overlay, ...] = ()
+
+    def reply_body(self, lang: str) -> tuple[str | None, int | None, str]:
+        """Body, macro id and the language actually used (English when no translation exists)."""
+        translated = self.replies.get(lang)
+        if translated is not None:
+            return translated.body, translated.zendesk_macro_id, lang
+        return self.spec.reply.body, self.spec.reply.zendesk_macro_id, "en"
 
     @property
     def id(self) -> str:
@@ -94,6 +139,11 @@ class FieldPattern:
     path: Path
     regexes: tuple[CompiledRegex, ...]
     negatives: tuple[CompiledNegative, ...]
+    zones: dict[str, str] = field(default_factory=dict, compare=False)
+    """The base zones plus every language's (lower-case names)."""
+    relative_days: dict[str, int] = field(default_factory=dict, compare=False)
+    months: dict[str, int] = field(default_factory=dict, compare=False)
+    overlays: tuple[Overlay, ...] = ()
 
     @property
     def id(self) -> str:
@@ -108,6 +158,7 @@ class PatternSet:
     fields: tuple[FieldPattern, ...] = ()
     fingerprint: str = ""
     directory: Path | None = None
+    languages: tuple[Language, ...] = ()
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
@@ -119,6 +170,9 @@ class PatternSet:
 
     def __repr__(self) -> str:
         return f"PatternSet({len(self.errors)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"
+
+    def language(self, lang: str) -> Language | None:
+        return next((la for la in self.languages if la.lang == lang), None)
 
     def get(self, pattern_id: str) -> ErrorPattern | None:
         return self._by_id.get(pattern_id)
@@ -265,12 +319,19 @@ def load_field_pattern(path: Path, errors: list[PatternFileError]) -> FieldPatte
     negatives = _compile_negatives(loader, spec.negative)
     if regexes is None or negatives is None:
         return None
-    return FieldPattern(spec, path, regexes, negatives)
+    return FieldPattern(spec, path, regexes, negatives, zones={k.lower(): v for k, v in spec.zones.items()})
 
 
 def pattern_files(directory: Path) -> tuple[list[Path], list[Path]]:
     """The error files and the field files of a patterns directory, sorted."""
     return sorted(directory.glob("*.toml")), sorted((directory / FIELDS_DIR).glob("*.toml"))
+
+
+def all_pattern_files(directory: Path) -> list[Path]:
+    """Every file a pattern set is built from, language overlays included (for fingerprints and reloads)."""
+    errors, fields = pattern_files(directory)
+    return [*errors, *fields, *sorted((directory / I18N_DIR).glob("*/*.toml")),
+            *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml"))]
 
 
 def load_patterns(directory: str | Path) -> PatternSet:
@@ -283,8 +344,8 @@ def load_patterns(directory: str | Path) -> PatternSet:
     if not error_files:
         errors.append(PatternFileError(directory, "", 1, "no pattern files (*.toml) in this directory"))
     digest = hashlib.sha256()
-    for p in [*error_files, *field_files]:
-        digest.update(p.name.encode() + b"\0")
+    for p in all_pattern_files(directory):
+        digest.update(str(p.relative_to(directory)).encode() + b"\0")
         try:
             digest.update(p.read_bytes())
         except OSError:
@@ -301,6 +362,9 @@ def load_patterns(directory: str | Path) -> PatternSet:
     for kind in ("merchant_id", "timestamp"):
         if field_files and kinds.count(kind) > 1:
             errors.append(PatternFileError(directory / FIELDS_DIR, "kind", 1, f"more than one field of kind {kind!r}"))
+    from .overlays import load_languages
+
+    languages, loaded, fields = load_languages(directory / I18N_DIR, loaded, fields, errors)
     if errors:
         raise PatternSetError(errors)
     ordered = sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id))
@@ -309,4 +373,5 @@ def load_patterns(directory: str | Path) -> PatternSet:
         fields=tuple(f for f in fields if f is not None),
         fingerprint=digest.hexdigest()[:16],
         directory=directory,
+        languages=languages,
     )
