@@ -47,6 +47,10 @@ _PUNCT = str.maketrans(
         "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
         "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u200b": "", "\u200c": "", "\u200d": "",
         "\u2060": "", "\ufeff": "", "\u00ad": "",
+        # Bidi controls: they reorder what a reader sees, so evidence would not quote honestly.
+        "\u200e": "", "\u200f": "", "\u061c": "", "\u202a": "", "\u202b": "", "\u202c": "",
+        "\u202d": "", "\u202e": "", "\u2066": "", "\u2067": "", "\u2068": "", "\u2069": "",
+        "\u2061": "", "\u2062": "", "\u2063": "", "\u2064": "", "\u180e": "",
     }
 )
 
@@ -166,6 +170,18 @@ def _same_length_lower(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def fragment(line: str) -> str:
+    """One line normalised exactly as normalize() treats it inside a whole text."""
+    text = line
+    if "&" in text:
+        text = _ENTITY.sub(_unescape, text)
+    if not text.isascii():
+        text = _NON_ASCII.sub(_fold_unicode, text)
+    if ">" in text:
+        text = _FIRST_QUOTE_MARKER.sub("", text)
+    return " ".join(text.split())
 
 
 def normalize(raw: str) -> NormalizedText:

@@ -8,13 +8,14 @@ number of anchor hits, not the pattern's cleverness. Every call carries a timeou
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import regex
 
 from .normalize import NormalizedText
 from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex
+from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
 
@@ -101,10 +102,22 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
 
 
 def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: NormalizedText, deadline: Deadline,
-               regex_name: str | None = None) -> tuple[CompiledNegative, regex.Match[str]] | None:
-    """The first negative that matches near a hit (and applies to its regex), with its match."""
+               regex_name: str | None = None,
+               layout: Callable[[], Layout] | None = None) -> tuple[CompiledNegative, regex.Match[str]] | None:
+    """The first negative that matches near a hit (and applies to its regex), with its match.
+
+    A negative scoped to the sentence or clause looks only there (``layout`` gives the ticket's
+    sentences; without it the window is used).
+    """
     for neg in negatives:
         if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
+            continue
+        if neg.spec.scope != "window" and layout is not None:
+            shape = layout()
+            s, e = (shape.sentence if neg.spec.scope == "sentence" else shape.clause)(found.start, found.end)
+            m = neg.regex.search(text.text, s, e, timeout=deadline.remaining())
+            if m is not None:
+                return neg, m
             continue
         m = search_near(neg.regex, text.text, found.start, found.end, neg.spec.window, deadline)
         if m is not None:
