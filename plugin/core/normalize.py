@@ -121,11 +121,22 @@ class NormalizedText:
     text: str
     lowered: str
     _anchor_hits: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _typo_hits: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict, compare=False, repr=False)
 
     def preload(self, index: AnchorIndex) -> None:
-        """Find all of a pattern set's anchors in one pass; find_all then answers from memory."""
+        """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
         if not index.anchors <= self._anchor_hits.keys():
-            self._anchor_hits.update(index.scan(self.lowered))
+            hits, typos = index.scan_with_typos(self.lowered)
+            self._anchor_hits.update(hits)
+            self._typo_hits.update(typos)
+
+    @property
+    def has_typos(self) -> bool:
+        return bool(self._typo_hits)
+
+    def typos_of(self, anchor: str) -> list[tuple[int, int, int]]:
+        """Misspelt occurrences of an anchor as (start, length, edits), when preloaded with typos."""
+        return self._typo_hits.get(anchor, [])
 
     def find_all(self, needle: str, limit: int) -> list[int]:
         """Start positions of a lower-case literal, at most ``limit``; patterns share anchors, so cache them."""

@@ -179,7 +179,7 @@ class PatternSet:
                 "|".join(f"(?:{h})" for h in heads), regex.IGNORECASE | regex.MULTILINE))
         if self.anchors is None:
             words = {a for p in self.errors for r in p.regexes for a in r.spec.anchors}
-            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS))
+            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS, typos=True))
 
     def __repr__(self) -> str:
         return f"PatternSet({len(self.errors)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"

@@ -34,8 +34,10 @@ _FORWARD = re.compile(
     r"forward|weitergeleitet|transf[ée]r[ée]|reenviado|inoltrato|転送|^\s*(?:subject|betreff|objet|asunto|oggetto|件名)\s*:\s*(?:fwd?|wg|tr|rv|i)\s*:",
     re.IGNORECASE | re.MULTILINE,
 )
-_AMAZON_SENDER = re.compile(
-    r"@amazon\.|seller-notification|\bfrom\s*:\s*\"?amazon|amazon (?:seller|services|\.)|^\s*(?:von|de|da|差出人)\s*:.{0,80}amazon",
+_AMAZON_SENDER = re.compile(r"@amazon\.|seller-notification|amazon", re.IGNORECASE)
+_FIELD_LINE = re.compile(
+    r"^\s*(?:from|sent|date|to|cc|subject|von|gesendet|an|betreff|datum|de|envoy[ée]|[àa]|objet|date|enviado|para|asunto"
+    r"|fecha|da|inviato|a|oggetto|data|差出人|送信日時|宛先|件名)\s*:",
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
@@ -95,7 +97,14 @@ class Layout:
         j = bisect.bisect_right(self.line_starts, end)
         if j < len(self.line_starts):
             e = min(e, self.line_starts[j])
-        return s, max(e, end)
+        return self._trimmed(s, max(e, end)) if s < start else (s, max(e, end))
+
+    def _trimmed(self, s: int, e: int) -> tuple[int, int]:
+        while s < e and self.text[s] == " ":
+            s += 1
+        while e > s and self.text[e - 1] == " ":
+            e -= 1
+        return s, e
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
         return self._bounds(start, end, _SENTENCE_END)
@@ -117,9 +126,24 @@ def _header_at(lines: list[str], i: int, extra: regex.Pattern[str] | None) -> bo
 
 
 def _evidence_block(lines: list[str], i: int) -> bool:
-    """A message forwarded on purpose, or one from Amazon itself: the merchant's evidence, not a quote."""
-    head = "\n".join(lines[i:i + 7])
-    return bool(_AMAZON_SENDER.search(head) or _FORWARD.search(head))
+    """A message forwarded on purpose, or one from Amazon itself: the merchant's evidence, not a quote.
+
+    Only the header block is read (the header line and the "From:/Subject:" lines right after it),
+    never the message body, which may well name Amazon.
+    """
+    block = [lines[i]]
+    for line in lines[i + 1:i + 8]:
+        if not line.strip() and len(block) == 1:
+            continue
+        if not _FIELD_LINE.match(line):
+            break
+        block.append(line)
+    if _FORWARD.search("\n".join(block)):
+        return True
+    senders = [x for x in block if _FROM.match(x) or re.match(r"^\s*(?:von|de|da|差出人)\s*:", x, re.I)]
+    if _HEADERS.match(lines[i]) and not _FROM.match(lines[i]):
+        senders.append(lines[i])
+    return any(_AMAZON_SENDER.search(x) for x in senders)
 
 
 def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None) -> Layout:
