@@ -162,11 +162,24 @@ class PatternSet:
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
+    quote_headers: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    """Every language's quote headers in one regex (English ones are built into thread.py)."""
+
+    follow_up: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    """Every language's follow-up cues ("immer noch"), beside the built-in ones of thread.py."""
+
     def __post_init__(self) -> None:
         self._by_id.update({p.id: p for p in self.errors})
+        cues = [c for la in self.languages for c in la.spec.followup_cues]
+        if cues and self.follow_up is None:
+            object.__setattr__(self, "follow_up", regex.compile("|".join(f"(?:{c})" for c in cues), regex.IGNORECASE))
+        heads = [h for la in self.languages for h in la.spec.quote_headers]
+        if heads and self.quote_headers is None:
+            object.__setattr__(self, "quote_headers", regex.compile(
+                "|".join(f"(?:{h})" for h in heads), regex.IGNORECASE | regex.MULTILINE))
         if self.anchors is None:
             words = {a for p in self.errors for r in p.regexes for a in r.spec.anchors}
-            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS))
+            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS, typos=True))
 
     def __repr__(self) -> str:
         return f"PatternSet({len(self.errors)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"

@@ -58,6 +58,9 @@ class NegativeSpec(_Strict):
     name: str = Field(pattern=ID)
     pattern: str = Field(min_length=1)
     window: int = Field(default=150, ge=0, le=100_000)
+    scope: Literal["window", "sentence", "clause"] = "window"
+    """Where the veto is looked for: ``window`` characters either side of the hit, or the
+    sentence / clause (split at commas and "but") that holds the hit."""
     regexes: list[str] = []
     """Names of the regexes this negative vetoes; empty means all of them."""
 
@@ -158,8 +161,12 @@ class ReplyParts(_Strict):
     greeting: str = "Hi $first_name,"
     greeting_neutral: str = "Hi,"
     sign_off: str = ""
+    missing_merchant_id: str = ""
+    """How $missing names the merchant ID in this language (empty: English)."""
+    missing_timestamp: str = ""
+    missing_and: str = ""
 
-    @field_validator("greeting", "greeting_neutral", "sign_off")
+    @field_validator("greeting", "greeting_neutral", "sign_off", "missing_merchant_id", "missing_timestamp", "missing_and")
     @classmethod
     def _placeholders(cls, text: str) -> str:
         unknown = set(string.Template(text).get_identifiers()) - {"first_name"}
@@ -177,6 +184,8 @@ class LanguageSpec(_Strict):
     quote_headers: list[str] = []
     amazon_context: list[str] = []
     connecting_context: list[str] = []
+    followup_cues: list[str] = []
+    """Optional: words of a reply that take up a quoted error as still the merchant's ("immer noch")."""
     reply_parts: ReplyParts = ReplyParts()
 
 
