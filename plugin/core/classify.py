@@ -64,7 +64,8 @@ def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = 
         (p := patterns.get(m.error)) is not None and p.spec.escalation_fields for m in detection.matches
     )
     escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout)
-    language = detect_language(text.text, patterns) if patterns.languages else ENGLISH
+    # The language matters only for a reply: nothing matched, nothing to write.
+    language = detect_language(text.text, patterns) if patterns.languages and detection.matches else ENGLISH
     lang = reply_language(locale or ticket.locale, language, patterns)
     update = decide(ticket, detection, escalation, patterns, settings, lang)
     failures = (*detection.failures, *field_failures)

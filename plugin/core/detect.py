@@ -28,17 +28,19 @@ def _hit_score(found: Found, weight: float) -> float:
 
 
 class _WholeTextContexts:
-    """Contexts allowed anywhere in the ticket: searched at most once, and only after a hit."""
+    """Contexts allowed anywhere in the ticket: each distinct one searched at most once per
+    ticket (patterns share their "amazon" context), and only after a hit."""
 
-    def __init__(self, text: NormalizedText, deadline: Deadline) -> None:
+    def __init__(self, text: NormalizedText, deadline: Deadline, found: dict[str, bool] | None = None) -> None:
         self.text, self.deadline = text, deadline
-        self.found: dict[str, bool] = {}
+        self.found: dict[str, bool] = {} if found is None else found
 
     def __call__(self, ctx: CompiledContext) -> bool:
-        if ctx.spec.name not in self.found:
+        key = ctx.regex.pattern
+        if key not in self.found:
             hit = ctx.regex.search(self.text.text, timeout=self.deadline.remaining())
-            self.found[ctx.spec.name] = hit is not None
-        return self.found[ctx.spec.name]
+            self.found[key] = hit is not None
+        return self.found[key]
 
 
 class TicketView:
@@ -51,6 +53,8 @@ class TicketView:
         self.amazon = amazon
         self.follow_up = patterns.follow_up if patterns is not None else None
         self._layout: Layout | None = None
+        self.contexts: dict[str, bool] = {}
+        """Whole-text contexts already searched in this ticket, by regex."""
 
     def layout(self) -> Layout:
         if self._layout is None:
@@ -98,7 +102,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     in_quotes: list[Suppressed] = []
     quoted_evidence: list[tuple[Evidence, tuple[int, int]]] = []
     suppressed: list[Suppressed] = []
-    whole = _WholeTextContexts(text, deadline)
+    whole = _WholeTextContexts(text, deadline, view.contexts)
     for rx in pattern.regexes:
         for found in scan(rx, text, deadline):
             score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
@@ -148,6 +152,8 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     view = TicketView(text, patterns, amazon_ticket)
     retry: list[ErrorPattern] = []
     for pattern in patterns.errors:
+        if not text.may_hold(pattern.anchor_set, patterns.anchors):
+            continue
         try:
             match, dropped = match_pattern(pattern, text, options.timeout, view)
         except TimeoutError as exc:
@@ -161,6 +167,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     if matches and retry:
         given = TicketView(text, patterns, amazon=True)
         given._layout = view._layout  # noqa: SLF001 (the same ticket: its layout is shared)
+        given.contexts = view.contexts
         for pattern in retry:
             try:
                 match, _ = match_pattern(pattern, text, options.timeout, given)

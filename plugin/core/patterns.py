@@ -6,6 +6,7 @@ PatternSetError, so a service can keep running the previous set and show the adm
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -63,6 +64,10 @@ class CompiledRegex:
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @functools.cached_property
+    def anchor_set(self) -> frozenset[str]:
+        return frozenset(self.spec.anchors)
 
 
 @dataclass(frozen=True)
@@ -123,6 +128,10 @@ class ErrorPattern:
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @functools.cached_property
+    def anchor_set(self) -> frozenset[str]:
+        return frozenset(a for r in self.regexes for a in r.spec.anchors)
 
     @property
     def priority(self) -> int:
