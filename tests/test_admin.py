@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from plugin.core.delivery import Delivery
 from plugin.store import DEAD, DONE, QUEUED
 
 ADMIN = "admin-token-for-tests"
@@ -60,8 +61,8 @@ def test_bearer_header_works_without_a_session(admin_app) -> None:
 
 def test_patterns_page_lists_examples_hits_and_visibility(admin, admin_app) -> None:
     store = admin_app.extensions["amazon_triage"].store
-    store.record_delivery(1, "trigger", "k1", {})
-    store.finish(1, DONE, errors=["staging_mode"])
+    store.record_delivery(Delivery(1, "trigger", "k1"))
+    store.finish(1, DONE, matched=["staging_mode"])
     html = admin.get("/admin/patterns").text
     row = re.search(r"<code>staging_mode</code>.*?</tr>", html, re.S).group(0)
     assert "passing" in row and "failing" not in row
@@ -91,8 +92,8 @@ def test_try_it_escapes_html_in_tickets(admin) -> None:
 def test_decisions_filters_and_links_to_zendesk(admin, admin_app) -> None:
     store = admin_app.extensions["amazon_triage"].store
     for t in (5, 6):
-        store.record_delivery(t, "trigger", f"k{t}", {})
-    store.finish(5, DONE, errors=["connection_timeout"])
+        store.record_delivery(Delivery(t, "trigger", f"k{t}"))
+    store.finish(5, DONE, matched=["connection_timeout"])
     html = admin.get("/admin/decisions?status=done").text
     assert 'href="https://acme.zendesk.com/agent/tickets/5"' in html and "tickets/6" not in html
     assert "tickets/6" in admin.get(f"/admin/decisions?status={QUEUED}").text
@@ -101,7 +102,7 @@ def test_decisions_filters_and_links_to_zendesk(admin, admin_app) -> None:
 
 def test_dead_letter_retry_requeues_the_ticket(admin, admin_app) -> None:
     rt = admin_app.extensions["amazon_triage"]
-    rt.store.record_delivery(9, "trigger", "k9", {})
+    rt.store.record_delivery(Delivery(9, "trigger", "k9"))
     rt.store.claim(9, 60)
     rt.store.dead_letter(9, "update ticket 9: Zendesk answered 500", 6)
     page = admin.get("/admin/dead").text
@@ -155,7 +156,7 @@ def test_decision_page_shows_why_and_the_comment(admin, admin_app, fake_zendesk)
 
     rt = admin_app.extensions["amazon_triage"]
     fake_zendesk.add_ticket(31, "Amazon", "Amazon: The account connection timed out.")
-    rt.store.record_delivery(31, "trigger", "k31", {})
+    rt.store.record_delivery(Delivery(31, "trigger", "k31"))
     Triage(rt.settings, rt.store, rt.registry, ZendeskClient(rt.settings), schedule=lambda *a: None).run(31)
     html = admin.get("/admin/decisions").text
     assert 'href="/admin/decisions/31"' in html

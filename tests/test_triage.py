@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from plugin.config import Settings
+from plugin.core.delivery import Delivery, TicketFacts
 from plugin.registry import PatternRegistry
 from plugin.store import DEAD, DONE, DRY_RUN, NO_MATCH, RETRY, SKIPPED, Store
 from plugin.triage import Triage
@@ -30,7 +31,7 @@ class World:
         self.triage = Triage(self.settings, self.store, registry, zendesk, schedule=lambda t, d: self.scheduled.append((t, d)))
 
     def deliver(self, ticket_id: int, **ticket: object) -> None:
-        self.store.record_delivery(ticket_id, "trigger", f"ticket:{ticket_id}", {"ticket": ticket, "actor_ids": []})
+        self.store.record_delivery(Delivery(ticket_id, "trigger", f"ticket:{ticket_id}", TicketFacts.from_json(ticket)))
 
     def comments(self, ticket_id: int) -> list[dict]:
         return self.fake.tickets[ticket_id]["comments"][1:]
@@ -57,7 +58,7 @@ def test_matched_ticket_gets_one_write_with_merged_tags_and_internal_note(world:
     assert comment["body"].startswith("Suggested reply (amazon-triage):\n\nHi Jane,")
     assert "Do not escalate yet" in comment["body"]
     decision = world.store.decision(1)
-    assert decision.status == DONE and decision.errors == ["generic_error"] and decision.attempts == 1
+    assert decision.status == DONE and decision.matched == ["generic_error"] and decision.attempts == 1
     assert decision.update["sent_tags"][-1] == "amazon_triage_done"
 
 
@@ -191,6 +192,49 @@ def test_dry_run_records_and_writes_nothing(service_config, fake_zendesk) -> Non
 
 def test_own_user_is_ignored(world: World) -> None:
     world.fake.add_ticket(15, "Amazon", GENERIC)
-    world.store.record_delivery(15, "event", "e15", {"ticket": {"subject": "Amazon", "description": GENERIC}, "actor_ids": [ME_ID]})
+    world.store.record_delivery(Delivery(15, "event", "e15", TicketFacts(subject="Amazon", description=GENERIC), (ME_ID,)))
     assert world.triage.run(15).status == SKIPPED
     assert world.fake.writes() == []
+
+
+def test_deleted_requester_is_triaged_with_a_neutral_greeting(world: World) -> None:
+    world.fake.add_ticket(16, "Amazon", GENERIC, requester_id=777)
+    del world.fake.users[777]  # the users endpoint now answers 404, as for a deleted user
+    world.deliver(16)
+    assert world.triage.run(16).status == DONE
+    [comment] = world.comments(16)
+    assert comment["body"].startswith("Suggested reply (amazon-triage):\n\nHi there,")
+    assert any(r.path.endswith("/users/777.json") for r in world.fake.calls("GET"))
+    assert world.store.dead() == [] and len(world.fake.writes(16)) == 1
+
+
+def test_name_read_failing_transiently_degrades_to_the_neutral_greeting(world: World) -> None:
+    world.fake.add_ticket(17, "Amazon", GENERIC)
+    world.fake.inject("GET", r"/users/501\.json", status=503, times=5)
+    world.deliver(17)
+    assert world.triage.run(17).status == DONE
+    [comment] = world.comments(17)
+    assert "Hi there," in comment["body"]
+
+
+def test_payload_name_is_used_without_a_users_call(world: World) -> None:
+    world.fake.add_ticket(18, "Amazon", GENERIC)
+    world.deliver(18, subject="Amazon", description=GENERIC, requester_first_name="Ana")
+    assert world.triage.run(18).status == DONE
+    assert "Hi Ana," in world.comments(18)[0]["body"]
+    assert not any("/users/" in r.path for r in world.fake.calls())
+
+
+def test_deleted_macro_leaves_the_ticket_triaged_with_the_default_reply(service_config, fake_zendesk, tmp_path) -> None:
+    patterns = tmp_path / "patterns"
+    shutil.copytree(PATTERNS_DIR, patterns)
+    path = patterns / "staging_mode.toml"
+    text = path.read_text()
+    path.write_text(text[: text.index("[reply]")] + "[reply]\nzendesk_macro_id = 404\n\n" + text[text.index("[examples]"):])
+    world = World(service_config, fake_zendesk, patterns)
+    fake_zendesk.add_ticket(19, "Amazon", "My Amazon seller account is in staging mode")
+    world.deliver(19)
+    assert world.triage.run(19).status == DONE
+    [comment] = world.comments(19)
+    assert "We are looking into this Amazon connection problem" in comment["body"]
+    assert world.store.dead() == []

@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+MARKER_TAG = "amazon_triage_done"
+"""The tag our one write adds: its presence means "already triaged" to the worker, the trigger and replay."""
+
 
 @dataclass(frozen=True)
 class Ticket:
@@ -68,6 +71,8 @@ class Detection:
     suppressed: tuple[Suppressed, ...] = ()
     failures: tuple[PatternFailure, ...] = ()
     truncated: bool = False
+    timed_out: tuple[str, ...] = ()
+    """Patterns that overran their time limit: their matches (if any) are missing from ``matches``."""
 
     @property
     def errors(self) -> tuple[str, ...]:
@@ -119,6 +124,8 @@ class CommentPart:
     error: str
     body: str | None = None
     macro_id: int | None = None
+    fallback: str = ""
+    """Said instead of the macro's text when that could not be read (a deleted macro), if there is no body."""
 
 
 @dataclass(frozen=True)
@@ -148,6 +155,8 @@ class TicketUpdate:
         for part in self.parts:
             if part.macro_id is not None and macro_bodies and macro_bodies.get(part.macro_id):
                 bodies.append(macro_bodies[part.macro_id].strip())
+            elif part.macro_id is not None and macro_bodies is not None and not part.body:
+                bodies.append(part.fallback)
             if part.body:
                 bodies.append(part.body.strip())
         return "\n\n".join(b for b in [self.greeting, *bodies] if b)

@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .detect import detect
-from .models import Ticket
+from .models import MARKER_TAG, Ticket
 from .patterns import PatternSet
 
 LABEL_PREFIX = "amazon_error_"
-MARKER = "amazon_triage_done"
 
 
 @dataclass
@@ -79,7 +78,7 @@ def replay(tickets: Iterable[Ticket], patterns: PatternSet, against: PatternSet 
                 report.patterns[pid].gained.append(ticket.id)
             for pid in before - got:
                 report.patterns[pid].lost.append(ticket.id)
-        if MARKER in ticket.tags:
+        if MARKER_TAG in ticket.tags:
             report.skipped_ours += 1
         else:
             labels = agent_labels(ticket.tags, known)
