@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -191,20 +190,11 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def create_schema(self, attempts: int = 5) -> None:
-        """Create missing tables; safe when several processes start at once.
+    def create_schema(self) -> None:
+        """Bring the schema to the newest migration; safe when several processes start at once (see migrate)."""
+        from .migrate import upgrade  # Alembic's env imports this module's metadata
 
-        create_all checks, then creates: two processes can both see a table missing and the slower
-        one then fails with "already exists". Checking again resolves that.
-        """
-        for attempt in range(attempts):
-            try:
-                metadata.create_all(self.engine)
-                return
-            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        upgrade(self.engine)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

@@ -17,6 +17,14 @@ from plugin.store import DEAD, DONE, PROCESSING, QUEUED, RETRY, Store, metadata,
 POSTGRES = os.environ.get("TEST_POSTGRES_URL")
 
 
+def empty_postgres(url: str) -> None:
+    engine = sa.create_engine(url)
+    metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
+    engine.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def store(request, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
@@ -25,9 +33,7 @@ def store(request, tmp_path: Path) -> Iterator[Store]:
         pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (CI starts one with .ci/postgres.sh)")
     else:
         url = POSTGRES
-        engine = sa.create_engine(url)
-        metadata.drop_all(engine)
-        engine.dispose()
+        empty_postgres(url)
     store = Store.from_url(url)
     yield store
     store.close()
