@@ -7,7 +7,7 @@ import re
 import pytest
 
 from plugin.core.delivery import Delivery
-from plugin.store import DEAD, DONE, QUEUED
+from plugin.store import DEAD, DONE, NO_MATCH, QUEUED
 
 ADMIN = "admin-token-for-tests"
 
@@ -165,3 +165,14 @@ def test_decision_page_shows_why_and_the_comment(admin, admin_app, fake_zendesk)
     assert "matched “The account connection timed out”" in page
     assert "Internal note" in page and "15 minutes" in page
     assert admin.get("/admin/decisions/999").status_code == 404
+
+
+def test_decision_page_says_which_patterns_ran_out_of_time(admin, admin_app) -> None:
+    store = admin_app.extensions["amazon_triage"].store
+    store.record_delivery(Delivery(32, "trigger", "k32"))
+    store.finish(32, NO_MATCH, matched=[], timed_out=["connection_timeout", "fields/merchant_id"])
+    page = admin.get("/admin/decisions/32").text
+    assert 'id="timed-out"' in page and "<code>connection_timeout</code>, <code>fields/merchant_id</code>" in page
+    store.record_delivery(Delivery(33, "trigger", "k33"))
+    store.finish(33, NO_MATCH, matched=[], timed_out=[])
+    assert 'id="timed-out"' not in admin.get("/admin/decisions/33").text

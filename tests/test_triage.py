@@ -238,3 +238,30 @@ def test_deleted_macro_leaves_the_ticket_triaged_with_the_default_reply(service_
     [comment] = world.comments(19)
     assert "We are looking into this Amazon connection problem" in comment["body"]
     assert world.store.dead() == []
+
+
+def slow_patterns(tmp_path: Path) -> Path:
+    """connection_timeout with a context term that backtracks for seconds on long plain text."""
+    patterns = tmp_path / "patterns"
+    shutil.copytree(PATTERNS_DIR, patterns)
+    path = patterns / "connection_timeout.toml"
+    path.write_text(path.read_text().replace("[reply]", "[[context]]\nname = \"slow\"\nterms = ['''(?:\\w+\\s?)+\\d$''']\n"
+                                                        "window = 0\nboost = 0.0\n\n[reply]", 1))
+    return patterns
+
+
+def test_pattern_time_out_is_recorded_and_logged_without_ticket_text(service_config, fake_zendesk, tmp_path, caplog) -> None:
+    world = World(service_config, fake_zendesk, slow_patterns(tmp_path))
+    secret_words = "zebra " * 3000
+    world.deliver(20, subject="Amazon", description=f"Amazon: The account connection timed out. {secret_words}")
+    world.deliver(21, subject="Amazon", description="Amazon: The account connection timed out.")
+    fake_zendesk.add_ticket(21, "Amazon", "Amazon: The account connection timed out.")
+    with caplog.at_level("WARNING", logger="plugin.triage"):
+        world.triage.run(20)
+        world.triage.run(21)
+    slow, quick = world.store.decision(20), world.store.decision(21)
+    assert slow.timed_out == ["connection_timeout"] and "connection_timeout" not in slow.matched
+    assert quick.timed_out == [] and quick.matched == ["connection_timeout"]
+    [warning] = [r for r in caplog.records if "ran out of time" in r.getMessage()]
+    assert "ticket 20" in warning.getMessage() and "connection_timeout" in warning.getMessage()
+    assert "zebra" not in caplog.text
