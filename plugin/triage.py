@@ -177,7 +177,7 @@ class Triage:
                 macro_texts: dict[int, str] | None) -> Outcome:
         facts: dict[str, Any] = {}
         if classification is not None:
-            facts = {"matched": list(classification.update.errors), "evidence": classification.to_json()["matches"],
+            facts = {"matched": list(classification.update.matched), "evidence": classification.to_json()["matches"],
                      "patterns": self.registry.fingerprint, "timed_out": list(classification.timed_out)}
             if classification.timed_out:
                 log.warning("ticket %s: pattern(s) %s ran out of time; their matches may be missing",
@@ -194,4 +194,4 @@ class Triage:
             log.info("DRY RUN ticket %s: would add tags %s and one %s comment", ticket_id,
                      " ".join(decision.update.tags), "public" if decision.update.public else "internal")
         self.store.finish(ticket_id, decision.status, update=update, **facts)
-        return Outcome(ticket_id, decision.status, " ".join(decision.update.errors))
+        return Outcome(ticket_id, decision.status, " ".join(decision.update.matched))

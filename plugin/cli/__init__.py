@@ -25,7 +25,7 @@ def load_or_exit(patterns_dir: Path | None) -> PatternSet:
     try:
         return load_patterns(patterns_dir or default_patterns_dir())
     except PatternSetError as exc:
-        for err in exc.errors:
+        for err in exc.problems:
             click.echo(f"error: {err}", err=True)
         click.echo("Fix the pattern files above (`amazon-triage check` explains each problem).", err=True)
         raise SystemExit(2) from None

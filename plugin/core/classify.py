@@ -38,7 +38,7 @@ class Classification:
                     "score": m.score,
                     "evidence": [
                         {"regex": e.regex, "text": e.text, "start": e.start, "end": e.end,
-                         "score": e.score, "typos": e.errors}
+                         "score": e.score, "typos": e.typos}
                         for e in m.evidence
                     ],
                 }

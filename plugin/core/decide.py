@@ -74,7 +74,7 @@ def explain(matches: tuple[Match, ...]) -> str:
     lines = ["Why amazon-triage suggested this:"]
     for m in matches:
         for ev in m.evidence[:3]:
-            typos = f", {ev.errors} typo(s) tolerated" if ev.errors else ""
+            typos = f", {ev.typos} typo(s) tolerated" if ev.typos else ""
             lines.append(f"- {m.error} ({m.title}): regex '{ev.regex}' matched \"{ev.text}\" "
                          f"at characters {ev.start}-{ev.end}, score {ev.score:.2f}{typos}")
     return "\n".join(lines)
@@ -113,7 +113,7 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
     public = all(r.visibility == "public" for r in replies)
     return TicketUpdate(
         ticket_id=ticket.id,
-        errors=tuple(m.error for m in matches),
+        matched=tuple(m.error for m in matches),
         tags=_tags(matches, escalation, settings),
         public=public,
         greeting=_render(settings.greeting, values),

@@ -20,7 +20,7 @@ class DetectOptions:
 
 def _hit_score(found: Found, weight: float) -> float:
     length = max(found.end - found.start, 1)
-    return weight * max(0.0, 1.0 - 2.0 * found.errors / length)
+    return weight * max(0.0, 1.0 - 2.0 * found.typos / length)
 
 
 class _WholeTextContexts:
@@ -75,7 +75,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float) -
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
                 continue
-            ev = Evidence(rx.name, s, e, quoted, score, found.errors)
+            ev = Evidence(rx.name, s, e, quoted, score, found.typos)
             if (s, e) not in best or best[(s, e)].score < score:
                 best[(s, e)] = ev
     if not best:
@@ -90,7 +90,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     failures: list[PatternFailure] = []
     timed_out: list[str] = []
     text.preload(patterns.anchors)
-    for pattern in patterns.errors:
+    for pattern in patterns.error_patterns:
         try:
             match, dropped = match_pattern(pattern, text, options.timeout)
         except TimeoutError as exc:

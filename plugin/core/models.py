@@ -36,7 +36,8 @@ class Evidence:
     end: int
     text: str
     score: float
-    errors: int = 0
+    typos: int = 0
+    """Edits the fuzzy match needed (0 for an exact match)."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class Detection:
     """Patterns that overran their time limit: their matches (if any) are missing from ``matches``."""
 
     @property
-    def errors(self) -> tuple[str, ...]:
+    def matched(self) -> tuple[str, ...]:
         return tuple(m.error for m in self.matches)
 
 
@@ -133,7 +134,8 @@ class TicketUpdate:
     """Everything one Zendesk write should do; empty when the ticket needs nothing."""
 
     ticket_id: int | None
-    errors: tuple[str, ...] = ()
+    matched: tuple[str, ...] = ()
+    """Ids of the errors the update answers."""
     tags: tuple[str, ...] = ()
     public: bool = False
     greeting: str = ""
@@ -143,7 +145,7 @@ class TicketUpdate:
 
     @property
     def is_empty(self) -> bool:
-        return not self.errors
+        return not self.matched
 
     @property
     def macro_ids(self) -> tuple[int, ...]:
@@ -171,6 +173,7 @@ class TicketUpdate:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["errors"] = data.pop("matched")  # the JSON key classify and /api/suggest users read
         data["comment"] = self.comment()
         data["macro_ids"] = list(self.macro_ids)
         return data
