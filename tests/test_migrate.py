@@ -138,4 +138,12 @@ def test_cli_names_an_unreachable_database_without_a_traceback(monkeypatch, tmp_
     (tmp_path / "file.db").write_text("not a directory")
     result = CliRunner().invoke(main, ["db", "upgrade"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
-    assert result.output.startswith("database error (")
+    assert result.output.startswith("database error (") and "DATABASE_URL" in result.output
+
+
+@pytest.mark.parametrize("bad", ["notaurl", "foo://host/db"])
+def test_cli_names_a_malformed_database_url(monkeypatch, bad: str) -> None:
+    monkeypatch.setenv("DATABASE_URL", bad)
+    result = CliRunner().invoke(main, ["db", "current"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "check DATABASE_URL" in result.output

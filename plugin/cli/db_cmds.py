@@ -8,12 +8,14 @@ from . import main, settings_or_exit
 
 
 def _engine_or_exit():  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
     from ..store import make_engine
 
     settings = settings_or_exit(validate=False)
     try:
         return make_engine(settings.database_url)
-    except OSError as exc:  # SQLite: the database's folder cannot be created
+    except (OSError, sa.exc.SQLAlchemyError) as exc:  # a malformed URL, an unknown driver, an uncreatable folder
         _fail(exc)
 
 
@@ -21,7 +23,7 @@ def _fail(exc: Exception) -> None:
     # The driver's first line names the problem (refused, unknown database...) without the URL's password.
     text = str(getattr(exc, "orig", None) or exc).strip()
     reason = text.splitlines()[0] if text else type(exc).__name__
-    click.echo(f"database error ({type(exc).__name__}): {reason}", err=True)
+    click.echo(f"database error ({type(exc).__name__}, check DATABASE_URL): {reason}", err=True)
     raise SystemExit(1) from None
 
 
