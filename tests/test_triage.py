@@ -265,3 +265,22 @@ def test_pattern_time_out_is_recorded_and_logged_without_ticket_text(service_con
     [warning] = [r for r in caplog.records if "ran out of time" in r.getMessage()]
     assert "ticket 20" in warning.getMessage() and "connection_timeout" in warning.getMessage()
     assert "zebra" not in caplog.text
+
+
+@pytest.mark.parametrize("fault", [None, {"status": 500}], ids=["written", "retried"])
+def test_each_attempt_uses_the_store_twice_claim_and_record(world: World, fault: dict | None) -> None:
+    import sqlalchemy as sa
+
+    world.fake.add_ticket(22, "Amazon", GENERIC)
+    world.deliver(22)
+    if fault:
+        world.fake.inject("PUT", r"/tickets/22\.json", **fault)
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: statements.append(statement.split()[0].upper())  # noqa: E731
+    sa.event.listen(world.store.engine, "before_cursor_execute", listener)
+    try:
+        world.triage.run(22)
+    finally:
+        sa.event.remove(world.store.engine, "before_cursor_execute", listener)
+    # claim: one UPDATE and one joined SELECT (the decision and its delivery); record: one UPDATE.
+    assert statements == ["UPDATE", "SELECT", "UPDATE"]
