@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
@@ -24,7 +24,7 @@ class DetectOptions:
 
 def _hit_score(found: Found, weight: float) -> float:
     length = max(found.end - found.start, 1)
-    return weight * max(0.0, 1.0 - 2.0 * found.errors / length)
+    return weight * max(0.0, 1.0 - 2.0 * found.typos / length)
 
 
 class _WholeTextContexts:
@@ -111,7 +111,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
                 continue
-            ev = Evidence(rx.name, s, e, quoted, score, found.errors)
+            ev = Evidence(rx.name, s, e, quoted, score, found.typos)
             if view.layout().is_quoted(found.start, found.end):
                 in_quotes.append(Suppressed(pattern.id, rx.name, quoted, "only in a quoted earlier message"))
                 quoted_evidence.append((ev, (found.start, found.end)))
@@ -148,16 +148,18 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     matches: list[Match] = []
     suppressed: list[Suppressed] = []
     failures: list[PatternFailure] = []
+    timed_out: list[str] = []
     text.preload(patterns.anchors)
     view = TicketView(text, patterns, amazon_ticket)
     retry: list[ErrorPattern] = []
-    for pattern in patterns.errors:
+    for pattern in patterns.error_patterns:
         if not text.may_hold(pattern.anchor_set, patterns.anchors):
             continue
         try:
             match, dropped = match_pattern(pattern, text, options.timeout, view)
         except TimeoutError as exc:
             failures.append(PatternFailure(pattern.id, str(exc)))
+            timed_out.append(pattern.id)
             continue
         if match is None and not amazon_ticket and _needs_amazon(dropped):
             retry.append(pattern)
@@ -178,7 +180,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
                 matches.append(match)
                 suppressed = [s for s in suppressed if s.error != pattern.id]
     matches.sort(key=lambda m: (m.priority, -m.score, m.error))
-    return Detection(tuple(matches), tuple(suppressed), tuple(failures))
+    return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
 
 
 def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions(),
@@ -187,7 +189,7 @@ def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectO
     text = normalize(raw[: options.max_chars])
     result = detect_normalized(text, patterns, options, amazon_ticket)
     if len(raw) > options.max_chars:
-        result = Detection(result.matches, result.suppressed, result.failures, truncated=True)
+        result = replace(result, truncated=True)
     return text, result
 
 
