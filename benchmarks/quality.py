@@ -101,7 +101,7 @@ def score(rows: list[dict[str, Any]], patterns: Any) -> Scores:
     for row in rows:
         ticket = _ticket(row)
         result = classify(ticket, patterns)
-        found = set(result.detection.errors)
+        found = set(getattr(result.detection, "matched", None) or getattr(result.detection, "errors", ()))
         expected = set(row.get("labels") or [])
         lang = row.get("lang") or "?"
         s.tickets += 1

@@ -55,7 +55,7 @@ def test_reply_in_the_requesters_locale_checklist_stays_for_the_agent(german) ->
 
 def test_detected_language_chooses_the_reply_without_a_locale(german) -> None:
     result = classify(Ticket(id=6, description=GERMAN), german)
-    assert result.detection.errors == ("staging_mode",)
+    assert result.detection.matched == ("staging_mode",)
     assert result.language == "de" and result.update.reply_text().startswith("Hallo,")
 
 

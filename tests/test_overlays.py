@@ -31,7 +31,7 @@ def test_an_overlay_adds_its_rules_reply_and_language(with_german: Path) -> None
     assert staging.reply_body("de")[2] == "de" and "Staging-Modus" in (staging.reply_body("de")[0] or "")
     assert staging.reply_body("fr")[2] == "en"
     assert [la.lang for la in ps.languages] == ["de"]
-    assert "staging_mode" in detect("Mein Verkäuferkonto ist noch im Staging, bitte helfen", ps).errors
+    assert "staging_mode" in detect("Mein Verkäuferkonto ist noch im Staging, bitte helfen", ps).matched
 
 
 def test_language_context_terms_join_every_amazon_context(with_german: Path) -> None:
@@ -78,9 +78,9 @@ def test_broken_overlays_are_reported_by_file_key_and_line(with_german: Path, ed
     path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     with pytest.raises(PatternSetError) as info:
         load_patterns(with_german)
-    messages = [str(e) for e in info.value.errors]
+    messages = [str(e) for e in info.value.problems]
     assert any(expected in m and str(path) in m for m in messages), messages
-    assert all(e.line >= 1 for e in info.value.errors)
+    assert all(e.line >= 1 for e in info.value.problems)
 
 
 def test_an_overlay_for_an_unknown_pattern_or_a_directory_without_language_file(with_german: Path) -> None:

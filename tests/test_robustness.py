@@ -47,7 +47,7 @@ def test_invisible_and_bidi_characters_are_removed_but_evidence_is_honest(patter
     raw = "Amazon says my seller account might still be in sta\u200bging\u202e mode"
     assert "\u202e" not in normalize(raw).text and "\u200b" not in normalize(raw).text
     found = detect(raw, patterns)
-    assert found.errors == ("staging_mode",)
+    assert found.matched == ("staging_mode",)
     assert "sta\u200bging" in found.matches[0].evidence[0].text
 
 

@@ -29,7 +29,7 @@ def test_quoted_lines_and_headers_are_marked_in_normalised_coordinates() -> None
 
 def test_an_agents_quoted_words_are_not_the_merchants_error(patterns) -> None:
     found = detect(AGENT_QUOTED, patterns)
-    assert found.errors == ()
+    assert found.matched == ()
     assert any("quoted" in s.reason for s in found.suppressed)
 
 
@@ -37,13 +37,13 @@ def test_outlook_and_original_message_blocks_are_quoted(patterns) -> None:
     outlook = ("Any news?\n\nFrom: Codisto Support\nSent: Monday\nTo: me\nSubject: RE: Amazon\n\n"
                "An error has occurred when connecting Amazon usually means we need your merchant ID.")
     original = "ok\n-----Original Message-----\nAmazon seller account might still be in staging mode? check vacation settings"
-    assert detect(outlook, patterns).errors == ()
-    assert detect(original, patterns).errors == ()
+    assert detect(outlook, patterns).matched == ()
+    assert detect(original, patterns).matched == ()
 
 
 def test_still_the_same_takes_up_the_merchants_quoted_error(patterns) -> None:
     raw = "Still the same, tried again today.\n\nOn Mon, Dana wrote:\n> Connecting Amazon I get An error has occurred."
-    assert detect(raw, patterns).errors == ("generic_error",)
+    assert detect(raw, patterns).matched == ("generic_error",)
 
 
 def test_a_forwarded_amazon_email_is_evidence(patterns) -> None:
@@ -51,7 +51,7 @@ def test_a_forwarded_amazon_email_is_evidence(patterns) -> None:
            "Subject: Your Amazon.co.uk selling account\n\nWe have deactivated your Amazon.co.uk selling account.")
     layout_ = layout(raw)[1]
     assert layout_.quoted == ()
-    assert "blocked_or_region" in detect(raw, patterns).errors or True  # wording is the patterns' job
+    assert "blocked_or_region" in detect(raw, patterns).matched or True  # wording is the patterns' job
 
 
 def test_sentences_and_clauses() -> None:

@@ -9,7 +9,7 @@ from plugin.core.detect import detect
 
 
 @pytest.mark.parametrize(("anchor", "typo", "edits"), [
-    ("staging", "stagging", 1), ("staging", "stageing", 1), ("staging", "stagin", 1), ("staging", "satging", 1),
+    ("staging", "stagging", 1), ("staging", "stageing", 1), ("staging", "stagng", 1), ("staging", "satging", 1),
     ("professional", "profesional", 1), ("professional", "profesionnal", 2), ("professional", "porfesional", 2),
 ])
 def test_variants_cover_doubled_dropped_swapped_letters(anchor: str, typo: str, edits: int) -> None:
@@ -37,11 +37,11 @@ def test_typo_hits_are_reported_apart_from_exact_hits() -> None:
 ])
 def test_misspelt_key_words_still_match_with_their_edits_counted(patterns, text: str, error: str) -> None:
     found = detect(text, patterns)
-    assert error in found.errors
+    assert error in found.matched
     match = next(m for m in found.matches if m.error == error)
-    assert match.evidence[0].errors >= 1
+    assert match.evidence[0].typos >= 1
     assert match.evidence[0].text in text
 
 
 def test_a_misspelling_that_is_another_word_does_not_invent_a_match(patterns) -> None:
-    assert detect("We compete on price; the Amazon account is fine.", patterns).errors == ()
+    assert detect("We compete on price; the Amazon account is fine.", patterns).matched == ()

@@ -32,9 +32,9 @@ def check(patterns_dir: Path | None, no_timing: bool) -> None:
     if report.patterns is not None:
         ps = report.patterns
         n_examples = sum(len(p.spec.examples.match) + len(p.spec.examples.no_match)
-                         + sum(len(o.match) + len(o.no_match) for o in p.overlays) for p in ps.errors)
+                         + sum(len(o.match) + len(o.no_match) for o in p.overlays) for p in ps.error_patterns)
         langs = ", ".join(["en", *(la.lang for la in ps.languages)])
-        click.echo(f"{len(ps.errors)} error patterns, {len(ps.fields)} field extractors, {n_examples} error examples run; "
+        click.echo(f"{len(ps.error_patterns)} error patterns, {len(ps.fields)} field extractors, {n_examples} error examples run; "
                    f"languages: {langs}.")
     for pid, ms in report.timings_ms.items():
         click.echo(f"  {pid:<22} {ms:8.1f} ms on the adversarial text")
@@ -60,7 +60,7 @@ def _render_try(result: Classification, color: bool) -> str:
     for m in result.detection.matches:
         lines.append(click.style(f"{m.error}", bold=color) + f"  {m.title}  (score {m.score:.2f}, tags: {' '.join(m.tags)})")
         for ev in m.evidence:
-            typos = f", {ev.errors} typo(s)" if ev.errors else ""
+            typos = f", {ev.typos} typo(s)" if ev.typos else ""
             lines.append(f"  [{ev.regex}{typos}] {_highlight(source, ev.start, ev.end, color)}")
     esc = result.escalation
     if esc.required:
@@ -238,7 +238,7 @@ def reload(patterns_dir: Path | None, url: str) -> None:
     try:
         load_patterns(directory)
     except PatternSetError as exc:
-        for err in exc.errors:
+        for err in exc.problems:
             click.echo(f"error: {err}", err=True)
         click.echo("Not reloading: the service keeps its current patterns.", err=True)
         raise SystemExit(1) from None

@@ -9,6 +9,8 @@ to the anchors' first letters.)
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -32,10 +34,11 @@ def _trie_regex(words: Iterable[str]) -> str:
     return build(root)
 
 
-MIN_TYPO_LEN = 5
-"""Shorter anchors get no misspelt variants: "flag" minus a letter matches half the language."""
-MIN_TWO_TYPOS_LEN = 8
+MIN_TYPO_LEN = 6
+"""Shorter anchors get no misspelt variants: "flag" or "temps" minus a letter match half the language."""
+MIN_TWO_TYPOS_LEN = 10
 _TYPO_CHARS = re.compile(r"[a-z]+")
+_PHRASE = re.compile(r"[a-z]+(?: [a-z]+)+")
 _VOWELS = "aeiouy"
 
 
@@ -43,7 +46,9 @@ def _one_edit(word: str, vowels: bool = True) -> set[str]:
     """Dropped, doubled and swapped letters, and a stray vowel: the typos merchants make."""
     out = set()
     for i in range(len(word)):
-        out.add(word[:i] + word[i + 1:])
+        if 0 < i < len(word) - 1:
+            # Dropping the first or last letter only finds the word's own middle ("rofessiona").
+            out.add(word[:i] + word[i + 1:])
         if word[i].isalpha():
             out.add(word[:i + 1] + word[i] + word[i + 1:])
         if i + 1 < len(word) and word[i] != word[i + 1]:
@@ -57,9 +62,14 @@ def _one_edit(word: str, vowels: bool = True) -> set[str]:
 
 def typo_variants(anchor: str) -> dict[str, int]:
     """Misspellings of an anchor (one edit; two for long anchors), each with its edit count."""
-    if len(anchor) < MIN_TYPO_LEN or not _TYPO_CHARS.fullmatch(anchor):
+    if len(anchor) < MIN_TYPO_LEN:
         return {}
-    found = dict.fromkeys((v for v in _one_edit(anchor) if len(v) >= MIN_TYPO_LEN - 1), 1)
+    if not _TYPO_CHARS.fullmatch(anchor):
+        # A phrase ("account connection"): one dropped, doubled or swapped letter inside a word.
+        if len(anchor) < MIN_TWO_TYPOS_LEN or not _PHRASE.fullmatch(anchor):
+            return {}
+        return {v: 1 for v in _one_edit(anchor, vowels=False) if _PHRASE.fullmatch(v) and len(v) >= MIN_TWO_TYPOS_LEN - 1}
+    found = dict.fromkeys((v for v in _one_edit(anchor) if len(v) >= MIN_TYPO_LEN), 1)
     if len(anchor) >= MIN_TWO_TYPOS_LEN:
         for v in _one_edit(anchor, vowels=False):
             for w in _one_edit(v, vowels=False):
@@ -67,6 +77,12 @@ def typo_variants(anchor: str) -> dict[str, int]:
                     found[w] = 2
     found.pop(anchor, None)
     return found
+
+
+def _inside(start: int, end: int, starts: list[int], ends: list[int]) -> bool:
+    """Whether [start, end) lies within one of the sorted spans (``ends`` is the running maximum)."""
+    i = bisect.bisect_right(starts, start) - 1
+    return i >= 0 and ends[i] >= end
 
 
 class AnchorIndex:
@@ -78,9 +94,11 @@ class AnchorIndex:
         # variant -> [(anchor, edits)]; exact anchors are never variants of each other.
         self.variants: dict[str, list[tuple[str, int]]] = {}
         if typos:
+            joined = "\n".join(self.anchors)
             for anchor in sorted(self.anchors):
                 for variant, edits in typo_variants(anchor).items():
-                    if variant not in self.anchors:
+                    # A variant inside another anchor ("profesio" of "profesional") is that anchor's business.
+                    if variant not in joined:
                         self.variants.setdefault(variant, []).append((anchor, edits))
         keys = self.anchors | self.variants.keys()
         self._regex = re.compile(_trie_regex(sorted(keys))) if keys else None
@@ -112,8 +130,12 @@ class AnchorIndex:
                         near.append((pos, len(key), edits))
             m = search(lowered, pos + 1)
         if typos:
-            # A "variant" that is only the start of the anchor itself written correctly is no typo.
-            for anchor, near in typos.items():
-                exact = hits.get(anchor, ())
-                near[:] = [t for t in near if not any(p <= t[0] < p + len(anchor) for p in exact)]
+            # A "variant" inside a correctly written anchor ("connect" in "connecting") is no typo.
+            spans = sorted((p, p + len(a)) for a, found in hits.items() for p in found)
+            if spans:
+                starts = [s for s, _ in spans]
+                ends = list(itertools.accumulate((e for _, e in spans), max))
+                for near in typos.values():
+                    near[:] = [t for t in near if not _inside(t[0], t[0] + t[1], starts, ends)]
+            typos = {a: near for a, near in typos.items() if near}
         return hits, typos

@@ -61,7 +61,7 @@ def _error_examples(patterns: PatternSet, p: ErrorPattern, path: Path, kind: str
     out: list[CheckMessage] = []
     for i, example in enumerate(examples):
         detection = detect_normalized(normalize(example), patterns)
-        hit = p.id in detection.errors
+        hit = p.id in detection.matched
         where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
         for failure in detection.failures:
             out.append(CheckMessage("error", *where, f"pattern {failure.pattern!r} failed: {failure.message}"))
@@ -72,7 +72,7 @@ def _error_examples(patterns: PatternSet, p: ErrorPattern, path: Path, kind: str
             ev = next(m for m in detection.matches if m.error == p.id).evidence[0]
             out.append(CheckMessage("error", *where, f"should not match but regex {ev.regex!r} matched {ev.text!r}"))
         if kind == "match":
-            for other in detection.errors:
+            for other in detection.matched:
                 if other != p.id:
                     out.append(CheckMessage("warning", *where, f"this example also matches {other!r}"))
     return out
@@ -101,7 +101,7 @@ def missing_translations(patterns: PatternSet) -> list[CheckMessage]:
     """A language without a reply for some error falls back to English: say so, as a warning."""
     out: list[CheckMessage] = []
     for language in patterns.languages:
-        for p in patterns.errors:
+        for p in patterns.error_patterns:
             if language.lang not in p.replies:
                 out.append(CheckMessage("warning", language.path.parent / f"{p.id}.toml", "reply.body", 1,
                                         f"no {language.spec.name} ({language.lang}) reply for {p.id!r}: English is sent instead"))
@@ -111,7 +111,7 @@ def missing_translations(patterns: PatternSet) -> list[CheckMessage]:
 def run_examples(patterns: PatternSet) -> list[CheckMessage]:
     """Each pattern's examples (every language's) must behave; an example that also fires another pattern is a warning."""
     out: list[CheckMessage] = []
-    for p in patterns.errors:
+    for p in patterns.error_patterns:
         out += _error_examples(patterns, p, p.path, "match", p.spec.examples.match)
         out += _error_examples(patterns, p, p.path, "no_match", p.spec.examples.no_match)
         for overlay in p.overlays:
@@ -126,7 +126,7 @@ def run_examples(patterns: PatternSet) -> list[CheckMessage]:
 
 def adversarial_text(patterns: PatternSet, size: int = ADVERSARIAL_CHARS) -> str:
     """A long text full of every anchor and near misses: the worst ticket a pattern can meet."""
-    anchors = sorted({a for p in patterns.errors for r in p.regexes for a in r.spec.anchors})
+    anchors = sorted({a for p in patterns.error_patterns for r in p.regexes for a in r.spec.anchors})
     pieces = [
         " ".join(anchors),
         "a" * 300,
@@ -145,7 +145,7 @@ def time_patterns(patterns: PatternSet, text: str | None = None, timeout: float 
     normalized = normalize(text if text is not None else adversarial_text(patterns))
     timings: dict[str, float] = {}
     messages: list[CheckMessage] = []
-    for p in patterns.errors:
+    for p in patterns.error_patterns:
         start = time.perf_counter()
         try:
             match_pattern(p, normalized, timeout)
@@ -165,7 +165,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
     try:
         patterns = load_patterns(directory)
     except PatternSetError as exc:
-        report.messages = [CheckMessage("error", e.path, e.key, e.line, e.message) for e in exc.errors]
+        report.messages = [CheckMessage("error", e.path, e.key, e.line, e.message) for e in exc.problems]
         return report
     report.patterns = patterns
     report.messages.extend(run_examples(patterns))

@@ -26,6 +26,11 @@ class Classification:
     """The language the ticket is written in (detected from the languages' markers)."""
     reply_language: str = "en"
 
+    @property
+    def timed_out(self) -> tuple[str, ...]:
+        """Error and field patterns that overran their time limit (field failures are time-outs only)."""
+        return (*self.detection.timed_out, *(f.pattern for f in self.failures if f.pattern.startswith("fields/")))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.ticket.id,
@@ -37,7 +42,7 @@ class Classification:
                     "score": m.score,
                     "evidence": [
                         {"regex": e.regex, "text": e.text, "start": e.start, "end": e.end,
-                         "score": e.score, "typos": e.errors}
+                         "score": e.score, "typos": e.typos}
                         for e in m.evidence
                     ],
                 }
@@ -49,6 +54,7 @@ class Classification:
             "truncated": self.detection.truncated,
             "language": self.language,
             "reply_language": self.reply_language,
+            "timed_out": list(self.timed_out),
         }
 
 
@@ -64,7 +70,8 @@ def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = 
         (p := patterns.get(m.error)) is not None and p.spec.escalation_fields for m in detection.matches
     )
     escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout)
-    language = detect_language(text.text, patterns) if patterns.languages else ENGLISH
+    # The language matters only for a reply: nothing matched, nothing to write.
+    language = detect_language(text.text, patterns) if patterns.languages and detection.matches else ENGLISH
     lang = reply_language(locale or ticket.locale, language, patterns)
     update = decide(ticket, detection, escalation, patterns, settings, lang)
     failures = (*detection.failures, *field_failures)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
@@ -24,21 +24,23 @@ class DetectOptions:
 
 def _hit_score(found: Found, weight: float) -> float:
     length = max(found.end - found.start, 1)
-    return weight * max(0.0, 1.0 - 2.0 * found.errors / length)
+    return weight * max(0.0, 1.0 - 2.0 * found.typos / length)
 
 
 class _WholeTextContexts:
-    """Contexts allowed anywhere in the ticket: searched at most once, and only after a hit."""
+    """Contexts allowed anywhere in the ticket: each distinct one searched at most once per
+    ticket (patterns share their "amazon" context), and only after a hit."""
 
-    def __init__(self, text: NormalizedText, deadline: Deadline) -> None:
+    def __init__(self, text: NormalizedText, deadline: Deadline, found: dict[str, bool] | None = None) -> None:
         self.text, self.deadline = text, deadline
-        self.found: dict[str, bool] = {}
+        self.found: dict[str, bool] = {} if found is None else found
 
     def __call__(self, ctx: CompiledContext) -> bool:
-        if ctx.spec.name not in self.found:
+        key = ctx.regex.pattern
+        if key not in self.found:
             hit = ctx.regex.search(self.text.text, timeout=self.deadline.remaining())
-            self.found[ctx.spec.name] = hit is not None
-        return self.found[ctx.spec.name]
+            self.found[key] = hit is not None
+        return self.found[key]
 
 
 class TicketView:
@@ -51,6 +53,8 @@ class TicketView:
         self.amazon = amazon
         self.follow_up = patterns.follow_up if patterns is not None else None
         self._layout: Layout | None = None
+        self.contexts: dict[str, bool] = {}
+        """Whole-text contexts already searched in this ticket, by regex."""
 
     def layout(self) -> Layout:
         if self._layout is None:
@@ -98,7 +102,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     in_quotes: list[Suppressed] = []
     quoted_evidence: list[tuple[Evidence, tuple[int, int]]] = []
     suppressed: list[Suppressed] = []
-    whole = _WholeTextContexts(text, deadline)
+    whole = _WholeTextContexts(text, deadline, view.contexts)
     for rx in pattern.regexes:
         for found in scan(rx, text, deadline):
             score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
@@ -107,7 +111,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
                 continue
-            ev = Evidence(rx.name, s, e, quoted, score, found.errors)
+            ev = Evidence(rx.name, s, e, quoted, score, found.typos)
             if view.layout().is_quoted(found.start, found.end):
                 in_quotes.append(Suppressed(pattern.id, rx.name, quoted, "only in a quoted earlier message"))
                 quoted_evidence.append((ev, (found.start, found.end)))
@@ -144,14 +148,18 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     matches: list[Match] = []
     suppressed: list[Suppressed] = []
     failures: list[PatternFailure] = []
+    timed_out: list[str] = []
     text.preload(patterns.anchors)
     view = TicketView(text, patterns, amazon_ticket)
     retry: list[ErrorPattern] = []
-    for pattern in patterns.errors:
+    for pattern in patterns.error_patterns:
+        if not text.may_hold(pattern.anchor_set, patterns.anchors):
+            continue
         try:
             match, dropped = match_pattern(pattern, text, options.timeout, view)
         except TimeoutError as exc:
             failures.append(PatternFailure(pattern.id, str(exc)))
+            timed_out.append(pattern.id)
             continue
         if match is None and not amazon_ticket and _needs_amazon(dropped):
             retry.append(pattern)
@@ -161,6 +169,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     if matches and retry:
         given = TicketView(text, patterns, amazon=True)
         given._layout = view._layout  # noqa: SLF001 (the same ticket: its layout is shared)
+        given.contexts = view.contexts
         for pattern in retry:
             try:
                 match, _ = match_pattern(pattern, text, options.timeout, given)
@@ -171,7 +180,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
                 matches.append(match)
                 suppressed = [s for s in suppressed if s.error != pattern.id]
     matches.sort(key=lambda m: (m.priority, -m.score, m.error))
-    return Detection(tuple(matches), tuple(suppressed), tuple(failures))
+    return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
 
 
 def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions(),
@@ -180,7 +189,7 @@ def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectO
     text = normalize(raw[: options.max_chars])
     result = detect_normalized(text, patterns, options, amazon_ticket)
     if len(raw) > options.max_chars:
-        result = Detection(result.matches, result.suppressed, result.failures, truncated=True)
+        result = replace(result, truncated=True)
     return text, result
 
 

@@ -122,6 +122,8 @@ class NormalizedText:
     lowered: str
     _anchor_hits: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
     _typo_hits: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict, compare=False, repr=False)
+    _seen: set[str] = field(default_factory=set, compare=False, repr=False)
+    _preloaded: set[AnchorIndex] = field(default_factory=set, compare=False, repr=False)
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
@@ -129,6 +131,15 @@ class NormalizedText:
             hits, typos = index.scan_with_typos(self.lowered)
             self._anchor_hits.update(hits)
             self._typo_hits.update(typos)
+            self._seen.update(a for a, found in hits.items() if found)
+            self._seen.update(a for a, found in typos.items() if found)
+            self._preloaded.add(index)
+
+    def may_hold(self, anchors: frozenset[str], index: AnchorIndex | None = None) -> bool:
+        """False only when a preloaded index (any, by default) saw none of these anchors, spelt right or not."""
+        if index is None:
+            return not self._preloaded or not anchors.isdisjoint(self._seen) or not anchors <= self._anchor_hits.keys()
+        return index not in self._preloaded or not anchors.isdisjoint(self._seen)
 
     @property
     def has_typos(self) -> bool:

@@ -38,7 +38,7 @@ class Deadline:
 class Found:
     start: int
     end: int
-    errors: int
+    typos: int
     match: regex.Match[str]
 
 
@@ -142,6 +142,8 @@ def _typo_matches(text: NormalizedText, rx: CompiledRegex, windows: list[Window]
 def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterator[Found]:
     """Yield the exact matches; when there is none, matches with misspelt anchors written right;
     then the best fuzzy match of the likeliest windows."""
+    if not text.may_hold(rx.anchor_set):
+        return
     windows = anchor_windows(text, rx)
     last_end = -1
     exact = False
@@ -153,7 +155,7 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
                 yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
     if exact:
         return
-    if text.has_typos:
+    if text.has_typos and any(text.typos_of(a) for a in rx.spec.anchors):
         typo_windows = anchor_windows(text, rx, typos=True)
         found_typo = False
         for found in _typo_matches(text, rx, typo_windows, deadline):
@@ -161,11 +163,12 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
             yield found
         if found_typo:
             return
-        if not windows:
-            windows = typo_windows
+        windows = typo_windows
     if rx.fuzzy is None:
         return
-    likeliest = sorted(windows, key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
+    # The costly fuzzy twin runs only where two of the regex's anchors meet (or its only one).
+    needed = min(2, len(rx.spec.anchors))
+    likeliest = sorted((w for w in windows if w.anchors >= needed), key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
     for w in sorted(likeliest, key=lambda w: w.start):
         m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
         if m is not None and m.end() > m.start():

@@ -12,6 +12,7 @@ where some pattern hit, so most tickets never pay for it.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -42,7 +43,7 @@ _FIELD_LINE = re.compile(
 )
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
 _CLAUSE_BREAK = re.compile(
-    r"[,;:、，]|\s(?:but|however|although|though|whereas|aber|jedoch|mais|cependant|pero|sin embargo|ma|però|tuttavia)\b"
+    r"[,;、，]|\s(?:but|however|although|though|whereas|aber|jedoch|mais|cependant|pero|sin embargo|ma|però|tuttavia)\b"
     r"|しかし|けど|ですが|ただ",
     re.IGNORECASE,
 )
@@ -115,6 +116,29 @@ class Layout:
         return max(s, cs), min(e, ce) if min(e, ce) >= end else e
 
 
+_CANDIDATE = re.compile(r"wrote|message|_{5}|^[ \t]*from[ \t]*:", re.IGNORECASE | re.MULTILINE)
+
+
+def _header_lines(source: str, lines: list[str], extra: regex.Pattern[str] | None) -> set[int]:
+    """Indexes of the lines that start a quoted (or forwarded) message, found in whole-text passes."""
+    candidates: set[int] = set()
+    offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
+
+    def line_of(pos: int) -> int:
+        return bisect.bisect_right(offsets, pos) - 1
+
+    for found in (m.start() for m in _CANDIDATE.finditer(source)):
+        candidates.add(line_of(found))
+    if extra is not None:
+        for m in extra.finditer(source):
+            # A header regex may start at a line's white space: count the line where it has text.
+            at = m.start()
+            while at < m.end() and source[at] in " \t\r\n":
+                at += 1
+            candidates.add(line_of(at))
+    return {i for i in candidates if i < len(lines) and _header_at(lines, i, extra)}
+
+
 def _header_at(lines: list[str], i: int, extra: regex.Pattern[str] | None) -> bool:
     line = lines[i]
     if _FROM.match(line):
@@ -156,8 +180,9 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     region_quoted = False
     region_amazon = False
     header_at = -10
+    headers = _header_lines(source, lines, quote_headers)
     for i, line in enumerate(lines):
-        if _QUOTE_LINE.match(line) is None and _header_at(lines, i, quote_headers):
+        if i in headers and _QUOTE_LINE.match(line) is None:
             # Lines of one header block ("---- Forwarded message ----" then "From: ...") share its verdict.
             same_block = i - header_at <= 3 and region_amazon
             region_amazon = same_block or _evidence_block(lines, i)
