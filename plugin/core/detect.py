@@ -40,7 +40,8 @@ class _WholeTextContexts:
     def __call__(self, ctx: CompiledContext) -> bool:
         key = ctx.regex.pattern
         if key not in self.found:
-            hit = ctx.regex.search(self.text.text, timeout=self.deadline.remaining())
+            target = self.text.lowered if ctx.on_lowered else self.text.text
+            hit = ctx.regex.search(target, timeout=self.deadline.remaining())
             self.found[key] = hit is not None
         return self.found[key]
 
@@ -75,7 +76,8 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
         if ctx.spec.window == 0:
             m = whole(ctx) or None
         else:
-            m = search_near(ctx.regex, text.text, found.start, found.end, ctx.spec.window, deadline)
+            m = search_near(ctx.regex, text.lowered if ctx.on_lowered else text.text, found.start, found.end,
+                            ctx.spec.window, deadline)
         if m is None and ctx.spec.required:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
