@@ -87,7 +87,7 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
         else:
             m = search_near(ctx.regex, text.lowered if ctx.on_lowered else text.text, found.start, found.end,
                             ctx.spec.window, deadline)
-        if m is None and ctx.spec.required:
+        if m is None and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
         if m is not None:
