@@ -20,6 +20,28 @@ def default_patterns_dir() -> Path:
     return local if local.is_dir() else PACKAGE_PATTERNS
 
 
+def read_or_create_secret(path: Path) -> str:
+    """A random secret in ``path``, created once (mode 600); several processes agree on it."""
+    import secrets
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            value = path.read_text().strip()
+            if value:
+                return value
+            import time
+
+            time.sleep(0.02)
+        raise ConfigError(f"{path} is empty; delete it to have a new session key made") from None
+    value = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+    return value
+
+
 class ConfigError(ValueError):
     """The configuration cannot work; the message says which variable to fix."""
 
@@ -52,6 +74,17 @@ class Settings:
     patterns_check_seconds: float = 2.0
     login_rate_limit: str = "10 per minute"
     worker_threads: int = 2
+    trust_proxy: bool = False
+    secret_key: str = field(default="", repr=False)
+    admin_session_seconds: int = 8 * 3600
+    bearer_failure_limit: str = "20 per minute"
+    suggest_max_chars: int = 100_000
+    suggest_concurrency: int = 2
+
+    @property
+    def webhook_secrets(self) -> tuple[str, ...]:
+        """ZENDESK_WEBHOOK_SECRET may list several secrets, comma-separated; a call signed with any passes."""
+        return tuple(s.strip() for s in self.zendesk_webhook_secret.split(",") if s.strip())
 
     @property
     def has_credentials(self) -> bool:
@@ -100,13 +133,14 @@ class Settings:
         return replace(self, **changes)
 
     def session_key(self) -> str:
-        """Signs admin sessions; derived from ADMIN_TOKEN so every process agrees and a new token logs everyone out."""
-        import hashlib
-        import secrets
+        """Signs session cookies: SECRET_KEY, else a random key kept in the instance folder (mode 600).
 
-        if not self.admin_token:
-            return secrets.token_hex(32)
-        return hashlib.sha256(b"amazon-triage-session:" + self.admin_token.encode()).hexdigest()
+        Never derived from ADMIN_TOKEN: a cookie signed with a key made from the token would let
+        anyone holding a cookie test guesses of the token offline.
+        """
+        if self.secret_key:
+            return self.secret_key
+        return read_or_create_secret(Path(self.instance_path) / "session_key")
 
     @property
     def secret_file(self) -> Path:

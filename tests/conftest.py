@@ -76,15 +76,42 @@ def service_config(tmp_path: Path, fake_zendesk: FakeZendesk) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(service_config: dict[str, str]):
+def settings(service_config: dict[str, str]):
+    """The service's settings for this test: built from service_config alone, never the environment."""
+    return make_settings(service_config)
+
+
+def make_settings(values: dict[str, Any], **overrides: Any):
+    from plugin.config import Settings
+
+    return Settings.load({**values, **overrides}, environ={})
+
+
+@pytest.fixture
+def make_app(service_config: dict[str, str]) -> Callable[..., Any]:
+    """An app on the test's settings with some changed: ``make_app(ADMIN_TOKEN="x")``."""
     from plugin import create_app
 
-    return create_app({**service_config, "TESTING": True})
+    def _make(**overrides: Any) -> Any:
+        return create_app({"TESTING": True}, settings=make_settings(service_config, **overrides))
+
+    return _make
+
+
+@pytest.fixture
+def app(settings):
+    from plugin import create_app
+
+    return create_app({"TESTING": True}, settings=settings)
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def signed_post(client: Any, body: bytes, url: str = "/webhooks/zendesk", **kwargs: Any) -> Any:
+    return client.post(url, data=body, headers=signed_headers(body, **kwargs))
 
 
 def signed_headers(body: bytes, secret: str = SECRET, when: datetime | None = None,

@@ -1,0 +1,76 @@
+"""Admin sessions kept server-side, in the store's database, so logging out ends them everywhere.
+
+The cookie carries only a random session id (signed by Flask); the table keeps its SHA-256 and an
+expiry. Nothing in the cookie is derived from the admin token, so a stolen cookie gives no way to
+guess the token offline, and logging out (or the session's expiry) ends it for every process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import datetime, timedelta, timezone
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+metadata = sa.MetaData()
+admin_sessions = sa.Table(
+    "admin_sessions", metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8", "replace")).hexdigest()
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class AdminSessions:
+    def __init__(self, engine: Engine, lifetime_seconds: int = 8 * 3600) -> None:
+        self.engine = engine
+        self.lifetime = timedelta(seconds=lifetime_seconds)
+
+    def create_schema(self, attempts: int = 5) -> None:
+        """Like the store's: safe when several processes start at once."""
+        for attempt in range(attempts):
+            try:
+                metadata.create_all(self.engine)
+                return
+            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+
+    def start(self) -> str:
+        """A new session; returns its id, for the cookie. Expired sessions are swept here."""
+        session_id = secrets.token_urlsafe(32)
+        now = datetime.now(timezone.utc)
+        with self.engine.begin() as conn:
+            conn.execute(admin_sessions.delete().where(admin_sessions.c.expires_at < now))
+            conn.execute(admin_sessions.insert().values(id_hash=_hash(session_id), created_at=now,
+                                                        expires_at=now + self.lifetime))
+        return session_id
+
+    def valid(self, session_id: object) -> bool:
+        if not isinstance(session_id, str) or not 0 < len(session_id) <= 100:
+            return False
+        with self.engine.connect() as conn:
+            expires = conn.execute(sa.select(admin_sessions.c.expires_at)
+                                   .where(admin_sessions.c.id_hash == _hash(session_id))).scalar()
+        return expires is not None and _aware(expires) > datetime.now(timezone.utc)
+
+    def end(self, session_id: object) -> None:
+        if isinstance(session_id, str):
+            with self.engine.begin() as conn:
+                conn.execute(admin_sessions.delete().where(admin_sessions.c.id_hash == _hash(session_id)))
+
+    def end_all(self) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(admin_sessions.delete())
