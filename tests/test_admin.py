@@ -12,10 +12,8 @@ ADMIN = "admin-token-for-tests"
 
 
 @pytest.fixture
-def admin_app(service_config):
-    from plugin import create_app
-
-    return create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN})
+def admin_app(make_app):
+    return make_app(ADMIN_TOKEN=ADMIN)
 
 
 @pytest.fixture
@@ -120,10 +118,8 @@ def test_retry_without_csrf_is_refused(admin, admin_app) -> None:
     assert admin.post("/admin/dead/1/retry").status_code == 400
 
 
-def test_rejected_edit_is_shown_and_old_set_keeps_running(service_config, patterns_copy) -> None:
-    from plugin import create_app
-
-    app = create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN, "PATTERNS_DIR": str(patterns_copy)})
+def test_rejected_edit_is_shown_and_old_set_keeps_running(make_app, patterns_copy) -> None:
+    app = make_app(ADMIN_TOKEN=ADMIN, PATTERNS_DIR=str(patterns_copy))
     c = app.test_client()
     headers = {"Authorization": f"Bearer {ADMIN}"}
     before = app.extensions["amazon_triage"].registry.fingerprint
@@ -139,10 +135,8 @@ def test_rejected_edit_is_shown_and_old_set_keeps_running(service_config, patter
     assert "staging_mode" not in c.get("/readyz").text and str(patterns_copy) not in c.get("/readyz").text
 
 
-def test_login_attempts_are_rate_limited(service_config) -> None:
-    from plugin import create_app
-
-    app = create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN, "LOGIN_RATE_LIMIT": "3 per minute"})
+def test_login_attempts_are_rate_limited(make_app) -> None:
+    app = make_app(ADMIN_TOKEN=ADMIN, LOGIN_RATE_LIMIT="3 per minute")
     c = app.test_client()
     token = csrf(c.get("/admin/login").text)
     codes = [c.post("/admin/login", data={"token": "guess", "csrf_token": token}).status_code for _ in range(4)]

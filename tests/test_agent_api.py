@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import make_settings
+
 AGENT = "agent-token-for-tests"
 AUTH = {"Authorization": f"Bearer {AGENT}"}
 
@@ -73,7 +75,7 @@ def test_ticket_id_errors(api, fake_zendesk) -> None:
 def test_dry_run_suggests_from_the_stored_delivery(tmp_path) -> None:
     from plugin import create_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True, "AGENT_TOKEN": AGENT})
+    app = create_app({"TESTING": True}, settings=make_settings({"INSTANCE_PATH": str(tmp_path), "AGENT_TOKEN": AGENT}))
     c = app.test_client()
     c.post("/webhooks/zendesk", json={"ticket": {"id": 7, "description": "Amazon seller account is in staging mode"}})
     r = c.get("/api/suggest?ticket_id=7", headers=AUTH)
