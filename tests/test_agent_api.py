@@ -108,6 +108,7 @@ def test_suggestions_beyond_the_concurrency_limit_get_503(agent_app, api) -> Non
     try:
         r = api.post("/api/suggest", headers=AUTH, json={"description": "An error has occurred"})
         assert r.status_code == 503 and r.headers["Retry-After"] == "1" and "try again" in r.get_json()["error"]
+        assert api.get("/api/suggest?ticket_id=5", headers=AUTH).status_code == 503  # Zendesk reads count too
         # Intake is not behind that limit.
         from .conftest import signed_post
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
@@ -34,8 +36,27 @@ def _guard() -> Any:
     return None
 
 
+def limited(view: Callable[[], Any]) -> Callable[[], Any]:
+    """At most SUGGEST_CONCURRENCY of these views run at once per process (Zendesk reads included),
+    so agents' calls can't take every server thread from intake; the next one gets 503 at once."""
+
+    @functools.wraps(view)
+    def wrapper() -> Any:
+        slots = web().suggest_slots
+        if not slots.acquire(blocking=False):
+            response = jsonify(error="too many suggestions are being worked out at once; try again in a second")
+            response.headers["Retry-After"] = "1"
+            return response, 503
+        try:
+            return view()
+        finally:
+            slots.release()
+
+    return wrapper
+
+
 def _answer(data: dict[str, Any]) -> Any:
-    """Classify under the per-process limit: 413 for too much text, 503 when every slot is busy."""
+    """Classify, unless there is too much text (413)."""
     rt = runtime()
     try:
         ticket = ticket_from_mapping(data, require_id=False)
@@ -44,15 +65,7 @@ def _answer(data: dict[str, Any]) -> Any:
     limit = rt.settings.suggest_max_chars
     if len(ticket.subject) + len(ticket.description) > limit:
         return jsonify(error=f"the ticket's text is longer than {limit} characters (SUGGEST_MAX_CHARS)"), 413
-    slots = web().suggest_slots
-    if not slots.acquire(blocking=False):
-        response = jsonify(error="too many suggestions are being worked out at once; try again in a second")
-        response.headers["Retry-After"] = "1"
-        return response, 503
-    try:
-        return _suggest(rt, ticket)
-    finally:
-        slots.release()
+    return _suggest(rt, ticket)
 
 
 def _suggest(rt: Any, ticket: Any) -> Any:
@@ -69,6 +82,7 @@ def _suggest(rt: Any, ticket: Any) -> Any:
 
 
 @bp.get("/suggest")
+@limited
 def suggest_ticket() -> Any:
     rt = runtime()
     try:
@@ -113,6 +127,7 @@ def _scrubbed(value: Any) -> Any:
 
 
 @bp.post("/suggest")
+@limited
 def suggest_text() -> Any:
     if request.mimetype == "text/plain":
         data: Any = {"description": request.get_data(as_text=True)}
