@@ -33,7 +33,7 @@ def _private_files(settings: Settings) -> Iterator[None]:
         yield
     finally:
         os.umask(old)
-    files = [Path(settings.queue_path)]
+    files = [Path(settings.queue_path), settings.secret_file, instance / "session_key"]
     if settings.database_url.startswith("sqlite:///"):
         files.append(Path(settings.database_url.removeprefix("sqlite:///")))
     for path in [instance, *files, *(f.with_name(f.name + s) for f in files for s in ("-wal", "-shm", "-journal"))]:

@@ -28,6 +28,9 @@ def test_instance_folder_and_files_are_owner_only(tmp_path, service_config) -> N
 def test_an_existing_world_readable_database_is_made_private(tmp_path, service_config) -> None:
     instance = tmp_path / "instance"
     instance.mkdir(mode=0o755)
-    (instance / "amazon-triage.db").touch(mode=0o644)
+    for name in ("amazon-triage.db", "webhook_secret"):
+        (instance / name).write_text("")
+        (instance / name).chmod(0o644)
     Runtime.for_web(make_settings(service_config, INSTANCE_PATH=str(instance), DATABASE_URL="", QUEUE_PATH=""))
     assert mode(instance) == 0o700 and mode(instance / "amazon-triage.db") == 0o600
+    assert mode(instance / "webhook_secret") == 0o600
