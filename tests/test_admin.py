@@ -182,7 +182,11 @@ def test_ids_beyond_64_bits_are_404(admin) -> None:
 
 def test_a_page_with_unencodable_stored_text_still_renders(admin, admin_app) -> None:
     store = admin_app.extensions["amazon_triage"].store
-    store.record_delivery(61, "trigger", "k61", {"ticket": {"requester_first_name": "Jo\ud800"}})
+    from plugin.core.delivery import Delivery, TicketFacts
+    from plugin.intake import receive
+
+    rt = admin_app.extensions["amazon_triage"]
+    receive(Delivery(61, "trigger", "k61", TicketFacts(requester_first_name="Jo\ud800")), store, rt.queue)
     store.finish(61, DONE, errors=["generic_error"], update={"comment": "Hi Jo\ud800,", "tags": ["t\udc00"], "public": False})
     page = admin.get("/admin/decisions/61")
     assert page.status_code == 200 and "Hi Jo\ufffd," in page.text

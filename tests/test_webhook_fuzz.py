@@ -15,6 +15,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from plugin.core.delivery import Delivery, TicketFacts
+from plugin.intake import receive
 from plugin.web.signature import sign
 
 from .conftest import make_settings, signed_headers
@@ -53,10 +55,11 @@ def service(tmp_path_factory):
         "INSTANCE_PATH": str(tmp_path_factory.mktemp("fuzz")), "ZENDESK_WEBHOOK_SECRET": SECRET,
         "ADMIN_TOKEN": ADMIN, "AGENT_TOKEN": AGENT, "BEARER_FAILURE_LIMIT": "1000000 per minute",
         "LOGIN_RATE_LIMIT": "1000000 per minute"}))
-    store = app.extensions["amazon_triage"].store
-    store.record_delivery(5, "trigger", "k5", {"ticket": {"requester_first_name": "Jo\ud800"}})
+    rt = app.extensions["amazon_triage"]
+    store = rt.store
+    receive(Delivery(5, "trigger", "k5", TicketFacts(requester_first_name="Jo\ud800")), store, rt.queue)
     store.finish(5, "dry_run", errors=["generic_error\udc00"], update={"comment": "Hi Jo\ud800", "tags": ["a\udfff"]})
-    store.record_delivery(6, "trigger", "k6", {})
+    receive(Delivery(6, "trigger", "k6"), store, rt.queue)
     store.claim(6, 60)
     store.dead_letter(6, "Zendesk answered 500", 6)
     return app
