@@ -44,6 +44,7 @@ def limited(view: Callable[[], Any]) -> Callable[[], Any]:
     def wrapper() -> Any:
         slots = web().suggest_slots
         if not slots.acquire(blocking=False):
+            request.get_data(cache=False)  # read the (size-capped) body, or the client sees a reset, not the 503
             response = jsonify(error="too many suggestions are being worked out at once; try again in a second")
             response.headers["Retry-After"] = "1"
             return response, 503
