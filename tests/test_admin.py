@@ -249,3 +249,14 @@ def test_admin_pages_cannot_be_framed_or_cached(admin) -> None:
         assert r.headers["Cache-Control"] == "no-store"
     r = admin.post("/admin/api/reload", headers={"Authorization": f"Bearer {ADMIN}"})
     assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_a_new_admin_token_ends_older_sessions(make_app, tmp_path) -> None:
+    first = make_app(ADMIN_TOKEN=ADMIN)
+    c = first.test_client()
+    c.post("/admin/login", data={"token": ADMIN, "csrf_token": csrf(c.get("/admin/login").text)})
+    cookie = c.get_cookie("session").value
+    assert c.get("/admin/").status_code == 200
+    rotated = make_app(ADMIN_TOKEN="a-new-admin-token").test_client()  # same database and session key
+    rotated.set_cookie("session", cookie)
+    assert rotated.get("/admin/").status_code == 302

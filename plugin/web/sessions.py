@@ -3,11 +3,14 @@
 The cookie carries only a random session id (signed by Flask); the table keeps its SHA-256 and an
 expiry. Nothing in the cookie is derived from the admin token, so a stolen cookie gives no way to
 guess the token offline, and logging out (or the session's expiry) ends it for every process.
+Each row also carries a tag of the admin token it was opened under (an HMAC keyed by the session
+key, so the database holds nothing guessable either): a new ADMIN_TOKEN ends every older session.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import time
 from datetime import datetime, timedelta, timezone
@@ -19,6 +22,7 @@ metadata = sa.MetaData()
 admin_sessions = sa.Table(
     "admin_sessions", metadata,
     sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("token_tag", sa.String(64), nullable=False),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
@@ -33,9 +37,10 @@ def _aware(moment: datetime) -> datetime:
 
 
 class AdminSessions:
-    def __init__(self, engine: Engine, lifetime_seconds: int = 8 * 3600) -> None:
+    def __init__(self, engine: Engine, lifetime_seconds: int = 8 * 3600, *, key: str = "", admin_token: str = "") -> None:
         self.engine = engine
         self.lifetime = timedelta(seconds=lifetime_seconds)
+        self.token_tag = hmac.new(key.encode(), b"admin-token:" + admin_token.encode(), hashlib.sha256).hexdigest()
 
     def create_schema(self, attempts: int = 5) -> None:
         """Like the store's: safe when several processes start at once."""
@@ -54,7 +59,7 @@ class AdminSessions:
         now = datetime.now(timezone.utc)
         with self.engine.begin() as conn:
             conn.execute(admin_sessions.delete().where(admin_sessions.c.expires_at < now))
-            conn.execute(admin_sessions.insert().values(id_hash=_hash(session_id), created_at=now,
+            conn.execute(admin_sessions.insert().values(id_hash=_hash(session_id), token_tag=self.token_tag, created_at=now,
                                                         expires_at=now + self.lifetime))
         return session_id
 
@@ -63,7 +68,8 @@ class AdminSessions:
             return False
         with self.engine.connect() as conn:
             expires = conn.execute(sa.select(admin_sessions.c.expires_at)
-                                   .where(admin_sessions.c.id_hash == _hash(session_id))).scalar()
+                                   .where(admin_sessions.c.id_hash == _hash(session_id))
+                                   .where(admin_sessions.c.token_tag == self.token_tag)).scalar()
         return expires is not None and _aware(expires) > datetime.now(timezone.utc)
 
     def end(self, session_id: object) -> None:
