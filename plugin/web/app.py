@@ -18,7 +18,7 @@ from ..config import Settings
 from ..logs import configure_logging
 from ..runtime import Runtime
 from . import admin, agent, health, webhook
-from .extensions import Triage, cors, csrf
+from .extensions import WebState, cors, csrf
 from .guards import BearerThrottle
 from .sessions import AdminSessions
 
@@ -60,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
                              admin_token=settings.admin_token)
     if settings.admin_token:
         sessions.create_schema()
-    Triage(rt, sessions, BearerThrottle(settings.bearer_failure_limit), settings.suggest_concurrency).init_app(app)
+    WebState(rt, sessions, BearerThrottle(settings.bearer_failure_limit), settings.suggest_concurrency).init_app(app)
 
     csrf.init_app(app)
     for blueprint in (webhook.bp, admin.api, agent.bp):

@@ -21,7 +21,7 @@ csrf = CSRFProtect()
 cors = CORS()
 
 
-class Triage:
+class WebState:
     """Holds the adapters (Runtime) and the web's own per-app state for the views."""
 
     def __init__(self, runtime: Runtime, sessions: AdminSessions, throttle: BearerThrottle, suggest_slots: int) -> None:
@@ -40,5 +40,5 @@ def runtime() -> Runtime:
     return current_app.extensions["amazon_triage"]
 
 
-def web() -> Triage:
+def web() -> WebState:
     return current_app.extensions["amazon_triage_web"]
