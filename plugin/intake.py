@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 class _Store(Protocol):
-    def record_delivery(self, *args: Any) -> Any: ...
+    def record_delivery(self, delivery: Delivery) -> Any: ...
 
 
 class _Queue(Protocol):
@@ -33,14 +33,8 @@ class Intake:
         return "duplicate" if self.duplicate else "accepted"
 
 
-def _record(store: _Store, delivery: Delivery) -> Any:
-    # The store's own signature until it takes a Delivery (issue 7, worker side).
-    return store.record_delivery(delivery.ticket_id, delivery.source, delivery.dedupe_key,
-                                 {"ticket": delivery.ticket.to_json(), "actor_ids": list(delivery.actor_ids)})
-
-
 def receive(delivery: Delivery, store: _Store, queue: _Queue) -> Intake:
-    received = _record(store, delivery)
+    received = store.record_delivery(delivery)
     if received.enqueue:
         try:
             queue.enqueue(delivery.ticket_id)

@@ -58,7 +58,7 @@ def service(tmp_path_factory):
     rt = app.extensions["amazon_triage"]
     store = rt.store
     receive(Delivery(5, "trigger", "k5", TicketFacts(requester_first_name="Jo\ud800")), store, rt.queue)
-    store.finish(5, "dry_run", errors=["generic_error\udc00"], update={"comment": "Hi Jo\ud800", "tags": ["a\udfff"]})
+    store.finish(5, "dry_run", matched=["generic_error\udc00"], update={"comment": "Hi Jo\ud800", "tags": ["a\udfff"]})
     receive(Delivery(6, "trigger", "k6"), store, rt.queue)
     store.claim(6, 60)
     store.dead_letter(6, "Zendesk answered 500", 6)

@@ -58,8 +58,6 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     sessions = AdminSessions(rt.store.engine, settings.admin_session_seconds, key=app.config["SECRET_KEY"],
                              admin_token=settings.admin_token)
-    if settings.admin_token:
-        sessions.create_schema()
     WebState(rt, sessions, BearerThrottle(settings.bearer_failure_limit), settings.suggest_concurrency).init_app(app)
 
     csrf.init_app(app)

@@ -28,7 +28,7 @@ def readyz() -> Any:
             checks[name] = f"unreachable: {type(exc).__name__}"
     rt.registry.refresh()
     # Unauthenticated: only ok / not ok and counts. The problems themselves are on /admin.
-    rejected = len(rt.registry.errors)
+    rejected = len(rt.registry.rejected)
     if rt.registry.ready:
         checks["patterns"] = {"status": "ok" if not rejected else "ok, but the last edit was rejected",
                               "rejected_edit_problems": rejected}

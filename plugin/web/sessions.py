@@ -12,20 +12,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from datetime import datetime, timedelta, timezone
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-metadata = sa.MetaData()
-admin_sessions = sa.Table(
-    "admin_sessions", metadata,
-    sa.Column("id_hash", sa.String(64), primary_key=True),
-    sa.Column("token_tag", sa.String(64), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
-)
+from ..store import admin_sessions
 
 
 def _hash(session_id: str) -> str:
@@ -41,17 +33,6 @@ class AdminSessions:
         self.engine = engine
         self.lifetime = timedelta(seconds=lifetime_seconds)
         self.token_tag = hmac.new(key.encode(), b"admin-token:" + admin_token.encode(), hashlib.sha256).hexdigest()
-
-    def create_schema(self, attempts: int = 5) -> None:
-        """Like the store's: safe when several processes start at once."""
-        for attempt in range(attempts):
-            try:
-                metadata.create_all(self.engine)
-                return
-            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
 
     def start(self) -> str:
         """A new session; returns its id, for the cookie. Expired sessions are swept here."""
