@@ -38,8 +38,7 @@ def test_arabic_digits_are_not_ticket_12(client, app) -> None:
 
 def stored_ticket(app, ticket_id: int) -> dict:
     rt = app.extensions["amazon_triage"]
-    stored = rt.store.delivery(rt.store.decision(ticket_id).delivery_id)
-    return stored.ticket.to_json() if hasattr(stored, "ticket") else stored["payload"]["ticket"]
+    return rt.store.delivery(rt.store.decision(ticket_id).delivery_id).ticket.to_json()
 
 
 def test_lone_surrogates_and_nul_are_replaced_before_storing(client, app) -> None:

@@ -112,11 +112,9 @@ def suggest_ticket() -> Any:
     return _answer(data)
 
 
-def _facts(stored: Any) -> TicketFacts:
-    """What a stored delivery said of the ticket (the store returns a Delivery, or its older dict)."""
-    if isinstance(stored, Delivery):
-        return stored.ticket
-    return TicketFacts.from_json(((stored or {}).get("payload") or {}).get("ticket"))
+def _facts(stored: Delivery | None) -> TicketFacts:
+    """What a stored delivery said of the ticket (nothing when none was received)."""
+    return stored.ticket if stored is not None else TicketFacts()
 
 
 def _scrubbed(value: Any) -> Any:
