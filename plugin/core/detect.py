@@ -10,6 +10,10 @@ from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan, search_near
 from .thread import HYPOTHETICAL, Layout, build_layout
 
+NEAR_FIRST = 500
+"""Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
+MAX_EVIDENCE = 3
+"""Evidence enough for a match and its explanation: later hits of the pattern are not judged."""
 AMAZON_CONTEXT = "amazon"
 """Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
@@ -35,11 +39,19 @@ class _WholeTextContexts:
         self.text, self.deadline = text, deadline
         self.found: dict[str, bool] = {} if found is None else found
 
-    def __call__(self, ctx: CompiledContext) -> bool:
+    def __call__(self, ctx: CompiledContext, near: tuple[int, int] | None = None) -> bool:
         key = ctx.regex.pattern
-        if key not in self.found:
-            hit = ctx.regex.search(self.text.text, timeout=self.deadline.remaining())
-            self.found[key] = hit is not None
+        if key in self.found:
+            return self.found[key]
+        target = self.text.lowered if ctx.on_lowered else self.text.text
+        if near is not None and len(target) > 2 * NEAR_FIRST:
+            # The word "Amazon" is usually beside the error: look there before reading the whole ticket.
+            s, e = max(0, near[0] - NEAR_FIRST), min(len(target), near[1] + NEAR_FIRST)
+            if ctx.regex.search(target, s, e, timeout=self.deadline.remaining()) is not None:
+                self.found[key] = True
+                return True
+        hit = ctx.regex.search(target, timeout=self.deadline.remaining())
+        self.found[key] = hit is not None
         return self.found[key]
 
 
@@ -64,21 +76,18 @@ class TicketView:
 
 def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, text: NormalizedText,
            deadline: Deadline, whole: _WholeTextContexts, view: TicketView) -> tuple[float | None, str]:
-    """Score one hit, or say why it does not count."""
-    veto = first_veto(pattern.negatives, found, text, deadline, regex_name, view.layout)
-    if veto is not None:
-        neg, m = veto
-        return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
+    """Score one hit, or say why it does not count (contexts first: they are cheaper than vetoes)."""
     score = _hit_score(found, weight)
     for ctx in pattern.contexts:
         if view.amazon and ctx.spec.name.startswith(AMAZON_CONTEXT):
             score += ctx.spec.boost
             continue
         if ctx.spec.window == 0:
-            m = whole(ctx) or None
+            m = whole(ctx, (found.start, found.end)) or None
         else:
-            m = search_near(ctx.regex, text.text, found.start, found.end, ctx.spec.window, deadline)
-        if m is None and ctx.spec.required:
+            m = search_near(ctx.regex, text.lowered if ctx.on_lowered else text.text, found.start, found.end,
+                            ctx.spec.window, deadline)
+        if m is None and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
         if m is not None:
@@ -86,6 +95,10 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     score = round(min(score, 1.0), 3)
     if score < pattern.spec.min_score:
         return None, f"score {score} below min_score {pattern.spec.min_score}"
+    veto = first_veto(pattern.negatives, found, text, deadline, regex_name, view.layout)
+    if veto is not None:
+        neg, m = veto
+        return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
     return score, ""
 
 
@@ -104,7 +117,11 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     suppressed: list[Suppressed] = []
     whole = _WholeTextContexts(text, deadline, view.contexts)
     for rx in pattern.regexes:
+        if len(best) >= MAX_EVIDENCE:
+            break
         for found in scan(rx, text, deadline):
+            if len(best) >= MAX_EVIDENCE:
+                break
             score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             s, e = text.source_span(found.start, found.end)
             quoted = text.source[s:e]

@@ -127,7 +127,7 @@ class NormalizedText:
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
-        if not index.anchors <= self._anchor_hits.keys():
+        if index not in self._preloaded:
             hits, typos = index.scan_with_typos(self.lowered)
             self._anchor_hits.update(hits)
             self._typo_hits.update(typos)
@@ -138,7 +138,8 @@ class NormalizedText:
     def may_hold(self, anchors: frozenset[str], index: AnchorIndex | None = None) -> bool:
         """False only when a preloaded index (any, by default) saw none of these anchors, spelt right or not."""
         if index is None:
-            return not self._preloaded or not anchors.isdisjoint(self._seen) or not anchors <= self._anchor_hits.keys()
+            return (not self._preloaded or not anchors.isdisjoint(self._seen)
+                    or not any(anchors <= ix.anchors for ix in self._preloaded))
         return index not in self._preloaded or not anchors.isdisjoint(self._seen)
 
     @property
@@ -152,6 +153,8 @@ class NormalizedText:
     def find_all(self, needle: str, limit: int) -> list[int]:
         """Start positions of a lower-case literal, at most ``limit``; patterns share anchors, so cache them."""
         hits = self._anchor_hits.get(needle)
+        if hits is None and any(needle in index.anchors for index in self._preloaded):
+            return []
         if hits is None:
             hits = []
             pos = self.lowered.find(needle)
