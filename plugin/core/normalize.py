@@ -124,6 +124,7 @@ class NormalizedText:
     _typo_hits: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict, compare=False, repr=False)
     _seen: set[str] = field(default_factory=set, compare=False, repr=False)
     _preloaded: set[AnchorIndex] = field(default_factory=set, compare=False, repr=False)
+    _covered: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
@@ -134,12 +135,17 @@ class NormalizedText:
             self._seen.update(a for a, found in hits.items() if found)
             self._seen.update(a for a, found in typos.items() if found)
             self._preloaded.add(index)
+            self._covered.clear()
 
     def may_hold(self, anchors: frozenset[str], index: AnchorIndex | None = None) -> bool:
         """False only when a preloaded index (any, by default) saw none of these anchors, spelt right or not."""
         if index is None:
-            return (not self._preloaded or not anchors.isdisjoint(self._seen)
-                    or not any(anchors <= ix.anchors for ix in self._preloaded))
+            if not self._preloaded or not anchors.isdisjoint(self._seen):
+                return True
+            covered = self._covered.get(anchors)
+            if covered is None:
+                covered = self._covered[anchors] = any(anchors <= ix.anchors for ix in self._preloaded)
+            return not covered
         return index not in self._preloaded or not anchors.isdisjoint(self._seen)
 
     @property
