@@ -112,27 +112,52 @@ def test_admin_retries_a_dead_letter(page, live_app) -> None:
 ZAF_STUB = """
 window.__zaf = [];
 window.ZAFClient = { init: function () { return {
-  get: function (path) { __zaf.push(["get", path]); return Promise.resolve({"ticket.id": %(ticket)d}); },
+  get: function (paths) { __zaf.push(["get", paths]); return Promise.resolve(%(ticket)s); },
   metadata: function () { return Promise.resolve({ settings: { service_url: %(service)s } }); },
   request: function (opts) {
-    __zaf.push(["request", opts.url, opts.headers.Authorization, !!opts.secure]);
-    var headers = { Authorization: opts.headers.Authorization.replace("{{setting.agent_token}}", %(token)s) };
-    return fetch(opts.url, { headers: headers }).then(function (r) { return r.ok ? r.json() : Promise.reject({ status: r.status }); });
+    __zaf.push(["request", opts.url, opts.type, opts.headers.Authorization, !!opts.secure, JSON.parse(opts.data)]);
+    var headers = { Authorization: opts.headers.Authorization.replace("{{setting.agent_token}}", %(token)s),
+                    "Content-Type": opts.contentType };
+    return fetch(opts.url, { method: opts.type, headers: headers, body: opts.data })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject({ status: r.status }); });
   },
   invoke: function (name, arg) { __zaf.push(["invoke", name, arg]); return Promise.resolve({}); }
 }; } };
 """
 
 
+def zaf_ticket(ticket_id: int, description: str, *, subject: str = "Amazon", name: str | None = "Lee Smith",
+               agent_locale: str = "en-US", requester_locale: str | None = "en-US") -> dict:
+    """What the Apps framework gives the sidebar for the open ticket (ZAF property paths)."""
+    return {"ticket.id": ticket_id, "ticket.subject": subject, "ticket.description": description,
+            "ticket.createdAt": "2026-11-20T18:00:00Z", "ticket.requester.name": name,
+            "ticket.requester.locale": requester_locale, "currentUser.locale": agent_locale}
+
+
+@pytest.fixture(scope="module")
+def built_app(tmp_path_factory):
+    """The sidebar app exactly as `amazon-triage zendesk app` ships it, unpacked."""
+    from plugin.app_package.build import build, from_zip, read_source, to_zip
+
+    package, report = build(read_source(ROOT / "zendesk_app"), "https://triage.acme.test")
+    assert report.ok, report.errors
+    target = tmp_path_factory.mktemp("zendesk_app")
+    for rel, data in from_zip(to_zip(package)).items():
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        (target / rel).write_bytes(data)
+    return target
+
+
 @pytest.fixture
-def app_page(page, live_app):
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(ROOT / "zendesk_app"))
+def app_page(page, live_app, built_app):
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(built_app))
     handler.log_message = lambda *a: None
     static = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=static.serve_forever, daemon=True).start()
 
-    def open_for(ticket: int, token: str = AGENT):
-        stub = ZAF_STUB % {"ticket": ticket, "service": json.dumps(live_app.config["BASE"]), "token": json.dumps(token)}
+    def open_for(ticket: dict, token: str = AGENT, width: int = 320):
+        stub = ZAF_STUB % {"ticket": json.dumps(ticket), "service": json.dumps(live_app.config["BASE"]), "token": json.dumps(token)}
+        page.set_viewport_size({"width": width, "height": 800})
         page.route("https://static.zdassets.com/**", lambda route: route.fulfill(body=stub, content_type="text/javascript"))
         page.goto(f"http://127.0.0.1:{static.server_port}/assets/iframe.html")
         return page
@@ -142,9 +167,12 @@ def app_page(page, live_app):
     static.server_close()
 
 
+def no_horizontal_overflow(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+
+
 def test_sidebar_app_shows_the_suggestion_and_inserts_it(app_page, fake_zendesk) -> None:
-    fake_zendesk.add_ticket(42, "Amazon", "Linking Amazon: The account connection timed out.", requester_name="Lee Smith")
-    page = app_page(42)
+    page = app_page(zaf_ticket(42, "Linking Amazon: The account connection timed out."))
     page.locator("#result").wait_for()
     assert "Account connection timed out" in page.locator("#errors").inner_text()
     assert page.locator("#errors q").inner_text() == "The account connection timed out"
@@ -156,21 +184,57 @@ def test_sidebar_app_shows_the_suggestion_and_inserts_it(app_page, fake_zendesk)
     calls = page.evaluate("window.__zaf")
     assert ["invoke", "ticket.comment.appendText", reply] in calls
     [request] = [c for c in calls if c[0] == "request"]
-    assert request[1].endswith("/api/suggest?ticket_id=42")
-    assert request[2] == "Bearer {{setting.agent_token}}" and request[3] is True  # the token never reaches the page
-    assert fake_zendesk.writes() == []
+    assert request[1].endswith("/api/suggest") and request[2] == "POST"
+    assert request[3] == "Bearer {{setting.agent_token}}" and request[4] is True  # the token never reaches the page
+    assert request[5] == {"id": 42, "subject": "Amazon", "description": "Linking Amazon: The account connection timed out.",
+                          "requester_name": "Lee Smith", "requester_locale": "en-US", "created_at": "2026-11-20T18:00:00Z"}
+    assert fake_zendesk.calls() == []  # the suggestion cost the service no Zendesk call
+    assert no_horizontal_overflow(page)
 
 
-def test_sidebar_app_shows_the_escalation_checklist(app_page, fake_zendesk) -> None:
-    fake_zendesk.add_ticket(43, "Amazon", "Connecting Amazon: An error has occurred. I cleared cookies.")
-    page = app_page(43)
+def test_sidebar_app_shows_what_the_escalation_still_needs(app_page, fake_zendesk) -> None:
+    page = app_page(zaf_ticket(43, "Connecting Amazon: An error has occurred. I cleared cookies."))
     page.locator("#result").wait_for()
+    state = page.locator("#esc-state")
+    assert state.inner_text() == ("Not ready: ask the merchant for the Amazon merchant ID and "
+                                  "the time (with time zone) of the last attempt.")
+    assert page.locator("#esc-merchant-id").inner_text() == "missing"
     checklist = page.locator("#checklist").inner_text()
     assert "✓ Merchant cleared browser cache and cookies" in checklist
-    assert "✗ Amazon merchant ID: MISSING" in checklist and "Do not escalate yet" in checklist
+    assert "✗ Amazon merchant ID: MISSING" in checklist
+    assert fake_zendesk.calls() == []
 
 
-def test_sidebar_app_says_when_the_service_refuses(app_page, fake_zendesk) -> None:
-    fake_zendesk.add_ticket(44, "Amazon", "x")
-    page = app_page(44, token="wrong-token")
+def test_sidebar_app_shows_a_ready_escalation_with_merchant_id_and_utc_time(app_page) -> None:
+    page = app_page(zaf_ticket(45, "Connecting Amazon: An error has occurred. Merchant ID A2EUQ1WTGCTBG2, "
+                                   "last tried on 20 November 2026 at 3:15pm EST."))
+    page.locator("#result").wait_for()
+    assert page.locator("#esc-state").inner_text() == "Ready to escalate"
+    assert page.locator("#esc-merchant-id").inner_text() == "A2EUQ1WTGCTBG2"
+    assert page.locator("#esc-time").inner_text() == "20 November 2026 at 3:15pm EST = 2026-11-20 20:15 UTC"
+
+
+def test_sidebar_app_speaks_the_agents_language(app_page) -> None:
+    page = app_page(zaf_ticket(46, "Connecting Amazon: An error has occurred.", agent_locale="de-CH"))
+    page.locator("#result").wait_for()
+    assert page.evaluate("document.documentElement.lang") == "de"
+    assert page.get_by_role("button", name="In Antwort einfügen").is_visible()
+    assert page.locator("#l-escalation").inner_text() == "Eskalation an Codisto"
+    assert page.locator("#esc-state").inner_text().startswith("Nicht bereit")
+    page = app_page(zaf_ticket(46, "Connecting Amazon: An error has occurred.", agent_locale="ja"))
+    page.locator("#result").wait_for()
+    assert page.get_by_role("button", name="返信に挿入").is_visible()
+    page = app_page(zaf_ticket(46, "Connecting Amazon: An error has occurred.", agent_locale="pt-BR"))
+    page.locator("#result").wait_for()
+    assert page.get_by_role("button", name="Insert into reply").is_visible()  # no Portuguese labels: English
+
+
+def test_sidebar_app_says_when_nothing_matched(app_page) -> None:
+    page = app_page(zaf_ticket(47, "Where is my invoice?"))
+    page.get_by_text("No known Amazon connection error in this ticket.").wait_for()
+    assert page.locator("#result").is_hidden()
+
+
+def test_sidebar_app_says_when_the_service_refuses(app_page) -> None:
+    page = app_page(zaf_ticket(44, "x"), token="wrong-token")
     page.get_by_text("Could not load the suggestion (HTTP 401).").wait_for()
