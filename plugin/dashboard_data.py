@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .core.dashboard import EscalationState, TriageRecord, escalation_state
-from .store import dead_letters, deliveries, decisions
+from .store import dead_letters, decisions, deliveries
 
 # The column holding the matched error ids ("errors" before it was renamed "matched").
 MATCHED = decisions.c["matched"] if "matched" in decisions.c else decisions.c["errors"]
