@@ -1,0 +1,79 @@
+"""The overview's and the decisions list's reads, on real SQLite and (with TEST_POSTGRES_URL) PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from plugin.dashboard_data import dead_letter_times, list_decisions, triage_records
+from plugin.store import DONE, NO_MATCH, Store, metadata, utcnow
+
+POSTGRES = os.environ.get("TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path: Path) -> Iterator[Store]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store.db'}"
+    elif not POSTGRES:
+        pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (CI starts one with .ci/postgres.sh)")
+    else:
+        url = POSTGRES
+        engine = sa.create_engine(url)
+        metadata.drop_all(engine)
+        engine.dispose()
+    store = Store.from_url(url)
+    yield store
+    store.close()
+
+
+def triaged(store: Store, ticket_id: int, matched: list[str], tags: list[str], *, status: str = DONE,
+            created_at: str | None = None, escalation: dict[str, Any] | None = None, evidence_text: str = "An error") -> None:
+    store.record_delivery(ticket_id, "trigger", f"k{ticket_id}", {"ticket": {"created_at": created_at} if created_at else {}})
+    store.claim(ticket_id, 60)
+    evidence = [{"error": e, "score": 1.0, "evidence": [{"regex": "r", "text": evidence_text}]} for e in matched]
+    update = {"tags": tags, "comment": "c", **({"escalation": escalation} if escalation else {})}
+    store.finish(ticket_id, status, errors=matched, evidence=evidence, update=update if matched else None)
+
+
+def test_records_carry_the_ticket_creation_time_and_escalation(store: Store) -> None:
+    created = (utcnow() - timedelta(minutes=5)).isoformat()
+    triaged(store, 1, ["generic_error"], ["amazon_escalation_ready"], created_at=created,
+            escalation={"required": True, "missing": [], "merchant_id": "A2EUQ1WTGCTBG2"})
+    triaged(store, 2, [], [], status=NO_MATCH)
+    records = {r.ticket_id: r for r in triage_records(store.engine, utcnow() - timedelta(days=30))}
+    assert records[1].matched == ("generic_error",) and records[1].escalation.kind == "ready"
+    assert records[1].escalation.merchant_id == "A2EUQ1WTGCTBG2"
+    assert records[1].ticket_created_at is not None and records[1].attempts == 1
+    assert records[2].status == NO_MATCH and records[2].ticket_created_at is None
+    assert triage_records(store.engine, utcnow() + timedelta(minutes=1)) == []
+
+
+def test_dead_letter_times(store: Store) -> None:
+    store.record_delivery(9, "trigger", "k9", {})
+    store.dead_letter(9, "boom", 6)
+    assert len(dead_letter_times(store.engine, utcnow() - timedelta(days=1))) == 1
+
+
+def test_the_decisions_list_filters_by_error_escalation_status_and_date(store: Store) -> None:
+    triaged(store, 1, ["generic_error"], ["amazon_escalation_missing_merchant_id"], evidence_text="An error has occurred")
+    triaged(store, 2, ["generic_error"], ["amazon_escalation_ready"])
+    triaged(store, 3, ["connection_timeout"], ["amazon_error_connection_timeout"])
+    triaged(store, 4, [], [], status=NO_MATCH)
+    engine = store.engine
+    assert [d.ticket_id for d in list_decisions(engine, error="generic_error")] == [2, 1]
+    [missing] = list_decisions(engine, escalation="missing")
+    assert missing.ticket_id == 1 and missing.escalation.missing == ("merchant_id",)
+    assert missing.evidence == (("generic_error", "An error has occurred"),)
+    assert [d.ticket_id for d in list_decisions(engine, escalation="ready")] == [2]
+    assert [d.ticket_id for d in list_decisions(engine, escalation="none", status=DONE)] == [3]
+    assert [d.ticket_id for d in list_decisions(engine, status=NO_MATCH)] == [4]
+    assert list_decisions(engine, since=utcnow() + timedelta(hours=1)) == []
+    assert len(list_decisions(engine, until=utcnow() + timedelta(hours=1))) == 4
+    assert len(list_decisions(engine, limit=2)) == 2
