@@ -36,7 +36,7 @@ def test_the_overview_draws_the_month(seeded) -> None:
     assert per_day.count("<rect") >= 30  # every day has tickets; days with two errors have two stacked bars
     assert "<title>" in per_day and "script" not in per_day and "style=" not in per_day
     assert re.search(r'<code>generic_error</code></a> \d+', html)  # the legend links each error to its decisions
-    funnel = re.search(r'<svg class="chart" id="chart-funnel".*?</svg>', html, re.S).group(0)
+    funnel = re.search(r'<ol class="funnel" id="chart-funnel".*?</ol>', html, re.S).group(0)
     assert "Flagged for an escalation check" in funnel and "Ready to escalate" in funnel
     assert 'id="funnel-note"' in html  # no follow-up data yet: completion is explained, not invented
     latency = re.search(r'<dl class="pairs" id="latency">.*?</dl>', html, re.S).group(0)
@@ -49,7 +49,7 @@ def test_the_overview_draws_the_month(seeded) -> None:
 def test_decisions_show_escalation_and_evidence(seeded) -> None:
     html = seeded.get("/admin/decisions?escalation=missing", headers=AUTH).text
     rows = re.findall(r"<tr>\s*<td data-label=\"Ticket\">.*?</tr>", html, re.S)
-    assert rows and all("missing merchant id and timestamp" in r for r in rows)
+    assert rows and all("missing merchant ID and time" in r for r in rows)
     assert all("<q>An error has occurred</q>" in r for r in rows)
     ready = seeded.get("/admin/decisions?escalation=ready", headers=AUTH).text
     assert "ID <code>A2EUQ1WTGCTBG2</code>" in ready and "2026-11-20 20:15 UTC" in ready

@@ -238,3 +238,125 @@ def test_sidebar_app_says_when_nothing_matched(app_page) -> None:
 def test_sidebar_app_says_when_the_service_refuses(app_page) -> None:
     page = app_page(zaf_ticket(44, "x"), token="wrong-token")
     page.get_by_text("Could not load the suggestion (HTTP 401).").wait_for()
+
+
+# --- every admin page at a desktop and a phone width --------------------------------------------
+
+WIDTHS = (1280, 390)
+# Boxes that must not overlap their siblings (same parent), and what each page must show.
+GROUPS = ["main > *", "header > *", "header nav li", ".cards > li", ".legend > li", ".filters > div",
+          "table.stack tbody tr", "figure > *", ".pairs > *", "form > *"]
+OVERLAPS = """(groups) => {
+  const bad = [];
+  for (const sel of groups) {
+    const els = [...document.querySelectorAll(sel)].filter(e => {
+      const r = e.getBoundingClientRect(); const s = getComputedStyle(e);
+      return r.width > 0 && r.height > 0 && s.visibility !== "hidden" && s.position !== "absolute";
+    });
+    for (let i = 0; i < els.length; i++) for (let j = i + 1; j < els.length; j++) {
+      if (els[i].parentElement !== els[j].parentElement) continue;
+      const a = els[i].getBoundingClientRect(), b = els[j].getBoundingClientRect();
+      const w = Math.min(a.right, b.right) - Math.max(a.left, b.left), h = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+      if (w > 1 && h > 1) bad.push(sel + ": " + els[i].outerHTML.slice(0, 60) + " / " + els[j].outerHTML.slice(0, 60));
+    }
+  }
+  return bad;
+}"""
+CLIPPED = """() => [...document.querySelectorAll("main *")].filter(e => {
+  const s = getComputedStyle(e);
+  return e.scrollWidth > e.clientWidth + 1 && !["auto", "scroll"].includes(s.overflowX) && s.overflowX !== "visible"
+         && e.tagName !== "svg";
+}).map(e => e.outerHTML.slice(0, 80))"""
+
+
+def shot(page, name: str) -> None:
+    """With SCREENSHOT_DIR set, keep a full-page screenshot to look at."""
+    import os
+
+    target = os.environ.get("SCREENSHOT_DIR")
+    if target:
+        Path(target).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(target) / f"{name}.png"), full_page=True)
+
+
+def assert_laid_out(page, name: str) -> None:
+    shot(page, name)
+    assert no_horizontal_overflow(page), f"{name}: the page scrolls sideways"
+    assert page.evaluate(OVERLAPS, GROUPS) == [], name
+    assert page.evaluate(CLIPPED) == [], name
+
+
+@pytest.fixture
+def seeded_app(live_app):
+    from .dashboard_seed import seed
+
+    rt = live_app.extensions["amazon_triage"]
+    seed(rt.store)
+    return live_app
+
+
+ADMIN_PAGES = [
+    ("overview", "/admin/", "Overview", ["#chart-per-day", "#chart-funnel", "#chart-reliability", "#latency", ".cards"]),
+    ("patterns", "/admin/patterns", "Patterns", ["table"]),
+    ("try", "/admin/try", "Try it", ["form"]),
+    ("decisions", "/admin/decisions", "Decisions", ["#decisions tbody tr", "td[data-label=Evidence] q"]),
+    ("decisions-missing", "/admin/decisions?escalation=missing&error=generic_error", "Decisions", ["#decisions .bad"]),
+    ("decision", "/admin/decisions/1001", "Ticket #1001", ["#why", "#comment"]),
+    ("dead", "/admin/dead", "Dead letters", ["table"]),
+]
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_every_admin_page_reads_well(page, seeded_app, width) -> None:
+    base = seeded_app.config["BASE"]
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{base}/admin/login")
+    assert_laid_out(page, f"admin-login-{width}")
+    log_in(page, base)
+    for name, path, heading, selectors in ADMIN_PAGES:
+        page.goto(base + path)
+        assert page.get_by_role("heading", name=heading, exact=True).is_visible(), name
+        for selector in selectors:
+            assert page.locator(selector).first.is_visible(), f"{name}: {selector}"
+        assert_laid_out(page, f"admin-{name}-{width}")
+    # Try it with a result, the page admins use most.
+    page.goto(f"{base}/admin/try")
+    page.get_by_label("Ticket text (plain text or HTML)").fill("Connecting Amazon: An error has occurred. " * 3
+                                                                + "Merchant ID A2EUQ1WTGCTBG2, tried 3:15pm EST.")
+    page.get_by_role("button", name="Try").click()
+    page.locator("#evidence mark").first.wait_for()
+    assert_laid_out(page, f"admin-try-result-{width}")
+
+
+def test_the_overview_charts_scale_to_the_screen(page, seeded_app) -> None:
+    base = seeded_app.config["BASE"]
+    log_in(page, base)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(f"{base}/admin/")
+        main_width = page.evaluate("(() => { const m = document.querySelector('main'), s = getComputedStyle(m);"
+                                   " return m.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); })()")
+        box = page.locator("#chart-per-day").bounding_box()
+        assert box["width"] == pytest.approx(min(main_width, 46 * 16), abs=2)  # the figure's max-width is 46rem
+        assert box["height"] == pytest.approx(box["width"] * 300 / 720, abs=2)
+        bars = page.locator("#chart-per-day rect")
+        assert bars.count() >= 30 and bars.first.bounding_box()["height"] > 0
+
+
+def test_decision_filters_work_in_the_browser(page, seeded_app) -> None:
+    base = seeded_app.config["BASE"]
+    log_in(page, base)
+    page.get_by_role("link", name="Decisions").click()
+    page.get_by_label("Error").select_option("generic_error")
+    page.get_by_label("Escalation").select_option("ready")
+    page.get_by_role("button", name="Filter").click()
+    rows = page.locator("#decisions tbody tr")
+    assert rows.count() > 0
+    for text in rows.all_inner_texts():
+        assert "generic_error" in text and "ready" in text and "A2EUQ1WTGCTBG2" in text
+    link = rows.first.get_by_role("link", name="in Zendesk")
+    assert link.get_attribute("href").startswith("https://acme.zendesk.com/agent/tickets/")
+    page.get_by_label("Received from").fill("2026-11-02")
+    page.get_by_label("to", exact=True).fill("2026-11-01")
+    page.get_by_role("button", name="Filter").click()
+    assert "'from' is after 'to'" in page.get_by_role("alert").inner_text()

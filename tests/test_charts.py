@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from plugin.web.charts import Step, bars_by_day, funnel, nice_ceiling, swatch
+from plugin.web.charts import Step, bars_by_day, funnel, nice_ceiling, swatch, ticks
 
 SVG = "{http://www.w3.org/2000/svg}"
 DAYS = [date(2026, 11, 1) + timedelta(days=i) for i in range(30)]
@@ -30,8 +30,8 @@ def test_stacked_bars_scale_to_the_busiest_day() -> None:
     rects = svg.findall(f"{SVG}rect")
     assert len(rects) == 3
     heights = {r.find(f"{SVG}title").text: float(r.get("height")) for r in rects}
-    assert heights["2026-11-30: generic_error 3"] + heights["2026-11-30: <script> 2"] == pytest.approx(248)
-    assert heights["2026-11-01: generic_error 2"] == pytest.approx(248 * 2 / 5)
+    assert heights["2026-11-30: generic_error 3"] + heights["2026-11-30: <script> 2"] == pytest.approx(242)  # the plot is 300 - 14 - 44 high
+    assert heights["2026-11-01: generic_error 2"] == pytest.approx(242 * 2 / 5)
     labels = [t.text for t in svg.findall(f"{SVG}text")]
     assert "Nov 1" in labels and "Nov 30" in labels and "5" in labels
     text = str(bars_by_day(DAYS, {"<script>": b}, "x", "y"))
@@ -45,12 +45,21 @@ def test_side_by_side_bars() -> None:
 
 
 def test_funnel_bars_and_an_unknown_step() -> None:
-    svg = parse(funnel([Step("Flagged", 10), Step("Completed by the merchant", None, "needs follow-ups"), Step("Ready", 4)],
-                       "Escalations", "funnel"))
-    texts = [t.text for t in svg.findall(f"{SVG}text")]
-    assert texts == ["Flagged", "10", "Completed by the merchant", "needs follow-ups", "Ready", "4 (40%)"]
-    solid = [r for r in svg.findall(f"{SVG}rect") if r.get("fill") != "none"]
-    assert float(solid[0].get("width")) == pytest.approx(600) and float(solid[1].get("width")) == pytest.approx(240)
+    ol = parse(funnel([Step("Flagged", 10), Step("Completed <later>", None, "needs follow-ups"), Step("Ready", 4)],
+                      "Escalations", "funnel"))
+    assert ol.tag == "ol" and ol.get("aria-label") == "Escalations"
+    items = ol.findall("li")
+    assert [i.find("span").text for i in items] == ["Flagged", "Completed <later>", "Ready"]
+    assert [i.find("span[@class='n']").text for i in items] == ["10", "?", "4 (40%)"]
+    assert items[1].find("span[@class='why']").text == "needs follow-ups"
+    assert [i.find("svg/rect").get("width") for i in (items[0], items[2])] == ["100.0%", "40.0%"]
+    assert "style=" not in str(funnel([Step("a", 1)], "x", "y"))
+
+
+@pytest.mark.parametrize(("top", "expected"), [(1, [0, 1]), (2, [0, 1, 2]), (5, [0, 1, 2, 3, 4, 5]),
+                                               (10, [0, 2, 4, 6, 8, 10]), (20, [0, 5, 10, 15, 20]), (50, [0, 10, 20, 30, 40, 50])])
+def test_gridlines_are_whole_numbers(top, expected) -> None:
+    assert ticks(top) == expected
 
 
 def test_swatch_is_an_svg_square() -> None:

@@ -60,7 +60,7 @@ def test_escalation_state_keeps_the_facts() -> None:
         "timestamp_utc": "2026-11-20T20:15:00Z"}})
     assert (state.merchant_id, state.time_text, state.time_utc, state.label) == (
         "A2EUQ1WTGCTBG2", "3:15pm EST", "2026-11-20T20:15:00Z", "ready")
-    assert MISSING_ID.label == "missing merchant id"
+    assert MISSING_ID.label == "missing merchant ID"
 
 
 def test_per_day_counts_each_error_on_its_day_and_skips_the_rest() -> None:

@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 READY_TAG = "amazon_escalation_ready"
+FACT_NAMES = {"merchant_id": "merchant ID", "timestamp": "time"}
 MISSING_PREFIX = "amazon_escalation_missing_"
 TRIAGED = ("done", "dry_run")
 
@@ -37,7 +38,7 @@ class EscalationState:
             return ""
         if not self.missing:
             return "ready"
-        return "missing " + " and ".join(m.replace("_", " ") for m in self.missing)
+        return "missing " + " and ".join(FACT_NAMES.get(m, m.replace("_", " ")) for m in self.missing)
 
 
 def escalation_state(update: Mapping[str, Any] | None) -> EscalationState:

@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000",
            "#7F7F7F", "#882255")
 WIDTH = 720
-FONT = 18
+FONT = 22
 AXIS = "#5f6b76"
 
 
@@ -37,6 +37,13 @@ def nice_ceiling(value: float) -> int:
     return int(10 * exp)
 
 
+def ticks(top: int) -> list[int]:
+    """Whole-number gridlines from 0 to ``top`` (a nice ceiling): 3 to 6 of them."""
+    mantissa = top / 10 ** math.floor(math.log10(top))
+    step = max(1, top // (4 if mantissa == 2 else 5))
+    return list(range(0, top + 1, step))
+
+
 def _svg(height: int, label: str, body: list[str], chart_id: str) -> Markup:
     return Markup(
         f'<svg class="chart" id="{escape(chart_id)}" width="100%" viewBox="0 0 {WIDTH} {height}" role="img" '
@@ -53,19 +60,19 @@ def day_label(day: date) -> str:
 def bars_by_day(days: Sequence[date], series: Mapping[str, Sequence[int]], label: str, chart_id: str,
                 stacked: bool = True) -> Markup:
     """Bars per day: one stack per day (``stacked``) or the series side by side."""
-    height, left, right, top, bottom = 300, 48, 8, 12, 40
+    height, left, right, top, bottom = 300, 52, 8, 14, 44
     plot_w, plot_h = WIDTH - left - right, height - top - bottom
     totals = [sum(s[i] for s in series.values()) if stacked else max([s[i] for s in series.values()] or [0])
               for i in range(len(days))]
     top_value = nice_ceiling(max(totals or [0]))
     slot = plot_w / max(len(days), 1)
     body: list[str] = []
-    for frac in (0, 0.5, 1):
-        y = top + plot_h * (1 - frac)
+    for value in ticks(top_value):
+        y = top + plot_h * (1 - value / top_value)
         body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d8dcde" stroke-width="1"/>')
-        value = top_value * frac
-        text = f"{value:g}" if value == int(value) else f"{value:.1f}"
-        body.append(f'<text x="{left - 6}" y="{y + 6:.1f}" text-anchor="end" fill="{AXIS}">{text}</text>')
+        body.append(f'<text x="{left - 8}" y="{y + 7:.1f}" text-anchor="end" fill="{AXIS}">{value}</text>')
+    last = len(days) - 1
+    labelled = {i for i in range(0, last, 7) if last - i >= 4} | {last}
     names = list(series)
     for i, day in enumerate(days):
         x0 = left + i * slot + slot * 0.12
@@ -85,10 +92,10 @@ def bars_by_day(days: Sequence[date], series: Mapping[str, Sequence[int]], label
                 x, y = x0 + k * w, top + plot_h - h
             body.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{w:.1f}" height="{h:.1f}" fill="{colour(k)}">'
                         f"<title>{tip}</title></rect>")
-        if i % 7 == 0 or i == len(days) - 1:
-            anchor = "end" if i == len(days) - 1 else "start" if i == 0 else "middle"
+        if i in labelled:
+            anchor = "end" if i == last else "start" if i == 0 else "middle"
             x_text = left + (i + 1) * slot if anchor == "end" else left + i * slot if anchor == "start" else x0 + width / 2
-            body.append(f'<text x="{x_text:.1f}" y="{height - 12}" text-anchor="{anchor}" fill="{AXIS}">'
+            body.append(f'<text x="{x_text:.1f}" y="{height - 10}" text-anchor="{anchor}" fill="{AXIS}">'
                         f"{escape(day_label(day))}</text>")
     body.append(f'<line x1="{left}" x2="{WIDTH - right}" y1="{top + plot_h}" y2="{top + plot_h}" stroke="{AXIS}" stroke-width="1.5"/>')
     return _svg(height, label, body, chart_id)
@@ -98,30 +105,32 @@ def bars_by_day(days: Sequence[date], series: Mapping[str, Sequence[int]], label
 class Step:
     label: str
     value: int | None
-    """None: not known yet (drawn as a dashed outline, with the reason in ``note``)."""
+    """None: not known yet (shown as "?" with the reason in ``note``)."""
     note: str = ""
 
 
 def funnel(steps: Sequence[Step], label: str, chart_id: str) -> Markup:
-    """Horizontal bars, widest first: how many tickets reach each step."""
-    row = 78
-    height = row * len(steps) + 8
+    """One bar per step, widest first: how many tickets reach each step.
+
+    Text is HTML (it wraps and keeps its size on a phone); each bar is an SVG whose rectangle's width is a
+    percentage attribute, so no style attribute is needed.
+    """
     widest = max([s.value or 0 for s in steps] + [1])
-    body: list[str] = []
+    items: list[str] = []
     for i, step in enumerate(steps):
-        y = i * row + 8
-        body.append(f'<text x="0" y="{y + 18}" fill="#1b1b1b">{escape(step.label)}</text>')
         if step.value is None:
-            body.append(f'<rect x="0" y="{y + 28}" width="{WIDTH - 2}" height="34" fill="none" stroke="{AXIS}" '
-                        f'stroke-dasharray="6 4"/>')
-            body.append(f'<text x="12" y="{y + 51}" fill="{AXIS}">{escape(step.note or "not known yet")}</text>')
+            items.append(f'<li class="unknown"><span class="step">{escape(step.label)}</span>'
+                         f'<span class="why">{escape(step.note or "not known yet")}</span><span class="n">?</span></li>')
             continue
-        w = max(3.0, (WIDTH - 120) * step.value / widest)
-        share = f" ({100 * step.value / widest:.0f}%)" if i and widest else ""
-        body.append(f'<rect x="0" y="{y + 28}" width="{w:.1f}" height="34" fill="{colour(i)}">'
-                    f"<title>{escape(f'{step.label}: {step.value}{share}')}</title></rect>")
-        body.append(f'<text x="{w + 10:.1f}" y="{y + 51}" fill="#1b1b1b" font-weight="600">{step.value}{escape(share)}</text>')
-    return _svg(height, label, body, chart_id)
+        pct = 100 * step.value / widest
+        share = f" ({pct:.0f}%)" if i else ""
+        items.append(
+            f'<li><span class="step">{escape(step.label)}</span>'
+            f'<svg class="bar" width="100%" height="28" aria-hidden="true" focusable="false">'
+            f'<rect width="{max(pct, 0.5):.1f}%" height="28" fill="{colour(i)}"/></svg>'
+            f'<span class="n">{step.value}{escape(share)}</span></li>'
+        )
+    return Markup(f'<ol class="funnel" id="{escape(chart_id)}" aria-label="{escape(label)}">' + "".join(items) + "</ol>")
 
 
 def swatch(i: int) -> Markup:

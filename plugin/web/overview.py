@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
 
-from ..core.dashboard import duration, funnel, per_day, reliability, time_to_update
+from ..core.dashboard import FACT_NAMES, duration, funnel, per_day, reliability, time_to_update
 from ..dashboard_data import dead_letter_times, list_decisions, triage_records
 from . import charts
 
@@ -37,6 +37,7 @@ def overview(store: Any, now: datetime) -> dict[str, Any]:
                                           "chart-per-day") if daily.counts else None,
         "legend": [(charts.swatch(i), name, sum(counts)) for i, (name, counts) in enumerate(daily.counts.items())],
         "funnel": f,
+        "fact_names": FACT_NAMES,
         "funnel_chart": charts.funnel(steps, "Escalation funnel", "chart-funnel") if f.flagged else None,
         "latency": latency,
         "median": duration(latency.median_seconds),
