@@ -190,6 +190,7 @@ def test_sidebar_app_shows_the_suggestion_and_inserts_it(app_page, fake_zendesk)
                           "requester_name": "Lee Smith", "requester_locale": "en-US", "created_at": "2026-11-20T18:00:00Z"}
     assert fake_zendesk.calls() == []  # the suggestion cost the service no Zendesk call
     assert no_horizontal_overflow(page)
+    shot(page, "sidebar-timeout")
 
 
 def test_sidebar_app_shows_what_the_escalation_still_needs(app_page, fake_zendesk) -> None:
@@ -212,6 +213,8 @@ def test_sidebar_app_shows_a_ready_escalation_with_merchant_id_and_utc_time(app_
     assert page.locator("#esc-state").inner_text() == "Ready to escalate"
     assert page.locator("#esc-merchant-id").inner_text() == "A2EUQ1WTGCTBG2"
     assert page.locator("#esc-time").inner_text() == "20 November 2026 at 3:15pm EST = 2026-11-20 20:15 UTC"
+    assert no_horizontal_overflow(page) and page.evaluate(OVERLAPS, ["#result > *", "dl > *", "#reply-box > *"]) == []
+    shot(page, "sidebar-ready")
 
 
 def test_sidebar_app_speaks_the_agents_language(app_page) -> None:
@@ -221,6 +224,7 @@ def test_sidebar_app_speaks_the_agents_language(app_page) -> None:
     assert page.get_by_role("button", name="In Antwort einfügen").is_visible()
     assert page.locator("#l-escalation").inner_text() == "Eskalation an Codisto"
     assert page.locator("#esc-state").inner_text().startswith("Nicht bereit")
+    shot(page, "sidebar-de")
     page = app_page(zaf_ticket(46, "Connecting Amazon: An error has occurred.", agent_locale="ja"))
     page.locator("#result").wait_for()
     assert page.get_by_role("button", name="返信に挿入").is_visible()
