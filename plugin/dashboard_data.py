@@ -15,8 +15,6 @@ import sqlalchemy as sa
 from .core.dashboard import EscalationState, TriageRecord, escalation_state
 from .store import dead_letters, decisions, deliveries
 
-# The column holding the matched error ids ("errors" before it was renamed "matched").
-MATCHED = decisions.c["matched"] if "matched" in decisions.c else decisions.c["errors"]
 SCAN_LIMIT = 20000
 
 
@@ -70,7 +68,7 @@ def _record(row: Any) -> TriageRecord:
 
 
 def _records_query() -> sa.Select:
-    return (sa.select(decisions.c.ticket_id, decisions.c.status, MATCHED.label("matched"), decisions.c.update_json,
+    return (sa.select(decisions.c.ticket_id, decisions.c.status, decisions.c.matched, decisions.c.update_json,
                       decisions.c.attempts, decisions.c.created_at, decisions.c.updated_at, deliveries.c.payload)
             .select_from(decisions.outerjoin(deliveries, deliveries.c.id == decisions.c.delivery_id)))
 
@@ -119,7 +117,7 @@ def list_decisions(engine: sa.Engine, *, status: str | None = None, error: str |
     with engine.connect() as conn:
         for row in conn.execute(stmt.limit(SCAN_LIMIT)):
             m = row._mapping
-            matched = tuple(_json(m[MATCHED.name], []))
+            matched = tuple(_json(m["matched"], []))
             if error and error not in matched:
                 continue
             state = escalation_state(_json(m["update_json"], None))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from plugin.core.delivery import Delivery, TicketFacts
 from plugin.store import DONE, NO_MATCH, dead_letters, decisions, utcnow
 
 ERRORS = ("generic_error", "connection_timeout", "staging_mode", "under_review")
@@ -32,8 +33,8 @@ def seed(store: Any, now: datetime | None = None) -> None:
             error = ERRORS[(day + k) % len(ERRORS)]
             received = now - timedelta(days=day, hours=k)
             created = received - timedelta(seconds=20 + 7 * k)
-            payload = {"ticket": {"created_at": created.isoformat()}} if k % 3 != 2 else {}
-            store.record_delivery(ticket, "trigger", f"seed-{ticket}", payload)
+            facts = TicketFacts(created_at=created.isoformat()) if k % 3 != 2 else TicketFacts()
+            store.record_delivery(Delivery(ticket, "trigger", f"seed-{ticket}", facts))
             store.claim(ticket, 60)
             tags = [f"amazon_error_{error}", "amazon_triage_done"]
             escalation = None
@@ -50,20 +51,20 @@ def seed(store: Any, now: datetime | None = None) -> None:
                  "start": 0, "end": 10, "score": 0.97}]}]
             update = {"tags": tags, "comment": "Suggested reply (amazon-triage): ...", "public": False,
                       **({"escalation": escalation} if escalation else {})}
-            store.finish(ticket, DONE, errors=[error], evidence=evidence, update=update)
+            store.finish(ticket, DONE, matched=[error], evidence=evidence, update=update)
             _backdate(store, ticket, received, timedelta(seconds=3 + k * 40))
     # Unmatched tickets, a retried one, and dead letters.
     for t in (2001, 2002):
-        store.record_delivery(t, "trigger", f"seed-{t}", {})
+        store.record_delivery(Delivery(t, "trigger", f"seed-{t}"))
         store.claim(t, 60)
-        store.finish(t, NO_MATCH, errors=[], evidence=[])
-    store.record_delivery(2003, "trigger", "seed-2003", {})
+        store.finish(t, NO_MATCH, matched=[], evidence=[])
+    store.record_delivery(Delivery(2003, "trigger", "seed-2003"))
     store.claim(2003, 60)
     store.retry_later(2003, now + timedelta(minutes=5), "update ticket 2003: Zendesk answered 503")
     store.claim(2003, 0)
     store.retry_later(2003, now + timedelta(minutes=5), "update ticket 2003: Zendesk answered 503")
     for t, days_ago in ((2004, 1), (2005, 6)):
-        store.record_delivery(t, "trigger", f"seed-{t}", {})
+        store.record_delivery(Delivery(t, "trigger", f"seed-{t}"))
         store.claim(t, 60)
         store.dead_letter(t, f"update ticket {t}: Zendesk answered 500 after 6 attempts", 6)
         with store.engine.begin() as conn:

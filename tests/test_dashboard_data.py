@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlalchemy as sa
 
+from plugin.core.delivery import Delivery, TicketFacts
 from plugin.dashboard_data import dead_letter_times, list_decisions, triage_records
-from plugin.store import DONE, NO_MATCH, Store, metadata, utcnow
+from plugin.store import DONE, NO_MATCH, Store, utcnow
+
+from .test_store import empty_postgres
 
 POSTGRES = os.environ.get("TEST_POSTGRES_URL")
 
@@ -25,9 +27,7 @@ def store(request, tmp_path: Path) -> Iterator[Store]:
         pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (CI starts one with .ci/postgres.sh)")
     else:
         url = POSTGRES
-        engine = sa.create_engine(url)
-        metadata.drop_all(engine)
-        engine.dispose()
+        empty_postgres(url)
     store = Store.from_url(url)
     yield store
     store.close()
@@ -35,11 +35,11 @@ def store(request, tmp_path: Path) -> Iterator[Store]:
 
 def triaged(store: Store, ticket_id: int, matched: list[str], tags: list[str], *, status: str = DONE,
             created_at: str | None = None, escalation: dict[str, Any] | None = None, evidence_text: str = "An error") -> None:
-    store.record_delivery(ticket_id, "trigger", f"k{ticket_id}", {"ticket": {"created_at": created_at} if created_at else {}})
+    store.record_delivery(Delivery(ticket_id, "trigger", f"k{ticket_id}", TicketFacts(created_at=created_at)))
     store.claim(ticket_id, 60)
     evidence = [{"error": e, "score": 1.0, "evidence": [{"regex": "r", "text": evidence_text}]} for e in matched]
     update = {"tags": tags, "comment": "c", **({"escalation": escalation} if escalation else {})}
-    store.finish(ticket_id, status, errors=matched, evidence=evidence, update=update if matched else None)
+    store.finish(ticket_id, status, matched=matched, evidence=evidence, update=update if matched else None)
 
 
 def test_records_carry_the_ticket_creation_time_and_escalation(store: Store) -> None:
@@ -56,7 +56,7 @@ def test_records_carry_the_ticket_creation_time_and_escalation(store: Store) -> 
 
 
 def test_dead_letter_times(store: Store) -> None:
-    store.record_delivery(9, "trigger", "k9", {})
+    store.record_delivery(Delivery(9, "trigger", "k9"))
     store.dead_letter(9, "boom", 6)
     assert len(dead_letter_times(store.engine, utcnow() - timedelta(days=1))) == 1
 
