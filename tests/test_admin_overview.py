@@ -14,18 +14,14 @@ AUTH = {"Authorization": f"Bearer {ADMIN}"}
 
 
 @pytest.fixture
-def seeded(service_config):
-    from plugin import create_app
-
-    app = create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN})
+def seeded(make_app):
+    app = make_app(ADMIN_TOKEN=ADMIN)
     seed(app.extensions["amazon_triage"].store)
     return app.test_client()
 
 
-def test_an_empty_overview_says_so(service_config) -> None:
-    from plugin import create_app
-
-    html = create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN}).test_client().get("/admin/", headers=AUTH).text
+def test_an_empty_overview_says_so(make_app) -> None:
+    html = make_app(ADMIN_TOKEN=ADMIN).test_client().get("/admin/", headers=AUTH).text
     assert "No ticket was triaged in the last 30 days." in html and "<svg" not in html
 
 
