@@ -324,6 +324,7 @@ def test_every_admin_page_reads_well(page, seeded_app, width) -> None:
         for selector in selectors:
             assert page.locator(selector).first.is_visible(), f"{name}: {selector}"
         assert_laid_out(page, f"admin-{name}-{width}")
+    assert page.get_by_role("button", name="Log out").is_visible()
     # Try it with a result, the page admins use most.
     page.goto(f"{base}/admin/try")
     page.get_by_label("Ticket text (plain text or HTML)").fill("Connecting Amazon: An error has occurred. " * 3
@@ -331,6 +332,10 @@ def test_every_admin_page_reads_well(page, seeded_app, width) -> None:
     page.get_by_role("button", name="Try").click()
     page.locator("#evidence mark").first.wait_for()
     assert_laid_out(page, f"admin-try-result-{width}")
+    page.get_by_role("button", name="Log out").click()
+    page.get_by_label("Admin token").wait_for()
+    page.goto(f"{base}/admin/")
+    assert "/admin/login" in page.url
 
 
 def test_the_overview_charts_scale_to_the_screen(page, seeded_app) -> None:
