@@ -118,7 +118,8 @@ def test_the_sidebar_payload_costs_no_zendesk_call(make_app, fake_zendesk, tmp_p
 @pytest.mark.parametrize(
     ("extra", "message"),
     [({"requester_name": 5}, "requester_name"), ({"requester_locale": "german please"}, "requester_locale"),
-     ({"requester_locale": ["de"]}, "requester_locale"), ({"id": "abc"}, "'id'")],
+     ({"requester_locale": ["de"]}, "requester_locale"), ({"requester_locale": "en-abcdefgh-abcdefgh-ab"}, "requester_locale"),
+     ({"id": "abc"}, "'id'")],
 )
 def test_bad_sidebar_fields(api, extra, message) -> None:
     r = api.post("/api/suggest", headers=AUTH, json={"description": "An error has occurred", **extra})

@@ -259,3 +259,10 @@ def test_cli_refuses_a_broken_app_naming_file_and_key(tmp_path: Path) -> None:
 def test_cli_usage_errors(args, message, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["zendesk", "app", *args, "--out", str(tmp_path / "a.zip")])
     assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+
+
+def test_cli_finds_the_shipped_app_from_anywhere(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)  # no ./zendesk_app here: the app beside the package is used
+    result = CliRunner().invoke(main, ["zendesk", "app", "--url", URL])
+    assert result.exit_code == 0, result.output
+    assert validate(from_zip((tmp_path / "amazon-triage-zendesk-app.zip").read_bytes()), service_url=URL).ok

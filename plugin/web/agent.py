@@ -161,7 +161,7 @@ def _requester_fields(data: dict[str, Any]) -> str | None:
     name, locale = data.get("requester_name"), data.get("requester_locale")
     if name is not None and not isinstance(name, str):
         return "'requester_name' must be text"
-    if locale is not None and not (isinstance(locale, str) and LOCALE.match(locale)):
+    if locale is not None and not (isinstance(locale, str) and len(locale) <= 20 and LOCALE.match(locale)):
         return "'requester_locale' must be a locale such as 'en-US' or 'de'"
     if name and not data.get("requester_first_name"):
         parts = name.split()
