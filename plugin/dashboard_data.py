@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .core.dashboard import EscalationState, TriageRecord, escalation_state
+from .core.scrub import scrub
 from .store import dead_letters, decisions, deliveries
 
 SCAN_LIMIT = 20000
@@ -46,6 +47,11 @@ def _when(text: Any) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
+def _ids(value: Any) -> tuple[str, ...]:
+    """Matched error ids as text that can go into a URL (a stored lone surrogate is replaced)."""
+    return tuple(scrub(str(v)) for v in _json(value, []) or ())
+
+
 def _first_missing(update: dict[str, Any]) -> tuple[str, ...] | None:
     """What was missing at first, when follow-ups (issue 9) recorded it in the update; else unknown."""
     first = update.get("first_missing")
@@ -60,7 +66,7 @@ def _record(row: Any) -> TriageRecord:
     payload = _json(m["payload"], None) or {}
     ticket = payload.get("ticket") if isinstance(payload, dict) else None
     return TriageRecord(
-        ticket_id=int(m["ticket_id"]), status=m["status"], matched=tuple(_json(m["matched"], [])),
+        ticket_id=int(m["ticket_id"]), status=m["status"], matched=_ids(m["matched"]),
         received_at=_aware(m["created_at"]), updated_at=_aware(m["updated_at"]),
         ticket_created_at=_when((ticket or {}).get("created_at")), attempts=int(m["attempts"] or 0),
         escalation=escalation_state(update), first_missing=_first_missing(update),
@@ -117,7 +123,7 @@ def list_decisions(engine: sa.Engine, *, status: str | None = None, error: str |
     with engine.connect() as conn:
         for row in conn.execute(stmt.limit(SCAN_LIMIT)):
             m = row._mapping
-            matched = tuple(_json(m["matched"], []))
+            matched = _ids(m["matched"])
             if error and error not in matched:
                 continue
             state = escalation_state(_json(m["update_json"], None))

@@ -77,3 +77,10 @@ def test_the_decisions_list_filters_by_error_escalation_status_and_date(store: S
     assert list_decisions(engine, since=utcnow() + timedelta(hours=1)) == []
     assert len(list_decisions(engine, until=utcnow() + timedelta(hours=1))) == 4
     assert len(list_decisions(engine, limit=2)) == 2
+
+
+def test_a_stored_lone_surrogate_becomes_a_replacement_character(store: Store) -> None:
+    triaged(store, 5, ["generic_error\udc00"], [])
+    [record] = triage_records(store.engine, utcnow() - timedelta(days=1))
+    assert record.matched == ("generic_error\ufffd",)
+    assert list_decisions(store.engine)[0].matched == ("generic_error\ufffd",)
