@@ -63,25 +63,25 @@ def _first_missing(update: dict[str, Any]) -> tuple[str, ...] | None:
 def _record(row: Any) -> TriageRecord:
     m = row._mapping
     update = _json(m["update_json"], None) or {}
-    payload = _json(m["payload"], None) or {}
-    ticket = payload.get("ticket") if isinstance(payload, dict) else None
     return TriageRecord(
         ticket_id=int(m["ticket_id"]), status=m["status"], matched=_ids(m["matched"]),
         received_at=_aware(m["created_at"]), updated_at=_aware(m["updated_at"]),
-        ticket_created_at=_when((ticket or {}).get("created_at")), attempts=int(m["attempts"] or 0),
+        ticket_created_at=_when(m["ticket_created_at"]), attempts=int(m["attempts"] or 0),
         escalation=escalation_state(update), first_missing=_first_missing(update),
     )
 
 
-def _records_query() -> sa.Select:
+def records_query() -> sa.Select:
     return (sa.select(decisions.c.ticket_id, decisions.c.status, decisions.c.matched, decisions.c.update_json,
-                      decisions.c.attempts, decisions.c.created_at, decisions.c.updated_at, deliveries.c.payload)
+                      decisions.c.attempts, decisions.c.created_at, decisions.c.updated_at,
+                      # Only the creation time, read in the database: payloads hold whole ticket texts.
+                      deliveries.c.payload["ticket"]["created_at"].as_string().label("ticket_created_at"))
             .select_from(decisions.outerjoin(deliveries, deliveries.c.id == decisions.c.delivery_id)))
 
 
 def triage_records(engine: sa.Engine, since: datetime) -> list[TriageRecord]:
     """Every decision opened since ``since`` (UTC), with its ticket's creation time when the webhook gave it."""
-    stmt = _records_query().where(decisions.c.created_at >= since).order_by(decisions.c.created_at).limit(SCAN_LIMIT)
+    stmt = records_query().where(decisions.c.created_at >= since).order_by(decisions.c.created_at).limit(SCAN_LIMIT)
     with engine.connect() as conn:
         return [_record(r) for r in conn.execute(stmt)]
 
