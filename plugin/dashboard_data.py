@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .core.dashboard import EscalationState, TriageRecord, escalation_state
+from .core.dashboard import EscalationState, TriageRecord, escalation_state, with_facts
 from .core.scrub import scrub
 from .store import dead_letters, decisions, deliveries
 
@@ -52,22 +52,34 @@ def _ids(value: Any) -> tuple[str, ...]:
     return tuple(scrub(str(v)) for v in _json(value, []) or ())
 
 
-def _first_missing(update: dict[str, Any]) -> tuple[str, ...] | None:
-    """What was missing at first, when follow-ups (issue 9) recorded it in the update; else unknown."""
-    first = update.get("first_missing")
-    if isinstance(first, list):
-        return tuple(str(m) for m in first)
-    return None
+# The follow-ups' memory per ticket (issue 9): its "state" holds the escalation facts replies brought.
+# Named, not imported, so the overview also works on a database without follow-ups.
+FOLLOWUPS = sa.table("followups", sa.column("ticket_id"), sa.column("state"))
 
 
-def _record(row: Any) -> TriageRecord:
+def followup_facts(conn: sa.Connection) -> dict[int, dict[str, Any]] | None:
+    """Per ticket, the escalation facts follow-ups found; None when follow-ups are not recorded here at all."""
+    if not sa.inspect(conn).has_table("followups"):
+        return None
+    facts: dict[int, dict[str, Any]] = {}
+    stmt = sa.select(FOLLOWUPS.c.ticket_id, FOLLOWUPS.c.state).where(FOLLOWUPS.c.state.is_not(None)).limit(SCAN_LIMIT)
+    for row in conn.execute(stmt):
+        state = _json(row.state, None)
+        if isinstance(state, dict) and isinstance(state.get("facts"), dict):
+            facts[int(row.ticket_id)] = state["facts"]
+    return facts
+
+
+def _record(row: Any, facts: dict[int, dict[str, Any]] | None) -> TriageRecord:
     m = row._mapping
-    update = _json(m["update_json"], None) or {}
+    at_first = escalation_state(_json(m["update_json"], None))
+    ticket_id = int(m["ticket_id"])
     return TriageRecord(
-        ticket_id=int(m["ticket_id"]), status=m["status"], matched=_ids(m["matched"]),
+        ticket_id=ticket_id, status=m["status"], matched=_ids(m["matched"]),
         received_at=_aware(m["created_at"]), updated_at=_aware(m["updated_at"]),
         ticket_created_at=_when(m["ticket_created_at"]), attempts=int(m["attempts"] or 0),
-        escalation=escalation_state(update), first_missing=_first_missing(update),
+        escalation=with_facts(at_first, facts.get(ticket_id)) if facts is not None else at_first,
+        first_missing=at_first.missing if facts is not None else None,
     )
 
 
@@ -83,7 +95,8 @@ def triage_records(engine: sa.Engine, since: datetime) -> list[TriageRecord]:
     """Every decision opened since ``since`` (UTC), with its ticket's creation time when the webhook gave it."""
     stmt = records_query().where(decisions.c.created_at >= since).order_by(decisions.c.created_at).limit(SCAN_LIMIT)
     with engine.connect() as conn:
-        return [_record(r) for r in conn.execute(stmt)]
+        facts = followup_facts(conn)
+        return [_record(r, facts) for r in conn.execute(stmt)]
 
 
 def dead_letter_times(engine: sa.Engine, since: datetime) -> list[datetime]:
@@ -121,12 +134,13 @@ def list_decisions(engine: sa.Engine, *, status: str | None = None, error: str |
         stmt = stmt.where(decisions.c.created_at < until)
     out: list[ListedDecision] = []
     with engine.connect() as conn:
+        facts = followup_facts(conn) or {}
         for row in conn.execute(stmt.limit(SCAN_LIMIT)):
             m = row._mapping
             matched = _ids(m["matched"])
             if error and error not in matched:
                 continue
-            state = escalation_state(_json(m["update_json"], None))
+            state = with_facts(escalation_state(_json(m["update_json"], None)), facts.get(int(m["ticket_id"])))
             if escalation and state.kind != escalation:
                 continue
             evidence = tuple(

@@ -16,6 +16,7 @@ from plugin.core.dashboard import (
     percentile,
     reliability,
     time_to_update,
+    with_facts,
 )
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
@@ -78,7 +79,7 @@ def test_funnel_without_follow_up_data_leaves_completion_unknown() -> None:
     records = [record(1, escalation=READY), record(2, escalation=MISSING_ID), record(3),
                record(4, escalation=MISSING_ID, status="no_match")]
     f = funnel(records)
-    assert (f.flagged, f.complete, f.ready, f.missing_now) == (2, None, 1, {"merchant_id": 1})
+    assert (f.flagged, f.missing_at_first, f.complete, f.ready, f.missing_now) == (2, 1, None, 1, {"merchant_id": 1})
 
 
 def test_funnel_counts_escalations_completed_by_follow_ups() -> None:
@@ -86,7 +87,17 @@ def test_funnel_counts_escalations_completed_by_follow_ups() -> None:
                record(2, escalation=READY, first_missing=()),
                record(3, escalation=MISSING_ID, first_missing=("merchant_id", "timestamp"))]
     f = funnel(records)
-    assert (f.flagged, f.complete, f.ready) == (3, 1, 2)
+    assert (f.flagged, f.missing_at_first, f.complete, f.ready) == (3, 2, 1, 2)
+
+
+def test_follow_up_facts_fill_what_was_missing() -> None:
+    at_first = EscalationState(True, ("merchant_id", "timestamp"))
+    later = with_facts(at_first, {"merchant_id": "A1B2C3D4E5F6G7", "timestamp_text": None})
+    assert later.missing == ("timestamp",) and later.merchant_id == "A1B2C3D4E5F6G7"
+    done = with_facts(later, {"timestamp_text": "yesterday 3pm CET", "timestamp_utc": "2026-11-26T14:00:00Z"})
+    assert done.missing == () and done.kind == "ready" and done.time_utc == "2026-11-26T14:00:00Z"
+    assert with_facts(EscalationState(), {"merchant_id": "X"}) == EscalationState()  # no escalation: nothing to fill
+    assert with_facts(at_first, None) is at_first
 
 
 @pytest.mark.parametrize(("values", "q", "expected"), [([5], 95, 5), ([1, 2, 3, 4], 50, 2.5), (list(range(1, 101)), 95, 95.05),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from datetime import timedelta
@@ -9,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
+from plugin.core.dashboard import funnel
 from plugin.core.delivery import Delivery, TicketFacts
 from plugin.dashboard_data import dead_letter_times, list_decisions, triage_records
-from plugin.store import DONE, NO_MATCH, Store, utcnow
+from plugin.store import DONE, NO_MATCH, Store, metadata, utcnow
 
 from .test_store import empty_postgres
 
@@ -84,3 +87,32 @@ def test_a_stored_lone_surrogate_becomes_a_replacement_character(store: Store) -
     [record] = triage_records(store.engine, utcnow() - timedelta(days=1))
     assert record.matched == ("generic_error\ufffd",)
     assert list_decisions(store.engine)[0].matched == ("generic_error\ufffd",)
+
+
+def test_follow_up_facts_complete_the_funnel_when_recorded(store: Store) -> None:
+    """With a followups table (issue 9's), facts from later replies count as "completed later"."""
+    missing = {"required": True, "missing": ["merchant_id", "timestamp"], "merchant_id": None}
+    triaged(store, 1, ["generic_error"], ["amazon_escalation_missing_merchant_id"], escalation=missing)
+    triaged(store, 2, ["generic_error"], ["amazon_escalation_missing_merchant_id"], escalation=missing)
+    since = utcnow() - timedelta(days=1)
+    assert funnel(triage_records(store.engine, since)).complete is None  # no follow-ups recorded here
+    state = {"ticket_id": 1, "errors": ["generic_error"], "facts": {
+        "merchant_id": "A2EUQ1WTGCTBG2", "timestamp_text": "3:15pm EST", "timestamp_utc": "2026-11-20T20:15:00Z"}}
+    real = metadata.tables.get("followups")  # issue 9's table, once merged; else a stand-in with the two columns read
+    with store.engine.begin() as conn:
+        if real is None:
+            json_type = "json" if store.engine.dialect.name == "postgresql" else "text"
+            conn.execute(sa.text(f"CREATE TABLE followups (ticket_id BIGINT PRIMARY KEY, state {json_type})"))
+            conn.execute(sa.text(f"INSERT INTO followups (ticket_id, state) VALUES (1, CAST(:s AS {json_type}))"),
+                         {"s": json.dumps(state)})
+        else:
+            conn.execute(real.insert().values(ticket_id=1, status="done", state=state, handled_delivery_id=0, attempts=0,
+                                              writes=0, updated_at=utcnow()))
+    try:
+        f = funnel(triage_records(store.engine, since))
+        assert (f.flagged, f.missing_at_first, f.complete, f.ready) == (2, 2, 1, 1)
+        [ready] = list_decisions(store.engine, escalation="ready")
+        assert ready.ticket_id == 1 and ready.escalation.merchant_id == "A2EUQ1WTGCTBG2"
+    finally:
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("DROP TABLE followups") if real is None else real.delete())

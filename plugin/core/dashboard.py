@@ -59,6 +59,20 @@ def escalation_state(update: Mapping[str, Any] | None) -> EscalationState:
                            esc.get("timestamp") or None)
 
 
+def with_facts(state: EscalationState, facts: Mapping[str, Any] | None) -> EscalationState:
+    """The escalation after follow-ups: facts the merchant gave in later replies fill what was missing.
+
+    ``facts`` is what the follow-ups remembered ("merchant_id", "timestamp_text", "timestamp_utc").
+    """
+    if not state.required or not isinstance(facts, Mapping):
+        return state
+    merchant = facts.get("merchant_id") or state.merchant_id
+    when = facts.get("timestamp_text") or state.time_text
+    utc = facts.get("timestamp_utc") if facts.get("timestamp_text") else state.time_utc
+    missing = tuple(m for m in state.missing if not (m == "merchant_id" and merchant) and not (m == "timestamp" and when))
+    return EscalationState(True, missing, merchant, utc, when)
+
+
 @dataclass(frozen=True)
 class TriageRecord:
     """One ticket's decision, as the overview needs it."""
@@ -72,7 +86,7 @@ class TriageRecord:
     attempts: int = 0
     escalation: EscalationState = field(default_factory=EscalationState)
     first_missing: tuple[str, ...] | None = None
-    """What was missing when the ticket was first triaged, if follow-ups recorded it (issue 9); None: unknown."""
+    """What was missing when the ticket was first triaged, when follow-ups are recorded; None: no follow-up data."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +121,17 @@ def per_day(records: Iterable[TriageRecord], today: date, days: int = 30) -> Dai
 class Funnel:
     flagged: int
     """Triaged tickets whose error needs an escalation to Codisto (merchant ID and time checked)."""
+    missing_at_first: int
+    """Flagged tickets that lacked the merchant ID or the time when they were triaged."""
     complete: int | None
-    """Flagged tickets that were missing facts at first and got them later (None: no follow-up data yet)."""
+    """Of those, how many got the missing facts in later replies (None: follow-ups are not recorded)."""
     ready: int
-    """Flagged tickets that now carry the ready tag: everything Codisto needs is there."""
+    """Flagged tickets with everything Codisto needs now (at creation or completed later)."""
     missing_now: dict[str, int]
 
 
 def funnel(records: Iterable[TriageRecord]) -> Funnel:
-    flagged = ready = 0
+    flagged = ready = missing_at_first = 0
     completed: int | None = None
     missing_now: dict[str, int] = {}
     for r in records:
@@ -123,13 +139,15 @@ def funnel(records: Iterable[TriageRecord]) -> Funnel:
         if r.status not in TRIAGED or not esc.required:
             continue
         flagged += 1
+        first = r.first_missing if r.first_missing is not None else esc.missing
+        missing_at_first += bool(first)
         if not esc.missing:
             ready += 1
         for m in esc.missing:
             missing_now[m] = missing_now.get(m, 0) + 1
         if r.first_missing is not None:
-            completed = (completed or 0) + (1 if r.first_missing and not esc.missing else 0)
-    return Funnel(flagged, completed, ready, dict(sorted(missing_now.items())))
+            completed = (completed or 0) + (1 if first and not esc.missing else 0)
+    return Funnel(flagged, missing_at_first, completed, ready, dict(sorted(missing_now.items())))
 
 
 def percentile(values: Sequence[float], q: float) -> float:

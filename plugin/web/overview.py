@@ -25,9 +25,10 @@ def overview(store: Any, now: datetime) -> dict[str, Any]:
     rel = reliability(records, dead_letter_times(store.engine, since), len(store.dead()), today, DAYS)
     steps = [
         charts.Step("Flagged for an escalation check", f.flagged),
+        charts.Step("Missing the merchant ID or the time at first", f.missing_at_first),
         charts.Step("Completed later by the merchant", f.complete,
                     "Known once follow-ups are recorded (merchant replies read after creation)"),
-        charts.Step("Ready to escalate (merchant ID and time present)", f.ready),
+        charts.Step("Ready to escalate now (merchant ID and time present)", f.ready),
     ]
     return {
         "days": DAYS,
