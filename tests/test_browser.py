@@ -128,11 +128,17 @@ window.ZAFClient = { init: function () { return {
 
 
 def zaf_ticket(ticket_id: int, description: str, *, subject: str = "Amazon", name: str | None = "Lee Smith",
-               agent_locale: str = "en-US", requester_locale: str | None = "en-US") -> dict:
+               agent_locale: str = "en-US", requester_locale: str | None = "en-US", comments: list | None = None) -> dict:
     """What the Apps framework gives the sidebar for the open ticket (ZAF property paths)."""
     return {"ticket.id": ticket_id, "ticket.subject": subject, "ticket.description": description,
             "ticket.createdAt": "2026-11-20T18:00:00Z", "ticket.requester.name": name,
-            "ticket.requester.locale": requester_locale, "currentUser.locale": agent_locale}
+            "ticket.requester.locale": requester_locale, "currentUser.locale": agent_locale,
+            "ticket.comments": comments if comments is not None else [
+                {"id": 1, "value": f"<p>{description}</p>", "author": {"id": 7, "role": "end-user"}}]}
+
+
+def comment(cid: int, html: str, role: str = "end-user") -> dict:
+    return {"id": cid, "value": html, "author": {"id": 7 if role == "end-user" else 9, "role": role}}
 
 
 @pytest.fixture(scope="module")
@@ -216,6 +222,27 @@ def test_sidebar_app_shows_a_ready_escalation_with_merchant_id_and_utc_time(app_
     assert page.locator("#esc-time").inner_text() == "20 November 2026 at 3:15pm EST = 2026-11-20 20:15 UTC"
     assert no_horizontal_overflow(page) and page.evaluate(OVERLAPS, ["#result > *", "dl > *", "#reply-box > *"]) == []
     shot(page, "sidebar-ready")
+
+
+def test_sidebar_app_reads_the_requesters_later_replies(app_page) -> None:
+    first = "Connecting Amazon: An error has occurred."
+    page = app_page(zaf_ticket(48, first, comments=[
+        comment(1, f"<p>{first}</p>"),
+        comment(2, "<p>Suggested reply (amazon-triage): ask for merchant ID A9ZZZZZZZZZZZ9</p>", role="agent"),
+        comment(3, "<div>My merchant ID is <b>A2EUQ1WTGCTBG2</b>.<script>window.__ran = 1</script></div>"),
+    ]))
+    page.locator("#result").wait_for()
+    assert page.locator("#esc-merchant-id").inner_text() == "A2EUQ1WTGCTBG2"  # from the reply, not the agent's note
+    assert page.locator("#esc-state").inner_text().startswith("Not ready: ask the merchant for the time")
+    [request] = [c for c in page.evaluate("window.__zaf") if c[0] == "request"]
+    assert request[5]["description"] == first + "\n\nMy merchant ID is A2EUQ1WTGCTBG2."
+    assert page.evaluate("window.__ran") is None  # a comment's markup is only read, never run
+
+
+def test_sidebar_app_waits_for_text(app_page) -> None:
+    page = app_page(zaf_ticket(49, "", subject="", comments=[]))
+    page.get_by_text("This ticket has no text yet.").wait_for()
+    assert [c for c in page.evaluate("window.__zaf") if c[0] == "request"] == []
 
 
 def test_sidebar_app_speaks_the_agents_language(app_page) -> None:
