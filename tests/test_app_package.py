@@ -266,3 +266,9 @@ def test_cli_finds_the_shipped_app_from_anywhere(tmp_path: Path, monkeypatch) ->
     result = CliRunner().invoke(main, ["zendesk", "app", "--url", URL])
     assert result.exit_code == 0, result.output
     assert validate(from_zip((tmp_path / "amazon-triage-zendesk-app.zip").read_bytes()), service_url=URL).ok
+
+
+def test_cli_warns_that_a_local_url_is_for_tests_only(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["zendesk", "app", "--url", "http://127.0.0.1:8000", "--out", str(tmp_path / "a.zip"),
+                                       "--source", str(APP_DIR)])
+    assert result.exit_code == 0 and "for local tests only" in result.output

@@ -25,7 +25,9 @@ def default_app_dir() -> Path:
               help="The app's source directory (default: ./zendesk_app, or the one shipped with this checkout).")
 def app(url: str, out: Path, source: Path | None) -> None:
     """Build the Zendesk sidebar app for URL and validate it as Zendesk would; write the zip if it is valid."""
-    from ..app_package.build import BuildError, build, read_source, to_zip
+    from urllib.parse import urlsplit
+
+    from ..app_package.build import LOCAL_HOSTS, BuildError, build, read_source, to_zip
 
     try:
         files = read_source(source or default_app_dir())
@@ -33,6 +35,9 @@ def app(url: str, out: Path, source: Path | None) -> None:
     except BuildError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(2) from None
+    if urlsplit(url.strip()).hostname in LOCAL_HOSTS:
+        click.echo("warning: Zendesk's servers cannot reach this machine's own address: use this zip for local tests only.",
+                   err=True)
     for problem in report.warnings:
         click.echo(f"warning: {problem}", err=True)
     for problem in report.errors:
