@@ -192,6 +192,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
                 match, _ = match_pattern(pattern, text, options.timeout, given)
             except TimeoutError as exc:
                 failures.append(PatternFailure(pattern.id, str(exc)))
+                timed_out.append(pattern.id)
                 continue
             if match is not None:
                 matches.append(match)
