@@ -139,6 +139,8 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
         # said what to do *if* an error appears (an agent's instructions).
         for ev in quoted_evidence:
+            if view.layout().in_agent_quote(*ev[1]):
+                continue
             s, e = view.layout().sentence(*ev[1])
             if not HYPOTHETICAL.search(text.text, s, ev[1][0]):
                 best[(ev[0].start, ev[0].end)] = ev[0]
