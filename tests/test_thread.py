@@ -85,3 +85,9 @@ def test_an_answer_between_quoted_lines_is_the_merchants_own() -> None:
     pos = text.text.index("It says")
     assert not shape.is_quoted(pos, pos + 7)
     assert shape.is_quoted(text.text.index("Can you tell"), text.text.index("Can you tell") + 5)
+
+
+def test_still_the_same_confirms_the_support_sides_question(patterns) -> None:
+    raw = ("Still the same, also in another browser.\n\nOn Mon, Codisto Support <support@example.com> wrote:\n"
+           "> When connecting Amazon, do you still see 'An error has occurred'?")
+    assert detect(raw, patterns).matched == ("generic_error",)

@@ -139,9 +139,10 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
         # said what to do *if* an error appears (an agent's instructions).
         for ev in quoted_evidence:
-            if view.layout().in_agent_quote(*ev[1]):
-                continue
             s, e = view.layout().sentence(*ev[1])
+            if view.layout().in_agent_quote(*ev[1]) and not _asks(text.text, e):
+                # The support side's words are the merchant's only when they asked "do you still see X?".
+                continue
             if not HYPOTHETICAL.search(text.text, s, ev[1][0]):
                 best[(ev[0].start, ev[0].end)] = ev[0]
         if best:
@@ -150,6 +151,10 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         return None, [*suppressed, *in_quotes]
     evidence = tuple(sorted(best.values(), key=lambda ev: (-ev.score, ev.start)))
     return Match(pattern.id, pattern.spec.title, pattern.tags, pattern.priority, evidence[0].score, evidence), suppressed
+
+
+def _asks(text: str, sentence_end: int) -> bool:
+    return text[sentence_end:sentence_end + 3].lstrip(" »\"'」』)").startswith(("?", "？"))
 
 
 def _needs_amazon(dropped: list[Suppressed]) -> bool:
