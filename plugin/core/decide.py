@@ -118,7 +118,7 @@ def _missing(escalation: Escalation, parts: ReplyParts | None) -> str:
 
 
 def _greeting(ticket: Ticket, settings: DecisionSettings, parts: ReplyParts | None) -> str:
-    name = (ticket.requester_first_name or "").strip()
+    name = clean_name(ticket.requester_first_name) or ""
     if parts is None:
         return _render(settings.greeting, {"first_name": name or settings.default_first_name})
     return _render(parts.greeting, {"first_name": name}) if name else parts.greeting_neutral
