@@ -88,6 +88,36 @@ def test_classify_jsonl_keeps_going_past_bad_lines(tmp_path: Path) -> None:
     assert records[2] == {"line": 3, "error": "'id' must be a ticket number, got 'abc'"}
     assert records[3]["id"] == 2 and records[3]["matches"] == [] and records[3]["update"] is None
     assert "2 input line(s) could not be read" in result.stderr
+    assert f"{src}:2: not valid JSON" in result.stderr and f"{src}:3: 'id' must be a ticket number" in result.stderr
+
+
+def test_classify_names_lines_that_are_not_utf8_and_reads_the_rest(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.jsonl"
+    src.write_bytes(b'\xef\xbb\xbf{"id": 3, "description": "Amazon: The account connection timed out"}\n'
+                    b'{"id": 4, "description": "caf\xe9"}\n' + bytes(range(256)) + b"\n")
+    result = run("classify", str(src))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["id"] == 3 and records[0]["matches"][0]["error"] == "connection_timeout"
+    assert records[1]["line"] == 2 and "not UTF-8" in records[1]["error"] and records[2]["line"] == 3
+    assert f"{src}:2: not UTF-8 text" in result.stderr and "Traceback" not in result.output
+
+
+def test_classify_keeps_a_ticket_whole_across_unicode_line_separators(tmp_path: Path) -> None:
+    src = tmp_path / "t.jsonl"
+    ticket = {"id": 5, "description": "first\u2028second\x0cthird\x1c Amazon: The account connection timed out"}
+    src.write_text(json.dumps(ticket, ensure_ascii=False) + "\n" + json.dumps({"id": 6, "description": "hi"}) + "\n",
+                   encoding="utf-8")
+    result = run("classify", str(src))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("id") for r in records] == [5, 6] and records[0]["matches"][0]["error"] == "connection_timeout"
+
+
+def test_classify_says_when_a_file_holds_no_tickets(tmp_path: Path) -> None:
+    src = tmp_path / "empty.jsonl"
+    src.write_text("")
+    result = run("classify", str(src))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert f"{src}: no tickets found" in result.stderr
 
 
 def test_classify_reads_a_zendesk_export_from_stdin() -> None:
