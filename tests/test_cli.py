@@ -31,6 +31,14 @@ def test_check_names_file_key_and_line_of_a_broken_file(patterns_copy: Path) -> 
     assert f"{path}:{line}: regex[0].windw: unknown key" in result.output
 
 
+def test_check_reports_a_file_level_problem_without_an_empty_key(patterns_copy: Path) -> None:
+    path = patterns_copy / "staging_mode.toml"
+    path.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+    result = run("check", "--patterns", str(patterns_copy), "--no-timing")
+    assert result.exit_code == 1
+    assert f"error: {path}:1: not valid TOML: arrays or tables nested too deeply" in result.output
+
+
 def test_check_fails_on_an_example_that_no_longer_matches(patterns_copy: Path) -> None:
     path = patterns_copy / "contact_amazon.toml"
     path.write_text(path.read_text().replace('"The banner says Couldn\'t connect, contact Amazon."', '"Nothing to see here at all."'))
