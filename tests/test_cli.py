@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from plugin.cli import main
+
+from .conftest import free_port
 
 
 def run(*args: str, input: str | None = None):
@@ -146,3 +149,18 @@ def test_broken_patterns_stop_try_with_a_clear_message(patterns_copy: Path) -> N
     result = CliRunner().invoke(main, ["try", "x", "--patterns", str(patterns_copy)])
     assert result.exit_code == 2
     assert "staging_mode.toml:1: not valid TOML" in result.output
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"DATABASE_URL": "nope://"}, "database error (NoSuchModuleError, check DATABASE_URL)"),
+    ({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:{port}/none"}, "check DATABASE_URL"),
+    ({"INSTANCE_PATH": "/proc/amazon-triage-cannot-be-here"}, "cannot create INSTANCE_PATH"),
+])
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_serve_and_worker_stop_with_a_message_when_the_store_cannot_work(tmp_path: Path, spawn, command: str, env, message) -> None:
+    """In a child process, so a regression fails on the time limit instead of serving inside the test."""
+    env = {"INSTANCE_PATH": str(tmp_path / "instance"), **{k: v.format(port=free_port()) for k, v in env.items()}}
+    proc = spawn([command, "--port", str(free_port())] if command == "serve" else [command], env)
+    assert proc.proc.wait(timeout=60) in (1, 2)
+    output = proc.output()
+    assert message in output and "Traceback" not in output, output
