@@ -16,9 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 def shipped_files() -> set[str]:
-    """Every file under plugin/ and patterns/ a running service may open (not bytecode)."""
+    """Every file under plugin/, patterns/ and zendesk_app/ the commands may open (not bytecode)."""
     out = set()
-    for top in ("plugin", "patterns"):
+    for top in ("plugin", "patterns", "zendesk_app"):
         for path in (ROOT / top).rglob("*"):
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
                 out.add(path.relative_to(ROOT).as_posix())
@@ -56,6 +56,8 @@ rt = app.extensions["amazon_triage"]
 assert rt.registry.ready and len(rt.registry.current().error_patterns) >= 8, rt.registry.rejected
 page = app.test_client().get("/admin/login")
 assert page.status_code == 200 and "csrf_token" in page.text, page.status_code
+from plugin.cli import app_cmds
+assert (app_cmds.PACKAGE_APP / "manifest.json").is_file(), app_cmds.PACKAGE_APP
 print("ok")
 """
     env = {k: v for k, v in os.environ.items() if k != "PATTERNS_DIR"}
