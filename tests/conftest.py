@@ -40,6 +40,14 @@ def patterns_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def english_patterns_copy(tmp_path: Path) -> Path:
+    """A writable copy of the shipped patterns without their language overlays (patterns/i18n/)."""
+    target = tmp_path / "english_patterns"
+    shutil.copytree(PATTERNS_DIR, target, ignore=lambda d, names: ["i18n"] if Path(d) == PATTERNS_DIR else [])
+    return target
+
+
 # --- the service: a fake Zendesk, settings pointing at it, the Flask app -----------------------
 
 import json  # noqa: E402

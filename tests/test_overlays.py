@@ -18,9 +18,9 @@ OVERLAY = Path(__file__).parent / "data" / "overlay_de"
 
 
 @pytest.fixture
-def with_german(patterns_copy: Path) -> Path:
-    shutil.copytree(OVERLAY, patterns_copy / "i18n" / "de")
-    return patterns_copy
+def with_german(english_patterns_copy: Path) -> Path:
+    shutil.copytree(OVERLAY, english_patterns_copy / "i18n" / "de")
+    return english_patterns_copy
 
 
 def test_an_overlay_adds_its_rules_reply_and_language(with_german: Path) -> None:
@@ -94,7 +94,7 @@ def test_an_overlay_for_an_unknown_pattern_or_a_directory_without_language_file(
     assert "fr/language.toml" in text and "missing" in text
 
 
-def test_overlay_files_change_the_fingerprint(with_german: Path, patterns_copy: Path) -> None:
+def test_overlay_files_change_the_fingerprint(with_german: Path) -> None:
     before = load_patterns(with_german).fingerprint
     path = with_german / "i18n" / "de" / "staging_mode.toml"
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
