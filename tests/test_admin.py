@@ -132,6 +132,8 @@ def test_rejected_edit_is_shown_and_old_set_keeps_running(make_app, patterns_cop
     r = c.post("/admin/api/reload", headers=headers)
     assert r.status_code == 422 and r.get_json()["fingerprint"] == before
     assert any("staging_mode.toml" in e for e in r.get_json()["errors"])
+    # Only the English file's own problem: its language overlays stay quiet rather than burying the cause.
+    assert [e for e in r.get_json()["errors"] if "i18n" in e] == []
     assert "The last edit was rejected" in c.get("/admin/", headers=headers).text
     ready = c.get("/readyz").get_json()
     assert ready["status"] == "ready" and ready["checks"]["patterns"]["rejected_edit_problems"] == 1

@@ -99,3 +99,12 @@ def test_overlay_files_change_the_fingerprint(with_german: Path) -> None:
     path = with_german / "i18n" / "de" / "staging_mode.toml"
     path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
     assert load_patterns(with_german).fingerprint != before
+
+
+def test_a_broken_english_file_is_reported_once_not_once_per_language(patterns_copy: Path) -> None:
+    assert len(load_patterns(patterns_copy).languages) > 1
+    path = patterns_copy / "staging_mode.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("[[regex]]", "[[regexes]]", 1), encoding="utf-8")
+    with pytest.raises(PatternSetError) as err:
+        load_patterns(patterns_copy)
+    assert [p.path for p in err.value.problems] == [path]

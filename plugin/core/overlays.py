@@ -193,8 +193,14 @@ def _with_language_context(pattern: ErrorPattern, language: Language, errors: li
 
 
 def load_languages(i18n: Path, patterns: list[ErrorPattern | None], fields: list[FieldPattern | None],
-                   errors: list[PatternFileError]) -> tuple[tuple[Language, ...], list[ErrorPattern | None], list[FieldPattern | None]]:
-    """Every language under ``i18n`` merged into the patterns and fields; problems go to ``errors``."""
+                   errors: list[PatternFileError], broken: frozenset[str] = frozenset(),
+                   ) -> tuple[tuple[Language, ...], list[ErrorPattern | None], list[FieldPattern | None]]:
+    """Every language under ``i18n`` merged into the patterns and fields; problems go to ``errors``.
+
+    ``broken`` names the English files (by stem) that failed to load: their problem is already reported,
+    so each language's overlay of them is skipped silently rather than adding one "no English pattern"
+    per language that would bury the real cause.
+    """
     if not i18n.is_dir():
         return (), patterns, fields
     languages: list[Language] = []
@@ -210,6 +216,8 @@ def load_languages(i18n: Path, patterns: list[ErrorPattern | None], fields: list
             if path.name == LANGUAGE_FILE:
                 continue
             index = by_id.get(path.stem)
+            if index is None and path.stem in broken:
+                continue
             if index is None:
                 _FileLoader(path, errors).fail(("id",), f"no English pattern {path.stem!r} to add to "
                                                         f"(known: {', '.join(sorted(by_id))})", line=1)
@@ -222,6 +230,8 @@ def load_languages(i18n: Path, patterns: list[ErrorPattern | None], fields: list
                     patterns[index] = _with_language_context(patterns[index], language, errors)  # type: ignore[arg-type]
         for path in sorted((directory / FIELDS_DIR).glob("*.toml")):
             index = field_by_id.get(path.stem)
+            if index is None and f"{FIELDS_DIR}/{path.stem}" in broken:
+                continue
             if index is None:
                 _FileLoader(path, errors).fail(("id",), f"no English field {path.stem!r} to add to "
                                                         f"(known: {', '.join(sorted(field_by_id))})", line=1)
