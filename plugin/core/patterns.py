@@ -445,8 +445,8 @@ def load_patterns(directory: str | Path) -> PatternSet:
             problems.append(PatternFileError(directory / FIELDS_DIR, "kind", 1, f"more than one field of kind {kind!r}"))
     from .overlays import load_languages
 
-    broken = frozenset([p.stem for p, pattern in zip(error_files, loaded) if pattern is None]
-                       + [f"{FIELDS_DIR}/{p.stem}" for p, field in zip(field_files, fields) if field is None])
+    broken = frozenset([p.stem for p, pattern in zip(error_files, loaded, strict=True) if pattern is None]
+                       + [f"{FIELDS_DIR}/{p.stem}" for p, field in zip(field_files, fields, strict=True) if field is None])
     languages, loaded, fields = load_languages(directory / I18N_DIR, loaded, fields, problems, broken)
     if problems:
         raise PatternSetError(problems)
