@@ -12,6 +12,8 @@ from plugin.core.language import base_language, detect_language, reply_language
 from plugin.core.models import Ticket
 from plugin.core.patterns import load_patterns
 
+from .conftest import PATTERNS_DIR
+
 OVERLAY = Path(__file__).parent / "data" / "overlay_de"
 GERMAN = "Hallo, mein Verkäuferkonto ist noch im Staging und ich kann das Amazon-Konto nicht verbinden."
 
@@ -72,3 +74,21 @@ def test_without_languages_everything_is_english(english_patterns_copy: Path) ->
     result = classify(Ticket(id=8, description="Amazon says my seller account might still be in staging mode",
                              locale="de"), english)
     assert result.reply_language == "en" and result.update.reply_text().startswith("Hi there,")
+
+
+def test_a_macro_reply_stays_the_teams_macro_in_any_language(patterns_copy: Path) -> None:
+    """The admin chose the macro: a language's translated body never replaces it, and the reply around
+    the English macro stays English."""
+    path = patterns_copy / "staging_mode.toml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text[: text.index("[reply]")] + "[reply]\nzendesk_macro_id = 321\n\n" + text[text.index("[examples]"):],
+                    encoding="utf-8")
+    macro = load_patterns(patterns_copy)
+    assert macro.get("staging_mode").replies.get("de") is not None  # a German body exists, and is not used
+    result = classify(Ticket(id=9, description="Amazon says my seller account might still be in staging mode",
+                             requester_first_name="Jonas"), macro, locale="de")
+    assert result.update.macro_ids == (321,) and result.update.parts[0].body is None
+    assert result.reply_language == "en" and result.update.reply_text().startswith("Hi Jonas,")
+    body = classify(Ticket(id=10, description="Amazon says my seller account might still be in staging mode",
+                           requester_first_name="Jonas"), load_patterns(PATTERNS_DIR), locale="de")
+    assert body.reply_language == "de" and body.update.macro_ids == ()

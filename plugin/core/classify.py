@@ -76,4 +76,6 @@ def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = 
     lang = reply_language(locale or ticket.locale, language, patterns)
     update = decide(ticket, detection, escalation, patterns, settings, lang)
     failures = (*detection.failures, *field_failures)
+    # decide() may settle on English (an English macro keeps its English greeting).
+    lang = lang if update.is_empty else update.language
     return Classification(ticket, detection, escalation, update, failures, text.source, language, lang)

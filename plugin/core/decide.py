@@ -135,6 +135,11 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
     matches = tuple(m for m in detection.matches if patterns.get(m.error) is not None)
     if not matches:
         return TicketUpdate(ticket_id=ticket.id)
+    chosen = [patterns.get(m.error).reply_body(lang) for m in matches]  # type: ignore[union-attr]
+    if lang != "en" and all(used == "en" for _, _, used in chosen) and any(macro for _, macro, _ in chosen):
+        # Only the team's English macro(s) to send: a greeting in another language around them would be
+        # the one line of the reply in that language.
+        lang = "en"
     language = patterns.language(lang) if lang != "en" else None
     parts_text = language.spec.reply_parts if language is not None else None
     values = {
@@ -144,7 +149,6 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
         "timestamp": escalation.timestamp.text if escalation.timestamp else "",
         "missing": _missing(escalation, parts_text),
     }
-    chosen = [patterns.get(m.error).reply_body(lang) for m in matches]  # type: ignore[union-attr]
     replies = [patterns.get(m.error).spec.reply for m in matches]  # type: ignore[union-attr]
     parts = tuple(
         CommentPart(m.error, _render(body, values) if body else None, macro,

@@ -128,11 +128,17 @@ class ErrorPattern:
     overlays: tuple[Overlay, ...] = ()
 
     def reply_body(self, lang: str) -> tuple[str | None, int | None, str]:
-        """Body, macro id and the language actually used (English when no translation exists)."""
+        """Body, macro id and the language actually used (English when no translation exists).
+
+        A pattern whose English reply names a ``zendesk_macro_id`` keeps that macro: the admin chose it
+        and it is the team's own text. A translated body never replaces it; only a translation naming
+        its own macro (the team's macro for that language) does.
+        """
         translated = self.replies.get(lang)
-        if translated is not None:
+        english = self.spec.reply
+        if translated is not None and (english.zendesk_macro_id is None or translated.zendesk_macro_id is not None):
             return translated.body, translated.zendesk_macro_id, lang
-        return self.spec.reply.body, self.spec.reply.zendesk_macro_id, "en"
+        return english.body, english.zendesk_macro_id, "en"
 
     @property
     def id(self) -> str:
