@@ -137,10 +137,38 @@ def test_named_groups_and_relative_days_resolve(patterns) -> None:
 @pytest.mark.parametrize(("hour", "ampm", "expected"), [
     ("3", "午後", "2026-11-08T06:00:00Z"), ("3", "pm", "2026-11-08T06:00:00Z"), ("15", "午後", "2026-11-08T06:00:00Z"),
     ("9", "午前", "2026-11-08T00:00:00Z"), ("3", "de la tarde", "2026-11-08T06:00:00Z"), ("12", "am", "2026-11-07T15:00:00Z"),
+    ("3", "P.M.", "2026-11-08T06:00:00Z"), ("3", "nachmittags", "2026-11-08T06:00:00Z"), ("9", "du soir", "2026-11-08T12:00:00Z"),
+    ("8", "di mattina", "2026-11-07T23:00:00Z"), ("3", "del pomeriggio", "2026-11-08T06:00:00Z"),
 ])
-def test_am_pm_words_of_every_language(hour: str, ampm: str, expected: str) -> None:
+def test_am_pm_words_of_every_language(patterns, hour: str, ampm: str, expected: str) -> None:
+    """English a.m./p.m. is built in; the other languages' words come from their [dayparts] tables."""
     from plugin.core.timestamps import resolve
 
+    dayparts = patterns.field("timestamp")[0].dayparts
     ref = datetime(2026, 11, 9, 0, 30, tzinfo=timezone.utc)
-    found = resolve({"hour": hour, "ampm": ampm, "tz": "JST", "month": "11", "day": "8"}, "t", {"jst": "+09:00"}, ref)
+    found = resolve({"hour": hour, "ampm": ampm, "tz": "JST", "month": "11", "day": "8"}, "t", {"jst": "+09:00"}, ref,
+                    dayparts=dayparts)
     assert found is not None and found.utc_iso == expected
+
+
+def test_a_daypart_word_without_a_table_entry_gives_no_time(patterns) -> None:
+    """Better no time than a wrong one: an unknown word beside the hour, or 15 "in the morning"."""
+    from plugin.core.timestamps import resolve
+
+    groups = {"hour": "3", "tz": "JST", "month": "11", "day": "8"}
+    assert resolve({**groups, "ampm": "nachmittags"}, "t", {"jst": "+09:00"}, REF) is None  # no German table given
+    dayparts = patterns.field("timestamp")[0].dayparts
+    assert resolve({**groups, "hour": "15", "ampm": "morgens"}, "t", {"jst": "+09:00"}, REF, dayparts=dayparts) is None
+
+
+@pytest.mark.parametrize(("text", "utc"), [
+    ("Zuletzt gestern um 3 Uhr nachmittags MEZ versucht", "2026-11-19T14:00:00Z"),
+    ("gestern Abend um 9 Uhr MEZ", "2026-11-19T20:00:00Z"),
+    ("最後に試したのは昨日午後3時 JSTです", "2026-11-19T06:00:00Z"),
+    ("ayer a las 3 de la tarde CET", "2026-11-19T14:00:00Z"),
+    ("hier à 9h du soir CET", "2026-11-19T20:00:00Z"),
+    ("ieri alle 3 del pomeriggio ora italiana", "2026-11-19T14:00:00Z"),
+])
+def test_afternoon_and_evening_words_resolve_in_every_language(patterns, text: str, utc: str) -> None:
+    escalation, _ = extract_escalation(normalize(text), patterns, True, REF)
+    assert escalation.timestamp_utc == utc

@@ -14,6 +14,8 @@ from plugin.core.fields import find_values, pick
 from plugin.core.normalize import normalize
 from plugin.core.patterns import PatternSetError, load_patterns
 
+from .conftest import PATTERNS_DIR
+
 OVERLAY = Path(__file__).parent / "data" / "overlay_de"
 
 
@@ -108,3 +110,21 @@ def test_a_broken_english_file_is_reported_once_not_once_per_language(patterns_c
     with pytest.raises(PatternSetError) as err:
         load_patterns(patterns_copy)
     assert [p.path for p in err.value.problems] == [path]
+
+
+@pytest.mark.parametrize(("table", "expected"), [
+    ('[dayparts]\nnachmittags = "afternoon"\n', "dayparts.nachmittags"),
+    ('[dayparts]\nNachmittags = "pm"\n', "lower case"),
+])
+def test_a_bad_dayparts_table_is_reported_by_file_and_key(english_patterns_copy: Path, table: str, expected: str) -> None:
+    fields = english_patterns_copy / "i18n" / "de" / "fields"
+    fields.parent.mkdir(parents=True)
+    shutil.copy(PATTERNS_DIR / "i18n" / "de" / "language.toml", fields.parent)
+    fields.mkdir()
+    path = fields / "timestamp.toml"
+    text = (PATTERNS_DIR / "i18n" / "de" / "fields" / "timestamp.toml").read_text(encoding="utf-8")
+    text = text[: text.index("\n[dayparts]") + 1] + table + "\n" + text[text.index("[examples]"):]
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PatternSetError) as info:
+        load_patterns(english_patterns_copy)
+    assert any(expected in str(e) and str(path) in str(e) for e in info.value.problems), info.value.problems

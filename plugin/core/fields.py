@@ -26,7 +26,7 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
             return None
         return FieldValue(cleaned, value, s, e), None
     if field.spec.kind == "timestamp":
-        resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months)
+        resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months, field.dayparts)
         if resolved is None:
             return None
         return FieldValue(resolved.utc_iso or quoted, quoted, s, e), resolved.utc

@@ -157,9 +157,9 @@ def _apply_field_overlay(field: FieldPattern, path: Path, lang: str, errors: lis
     spec = _overlay_spec(loader, FieldOverlaySpec, lang, {field.id: field})
     if not isinstance(spec, FieldOverlaySpec):
         return field
-    if spec.zones or spec.relative_days or spec.months:
+    if spec.zones or spec.relative_days or spec.months or spec.dayparts:
         if field.spec.kind != "timestamp":
-            loader.fail(("zones",), "zones, relative_days and months belong only to a field of kind 'timestamp'")
+            loader.fail(("zones",), "zones, relative_days, months and dayparts belong only to a field of kind 'timestamp'")
             return field
         from .timestamps import check_zones
 
@@ -182,7 +182,8 @@ def _apply_field_overlay(field: FieldPattern, path: Path, lang: str, errors: lis
     return dataclasses.replace(
         field, regexes=(*field.regexes, *regexes), negatives=(*field.negatives, *negatives),
         zones={**field.zones, **spec.zones}, relative_days={**field.relative_days, **spec.relative_days},
-        months={**field.months, **spec.months}, overlays=(*field.overlays, overlay),
+        months={**field.months, **spec.months}, dayparts={**field.dayparts, **spec.dayparts},
+        overlays=(*field.overlays, overlay),
     )
 
 

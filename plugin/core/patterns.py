@@ -167,6 +167,8 @@ class FieldPattern:
     """The base zones plus every language's (lower-case names)."""
     relative_days: dict[str, int] = field(default_factory=dict, compare=False)
     months: dict[str, int] = field(default_factory=dict, compare=False)
+    dayparts: dict[str, str] = field(default_factory=dict, compare=False)
+    """Every language's words for the morning / afternoon beside an hour ("nachmittags" = "pm")."""
     overlays: tuple[Overlay, ...] = ()
 
     @property

@@ -237,7 +237,8 @@ class FieldOverlaySpec(_Strict):
 
     ``relative_days`` maps words such as "gestern" to a day offset (-1) and ``months`` maps month
     names such as "novembre" to their number; a timestamp regex uses them through its ``date``,
-    ``rel`` and ``month`` groups.
+    ``rel`` and ``month`` groups. ``dayparts`` maps the words of the 12-hour clock a regex's ``ampm``
+    group captures ("午後", "nachmittags", "de la tarde") to "am" or "pm".
     """
 
     id: str = Field(pattern=ID)
@@ -247,6 +248,7 @@ class FieldOverlaySpec(_Strict):
     zones: dict[str, str] = {}
     relative_days: dict[str, int] = {}
     months: dict[str, int] = {}
+    dayparts: dict[str, Literal["am", "pm"]] = {}
     examples: FieldOverlayExamples
 
     @field_validator("relative_days")
@@ -255,6 +257,14 @@ class FieldOverlaySpec(_Strict):
         for word, days in table.items():
             if word != word.lower() or not -7 <= days <= 1:
                 raise ValueError(f"relative day {word!r}: words are lower case, offsets between -7 and 1")
+        return table
+
+    @field_validator("dayparts")
+    @classmethod
+    def _dayparts(cls, table: dict[str, str]) -> dict[str, str]:
+        for word in table:
+            if word != " ".join(word.lower().split()) or not word:
+                raise ValueError(f"daypart {word!r}: words are lower case, single-spaced")
         return table
 
     @field_validator("months")

@@ -139,30 +139,29 @@ def parse_day(written: str, reference: datetime | None, zone: tzinfo,
     return parsed
 
 
-_AM = {"a", "am", "午前", "朝", "morgens", "vormittags", "vorm", "früh", "matin", "du matin", "mañana", "manana",
-       "de la mañana", "de la manana", "mattina", "di mattina", "del mattino", "mattino"}
-_PM = {"p", "pm", "午後", "夜", "夕方", "晩", "nachmittags", "nachm", "abends", "après-midi", "apres-midi",
-       "de l'après-midi", "de l'apres-midi", "soir", "du soir", "tarde", "de la tarde", "noche", "de la noche",
-       "pomeriggio", "del pomeriggio", "di pomeriggio", "sera", "di sera", "della sera"}
+_ENGLISH_DAYPARTS = {"a": "am", "am": "am", "p": "pm", "pm": "pm"}
 
 
-def _meridiem(written: str) -> str:
-    """"am", "pm" or "" for what a merchant wrote beside the hour ("p.m.", "午後", "abends", "de la tarde")."""
-    word = " ".join(written.lower().replace(".", "").split())
-    if word in _AM or (word[:1] == "a" and word in {"a", "am"}):
-        return "am"
-    if word in _PM:
-        return "pm"
-    return ""
+def _meridiem(written: str, dayparts: Mapping[str, str] | None = None) -> str:
+    """"am", "pm" or "" for what a merchant wrote beside the hour ("p.m.", "午後", "abends", "de la tarde").
+
+    English a.m./p.m. is built in; every other language's words come from its field overlay's
+    ``[dayparts]`` table (patterns/i18n/<lang>/fields/timestamp.toml).
+    """
+    word = " ".join(written.lower().split())
+    return (dayparts or {}).get(word) or _ENGLISH_DAYPARTS.get(word.replace(".", "").replace(" ", ""), "")
 
 
-def _clock_from_groups(groups: Mapping[str, str | None]) -> time | None:
+def _clock_from_groups(groups: Mapping[str, str | None], dayparts: Mapping[str, str] | None = None) -> time | None:
     """A clock from ``hour``/``minute``/``second``/``ampm`` groups ("14h32", "14時32分")."""
     try:
         hour, minute, second = int(groups["hour"] or ""), int(groups.get("minute") or 0), int(groups.get("second") or 0)
     except (ValueError, TypeError):
         return None
-    meridiem = _meridiem(groups.get("ampm") or "")
+    written = groups.get("ampm") or ""
+    meridiem = _meridiem(written, dayparts)
+    if written.strip() and not meridiem:
+        return None  # a word beside the hour we cannot place: better no time than a wrong one
     if meridiem == "am":
         if not 0 <= hour <= 12:
             return None
@@ -204,12 +203,14 @@ _MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun",
 
 def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str],
             reference: datetime | None = None, relative_days: Mapping[str, int] | None = None,
-            months: Mapping[str, int] | None = None) -> ResolvedTime | None:
+            months: Mapping[str, int] | None = None, dayparts: Mapping[str, str] | None = None,
+            ) -> ResolvedTime | None:
     """A found time with a real zone, resolved to UTC when its day is known; else None.
 
     Regexes name their parts: ``iso``; or ``time`` (or ``hour``, ``minute``, ``second``, ``ampm``),
     ``tz``, and optionally ``date``/``date_after`` (written dates, relative words such as "gestern"
-    from the ``relative_days`` table), ``rel``, or ``day``/``month``/``year``.
+    from the ``relative_days`` table), ``rel``, or ``day``/``month``/``year``. ``ampm`` is English
+    a.m./p.m. or a word of the ``dayparts`` table ("午後" = pm, "du matin" = am).
     """
     if groups.get("iso"):
         try:
@@ -218,7 +219,7 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
             return None
         return ResolvedTime(text, moment.astimezone(timezone.utc)) if moment.tzinfo else None
     zone = resolve_zone(groups.get("tz") or "", zones)
-    clock = _clock_from_groups(groups) if groups.get("hour") else parse_clock(groups.get("time") or "")
+    clock = _clock_from_groups(groups, dayparts) if groups.get("hour") else parse_clock(groups.get("time") or "")
     if zone is None or clock is None:
         return None
     day: date | None = None
