@@ -13,6 +13,7 @@ from datetime import datetime
 import pytest
 
 from plugin.core.classify import classify
+from plugin.core.detect import DetectOptions
 from plugin.core.fields import extract_escalation
 from plugin.core.models import Ticket
 from plugin.core.normalize import normalize
@@ -21,6 +22,10 @@ from .conftest import DATA_DIR
 
 PRECISION, RECALL, LANG_RECALL, FIELDS = 0.97, 0.90, 0.85, 0.95
 ROUNDS = ("round1.jsonl", "round2.jsonl")
+# A generous per-pattern / per-field time budget: on a loaded machine (8 sessions on 2 cores) the
+# service's 0.25 s budget can run out mid-suite and turn a found error into a timeout. Quality is
+# measured here, not speed (benchmarks/detect.py measures that); the thresholds above are unchanged.
+BUDGET = DetectOptions(timeout=10.0)
 
 
 def _rows(patterns) -> list[dict]:
@@ -43,18 +48,22 @@ def _ticket(row: dict) -> Ticket:
 def results(patterns) -> dict:
     counts: dict[str, Counter] = defaultdict(Counter)
     fields = Counter()
+    failures = []
     for row in _rows(patterns):
         ticket = _ticket(row)
-        got, want = set(classify(ticket, patterns).detection.matched), set(row["labels"])
+        result = classify(ticket, patterns, options=BUDGET)
+        failures.extend(result.failures)
+        got, want = set(result.detection.matched), set(row["labels"])
         for key in ("all", row["lang"]):
             counts[key].update(tp=len(got & want), fp=len(got - want), fn=len(want - got))
         if "generic_error" in want and row.get("fields"):
-            esc, _ = extract_escalation(normalize(ticket.text), patterns, True, ticket.created_at)
+            esc, _ = extract_escalation(normalize(ticket.text), patterns, True, ticket.created_at,
+                                        timeout=BUDGET.timeout)
             got_fields = (esc.merchant_id.value if esc.merchant_id else None, esc.timestamp_utc)
             expected = (row["fields"]["merchant_id"], row["fields"]["timestamp_utc"])
             fields.update(total=1, right=got_fields == expected,
                           misread=esc.timestamp_utc is not None and esc.timestamp_utc != expected[1])
-    return {"counts": counts, "fields": fields}
+    return {"counts": counts, "fields": fields, "failures": failures}
 
 
 def test_tuning_sets_hold_tickets_in_every_loaded_language(patterns) -> None:
@@ -62,6 +71,11 @@ def test_tuning_sets_hold_tickets_in_every_loaded_language(patterns) -> None:
     assert langs["en"] >= 30
     for language in patterns.languages:
         assert langs[language.lang] >= 30, language.lang
+
+
+def test_no_pattern_overruns_even_the_generous_budget(results) -> None:
+    """A time-out with ten seconds per pattern is a runaway regex, not machine load."""
+    assert results["failures"] == []
 
 
 def test_precision_and_recall_overall(results) -> None:
