@@ -42,7 +42,8 @@ class Runtime:
 
     @classmethod
     def for_web(cls, settings: Settings) -> Runtime:
-        return cls(settings, Store.from_url(settings.database_url), _registry(settings), TaskQueue(settings.queue_path))
+        return cls(settings, Store.from_url(settings.database_url), _registry(settings),
+                   TaskQueue(settings.queue_path, redis_url=settings.redis_url))
 
     @classmethod
     def for_worker(cls, settings: Settings) -> Runtime:
@@ -50,7 +51,8 @@ class Runtime:
         registry = _registry(settings)
         zendesk = ZendeskClient(settings) if settings.has_credentials else None
         rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
-        rt.queue = TaskQueue(settings.queue_path, run=lambda tid: rt.triage.run(tid), sweep=rt.sweep)  # type: ignore[union-attr]
+        rt.queue = TaskQueue(settings.queue_path, run=lambda tid: rt.triage.run(tid),  # type: ignore[union-attr]
+                             redis_url=settings.redis_url)
         rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay))
         return rt
 

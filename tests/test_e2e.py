@@ -30,7 +30,7 @@ ERRORS = {
 @pytest.fixture
 def server(service_config, spawn, fake_zendesk):
     port = free_port()
-    proc = spawn(["serve", "--port", str(port), "--web-workers", "2"], service_config)
+    proc = spawn(["serve", "--port", str(port)], service_config)
     base = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:

@@ -1,25 +1,42 @@
-"""Commands that run the service: serve (web + worker) and worker."""
+"""Commands that run the service: serve (web + worker), web, and worker."""
 
 from __future__ import annotations
 
 import signal
+import threading
 
 import click
 
 from . import main, settings_or_exit
 
+host_option = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+port_option = click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+threads_option = click.option("--threads", default=8, show_default=True, type=int,
+                              help="Web request threads (slow clients don't hold them: waitress reads requests whole first).")
+
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--web-workers", default=1, show_default=True, type=int,
-              help="gunicorn worker processes (each runs 8 threads; one process keeps SQLite writes uncontended).")
-def serve(host: str, port: int, web_workers: int) -> None:
+@host_option
+@port_option
+@threads_option
+def serve(host: str, port: int, threads: int) -> None:
     """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
     from ..serve import serve as run_server
 
     settings_or_exit()
-    run_server(host, port, web_workers)
+    run_server(host, port, threads)
+
+
+@main.command()
+@host_option
+@port_option
+@threads_option
+def web(host: str, port: int, threads: int) -> None:
+    """Run the web server alone (production: with `worker` processes, sharing DATABASE_URL and REDIS_URL)."""
+    from ..serve import web as run_web
+
+    settings_or_exit()
+    run_web(host, port, threads)
 
 
 @main.command()
@@ -35,5 +52,6 @@ def worker() -> None:
     # SIGHUP reloads the patterns in place (huey's default would restart the process).
     consumer._signal_actions.pop(signal.SIGHUP, None)
     signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
+    rt.queue.run_sweeper(rt.sweep, settings.sweep_seconds, threading.Event())
     exit_with_parent()
     consumer.run()
