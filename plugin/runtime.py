@@ -61,7 +61,9 @@ class Runtime:
 
         At start-up, tickets still leased by a worker that died are queued for when the lease ends.
         """
-        due = self.store.due()
+        # At start-up everything due is queued; later, only what has waited a whole sweep interval
+        # (its queue entry was most likely lost: a Redis restart, a failed enqueue).
+        due = self.store.due(grace_seconds=0.0 if startup else self.settings.sweep_seconds)
         for ticket_id, _ in due:
             self.queue.enqueue(ticket_id)
         if startup:
