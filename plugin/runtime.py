@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import logs, metrics
 from .config import Settings
 from .queue import TaskQueue
 from .registry import PatternRegistry
@@ -51,8 +52,8 @@ class Runtime:
         registry = _registry(settings)
         zendesk = ZendeskClient(settings) if settings.has_credentials else None
         rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
-        rt.queue = TaskQueue(settings.queue_path, run=lambda tid: rt.triage.run(tid),  # type: ignore[union-attr]
-                             redis_url=settings.redis_url)
+        run = logs.bound_run(metrics.observed_run(lambda tid: rt.triage.run(tid), store))  # type: ignore[union-attr]
+        rt.queue = TaskQueue(settings.queue_path, run=run, redis_url=settings.redis_url)
         rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay))
         return rt
 

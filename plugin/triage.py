@@ -17,6 +17,7 @@ from .config import Settings
 from .core.classify import Classification, classify
 from .core.decide import DecisionSettings
 from .core.tickets import TicketDataError, ticket_from_mapping
+from .metrics import count_classification
 from .registry import PatternRegistry
 from .store import DONE, DRY_RUN, NO_MATCH, SKIPPED, Store, utcnow
 from .zendesk import (
@@ -96,7 +97,9 @@ class Triage:
 
     def _classify(self, data: dict[str, Any]) -> Classification:
         ticket = ticket_from_mapping(data)
-        return classify(ticket, self.registry.current(), self.decision)
+        result = classify(ticket, self.registry.current(), self.decision)
+        count_classification(result)
+        return result
 
     def _finish_skipped(self, ticket_id: int, status: str, detail: str) -> Outcome:
         self.store.finish(ticket_id, status, last_error=detail)

@@ -7,6 +7,7 @@ import threading
 
 import click
 
+from .. import logs
 from . import main, settings_or_exit
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
@@ -23,7 +24,7 @@ def serve(host: str, port: int, threads: int) -> None:
     """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
     from ..serve import serve as run_server
 
-    settings_or_exit()
+    logs.setup(settings_or_exit().log_format)
     run_server(host, port, threads)
 
 
@@ -35,7 +36,7 @@ def web(host: str, port: int, threads: int) -> None:
     """Run the web server alone (production: with `worker` processes, sharing DATABASE_URL and REDIS_URL)."""
     from ..serve import web as run_web
 
-    settings_or_exit()
+    logs.setup(settings_or_exit().log_format)
     run_web(host, port, threads)
 
 
@@ -46,6 +47,7 @@ def worker() -> None:
     from ..serve import exit_with_parent
 
     settings = settings_or_exit()
+    logs.setup(settings.log_format)
     rt = Runtime.for_worker(settings)
     rt.sweep(startup=True)
     consumer = rt.queue.consumer(settings.worker_threads)

@@ -13,6 +13,7 @@ from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.exceptions import HTTPException
 
+from .. import logs, metrics
 from ..config import Settings
 from ..runtime import Runtime
 
@@ -33,7 +34,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         WTF_CSRF_TIME_LIMIT=None,
     )
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logs.setup(settings.log_format)
     for warning in warnings:
         log.warning("*** %s ***", warning)
     app.extensions["amazon_triage"] = Runtime.for_web(settings)
@@ -51,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.view_functions["admin.login"] = limiter.limit(settings.login_rate_limit, methods=["POST"])(
         app.view_functions["admin.login"])
     _json_errors(app)
+    logs.init_app(app)
+    metrics.init_app(app)
     return app
 
 

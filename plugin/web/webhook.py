@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from .. import logs
 from .app import runtime
 from .payloads import Delivery, PayloadError, parse_delivery, salvage_ticket_id
 from .signature import SignatureError, verify
@@ -49,6 +50,7 @@ def receive() -> Any:
         return _error(400, str(exc))
     if not isinstance(parsed, Delivery):
         return jsonify(status="ignored", reason=parsed.reason), 200
+    logs.bind_ticket(parsed.ticket_id)
     received = rt.store.record_delivery(parsed.ticket_id, parsed.source, parsed.dedupe_key,
                                         {"ticket": parsed.ticket, "actor_ids": list(parsed.actor_ids)})
     if received.enqueue:
