@@ -49,6 +49,7 @@ def server_options(threads: int, idle_timeout: int) -> dict[str, Any]:
     return {
         "threads": threads,
         "channel_timeout": idle_timeout,  # idle (or stalled) connections are closed after this
+        "cleanup_interval": max(1, min(30, idle_timeout // 3)),  # how often idle connections are looked for
         "connection_limit": 1000,
         "backlog": 1024,
         "asyncore_use_poll": True,  # poll(), not select(): no 1024-descriptor ceiling
