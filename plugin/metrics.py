@@ -50,14 +50,9 @@ def count_zendesk_response(response: Any, *args: Any, **kwargs: Any) -> Any:
     return response
 
 
-def count_classification(classification: Any) -> None:
-    """Count the pattern time-outs of one classification (a timed-out pattern matches nothing)."""
-    for failure in getattr(classification, "failures", ()):
-        PATTERN_TIMEOUTS.labels(failure.pattern).inc()
-
-
 def observed_run(run: Callable[[int], Any], store: Any) -> Callable[[int], Any]:
-    """Wrap the worker's per-ticket use case: time it, count its outcome, and on a final status its hits."""
+    """Wrap the worker's per-ticket use case: time it, count its outcome, and on a final status its
+    matches and pattern time-outs (as recorded on the decision)."""
     def wrapped(ticket_id: int) -> Any:
         start = time.perf_counter()
         outcome = run(ticket_id)
@@ -77,8 +72,10 @@ def observed_run(run: Callable[[int], Any], store: Any) -> Callable[[int], Any]:
 
             END_TO_END_SECONDS.observe(max(0.0, (utcnow() - row.created_at).total_seconds()))
             if status in FINAL_WITH_HITS:
-                for error in row.errors:
+                for error in row.matched:
                     PATTERN_HITS.labels(error).inc()
+            for pattern in row.timed_out:
+                PATTERN_TIMEOUTS.labels(pattern).inc()
         return outcome
 
     return wrapped

@@ -10,14 +10,11 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from plugin import create_app
 from plugin.config import Settings
-from plugin.core.classify import classify
-from plugin.core.detect import DetectOptions
-from plugin.core.tickets import ticket_from_mapping
-from plugin.metrics import count_classification
 from plugin.runtime import Runtime
 
 from .conftest import free_port, signed_headers, trigger_body, wait_for
 from .fake_zendesk import FakeZendesk
+from .test_triage import slow_patterns
 
 MATCHING = "Linking my Amazon store shows: Couldn't connect, contact Amazon."
 TOKEN = "metrics-token-0123456789"
@@ -102,18 +99,23 @@ def test_every_counter_moves_when_its_event_happens(metrics_app, worker: Runtime
     assert value(after, "triage_queue_depth") == 1  # the rate-limited ticket, scheduled for later
 
 
-def test_a_pattern_timeout_is_counted(metrics_app, patterns) -> None:
-    client = metrics_app.test_client()
-    before = scrape(client)
-    ticket = ticket_from_mapping({"id": 5, "subject": "Amazon", "description": MATCHING * 50})
-    result = classify(ticket, patterns, options=DetectOptions(timeout=0.0))
-    assert result.failures, "a zero time budget must time out"
-    count_classification(result)
-    after = scrape(client)
-    timed_out = {f.pattern for f in result.failures}
-    for pattern in timed_out:
-        assert value(after, "triage_pattern_timeouts_total", pattern=pattern) - \
-            value(before, "triage_pattern_timeouts_total", pattern=pattern) >= 1
+def test_a_pattern_timeout_is_counted(service_config, fake_zendesk: FakeZendesk, tmp_path) -> None:
+    config = {**service_config, "PATTERNS_DIR": str(slow_patterns(tmp_path)), "METRICS": "on"}
+    app = create_app({**config, "TESTING": True})
+    rt = Runtime.for_worker(Settings.load(config))
+    try:
+        client = app.test_client()
+        before = scrape(client)
+        body = trigger_body(20, subject="Amazon", description="Amazon: The account connection timed out. " + "zebra " * 3000)
+        assert client.post("/webhooks/zendesk", data=body, headers=signed_headers(body)).status_code == 202
+        drain(rt)
+        assert rt.store.decision(20).timed_out == ["connection_timeout"]
+        after = scrape(client)
+        assert value(after, "triage_pattern_timeouts_total", pattern="connection_timeout") - \
+            value(before, "triage_pattern_timeouts_total", pattern="connection_timeout") == 1
+    finally:
+        rt.store.close()
+        app.extensions["amazon_triage"].store.close()
 
 
 @pytest.mark.parametrize(("setting", "headers", "status"), [

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from plugin.config import Settings
+from plugin.core.delivery import Delivery
 from plugin.queue import TaskQueue
 from plugin.runtime import Runtime
 
@@ -54,7 +55,7 @@ def test_enqueued_ticket_is_dequeued_with_its_id(tmp_path: Path, redis_url: str)
 
 def test_sweep_finds_again_a_ticket_whose_queue_entry_was_lost(runtime: Runtime) -> None:
     runtime.queue.huey.flush()
-    assert runtime.store.record_delivery(7, "trigger", "inv-7", {"ticket": {}}).enqueue
+    assert runtime.store.record_delivery(Delivery(7, "trigger", "inv-7")).enqueue
     # The web process would enqueue now; say that entry was lost (Redis restarted, enqueue failed).
     assert runtime.queue.pending() == 0
     assert runtime.sweep() == 0, "a fresh ticket is left alone until it has waited a sweep interval"
