@@ -123,7 +123,8 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
            "ZENDESK_WEBHOOK_SECRET": SECRET, "ZENDESK_API_URL": fake.url, "INSTANCE_PATH": str(tmp),
            "PATTERNS_DIR": str(ROOT / "patterns"), "TRIAGE_DRY_RUN": ""}
     if mode == "production":
-        env = production.production_config(env)
+        # Production defaults for the sweep and leases (the tests' short ones would re-queue the backlog every second).
+        env = {**production.production_config(env), "SWEEP_SECONDS": "60", "LEASE_SECONDS": "120"}
     ours_port, bare_port = free_port(), free_port()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     ours = subprocess.Popen([sys.executable, "-m", "plugin", "serve", "--port", str(ours_port), "--threads", str(THREADS)],

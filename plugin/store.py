@@ -149,8 +149,10 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # SQLite allows one writer; waiting here is cheap, while SQLite's own busy handler sleeps
-        # in steps of up to 100 ms. Other processes still meet the busy handler.
-        self._write_lock = threading.Lock()
+        # in steps of up to 100 ms. Other processes still meet the busy handler. PostgreSQL takes
+        # concurrent writers (row locks): serialising them would cap a process at one commit at a time.
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
         insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         # Built once: constructing SQLAlchemy statements costs more than running them on SQLite.
         b = sa.bindparam
