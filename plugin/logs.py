@@ -52,6 +52,22 @@ def setup(log_format: str = "text", level: int = logging.INFO) -> None:
     root.setLevel(level)
 
 
+_configured = False
+
+
+def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
+    """Set logging up once per process, whoever asks first (the app factory, the worker, the CLI).
+
+    Leaves a root logger that already has handlers alone (a test runner's, gunicorn's).
+    """
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    if not logging.getLogger().handlers:
+        setup(log_format, level)
+
+
 def safe_invocation_id(value: str | None) -> str | None:
     """The header as given when it looks like an id; anything else is not worth a log line."""
     return value if value and _SAFE_ID.fullmatch(value) else None

@@ -33,8 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         PERMANENT_SESSION_LIFETIME=8 * 3600,
         WTF_CSRF_TIME_LIMIT=None,
     )
-    if not logging.getLogger().handlers:
-        logs.setup(settings.log_format)
+    logs.configure_logging(settings.log_format)
     for warning in warnings:
         log.warning("*** %s ***", warning)
     app.extensions["amazon_triage"] = Runtime.for_web(settings)
