@@ -24,6 +24,14 @@ pytestmark = [
 TEXT = "Linking my Amazon store shows: Couldn't connect, contact Amazon."
 
 
+@pytest.fixture(scope="module", autouse=True)
+def drop_schemas_afterwards():
+    """Each production-mode test made its own schema; drop them all once this module is done."""
+    yield
+    if not production.missing_services():
+        production.cleanup_schemas()
+
+
 @pytest.fixture
 def config(service_config):
     if reason := production.missing_services():
