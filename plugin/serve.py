@@ -2,7 +2,7 @@
 
 Why waitress: its I/O loop reads each request whole (headers and body, spooled to a temp file past
 512 KB) before a worker thread sees it, so clients that drip a body a byte at a time hold a socket,
-not a thread; `/healthz` and deliveries keep being answered (tests/test_slow_clients.py). Connections
+not a thread; `/healthz` and deliveries keep being answered (tests/test_serve.py). Connections
 idle for ``IDLE_TIMEOUT_SECONDS`` are closed. gunicorn's gthread workers give each connection a thread
 while its body arrives, so a dozen slow clients froze the service (issue 10).
 
@@ -59,9 +59,14 @@ def server_options(threads: int, idle_timeout: int) -> dict[str, Any]:
 
 
 def make_server(app: Any, host: str, port: int, threads: int, idle_timeout: int) -> Any:
+    """A waitress server bound to host:port; a port in use or a bad address ends with a message, not a traceback."""
     from waitress import create_server
 
-    return create_server(app, host=host, port=port, **server_options(threads, idle_timeout))
+    try:
+        return create_server(app, host=host, port=port, **server_options(threads, idle_timeout))
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", host, port, exc.strerror or exc)
+        raise SystemExit(2) from None
 
 
 def web(host: str, port: int, threads: int) -> None:

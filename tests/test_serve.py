@@ -1,4 +1,4 @@
-"""Slow clients can't starve the default `serve`: 50 connections dripping bodies, and idle ones closed."""
+"""The server `serve` runs: slow clients can't starve it, idle connections are closed, a taken port is a clear error."""
 
 from __future__ import annotations
 
@@ -80,3 +80,13 @@ def test_idle_connections_are_closed_after_the_timeout(base: str) -> None:
     assert idle.recv(1) == b""  # the server closed it (a time-out here would raise instead)
     assert 2.0 <= time.monotonic() - start < 12.0
     idle.close()
+
+
+def test_a_port_in_use_is_a_clear_error(service_config, spawn) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = spawn(["web", "--port", str(port)], service_config)
+        assert proc.proc.wait(timeout=60) == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in proc.output() and "Traceback" not in proc.output()
