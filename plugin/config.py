@@ -59,6 +59,7 @@ class Settings:
     metrics_token: str = field(default="", repr=False)
     log_format: str = "text"
     idle_timeout_seconds: int = 30
+    worker_nice: int = 10
 
     @property
     def has_credentials(self) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 
@@ -48,6 +49,10 @@ def worker() -> None:
 
     settings = settings_or_exit()
     logs.setup(settings.log_format)
+    if settings.worker_nice > 0:
+        # Background work yields the CPU to intake: a burst of deliveries is acknowledged at full speed
+        # and the queue absorbs it (Zendesk gives a webhook call seconds; a triage can wait).
+        os.nice(settings.worker_nice)
     rt = Runtime.for_worker(settings)
     rt.sweep(startup=True)
     consumer = rt.queue.consumer(settings.worker_threads)
