@@ -11,7 +11,7 @@ import requests
 from plugin.store import DONE, NO_MATCH, Store
 
 from . import production
-from .conftest import free_port, signed_headers, trigger_body, wait_for
+from .conftest import free_port, make_settings, signed_headers, trigger_body, wait_for
 from .fake_zendesk import FakeZendesk
 
 pytestmark = pytest.mark.slow
@@ -204,7 +204,7 @@ def test_sighup_reloads_the_workers_patterns(open_store, service_config, spawn, 
     add_pattern(patterns_copy)
     worker.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: worker.output().count("patterns loaded") >= 2, timeout=30)
-    web = create_app({**config, "TESTING": True})
+    web = create_app({"TESTING": True}, settings=make_settings(config))
     client = web.test_client()
     fake_zendesk.add_ticket(400, "Amazon", NEW_TEXT)
     client.post("/webhooks/zendesk", data=trigger_body(400), headers=signed_headers(trigger_body(400)))
