@@ -44,6 +44,7 @@ def main() -> None:
         "ZENDESK_WEBHOOK_SECRET": SECRET, "ZENDESK_API_URL": fake.url, "INSTANCE_PATH": str(tmp / "instance"),
         "PATTERNS_DIR": str(ROOT / "patterns"), "TRIAGE_DRY_RUN": "", "ZENDESK_TIMEOUT": "2",
         "BACKOFF_SECONDS": "0.2", "BACKOFF_MAX_SECONDS": "2"})
+    config["SWEEP_SECONDS"] = "5"  # the tests' 1 s would re-queue the whole backlog every second
     procs: list[Process] = []
 
     def spawn(argv: list[str], env: dict[str, str]) -> Process:
