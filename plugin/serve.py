@@ -103,7 +103,7 @@ def serve(host: str, port: int, threads: int) -> None:
         os.environ[MULTIPROC_ENV] = own_metrics_dir
     # The worker watches for this pid to vanish, so a killed server takes its worker with it.
     child = subprocess.Popen([sys.executable, "-m", "plugin", "worker"], env={**os.environ, PARENT_ENV: str(os.getpid())})
-    stopping = threading.Event()
+    stopping, worker_died = threading.Event(), threading.Event()
     try:
         from . import create_app
 
@@ -123,18 +123,24 @@ def serve(host: str, port: int, threads: int) -> None:
             if stopping.is_set():
                 return
             log.error("the worker exited with %s; stopping the server (the service manager restarts both)", code)
+            worker_died.set()
             os.kill(os.getpid(), signal.SIGTERM)
 
         threading.Thread(target=watch_worker, daemon=True).start()
         log.info("serving on http://%s:%s (%d threads) with one worker (pid %d)", host, port, threads, child.pid)
-        server.run()
+        try:
+            server.run()
+        except SystemExit:
+            pass
     finally:
         stopping.set()
         if child.poll() is None:
-            child.terminate()
+            child.send_signal(signal.SIGINT)  # huey's graceful stop: running tickets finish
             try:
                 child.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 child.kill()
         if own_metrics_dir:
             shutil.rmtree(own_metrics_dir, ignore_errors=True)
+    if worker_died.is_set():
+        raise SystemExit(1)

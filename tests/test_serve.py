@@ -90,3 +90,23 @@ def test_a_port_in_use_is_a_clear_error(service_config, spawn) -> None:
         proc = spawn(["web", "--port", str(port)], service_config)
         assert proc.proc.wait(timeout=60) == 2
     assert f"cannot listen on 127.0.0.1:{port}" in proc.output() and "Traceback" not in proc.output()
+
+
+def test_serve_stops_with_an_error_when_its_worker_dies(service_config, spawn) -> None:
+    """No hand-written restarts: the service manager (systemd Restart=on-failure) restarts both."""
+    import os
+    import signal
+    import subprocess
+
+    port = free_port()
+    proc = spawn(["serve", "--port", str(port)], service_config)
+
+    def worker_pid() -> int | None:
+        found = subprocess.run(["pgrep", "-P", str(proc.proc.pid), "-f", "plugin worker"], capture_output=True, text=True)
+        return int(found.stdout.split()[0]) if found.stdout.split() else None
+
+    pid = wait_for(worker_pid)
+    wait_for(lambda: "serving on" in proc.output())
+    os.kill(pid, signal.SIGKILL)
+    assert proc.proc.wait(timeout=30) == 1
+    assert "the worker exited" in proc.output()
