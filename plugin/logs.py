@@ -78,14 +78,21 @@ def bind_ticket(ticket_id: int) -> None:
     TICKET_ID.set(ticket_id)
 
 
+def bind_delivery(dedupe_key: str) -> None:
+    """In the worker: tag the task's log lines with the invocation id its delivery was stored under."""
+    if not dedupe_key.startswith(("ticket:", "event:")):
+        INVOCATION_ID.set(safe_invocation_id(dedupe_key))
+
+
 def bound_run(run: Callable[[int], Any]) -> Callable[[int], Any]:
     """Wrap the worker's per-ticket use case so its log lines carry the ticket id."""
     def wrapped(ticket_id: int) -> Any:
-        token = TICKET_ID.set(ticket_id)
+        tokens = TICKET_ID.set(ticket_id), INVOCATION_ID.set(None)
         try:
             return run(ticket_id)
         finally:
-            TICKET_ID.reset(token)
+            TICKET_ID.reset(tokens[0])
+            INVOCATION_ID.reset(tokens[1])
 
     return wrapped
 

@@ -66,7 +66,8 @@ def test_service_logs_are_json_without_ticket_text_secrets_or_query_strings(serv
     output = proc.output()
     records = [json.loads(line) for line in output.splitlines() if line.strip()]  # every line is one JSON object
     assert any(r.get("invocation_id") == "inv-logs-8" and r.get("ticket_id") == 8 for r in records), output
-    assert any(r["logger"].startswith("plugin.triage") and r.get("ticket_id") == 8 for r in records), output
+    assert any(r["logger"].startswith("plugin.triage") and r.get("ticket_id") == 8
+               and r.get("invocation_id") == "inv-logs-8" for r in records), output
     assert any(r["logger"] == "plugin.access" and "/healthz " in r["message"] for r in records)
     for secret in ("zebra-sentinel", "4111-1111", SECRET, "api-token-test", "admin-token-0123456789abcdef",
                    "query-secret-value", "forged"):
