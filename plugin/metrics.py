@@ -108,7 +108,7 @@ class _QueueDepth:
         yield gauge
 
 
-def exposition(queue: Any) -> bytes:
+def _registry(queue: Any) -> CollectorRegistry:
     """Every metric of every process (multiprocess mode) or of this one, plus the queue depth."""
     from prometheus_client import REGISTRY
 
@@ -118,8 +118,30 @@ def exposition(queue: Any) -> bytes:
         from prometheus_client import multiprocess
 
         multiprocess.MultiProcessCollector(registry)
-        return generate_latest(registry)
-    return generate_latest(REGISTRY) + generate_latest(registry)
+    else:
+        registry.register(_Everything(REGISTRY))
+    return registry
+
+
+class _Everything:
+    """This process's default registry (our metrics, plus process and Python ones), inside another registry."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Any:
+        yield from self.registry.collect()
+
+
+def exposition(queue: Any) -> bytes:
+    return generate_latest(_registry(queue))
+
+
+def serve_worker_metrics(queue: Any, host: str, port: int) -> None:
+    """`/metrics` of a worker on a host without a web process (no token: bind it to a private address)."""
+    from prometheus_client import start_http_server
+
+    start_http_server(port, addr=host, registry=_registry(queue))
 
 
 def init_app(app: Any) -> None:

@@ -163,3 +163,25 @@ def test_serve_shows_the_workers_counters_on_the_webs_metrics(service_config, sp
         return value(samples, "triage_tickets_total", outcome="done")
 
     assert wait_for(done_counted) == 1
+
+
+@pytest.mark.slow
+def test_a_worker_alone_serves_its_own_metrics(service_config, spawn, fake_zendesk: FakeZendesk, make_app) -> None:
+    """A worker on a host without a web process: `worker --metrics-port` shows its counters."""
+    port = free_port()
+    worker = spawn(["worker", "--metrics-port", str(port)], service_config)
+    wait_for(lambda: "Huey consumer started" in worker.output(), timeout=60)
+    fake_zendesk.add_ticket(9, "Amazon", MATCHING)
+    web = make_app()
+    body = trigger_body(9)
+    assert web.test_client().post("/webhooks/zendesk", data=body, headers=signed_headers(body)).status_code == 202
+    web.extensions["amazon_triage"].store.close()
+
+    def done_counted() -> float:
+        text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+        samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+                   for family in text_string_to_metric_families(text) for s in family.samples}
+        return value(samples, "triage_tickets_total", outcome="done") and \
+            value(samples, "triage_zendesk_calls_total", method="PUT", status="200")
+
+    assert wait_for(done_counted) >= 1

@@ -42,7 +42,11 @@ def web(host: str, port: int, threads: int) -> None:
 
 
 @main.command()
-def worker() -> None:
+@click.option("--metrics-port", default=0, type=int,
+              help="Serve this worker's /metrics on this port (for a host without a web process; 0: off).")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True,
+              help="Address for --metrics-port (no token there: use a private address).")
+def worker(metrics_port: int, metrics_host: str) -> None:
     """Run a background worker alone: it processes the queued tickets."""
     from ..runtime import Runtime
     from ..serve import exit_with_parent
@@ -60,5 +64,9 @@ def worker() -> None:
     consumer._signal_actions.pop(signal.SIGHUP, None)
     signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
     rt.queue.run_sweeper(rt.sweep, settings.sweep_seconds, threading.Event())
+    if metrics_port:
+        from ..metrics import serve_worker_metrics
+
+        serve_worker_metrics(rt.queue, metrics_host, metrics_port)
     exit_with_parent()
     consumer.run()
