@@ -73,6 +73,8 @@ def test_every_counter_moves_when_its_event_happens(metrics_app, worker: Runtime
     queued = scrape(client)
     assert value(queued, "triage_queue_depth") == worker.queue.pending() == 3
     drain(worker)
+    worker.queue.enqueue(1)  # a duplicate queue entry for a finished ticket: a no-op claim, not an attempt
+    drain(worker)
 
     after = scrape(client)
     moved = {
@@ -82,6 +84,7 @@ def test_every_counter_moves_when_its_event_happens(metrics_app, worker: Runtime
         ("triage_deliveries_total", "outcome", "invalid"): 1,
         ("triage_signature_rejections_total", None, None): 1,
         ("triage_tickets_total", "outcome", "done"): 1,
+        ("triage_tickets_total", "outcome", "skipped"): 0,
         ("triage_pattern_hits_total", "error", "contact_amazon"): 1,
         ("triage_retries_total", None, None): 1,
         ("triage_dead_letters_total", None, None): 1,
