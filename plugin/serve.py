@@ -44,10 +44,13 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-def server_options(threads: int, idle_timeout: int) -> dict[str, Any]:
+def server_options(threads: int, idle_timeout: int, max_body_bytes: int = 1_000_000) -> dict[str, Any]:
     """The waitress settings, shared with benchmarks/intake.py so the bare app runs under the same ones."""
     return {
         "threads": threads,
+        # Bodies a little over MAX_BODY_BYTES reach the app (its JSON 413); absurd ones are refused while
+        # still arriving, before they fill the temp folder.
+        "max_request_body_size": max_body_bytes * 4 + 65536,
         "channel_timeout": idle_timeout,  # idle (or stalled) connections are closed after this
         "cleanup_interval": max(1, min(30, idle_timeout // 3)),  # how often idle connections are looked for
         "connection_limit": 1000,
@@ -58,12 +61,12 @@ def server_options(threads: int, idle_timeout: int) -> dict[str, Any]:
     }
 
 
-def make_server(app: Any, host: str, port: int, threads: int, idle_timeout: int) -> Any:
+def make_server(app: Any, host: str, port: int, threads: int, idle_timeout: int, max_body_bytes: int = 1_000_000) -> Any:
     """A waitress server bound to host:port; a port in use or a bad address ends with a message, not a traceback."""
     from waitress import create_server
 
     try:
-        return create_server(app, host=host, port=port, **server_options(threads, idle_timeout))
+        return create_server(app, host=host, port=port, **server_options(threads, idle_timeout, max_body_bytes))
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", host, port, exc.strerror or exc)
         raise SystemExit(2) from None
@@ -75,7 +78,7 @@ def web(host: str, port: int, threads: int) -> None:
 
     app = create_app()
     rt = app.extensions["amazon_triage"]
-    server = make_server(app, host, port, threads, rt.settings.idle_timeout_seconds)
+    server = make_server(app, host, port, threads, rt.settings.idle_timeout_seconds, rt.settings.max_body_bytes)
     # SIGHUP reloads the patterns in place; SIGTERM/SIGINT stop accepting and exit.
     signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
     _stop_on(signal.SIGTERM, signal.SIGINT, server=server)
@@ -109,7 +112,7 @@ def serve(host: str, port: int, threads: int) -> None:
 
         app = create_app()
         rt = app.extensions["amazon_triage"]
-        server = make_server(app, host, port, threads, rt.settings.idle_timeout_seconds)
+        server = make_server(app, host, port, threads, rt.settings.idle_timeout_seconds, rt.settings.max_body_bytes)
 
         def reload(*_: Any) -> None:
             rt.registry.reload(force=True)

@@ -1,4 +1,4 @@
-"""End to end over real processes: `amazon-triage serve` (gunicorn + worker), real HTTP, the fake Zendesk."""
+"""End to end over real processes: `amazon-triage serve` (waitress + worker), real HTTP, the fake Zendesk."""
 
 from __future__ import annotations
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import threading
+from pathlib import Path
+from typing import Any
 
 import click
 
@@ -17,6 +19,31 @@ threads_option = click.option("--threads", default=8, show_default=True, type=in
                               help="Web request threads (slow clients don't hold them: waitress reads requests whole first).")
 
 
+def preflight(settings: Any) -> None:
+    """Stop with a message, not a traceback in every web process, when the instance folder cannot be
+    made or the database cannot be reached (a malformed DATABASE_URL, PostgreSQL down)."""
+    import sqlalchemy as sa
+
+    from ..store import make_engine
+    from .db_cmds import _fail
+
+    try:
+        Path(settings.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        click.echo(f"configuration error: cannot create INSTANCE_PATH {settings.instance_path!r}: {exc.strerror}", err=True)
+        raise SystemExit(2) from None
+    try:
+        engine = make_engine(settings.database_url)  # a bad URL or driver, an uncreatable SQLite folder
+        try:
+            if engine.dialect.name != "sqlite":  # SQLite's file is made by the store, with its mode
+                with engine.connect():
+                    pass
+        finally:
+            engine.dispose()
+    except (OSError, sa.exc.SQLAlchemyError) as exc:
+        _fail(exc)
+
+
 @main.command()
 @host_option
 @port_option
@@ -25,7 +52,9 @@ def serve(host: str, port: int, threads: int) -> None:
     """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
     from ..serve import serve as run_server
 
-    logs.setup(settings_or_exit().log_format)
+    settings = settings_or_exit()
+    logs.setup(settings.log_format)
+    preflight(settings)
     run_server(host, port, threads)
 
 
@@ -37,7 +66,9 @@ def web(host: str, port: int, threads: int) -> None:
     """Run the web server alone (production: with `worker` processes, sharing DATABASE_URL and REDIS_URL)."""
     from ..serve import web as run_web
 
-    logs.setup(settings_or_exit().log_format)
+    settings = settings_or_exit()
+    logs.setup(settings.log_format)
+    preflight(settings)
     run_web(host, port, threads)
 
 
@@ -57,6 +88,7 @@ def worker(metrics_port: int, metrics_host: str) -> None:
         # Background work yields the CPU to intake: a burst of deliveries is acknowledged at full speed
         # and the queue absorbs it (Zendesk gives a webhook call seconds; a triage can wait).
         os.nice(settings.worker_nice)
+    preflight(settings)
     rt = Runtime.for_worker(settings)
     rt.sweep(startup=True)
     consumer = rt.queue.consumer(settings.worker_threads)
