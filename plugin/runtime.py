@@ -87,7 +87,8 @@ class Runtime:
             rt.queue = TaskQueue(settings.queue_path, run=run, redis_url=settings.redis_url)
             if not settings.redis_url:
                 rt.queue.ping()
-        rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay))
+        rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay),
+                           decision=settings.decision_settings())
         return rt
 
     def sweep(self, startup: bool = False) -> int:
