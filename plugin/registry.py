@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .core.patterns import PatternSet, PatternSetError, load_patterns, pattern_files
+from .core.patterns import PatternSet, PatternSetError, load_patterns, pattern_files, reply_parts_file
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class PatternRegistry:
     def _disk_signature(self) -> tuple:
         error_files, field_files = pattern_files(self.directory) if self.directory.is_dir() else ([], [])
         sig = []
-        for p in [*error_files, *field_files]:
+        for p in [*error_files, *field_files, *reply_parts_file(self.directory)]:
             try:
                 st = p.stat()
                 sig.append((p.name, st.st_mtime_ns, st.st_size))

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
-from .models import MARKER_TAG, CommentPart, Detection, Escalation, Match, Ticket, TicketUpdate
+from .compose import Phrases, ReplySource, compose
+from .models import MARKER_TAG, Detection, Escalation, Match, Ticket, TicketUpdate
 from .patterns import PatternSet
 
 FLAG_ORDER = ("reconnected", "cleared_cache", "other_browser")
@@ -17,16 +17,13 @@ class DecisionSettings:
     marker_tag: str = MARKER_TAG
     ready_tag: str = "amazon_escalation_ready"
     missing_tag_prefix: str = "amazon_escalation_missing_"
-    greeting: str = "Hi $first_name,"
     default_first_name: str = "there"
+    """What $first_name says in a reply template when the name is unknown or unfit (the greeting
+    itself then uses the neutral greeting of patterns/reply_parts.toml)."""
     macro_fallback: str = ("Thanks for your message. We are looking into this Amazon connection problem "
                            "and will be back with the next steps.")
     """The reply when a macro's text cannot be read (deleted macro): the ticket is still triaged."""
     explain: bool = True
-
-
-def _render(template: str, values: dict[str, str]) -> str:
-    return string.Template(template).safe_substitute(values)
 
 
 @dataclass(frozen=True)
@@ -42,11 +39,17 @@ class ChecklistItem:
         return f"[{'x' if self.done else ' '}] {self.label}: {self.detail}"
 
 
+def flag_order(patterns: PatternSet) -> list[str]:
+    """The checklist flags (steps the merchant may have tried) in the order they are asked for."""
+    ids = {f.id for f in patterns.fields if f.spec.kind == "flag"}
+    return [*[f for f in FLAG_ORDER if f in ids], *sorted(ids - set(FLAG_ORDER))]
+
+
 def checklist(escalation: Escalation, patterns: PatternSet) -> list[ChecklistItem]:
     """What an escalation to Codisto needs, with what the ticket already shows."""
     items = []
     titles = {f.id: f.spec.title for f in patterns.fields if f.spec.kind == "flag"}
-    for flag in [*[f for f in FLAG_ORDER if f in titles], *sorted(set(titles) - set(FLAG_ORDER))]:
+    for flag in flag_order(patterns):
         found = escalation.flags.get(flag)
         items.append(ChecklistItem(flag, titles[flag], found is not None,
                                    f'"{found.text}"' if found else "not mentioned yet, ask the merchant", False))
@@ -64,6 +67,8 @@ def _checklist(escalation: Escalation, patterns: PatternSet) -> str:
     lines += [item.line() for item in checklist(escalation, patterns)]
     if escalation.missing:
         lines.append("Do not escalate yet: still missing " + " and ".join(MISSING_LABELS[m] for m in escalation.missing) + ".")
+    elif all(item.done for item in checklist(escalation, patterns)):
+        lines.append("Everything is there and the merchant has tried every step: escalate to Codisto now.")
     else:
         lines.append("Merchant ID and time are present: once the merchant has tried the steps above, escalate to Codisto with them.")
     return "\n".join(lines)
@@ -97,27 +102,34 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
     matches = tuple(m for m in detection.matches if patterns.get(m.error) is not None)
     if not matches:
         return TicketUpdate(ticket_id=ticket.id)
+    phrases = Phrases(patterns.reply_parts)
+    name = (ticket.requester_first_name or "").strip()
     values = {
-        "first_name": (ticket.requester_first_name or "").strip() or settings.default_first_name,
+        "first_name": name or settings.default_first_name,
         "ticket_id": str(ticket.id or ""),
         "merchant_id": escalation.merchant_id.value if escalation.merchant_id else "",
         "timestamp": escalation.timestamp.text if escalation.timestamp else "",
-        "missing": " and ".join(MISSING_LABELS[m] for m in escalation.missing),
+        "missing": phrases.missing(escalation.missing),
     }
-    replies = [patterns.get(m.error).spec.reply for m in matches]  # type: ignore[union-attr]
-    parts = tuple(
-        CommentPart(m.error, _render(r.body, values) if r.body else None, r.zendesk_macro_id,
-                    settings.macro_fallback if r.zendesk_macro_id is not None else "")
-        for m, r in zip(matches, replies, strict=True)
-    )
-    public = all(r.visibility == "public" for r in replies)
+    sources = []
+    for m in matches:
+        pattern = patterns.get(m.error)
+        assert pattern is not None
+        reply = pattern.spec.reply
+        sources.append(ReplySource(m.error, reply.body, reply.zendesk_macro_id,
+                                   settings.macro_fallback if reply.zendesk_macro_id is not None else "",
+                                   pattern.spec.escalation_fields, m.title))
+    reply = compose(sources, escalation, phrases, values, ticket.requester_first_name, flag_order(patterns))
+    public = all(patterns.get(m.error).spec.reply.visibility == "public" for m in matches)  # type: ignore[union-attr]
     return TicketUpdate(
         ticket_id=ticket.id,
         matched=tuple(m.error for m in matches),
         tags=_tags(matches, escalation, settings),
         public=public,
-        greeting=_render(settings.greeting, values),
-        parts=parts,
+        greeting=reply.greeting,
+        intro=reply.intro,
+        parts=reply.parts,
+        sign_off=reply.sign_off,
         agent_notes=_checklist(escalation, patterns) if escalation.required else "",
         explanation=explain(matches) if settings.explain else "",
     )
