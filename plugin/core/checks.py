@@ -11,7 +11,7 @@ from typing import Literal
 from .detect import detect_normalized, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
-from .patterns import PatternSet, PatternSetError, load_patterns
+from .patterns import REPLY_PARTS_FILE, PatternSet, PatternSetError, load_patterns
 from .tomlpos import key_lines, line_of
 
 SLOW_MS = 50.0
@@ -126,6 +126,32 @@ def time_patterns(patterns: PatternSet, text: str | None = None, timeout: float 
     return timings, messages
 
 
+def _line(path: Path, key: tuple[str | int, ...]) -> int:
+    try:
+        return line_of(_file_index(path, path.stat().st_mtime_ns)[1], key)
+    except OSError:
+        return 1
+
+
+def missing_phrases(patterns: PatternSet) -> list[CheckMessage]:
+    """Errors and checklist flags the reply composer has no words for (it falls back to the title, or leaves the step out)."""
+    out: list[CheckMessage] = []
+    parts = patterns.reply_parts
+    path = (patterns.directory or Path(".")) / REPLY_PARTS_FILE
+    for p in patterns.error_patterns:
+        if not parts.problems.get(p.id):
+            out.append(CheckMessage("warning", path, f"reply_parts.problems.{p.id}", _line(path, ("reply_parts", "problems")),
+                                    f"no short name for {p.id!r}: a reply answering several errors calls it by its title"))
+    for f in patterns.fields:
+        if f.spec.kind != "flag":
+            continue
+        for table, effect in (("steps", "never asks the merchant to do it"), ("done", "never thanks the merchant for it")):
+            if not getattr(parts, table).get(f.id):
+                out.append(CheckMessage("warning", path, f"reply_parts.{table}.{f.id}", _line(path, ("reply_parts", table)),
+                                        f"no phrase for the checklist flag {f.id!r}: the reply {effect}"))
+    return out
+
+
 def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
     report = CheckReport()
     try:
@@ -135,6 +161,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
         return report
     report.patterns = patterns
     report.messages.extend(run_examples(patterns))
+    report.messages.extend(missing_phrases(patterns))
     if timing:
         report.timings_ms, slow = time_patterns(patterns)
         report.messages.extend(slow)

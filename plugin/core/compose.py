@@ -23,7 +23,7 @@ from .schema import ReplyParts
 NAME_MAX = 40
 """Longer than this is not a first name (a pasted signature, a company line): the greeting goes neutral."""
 
-_PLAUSIBLE_NAME = regex.compile(r"[\p{L}\p{M}]+(?:(?:[ .'\u2019-]|\. )[\p{L}\p{M}]+)*\.?")
+_PLAUSIBLE_NAME = regex.compile(r"[\p{L}\p{M}]+(?:(?:[ '\u2019-]|\. )[\p{L}\p{M}]+)*\.?")
 """Letters (any script) in words joined by a space, hyphen, apostrophe or initial's dot: "Ana",
 "Jean-Luc", "O'Brien", "J. R.", "山田"; not digits, e-mail addresses, markup or emoji."""
 
@@ -38,8 +38,8 @@ def clean_name(raw: str | None) -> str | None:
     """
     if not raw or not isinstance(raw, str):
         return None
-    text = "".join(ch for ch in unicodedata.normalize("NFC", raw[: NAME_MAX * 8])
-                   if not unicodedata.category(ch).startswith("C"))
+    text = "".join(" " if ch.isspace() else ch for ch in unicodedata.normalize("NFC", raw[: NAME_MAX * 8])
+                   if ch.isspace() or not unicodedata.category(ch).startswith("C"))
     text = " ".join(text.split())
     if not text or len(text) > NAME_MAX or not _PLAUSIBLE_NAME.fullmatch(text):
         return None
