@@ -51,7 +51,8 @@ class Runtime:
         zendesk = ZendeskClient(settings) if settings.has_credentials else None
         rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
         rt.queue = TaskQueue(settings.queue_path, run=lambda tid: rt.triage.run(tid), sweep=rt.sweep)  # type: ignore[union-attr]
-        rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay))
+        rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay),
+                           decision=settings.decision_settings())
         return rt
 
     def sweep(self, startup: bool = False) -> int:

@@ -39,3 +39,17 @@ def test_forced_dry_run_and_bad_values() -> None:
 def test_secrets_are_not_in_repr() -> None:
     s = load(**CREDS, ZENDESK_WEBHOOK_SECRET="very-secret")
     assert "very-secret" not in repr(s) and "'t'" not in repr(s)
+
+
+def test_language_and_amazon_context_settings() -> None:
+    from plugin.config import ConfigError, Settings
+
+    decision = Settings.load({"amazon_context_tags": "Amazon_Channel, codisto", "amazon_context_brands": "12 34",
+                              "amazon_context_forms": "5"}, environ={}).decision_settings()
+    assert decision.amazon_context_tags == {"amazon_channel", "codisto"}
+    assert decision.amazon_context_brands == {12, 34} and decision.amazon_context_forms == {5}
+    assert decision.agent_language == "en"
+    import pytest
+
+    with pytest.raises(ConfigError, match="AMAZON_CONTEXT_FORMS"):
+        Settings.load({"amazon_context_forms": "support-form"}, environ={}).validate()

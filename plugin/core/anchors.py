@@ -9,6 +9,8 @@ to the anchors' first letters.)
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -32,25 +34,108 @@ def _trie_regex(words: Iterable[str]) -> str:
     return build(root)
 
 
+MIN_TYPO_LEN = 6
+"""Shorter anchors get no misspelt variants: "flag" or "temps" minus a letter match half the language."""
+MIN_TWO_TYPOS_LEN = 10
+_TYPO_CHARS = re.compile(r"[a-z]+")
+_PHRASE = re.compile(r"[a-z]+(?: [a-z]+)+")
+_VOWELS = "aeiouy"
+
+
+def _one_edit(word: str, vowels: bool = True) -> set[str]:
+    """Dropped, doubled and swapped letters, and a stray vowel: the typos merchants make."""
+    out = set()
+    for i in range(len(word)):
+        if 0 < i < len(word) - 1:
+            # Dropping the first or last letter only finds the word's own middle ("rofessiona").
+            out.add(word[:i] + word[i + 1:])
+        if word[i].isalpha():
+            out.add(word[:i + 1] + word[i] + word[i + 1:])
+        if i + 1 < len(word) and word[i] != word[i + 1]:
+            out.add(word[:i] + word[i + 1] + word[i] + word[i + 2:])
+    if vowels:
+        for i in range(1, len(word)):
+            for v in _VOWELS:
+                out.add(word[:i] + v + word[i:])
+    return out
+
+
+def typo_variants(anchor: str) -> dict[str, int]:
+    """Misspellings of an anchor (one edit; two for long anchors), each with its edit count."""
+    if len(anchor) < MIN_TYPO_LEN:
+        return {}
+    if not _TYPO_CHARS.fullmatch(anchor):
+        # A phrase ("account connection"): one dropped, doubled or swapped letter inside a word.
+        if len(anchor) < MIN_TWO_TYPOS_LEN or not _PHRASE.fullmatch(anchor):
+            return {}
+        return {v: 1 for v in _one_edit(anchor, vowels=False) if _PHRASE.fullmatch(v) and len(v) >= MIN_TWO_TYPOS_LEN - 1}
+    found = dict.fromkeys((v for v in _one_edit(anchor) if len(v) >= MIN_TYPO_LEN), 1)
+    if len(anchor) >= MIN_TWO_TYPOS_LEN:
+        for v in _one_edit(anchor, vowels=False):
+            for w in _one_edit(v, vowels=False):
+                if w not in found and len(w) >= MIN_TWO_TYPOS_LEN - 2:
+                    found[w] = 2
+    found.pop(anchor, None)
+    return found
+
+
+def _inside(start: int, end: int, starts: list[int], ends: list[int]) -> bool:
+    """Whether [start, end) lies within one of the sorted spans (``ends`` is the running maximum)."""
+    i = bisect.bisect_right(starts, start) - 1
+    return i >= 0 and ends[i] >= end
+
+
 class AnchorIndex:
-    def __init__(self, anchors: Iterable[str], limit: int) -> None:
+    """Every anchor, and (with ``typos``) its common misspellings, found in one pass over the text."""
+
+    def __init__(self, anchors: Iterable[str], limit: int, typos: bool = False) -> None:
         self.anchors = frozenset(anchors)
         self.limit = limit
-        self._regex = re.compile(_trie_regex(sorted(self.anchors))) if self.anchors else None
-        self._implied = {a: [b for b in self.anchors if a.startswith(b)] for a in self.anchors}
+        # variant -> [(anchor, edits)]; exact anchors are never variants of each other.
+        self.variants: dict[str, list[tuple[str, int]]] = {}
+        if typos:
+            joined = "\n".join(self.anchors)
+            for anchor in sorted(self.anchors):
+                for variant, edits in typo_variants(anchor).items():
+                    # A variant inside another anchor ("profesio" of "profesional") is that anchor's business.
+                    if variant not in joined:
+                        self.variants.setdefault(variant, []).append((anchor, edits))
+        keys = self.anchors | self.variants.keys()
+        self._regex = re.compile(_trie_regex(sorted(keys))) if keys else None
+        # The longest key found at a position implies every key that is its prefix.
+        self._implied = {k: [k[:n] for n in range(1, len(k) + 1) if k[:n] in keys] for k in keys}
 
     def scan(self, lowered: str) -> dict[str, list[int]]:
         """Start positions of every anchor (at most ``limit`` each); absent anchors have none."""
+        return self.scan_with_typos(lowered)[0]
+
+    def scan_with_typos(self, lowered: str) -> tuple[dict[str, list[int]], dict[str, list[tuple[int, int, int]]]]:
+        """Exact hits per anchor, and misspelt hits per anchor as (start, length, edits)."""
         hits: dict[str, list[int]] = {a: [] for a in self.anchors}
+        typos: dict[str, list[tuple[int, int, int]]] = {}
         if self._regex is None:
-            return hits
+            return hits, typos
         search = self._regex.search
+        variants = self.variants
         m = search(lowered)
         while m is not None:
             pos = m.start()
-            for anchor in self._implied[m.group()]:
-                found = hits[anchor]
-                if len(found) < self.limit:
+            for key in self._implied[m.group()]:
+                found = hits.get(key)
+                if found is not None and len(found) < self.limit:
                     found.append(pos)
+                for anchor, edits in variants.get(key, ()):
+                    near = typos.setdefault(anchor, [])
+                    if len(near) < self.limit:
+                        near.append((pos, len(key), edits))
             m = search(lowered, pos + 1)
-        return hits
+        if typos:
+            # A "variant" inside a correctly written anchor ("connect" in "connecting") is no typo.
+            spans = sorted((p, p + len(a)) for a, found in hits.items() for p in found)
+            if spans:
+                starts = [s for s, _ in spans]
+                ends = list(itertools.accumulate((e for _, e in spans), max))
+                for near in typos.values():
+                    near[:] = [t for t in near if not _inside(t[0], t[0] + t[1], starts, ends)]
+            typos = {a: near for a, near in typos.items() if near}
+        return hits, typos

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .compose import Phrases, ReplySource, compose
+from .compose import Phrases, ReplySource, clean_name, compose
 from .models import MARKER_TAG, Detection, Escalation, Match, Ticket, TicketUpdate
 from .patterns import PatternSet
 
@@ -24,6 +24,20 @@ class DecisionSettings:
                            "and will be back with the next steps.")
     """The reply when a macro's text cannot be read (deleted macro): the ticket is still triaged."""
     explain: bool = True
+    agent_language: str = "en"
+    """The language of the parts meant for the agent (checklist, explanation); only English exists today."""
+    amazon_context_tags: frozenset[str] = frozenset()
+    """Ticket tags, brand ids and form ids that by themselves say a ticket is about Amazon (admins set them)."""
+    amazon_context_brands: frozenset[int] = frozenset()
+    amazon_context_forms: frozenset[int] = frozenset()
+
+    def amazon_ticket(self, ticket: Ticket) -> bool:
+        """Whether the ticket's tags, brand or form put it in an Amazon context."""
+        return bool(
+            (self.amazon_context_tags and self.amazon_context_tags & set(ticket.tags))
+            or (ticket.brand_id is not None and ticket.brand_id in self.amazon_context_brands)
+            or (ticket.form_id is not None and ticket.form_id in self.amazon_context_forms)
+        )
 
 
 @dataclass(frozen=True)
@@ -97,15 +111,21 @@ def _tags(matches: tuple[Match, ...], escalation: Escalation, settings: Decision
 
 
 def decide(ticket: Ticket, detection: Detection, escalation: Escalation, patterns: PatternSet,
-           settings: DecisionSettings = DecisionSettings()) -> TicketUpdate:
-    """The update for one ticket; empty (no write at all) when nothing matched."""
+           settings: DecisionSettings = DecisionSettings(), lang: str = "en") -> TicketUpdate:
+    """The update for one ticket; empty (no write at all) when nothing matched.
+
+    ``lang`` is the language of the reply (see language.reply_language): each error's reply in that
+    language when the pattern has it, else English, composed into one reply (compose.py) with the
+    language's reply_parts phrases, English for any it lacks. The checklist and explanation are for
+    the agent and stay in English.
+    """
     matches = tuple(m for m in detection.matches if patterns.get(m.error) is not None)
     if not matches:
         return TicketUpdate(ticket_id=ticket.id)
-    phrases = Phrases(patterns.reply_parts)
-    name = (ticket.requester_first_name or "").strip()
+    language = patterns.language(lang) if lang != "en" else None
+    phrases = Phrases(patterns.reply_parts, language.spec.reply_parts if language is not None else None)
     values = {
-        "first_name": name or settings.default_first_name,
+        "first_name": clean_name(ticket.requester_first_name) or settings.default_first_name,
         "ticket_id": str(ticket.id or ""),
         "merchant_id": escalation.merchant_id.value if escalation.merchant_id else "",
         "timestamp": escalation.timestamp.text if escalation.timestamp else "",
@@ -115,9 +135,8 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
     for m in matches:
         pattern = patterns.get(m.error)
         assert pattern is not None
-        reply = pattern.spec.reply
-        sources.append(ReplySource(m.error, reply.body, reply.zendesk_macro_id,
-                                   settings.macro_fallback if reply.zendesk_macro_id is not None else "",
+        body, macro, _ = pattern.reply_body(lang)
+        sources.append(ReplySource(m.error, body, macro, settings.macro_fallback if macro is not None else "",
                                    pattern.spec.escalation_fields, m.title))
     reply = compose(sources, escalation, phrases, values, ticket.requester_first_name, flag_order(patterns))
     public = all(patterns.get(m.error).spec.reply.visibility == "public" for m in matches)  # type: ignore[union-attr]
@@ -130,6 +149,7 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
         intro=reply.intro,
         parts=reply.parts,
         sign_off=reply.sign_off,
+        language=lang,
         agent_notes=_checklist(escalation, patterns) if escalation.required else "",
         explanation=explain(matches) if settings.explain else "",
     )

@@ -20,6 +20,10 @@ class Ticket:
     requester_first_name: str | None = None
     tags: tuple[str, ...] = ()
     created_at: datetime | None = None
+    locale: str | None = None
+    """The requester's Zendesk locale ("de", "fr-ca"): the reply's language when we have it."""
+    brand_id: int | None = None
+    form_id: int | None = None
 
     @property
     def text(self) -> str:
@@ -159,6 +163,9 @@ class TicketUpdate:
     sign_off: str = ""
     agent_notes: str = ""
     explanation: str = ""
+    sign_off: str = ""
+    language: str = "en"
+    """The language the reply parts are in (a missing translation falls back to English per part)."""
 
     @property
     def is_empty(self) -> bool:

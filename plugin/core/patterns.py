@@ -6,6 +6,7 @@ PatternSetError, so a service can keep running the previous set and show the adm
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -16,10 +17,22 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
-from .schema import ContextSpec, ErrorPatternSpec, FieldSpec, NegativeSpec, RegexSpec, ReplyParts, ReplyPartsFile
+from .schema import (
+    ContextSpec,
+    ErrorPatternSpec,
+    FieldExample,
+    FieldSpec,
+    LanguageSpec,
+    NegativeSpec,
+    OverlayReplySpec,
+    RegexSpec,
+    ReplyParts,
+    ReplyPartsFile,
+)
 from .tomlpos import key_lines, line_of
 
 FIELDS_DIR = "fields"
+I18N_DIR = "i18n"
 REPLY_PARTS_FILE = "reply_parts.toml"
 """The English phrases of the reply composer; not an error pattern although it sits beside them."""
 MAX_ANCHOR_HITS = 200
@@ -56,6 +69,10 @@ class CompiledRegex:
     def name(self) -> str:
         return self.spec.name
 
+    @functools.cached_property
+    def anchor_set(self) -> frozenset[str]:
+        return frozenset(self.spec.anchors)
+
 
 @dataclass(frozen=True)
 class CompiledContext:
@@ -70,16 +87,55 @@ class CompiledNegative:
 
 
 @dataclass(frozen=True)
+class Overlay:
+    """Where one language's part of a pattern or field came from, and the examples it must pass."""
+
+    lang: str
+    path: Path
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+    field_match: tuple[FieldExample, ...] = ()
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language of patterns/i18n: how to recognise it and how its threads quote."""
+
+    spec: LanguageSpec
+    path: Path
+    markers: regex.Pattern[str]
+    quote_headers: regex.Pattern[str] | None
+
+    @property
+    def lang(self) -> str:
+        return self.spec.lang
+
+
+@dataclass(frozen=True)
 class ErrorPattern:
     spec: ErrorPatternSpec
     path: Path
     regexes: tuple[CompiledRegex, ...]
     contexts: tuple[CompiledContext, ...]
     negatives: tuple[CompiledNegative, ...]
+    replies: dict[str, OverlayReplySpec] = field(default_factory=dict, compare=False)
+    """The reply translated, by language; English is ``spec.reply``."""
+    overlays: tuple[Overlay, ...] = ()
+
+    def reply_body(self, lang: str) -> tuple[str | None, int | None, str]:
+        """Body, macro id and the language actually used (English when no translation exists)."""
+        translated = self.replies.get(lang)
+        if translated is not None:
+            return translated.body, translated.zendesk_macro_id, lang
+        return self.spec.reply.body, self.spec.reply.zendesk_macro_id, "en"
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @functools.cached_property
+    def anchor_set(self) -> frozenset[str]:
+        return frozenset(a for r in self.regexes for a in r.spec.anchors)
 
     @property
     def priority(self) -> int:
@@ -96,6 +152,11 @@ class FieldPattern:
     path: Path
     regexes: tuple[CompiledRegex, ...]
     negatives: tuple[CompiledNegative, ...]
+    zones: dict[str, str] = field(default_factory=dict, compare=False)
+    """The base zones plus every language's (lower-case names)."""
+    relative_days: dict[str, int] = field(default_factory=dict, compare=False)
+    months: dict[str, int] = field(default_factory=dict, compare=False)
+    overlays: tuple[Overlay, ...] = ()
 
     @property
     def id(self) -> str:
@@ -110,19 +171,36 @@ class PatternSet:
     fields: tuple[FieldPattern, ...] = ()
     fingerprint: str = ""
     directory: Path | None = None
+    languages: tuple[Language, ...] = ()
     reply_parts: ReplyParts = field(default_factory=ReplyParts, compare=False)
     """The English phrases the composer puts around the replies (greeting, intro, escalation sentences)."""
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
+    quote_headers: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    """Every language's quote headers in one regex (English ones are built into thread.py)."""
+
+    follow_up: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    """Every language's follow-up cues ("immer noch"), beside the built-in ones of thread.py."""
+
     def __post_init__(self) -> None:
         self._by_id.update({p.id: p for p in self.error_patterns})
+        cues = [c for la in self.languages for c in la.spec.followup_cues]
+        if cues and self.follow_up is None:
+            object.__setattr__(self, "follow_up", regex.compile("|".join(f"(?:{c})" for c in cues), regex.IGNORECASE))
+        heads = [h for la in self.languages for h in la.spec.quote_headers]
+        if heads and self.quote_headers is None:
+            object.__setattr__(self, "quote_headers", regex.compile(
+                "|".join(f"(?:{h})" for h in heads), regex.IGNORECASE | regex.MULTILINE))
         if self.anchors is None:
             words = {a for p in self.error_patterns for r in p.regexes for a in r.spec.anchors}
-            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS))
+            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS, typos=True))
 
     def __repr__(self) -> str:
         return f"PatternSet({len(self.error_patterns)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"
+
+    def language(self, lang: str) -> Language | None:
+        return next((la for la in self.languages if la.lang == lang), None)
 
     def get(self, pattern_id: str) -> ErrorPattern | None:
         return self._by_id.get(pattern_id)
@@ -269,7 +347,7 @@ def load_field_pattern(path: Path, problems: list[PatternFileError]) -> FieldPat
     negatives = _compile_negatives(loader, spec.negative)
     if regexes is None or negatives is None:
         return None
-    return FieldPattern(spec, path, regexes, negatives)
+    return FieldPattern(spec, path, regexes, negatives, zones={k.lower(): v for k, v in spec.zones.items()})
 
 
 def pattern_files(directory: Path) -> tuple[list[Path], list[Path]]:
@@ -292,6 +370,13 @@ def load_reply_parts(path: Path, problems: list[PatternFileError]) -> ReplyParts
     return spec.reply_parts if spec is not None else ReplyParts()
 
 
+def all_pattern_files(directory: Path) -> list[Path]:
+    """Every file a pattern set is built from, language overlays included (for fingerprints and reloads)."""
+    errors, fields = pattern_files(directory)
+    return [*errors, *fields, *reply_parts_file(directory), *sorted((directory / I18N_DIR).glob("*/*.toml")),
+            *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml"))]
+
+
 def load_patterns(directory: str | Path) -> PatternSet:
     """Load and compile every file; raise PatternSetError listing all problems."""
     directory = Path(directory)
@@ -302,8 +387,8 @@ def load_patterns(directory: str | Path) -> PatternSet:
     if not error_files:
         problems.append(PatternFileError(directory, "", 1, "no pattern files (*.toml) in this directory"))
     digest = hashlib.sha256()
-    for p in [*error_files, *field_files, *reply_parts_file(directory)]:
-        digest.update(p.name.encode() + b"\0")
+    for p in all_pattern_files(directory):
+        digest.update(str(p.relative_to(directory)).encode() + b"\0")
         try:
             digest.update(p.read_bytes())
         except OSError:
@@ -321,6 +406,9 @@ def load_patterns(directory: str | Path) -> PatternSet:
     for kind in ("merchant_id", "timestamp"):
         if field_files and kinds.count(kind) > 1:
             problems.append(PatternFileError(directory / FIELDS_DIR, "kind", 1, f"more than one field of kind {kind!r}"))
+    from .overlays import load_languages
+
+    languages, loaded, fields = load_languages(directory / I18N_DIR, loaded, fields, problems)
     if problems:
         raise PatternSetError(problems)
     ordered = sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id))
@@ -329,5 +417,6 @@ def load_patterns(directory: str | Path) -> PatternSet:
         fields=tuple(f for f in fields if f is not None),
         fingerprint=digest.hexdigest()[:16],
         directory=directory,
+        languages=languages,
         reply_parts=reply_parts,
     )
