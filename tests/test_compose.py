@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plugin.core.classify import classify
 from plugin.core.compose import NAME_MAX, clean_name
@@ -160,3 +163,11 @@ def test_check_lists_errors_and_flags_the_composer_has_no_words_for(patterns_cop
     keys = {m.key for m in warnings if m.path == path}
     assert keys == {"reply_parts.problems.staging_mode", "reply_parts.done.other_browser"}
     assert all(m.line > 1 for m in warnings if m.path == path)
+
+
+@given(st.text(max_size=300))
+@settings(max_examples=300, deadline=None)
+def test_whatever_the_name_the_greeting_is_short_and_free_of_control_characters(raw: str) -> None:
+    name = clean_name(raw)
+    assert name is None or (0 < len(name) <= NAME_MAX and name == name.strip())
+    assert name is None or not any(unicodedata.category(ch)[0] in "CS" or ch in "\n\r\t@<>" for ch in name)
