@@ -62,3 +62,11 @@ def test_sentences_and_clauses() -> None:
     pos = text.text.index("fine")
     s, e = shape.clause(pos, pos + 4)
     assert text.text[s:e] == "Amazon is fine"
+
+
+def test_an_amazon_mail_forwarded_with_quote_markers_is_evidence() -> None:
+    raw = ("here is Amazon's mail, is this why it won't connect?\n\n> De : performance-vendeur@amazon.fr\n"
+           "> Objet : Votre compte\n>\n> Nous avons désactivé votre compte vendeur Amazon.fr.")
+    text, shape = layout(raw)
+    pos = text.text.index("Nous avons")
+    assert not shape.is_quoted(pos, pos + 10)

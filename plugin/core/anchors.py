@@ -36,7 +36,9 @@ def _trie_regex(words: Iterable[str]) -> str:
 
 MIN_TYPO_LEN = 6
 """Shorter anchors get no misspelt variants: "flag" or "temps" minus a letter match half the language."""
-MIN_TWO_TYPOS_LEN = 10
+MIN_TWO_TYPOS_LEN = 12
+"""Two edits only in long words ("professional" -> "porfesional"): the variants grow with the square."""
+MIN_PHRASE_LEN = 10
 _TYPO_CHARS = re.compile(r"[a-z]+")
 _PHRASE = re.compile(r"[a-z]+(?: [a-z]+)+")
 _VOWELS = "aeiouy"
@@ -66,9 +68,9 @@ def typo_variants(anchor: str) -> dict[str, int]:
         return {}
     if not _TYPO_CHARS.fullmatch(anchor):
         # A phrase ("account connection"): one dropped, doubled or swapped letter inside a word.
-        if len(anchor) < MIN_TWO_TYPOS_LEN or not _PHRASE.fullmatch(anchor):
+        if len(anchor) < MIN_PHRASE_LEN or not _PHRASE.fullmatch(anchor):
             return {}
-        return {v: 1 for v in _one_edit(anchor, vowels=False) if _PHRASE.fullmatch(v) and len(v) >= MIN_TWO_TYPOS_LEN - 1}
+        return {v: 1 for v in _one_edit(anchor, vowels=False) if _PHRASE.fullmatch(v) and len(v) >= MIN_PHRASE_LEN - 1}
     found = dict.fromkeys((v for v in _one_edit(anchor) if len(v) >= MIN_TYPO_LEN), 1)
     if len(anchor) >= MIN_TWO_TYPOS_LEN:
         for v in _one_edit(anchor, vowels=False):

@@ -10,6 +10,8 @@ from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan, search_near
 from .thread import HYPOTHETICAL, Layout, build_layout
 
+MAX_EVIDENCE = 3
+"""Evidence enough for a match and its explanation: later hits of the pattern are not judged."""
 AMAZON_CONTEXT = "amazon"
 """Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
@@ -64,11 +66,7 @@ class TicketView:
 
 def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, text: NormalizedText,
            deadline: Deadline, whole: _WholeTextContexts, view: TicketView) -> tuple[float | None, str]:
-    """Score one hit, or say why it does not count."""
-    veto = first_veto(pattern.negatives, found, text, deadline, regex_name, view.layout)
-    if veto is not None:
-        neg, m = veto
-        return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
+    """Score one hit, or say why it does not count (contexts first: they are cheaper than vetoes)."""
     score = _hit_score(found, weight)
     for ctx in pattern.contexts:
         if view.amazon and ctx.spec.name.startswith(AMAZON_CONTEXT):
@@ -86,6 +84,10 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     score = round(min(score, 1.0), 3)
     if score < pattern.spec.min_score:
         return None, f"score {score} below min_score {pattern.spec.min_score}"
+    veto = first_veto(pattern.negatives, found, text, deadline, regex_name, view.layout)
+    if veto is not None:
+        neg, m = veto
+        return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
     return score, ""
 
 
@@ -104,7 +106,11 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     suppressed: list[Suppressed] = []
     whole = _WholeTextContexts(text, deadline, view.contexts)
     for rx in pattern.regexes:
+        if len(best) >= MAX_EVIDENCE:
+            break
         for found in scan(rx, text, deadline):
+            if len(best) >= MAX_EVIDENCE:
+                break
             score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             s, e = text.source_span(found.start, found.end)
             quoted = text.source[s:e]

@@ -18,8 +18,13 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
     groups = found.match.groupdict()
     if field.spec.kind == "merchant_id":
         value = groups.get("value")
-        # "A1QX 7PZR 3KLM 9T": Amazon writes the ID without spaces.
-        return (FieldValue("".join(value.split()).upper(), value, s, e), None) if value else None
+        if not value:
+            return None
+        # "A1QX 7PZR 3KLM 9T": Amazon writes the ID without spaces (A + 12 to 14 letters and digits).
+        cleaned = "".join(value.split()).upper()
+        if cleaned != value.upper() and not 13 <= len(cleaned) <= 15:
+            return None
+        return FieldValue(cleaned, value, s, e), None
     if field.spec.kind == "timestamp":
         resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months)
         if resolved is None:

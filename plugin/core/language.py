@@ -12,7 +12,7 @@ import re
 from .patterns import PatternSet
 
 ENGLISH = "en"
-SAMPLE_CHARS = 1500
+SAMPLE_CHARS = 800
 """The language shows in the first few thousand characters; counting further only costs time."""
 MIN_MARKERS = 2
 

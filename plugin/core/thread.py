@@ -170,6 +170,28 @@ def _evidence_block(lines: list[str], i: int) -> bool:
     return any(_AMAZON_SENDER.search(x) for x in senders)
 
 
+_MARKERS = re.compile(r"^[ \t]*(?:>[ \t]*)+")
+_SENDER_FIELD = re.compile(r"^\s*(?:from|de|von|da|差出人)\s*:", re.IGNORECASE)
+
+
+def _amazon_quote_blocks(lines: list[str]) -> set[int]:
+    """Lines of "> " blocks that carry a mail from Amazon itself (a forward quoted with markers)."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if _QUOTE_LINE.match(lines[i]) is None:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and _QUOTE_LINE.match(lines[j]) is not None:
+            j += 1
+        head = [_MARKERS.sub("", x) for x in lines[i:min(j, i + 8)]]
+        if any(_SENDER_FIELD.match(x) and _AMAZON_SENDER.search(x) for x in head):
+            out.update(range(i, j))
+        i = j
+    return out
+
+
 def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None) -> Layout:
     """Lines and quoted spans of ``source`` in the coordinates of its normalised text ``normalized``."""
     lines = source.split("\n")
@@ -181,6 +203,7 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     region_amazon = False
     header_at = -10
     headers = _header_lines(source, lines, quote_headers)
+    amazon_quoted = _amazon_quote_blocks(lines) if ">" in source else set()
     for i, line in enumerate(lines):
         if i in headers and _QUOTE_LINE.match(line) is None:
             # Lines of one header block ("---- Forwarded message ----" then "From: ...") share its verdict.
@@ -194,7 +217,8 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
         if pieces:
             pos += 1
         starts.append(pos)
-        line_quoted = region_quoted or (_QUOTE_LINE.match(line) is not None and not region_amazon)
+        line_quoted = region_quoted or (_QUOTE_LINE.match(line) is not None and not region_amazon
+                                        and i not in amazon_quoted)
         if line_quoted:
             if quoted and quoted[-1][1] + 1 >= pos:
                 quoted[-1] = (quoted[-1][0], pos + len(piece))
