@@ -1,10 +1,7 @@
-"""Find every anchor of a pattern set in one pass over the text.
+"""Find every anchor of a pattern set, and its common misspellings, in one pass over the text.
 
-Separate ``str.find`` scans cost one pass per anchor; a regex shaped like a trie of all anchors
-costs one pass in all, however many patterns admins add. Searching again from one past each hit
-finds every start position (anchors may overlap), and the longest anchor found at a position implies
-the shorter ones that are its prefixes. (No leading lookahead: the regex engine can then skip ahead
-to the anchors' first letters.)
+Separate ``str.find`` scans cost one pass per anchor; an Aho-Corasick automaton costs one pass in
+all, however many patterns, languages and misspelt variants there are.
 """
 
 from __future__ import annotations
@@ -14,25 +11,7 @@ import itertools
 import re
 from collections.abc import Iterable
 
-
-def _trie_regex(words: Iterable[str]) -> str:
-    root: dict[str, dict] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, dict]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
-
-    return build(root)
-
+import ahocorasick
 
 MIN_TYPO_LEN = 6
 """Shorter anchors get no misspelt variants: "flag" or "temps" minus a letter match half the language."""
@@ -88,49 +67,56 @@ def _inside(start: int, end: int, starts: list[int], ends: list[int]) -> bool:
 
 
 class AnchorIndex:
-    """Every anchor, and (with ``typos``) its common misspellings, found in one pass over the text."""
+    """Every anchor, and (with ``typos``) its common misspellings, found in one pass over the text.
+
+    An Aho-Corasick automaton (pyahocorasick, in C) reports every key ending at every position,
+    overlapping ones included, in time linear in the text whatever the number of keys.
+    """
 
     def __init__(self, anchors: Iterable[str], limit: int, typos: bool = False) -> None:
         self.anchors = frozenset(anchors)
         self.limit = limit
-        # variant -> [(anchor, edits)]; exact anchors are never variants of each other.
+        # variant -> [(anchor, edits)]; a variant inside another anchor is never a typo of it.
         self.variants: dict[str, list[tuple[str, int]]] = {}
         if typos:
             joined = "\n".join(self.anchors)
             for anchor in sorted(self.anchors):
                 for variant, edits in typo_variants(anchor).items():
-                    # A variant inside another anchor ("profesio" of "profesional") is that anchor's business.
                     if variant not in joined:
                         self.variants.setdefault(variant, []).append((anchor, edits))
+        self._automaton: ahocorasick.Automaton | None = None
         keys = self.anchors | self.variants.keys()
-        self._regex = re.compile(_trie_regex(sorted(keys))) if keys else None
-        # The longest key found at a position implies every key that is its prefix.
-        self._implied = {k: [k[:n] for n in range(1, len(k) + 1) if k[:n] in keys] for k in keys}
+        if keys:
+            self._automaton = ahocorasick.Automaton()
+            for key in keys:
+                self._automaton.add_word(key, (key, key in self.anchors, tuple(self.variants.get(key, ()))))
+            self._automaton.make_automaton()
 
     def scan(self, lowered: str) -> dict[str, list[int]]:
         """Start positions of every anchor (at most ``limit`` each); absent anchors have none."""
-        return self.scan_with_typos(lowered)[0]
+        found = self.scan_with_typos(lowered)[0]
+        return {a: found.get(a, []) for a in self.anchors}
 
     def scan_with_typos(self, lowered: str) -> tuple[dict[str, list[int]], dict[str, list[tuple[int, int, int]]]]:
-        """Exact hits per anchor, and misspelt hits per anchor as (start, length, edits)."""
-        hits: dict[str, list[int]] = {a: [] for a in self.anchors}
+        """Exact hits per anchor found (absent anchors are left out), and misspelt hits per anchor
+        as (start, length, edits)."""
+        hits: dict[str, list[int]] = {}
         typos: dict[str, list[tuple[int, int, int]]] = {}
-        if self._regex is None:
+        if self._automaton is None or not lowered:
             return hits, typos
-        search = self._regex.search
-        variants = self.variants
-        m = search(lowered)
-        while m is not None:
-            pos = m.start()
-            for key in self._implied[m.group()]:
-                found = hits.get(key)
-                if found is not None and len(found) < self.limit:
+        limit = self.limit
+        for end, (key, exact, variant_of) in self._automaton.iter(lowered):
+            pos = end - len(key) + 1
+            if exact:
+                found = hits.setdefault(key, [])
+                if len(found) < limit:
                     found.append(pos)
-                for anchor, edits in variants.get(key, ()):
-                    near = typos.setdefault(anchor, [])
-                    if len(near) < self.limit:
-                        near.append((pos, len(key), edits))
-            m = search(lowered, pos + 1)
+            for anchor, edits in variant_of:
+                near = typos.setdefault(anchor, [])
+                if len(near) < limit:
+                    near.append((pos, len(key), edits))
+        for found in hits.values():
+            found.sort()
         if typos:
             # A "variant" inside a correctly written anchor ("connect" in "connecting") is no typo.
             spans = sorted((p, p + len(a)) for a, found in hits.items() for p in found)
@@ -139,5 +125,7 @@ class AnchorIndex:
                 ends = list(itertools.accumulate((e for _, e in spans), max))
                 for near in typos.values():
                     near[:] = [t for t in near if not _inside(t[0], t[0] + t[1], starts, ends)]
+            for near in typos.values():
+                near.sort()
             typos = {a: near for a, near in typos.items() if near}
         return hits, typos

@@ -10,6 +10,8 @@ from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan, search_near
 from .thread import HYPOTHETICAL, Layout, build_layout
 
+NEAR_FIRST = 500
+"""Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
 MAX_EVIDENCE = 3
 """Evidence enough for a match and its explanation: later hits of the pattern are not judged."""
 AMAZON_CONTEXT = "amazon"
@@ -37,11 +39,19 @@ class _WholeTextContexts:
         self.text, self.deadline = text, deadline
         self.found: dict[str, bool] = {} if found is None else found
 
-    def __call__(self, ctx: CompiledContext) -> bool:
+    def __call__(self, ctx: CompiledContext, near: tuple[int, int] | None = None) -> bool:
         key = ctx.regex.pattern
-        if key not in self.found:
-            hit = ctx.regex.search(self.text.text, timeout=self.deadline.remaining())
-            self.found[key] = hit is not None
+        if key in self.found:
+            return self.found[key]
+        target = self.text.lowered if ctx.on_lowered else self.text.text
+        if near is not None and len(target) > 2 * NEAR_FIRST:
+            # The word "Amazon" is usually beside the error: look there before reading the whole ticket.
+            s, e = max(0, near[0] - NEAR_FIRST), min(len(target), near[1] + NEAR_FIRST)
+            if ctx.regex.search(target, s, e, timeout=self.deadline.remaining()) is not None:
+                self.found[key] = True
+                return True
+        hit = ctx.regex.search(target, timeout=self.deadline.remaining())
+        self.found[key] = hit is not None
         return self.found[key]
 
 
@@ -73,10 +83,11 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
             score += ctx.spec.boost
             continue
         if ctx.spec.window == 0:
-            m = whole(ctx) or None
+            m = whole(ctx, (found.start, found.end)) or None
         else:
-            m = search_near(ctx.regex, text.text, found.start, found.end, ctx.spec.window, deadline)
-        if m is None and ctx.spec.required:
+            m = search_near(ctx.regex, text.lowered if ctx.on_lowered else text.text, found.start, found.end,
+                            ctx.spec.window, deadline)
+        if m is None and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
         if m is not None:

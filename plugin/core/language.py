@@ -37,7 +37,7 @@ def detect_language(text: str, patterns: PatternSet) -> str:
     best, best_count = ENGLISH, len(_ENGLISH_MARKERS.findall(sample))
     english = best_count
     for language in patterns.languages:
-        count = sum(1 for _ in language.markers.finditer(sample))
+        count = len(language.markers.findall(sample))
         if count >= MIN_MARKERS and count > best_count and count > english * 0.8:
             best, best_count = language.lang, count
     return best

@@ -124,21 +124,28 @@ class NormalizedText:
     _typo_hits: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict, compare=False, repr=False)
     _seen: set[str] = field(default_factory=set, compare=False, repr=False)
     _preloaded: set[AnchorIndex] = field(default_factory=set, compare=False, repr=False)
+    _covered: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
-        if not index.anchors <= self._anchor_hits.keys():
+        if index not in self._preloaded:
             hits, typos = index.scan_with_typos(self.lowered)
             self._anchor_hits.update(hits)
             self._typo_hits.update(typos)
             self._seen.update(a for a, found in hits.items() if found)
             self._seen.update(a for a, found in typos.items() if found)
             self._preloaded.add(index)
+            self._covered.clear()
 
     def may_hold(self, anchors: frozenset[str], index: AnchorIndex | None = None) -> bool:
         """False only when a preloaded index (any, by default) saw none of these anchors, spelt right or not."""
         if index is None:
-            return not self._preloaded or not anchors.isdisjoint(self._seen) or not anchors <= self._anchor_hits.keys()
+            if not self._preloaded or not anchors.isdisjoint(self._seen):
+                return True
+            covered = self._covered.get(anchors)
+            if covered is None:
+                covered = self._covered[anchors] = any(anchors <= ix.anchors for ix in self._preloaded)
+            return not covered
         return index not in self._preloaded or not anchors.isdisjoint(self._seen)
 
     @property
@@ -152,6 +159,8 @@ class NormalizedText:
     def find_all(self, needle: str, limit: int) -> list[int]:
         """Start positions of a lower-case literal, at most ``limit``; patterns share anchors, so cache them."""
         hits = self._anchor_hits.get(needle)
+        if hits is None and any(needle in index.anchors for index in self._preloaded):
+            return []
         if hits is None:
             hits = []
             pos = self.lowered.find(needle)

@@ -115,7 +115,7 @@ def _merge_contexts(loader: _FileLoader, base: tuple[CompiledContext, ...], extr
         if old is not None and old.spec is spec:
             out.append(old)
             continue
-        compiled = loader.compile(("context", i, "terms"), lambda s: CompiledContext(s, _compile_terms(s.terms)), spec)
+        compiled = loader.compile(("context", i, "terms"), CompiledContext.build, spec)
         if compiled is None:
             return None
         out.append(compiled)

@@ -78,12 +78,20 @@ class CompiledRegex:
 class CompiledContext:
     spec: ContextSpec
     regex: regex.Pattern[str]
+    on_lowered: bool = False
+    """Search ``NormalizedText.lowered`` (the regex was compiled case-sensitive, see compile_lowered)."""
+
+    @classmethod
+    def build(cls, spec: ContextSpec) -> CompiledContext:
+        compiled, lowered = compile_lowered("|".join(f"(?:{t})" for t in spec.terms))
+        return cls(spec, compiled, lowered)
 
 
 @dataclass(frozen=True)
 class CompiledNegative:
     spec: NegativeSpec
     regex: regex.Pattern[str]
+    on_lowered: bool = False
 
 
 @dataclass(frozen=True)
@@ -224,12 +232,30 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
     return CompiledRegex(spec, exact, fuzzy)
 
 
+_ESCAPES = regex.compile(r"\\(?:[pPN]\{[^}]*\}|.)", regex.DOTALL)
+
+
+def lower_case_only(source: str) -> bool:
+    """Whether a regex holds no upper-case letter outside its escapes (\\W, \\S, \\p{Lu} ...): then it
+    finds the same on the lowered text without IGNORECASE, which the regex module runs faster."""
+    plain = _ESCAPES.sub("", source)
+    return plain == plain.lower() and "(?-i" not in source
+
+
 def _compile_terms(terms: list[str]) -> regex.Pattern[str]:
     return regex.compile("|".join(f"(?:{t})" for t in terms), regex.IGNORECASE)
 
 
+def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
+    """The regex to search with, and whether it must be run on the lowered text."""
+    if lower_case_only(source):
+        return regex.compile(source), True
+    return regex.compile(source, regex.IGNORECASE), False
+
+
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
-    return CompiledNegative(spec, regex.compile(spec.pattern, regex.IGNORECASE))
+    compiled, lowered = compile_lowered(spec.pattern)
+    return CompiledNegative(spec, compiled, lowered)
 
 
 class _FileLoader:
@@ -325,7 +351,7 @@ def load_error_pattern(path: Path, problems: list[PatternFileError]) -> ErrorPat
     regexes = _compile_regexes(loader, spec.regex)
     negatives = _compile_negatives(loader, spec.negative)
     contexts = [
-        loader.compile(("context", i, "terms"), lambda c: CompiledContext(c, _compile_terms(c.terms)), c)
+        loader.compile(("context", i, "terms"), CompiledContext.build, c)
         for i, c in enumerate(spec.context)
     ]
     if regexes is None or negatives is None or any(c is None for c in contexts):
@@ -348,6 +374,33 @@ def load_field_pattern(path: Path, problems: list[PatternFileError]) -> FieldPat
     if regexes is None or negatives is None:
         return None
     return FieldPattern(spec, path, regexes, negatives, zones={k.lower(): v for k, v in spec.zones.items()})
+
+
+def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
+    """Every whole-ticket "amazon..." context gets the union of their terms: one question ("is this
+    about an Amazon seller account?"), answered once per ticket instead of once per pattern."""
+    import dataclasses
+
+    terms: list[str] = []
+    for p in patterns:
+        for c in p.contexts:
+            if c.spec.name.startswith("amazon") and c.spec.window == 0:
+                terms += [t for t in c.spec.terms if t not in terms]
+    if not terms:
+        return patterns
+    shared: dict[tuple[str, ...], CompiledContext] = {}
+    out = []
+    for p in patterns:
+        contexts = []
+        for c in p.contexts:
+            if c.spec.name.startswith("amazon") and c.spec.window == 0:
+                spec = c.spec.model_copy(update={"terms": terms})
+                built = shared.get(tuple(terms))
+                c = CompiledContext(spec, built.regex, built.on_lowered) if built else CompiledContext.build(spec)
+                shared[tuple(terms)] = c
+            contexts.append(c)
+        out.append(dataclasses.replace(p, contexts=tuple(contexts)))
+    return out
 
 
 def pattern_files(directory: Path) -> tuple[list[Path], list[Path]]:
@@ -411,7 +464,7 @@ def load_patterns(directory: str | Path) -> PatternSet:
     languages, loaded, fields = load_languages(directory / I18N_DIR, loaded, fields, problems)
     if problems:
         raise PatternSetError(problems)
-    ordered = sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id))
+    ordered = share_amazon_context(sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id)))
     return PatternSet(
         error_patterns=tuple(ordered),
         fields=tuple(f for f in fields if f is not None),

@@ -51,6 +51,9 @@ class ContextSpec(_Strict):
     terms: list[str] = Field(min_length=1)
     window: int = Field(default=0, ge=0, le=100_000)
     required: bool = False
+    required_from: int = Field(default=0, ge=0, le=100_000)
+    """A required context is required only in tickets of at least this many characters: a terse
+    ticket that is only the banner ("Es ist ein Fehler aufgetreten. Mehr steht da nicht.") says no more."""
     boost: float = Field(default=0.05, ge=0, le=1)
 
 

@@ -189,11 +189,12 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
         if neg.spec.scope != "window" and layout is not None:
             shape = layout()
             s, e = (shape.sentence if neg.spec.scope == "sentence" else shape.clause)(found.start, found.end)
-            m = neg.regex.search(text.text, s, e, timeout=deadline.remaining())
+            m = neg.regex.search(text.lowered if neg.on_lowered else text.text, s, e, timeout=deadline.remaining())
             if m is not None:
                 return neg, m
             continue
-        m = search_near(neg.regex, text.text, found.start, found.end, neg.spec.window, deadline)
+        m = search_near(neg.regex, text.lowered if neg.on_lowered else text.text, found.start, found.end,
+                        neg.spec.window, deadline)
         if m is not None:
             return neg, m
     return None

@@ -116,6 +116,7 @@ class Layout:
         return max(s, cs), min(e, ce) if min(e, ce) >= end else e
 
 
+_HEADER_SHAPE = re.compile(r"^[^\n]{0,300}[:：][ \t]*$|-----|^[ \t]*[^\s:：]{1,12}[ \t]?[:：]", re.MULTILINE)
 _CANDIDATE = re.compile(r"wrote|message|_{5}|^[ \t]*from[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -130,12 +131,12 @@ def _header_lines(source: str, lines: list[str], extra: regex.Pattern[str] | Non
     for found in (m.start() for m in _CANDIDATE.finditer(source)):
         candidates.add(line_of(found))
     if extra is not None:
-        for m in extra.finditer(source):
-            # A header regex may start at a line's white space: count the line where it has text.
-            at = m.start()
-            while at < m.end() and source[at] in " \t\r\n":
-                at += 1
-            candidates.add(line_of(at))
+        # A language's quote header is a line ending in a colon, a "-----" rule or a "Field:" line;
+        # only those lines are tried against the (many-branched) header regex.
+        for m in _HEADER_SHAPE.finditer(source):
+            i = line_of(m.start())
+            if i < len(lines) and extra.search(lines[i]):
+                candidates.add(i)
     return {i for i in candidates if i < len(lines) and _header_at(lines, i, extra)}
 
 
