@@ -33,3 +33,11 @@ def test_another_amazon_error_gives_context(patterns) -> None:
     assert detect(alone, patterns).matched == ()
     text = f"The account you are connecting to is not a Professional Amazon seller account. {alone}"
     assert set(detect(text, patterns).matched) == {"not_professional", "generic_error"}
+
+
+def test_the_subject_gives_amazon_context_to_a_distant_error(patterns) -> None:
+    from plugin.core.models import Ticket as T
+
+    body = "We sell candles and soaps and ship daily. " * 8 + "When connecting the channel an error has occurred."
+    assert classify(T(id=5, subject="Help please", description=body), patterns).detection.matched == ()
+    assert classify(T(id=6, subject="Amazon channel", description=body), patterns).detection.matched == ("generic_error",)

@@ -132,3 +132,15 @@ def test_named_groups_and_relative_days_resolve(patterns) -> None:
     fr = resolve({"time": "14h32", "tz": "heure de Paris", "day": "2", "month": "novembre", "year": "2026"},
                  "2 novembre 2026 14h32 heure de Paris", zones, REF, {}, {"novembre": 11})
     assert fr is not None and fr.utc_iso == "2026-11-02T13:32:00Z"
+
+
+@pytest.mark.parametrize(("hour", "ampm", "expected"), [
+    ("3", "午後", "2026-11-08T06:00:00Z"), ("3", "pm", "2026-11-08T06:00:00Z"), ("15", "午後", "2026-11-08T06:00:00Z"),
+    ("9", "午前", "2026-11-08T00:00:00Z"), ("3", "de la tarde", "2026-11-08T06:00:00Z"), ("12", "am", "2026-11-07T15:00:00Z"),
+])
+def test_am_pm_words_of_every_language(hour: str, ampm: str, expected: str) -> None:
+    from plugin.core.timestamps import resolve
+
+    ref = datetime(2026, 11, 9, 0, 30, tzinfo=timezone.utc)
+    found = resolve({"hour": hour, "ampm": ampm, "tz": "JST", "month": "11", "day": "8"}, "t", {"jst": "+09:00"}, ref)
+    assert found is not None and found.utc_iso == expected

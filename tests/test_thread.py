@@ -70,3 +70,24 @@ def test_an_amazon_mail_forwarded_with_quote_markers_is_evidence() -> None:
     text, shape = layout(raw)
     pos = text.text.index("Nous avons")
     assert not shape.is_quoted(pos, pos + 10)
+
+
+def test_the_support_sides_quoted_words_are_never_taken_up(patterns) -> None:
+    raw = ("Thanks, still waiting on the shipping labels question.\n\nOn Mon, Codisto Support <help@example.com> wrote:\n"
+           "> The banner An error has occurred when connecting Amazon means we need your merchant ID.")
+    assert detect(raw, patterns).matched == ()
+
+
+def test_an_answer_between_quoted_lines_is_the_merchants_own() -> None:
+    raw = ("Still no luck.\n\nOn Mon, Support <help@example.com> wrote:\n> Can you tell us what the screen says?\n\n"
+           "It says The account you are connecting to is not a Professional Amazon seller account.")
+    text, shape = layout(raw)
+    pos = text.text.index("It says")
+    assert not shape.is_quoted(pos, pos + 7)
+    assert shape.is_quoted(text.text.index("Can you tell"), text.text.index("Can you tell") + 5)
+
+
+def test_still_the_same_confirms_the_support_sides_question(patterns) -> None:
+    raw = ("Still the same, also in another browser.\n\nOn Mon, Codisto Support <support@example.com> wrote:\n"
+           "> When connecting Amazon, do you still see 'An error has occurred'?")
+    assert detect(raw, patterns).matched == ("generic_error",)

@@ -18,8 +18,9 @@ MIN_TYPO_LEN = 6
 MIN_TWO_TYPOS_LEN = 12
 """Two edits only in long words ("professional" -> "porfesional"): the variants grow with the square."""
 MIN_PHRASE_LEN = 10
-_TYPO_CHARS = re.compile(r"[a-z]+")
-_PHRASE = re.compile(r"[a-z]+(?: [a-z]+)+")
+_TYPO_CHARS = re.compile(r"[a-zß-ɏ]+")
+"""Latin letters, accented ones too (German, French, Spanish, Italian); never CJK, which has no words to misspell this way."""
+_PHRASE = re.compile(r"[a-zß-ɏ]+(?: [a-zß-ɏ]+)+")
 _VOWELS = "aeiouy"
 
 

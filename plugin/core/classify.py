@@ -65,7 +65,8 @@ def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = 
     ``locale`` is the requester's Zendesk locale (else ``ticket.locale``): the reply is in that
     language when the patterns have it, else in the ticket's own language, else in English.
     """
-    text, detection = detect_text(ticket.text, patterns, options, amazon_ticket=settings.amazon_ticket(ticket))
+    text, detection = detect_text(ticket.text, patterns, options, amazon_ticket=settings.amazon_ticket(ticket),
+                                  subject=ticket.subject if ticket.description else "")
     required = any(
         (p := patterns.get(m.error)) is not None and p.spec.escalation_fields for m in detection.matches
     )

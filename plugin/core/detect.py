@@ -59,8 +59,11 @@ class TicketView:
     """What every pattern may ask of one ticket: its layout (built once, on the first hit) and
     whether something other than its words already says it is about Amazon."""
 
-    def __init__(self, text: NormalizedText, patterns: PatternSet | None = None, amazon: bool = False) -> None:
+    def __init__(self, text: NormalizedText, patterns: PatternSet | None = None, amazon: bool = False,
+                 subject_end: int = 0) -> None:
         self.text = text
+        self.subject_end = subject_end
+        """Where the subject ends in the text (0: no subject)."""
         self.quote_headers = patterns.quote_headers if patterns is not None else None
         self.amazon = amazon
         self.follow_up = patterns.follow_up if patterns is not None else None
@@ -85,8 +88,11 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
         if ctx.spec.window == 0:
             m = whole(ctx, (found.start, found.end)) or None
         else:
-            m = search_near(ctx.regex, text.lowered if ctx.on_lowered else text.text, found.start, found.end,
-                            ctx.spec.window, deadline)
+            target = text.lowered if ctx.on_lowered else text.text
+            m = search_near(ctx.regex, target, found.start, found.end, ctx.spec.window, deadline)
+            if m is None and view.subject_end and ctx.spec.name.startswith(AMAZON_CONTEXT):
+                # The ticket's subject ("Amazon connection") says what the whole ticket is about.
+                m = ctx.regex.search(target, 0, min(view.subject_end, found.start), timeout=deadline.remaining())
         if m is None and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
@@ -140,6 +146,9 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         # said what to do *if* an error appears (an agent's instructions).
         for ev in quoted_evidence:
             s, e = view.layout().sentence(*ev[1])
+            if view.layout().in_agent_quote(*ev[1]) and not _asks(text.text, e):
+                # The support side's words are the merchant's only when they asked "do you still see X?".
+                continue
             if not HYPOTHETICAL.search(text.text, s, ev[1][0]):
                 best[(ev[0].start, ev[0].end)] = ev[0]
         if best:
@@ -150,12 +159,16 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     return Match(pattern.id, pattern.spec.title, pattern.tags, pattern.priority, evidence[0].score, evidence), suppressed
 
 
+def _asks(text: str, sentence_end: int) -> bool:
+    return text[sentence_end:sentence_end + 3].lstrip(" »\"'」』)").startswith(("?", "？"))
+
+
 def _needs_amazon(dropped: list[Suppressed]) -> bool:
     return any(s.reason.startswith(f"required context '{AMAZON_CONTEXT}") for s in dropped)
 
 
 def detect_normalized(text: NormalizedText, patterns: PatternSet, options: DetectOptions = DetectOptions(),
-                      amazon_ticket: bool = False) -> Detection:
+                      amazon_ticket: bool = False, subject_end: int = 0) -> Detection:
     """Every pattern over one normalised ticket.
 
     ``amazon_ticket``: the ticket's tags, brand or form already say it is about Amazon. Another
@@ -167,7 +180,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     failures: list[PatternFailure] = []
     timed_out: list[str] = []
     text.preload(patterns.anchors)
-    view = TicketView(text, patterns, amazon_ticket)
+    view = TicketView(text, patterns, amazon_ticket, subject_end)
     retry: list[ErrorPattern] = []
     for pattern in patterns.error_patterns:
         if not text.may_hold(pattern.anchor_set, patterns.anchors):
@@ -184,7 +197,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         if match is not None:
             matches.append(match)
     if matches and retry:
-        given = TicketView(text, patterns, amazon=True)
+        given = TicketView(text, patterns, amazon=True, subject_end=subject_end)
         given._layout = view._layout  # noqa: SLF001 (the same ticket: its layout is shared)
         given.contexts = view.contexts
         for pattern in retry:
@@ -192,6 +205,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
                 match, _ = match_pattern(pattern, text, options.timeout, given)
             except TimeoutError as exc:
                 failures.append(PatternFailure(pattern.id, str(exc)))
+                timed_out.append(pattern.id)
                 continue
             if match is not None:
                 matches.append(match)
@@ -201,10 +215,10 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
 
 
 def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions(),
-                amazon_ticket: bool = False) -> tuple[NormalizedText, Detection]:
+                amazon_ticket: bool = False, subject: str = "") -> tuple[NormalizedText, Detection]:
     """Normalise raw ticket text (plain or HTML), cut to ``max_chars``, and detect; never raises on any str."""
     text = normalize(raw[: options.max_chars])
-    result = detect_normalized(text, patterns, options, amazon_ticket)
+    result = detect_normalized(text, patterns, options, amazon_ticket, len(" ".join(subject.split())))
     if len(raw) > options.max_chars:
         result = replace(result, truncated=True)
     return text, result

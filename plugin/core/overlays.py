@@ -16,8 +16,6 @@ import regex
 from .patterns import (
     FIELDS_DIR,
     CompiledContext,
-    CompiledNegative,
-    CompiledRegex,
     ErrorPattern,
     FieldPattern,
     Language,
@@ -235,5 +233,3 @@ def load_languages(i18n: Path, patterns: list[ErrorPattern | None], fields: list
             fields[index] = _apply_field_overlay(fields[index], path, lang, errors)  # type: ignore[arg-type]
     return tuple(languages), patterns, fields
 
-
-__all__ = ["load_languages", "CompiledRegex", "CompiledNegative"]

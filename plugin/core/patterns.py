@@ -6,6 +6,7 @@ PatternSetError, so a service can keep running the previous set and show the adm
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import tomllib
@@ -379,8 +380,6 @@ def load_field_pattern(path: Path, problems: list[PatternFileError]) -> FieldPat
 def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
     """Every whole-ticket "amazon..." context gets the union of their terms: one question ("is this
     about an Amazon seller account?"), answered once per ticket instead of once per pattern."""
-    import dataclasses
-
     terms: list[str] = []
     for p in patterns:
         for c in p.contexts:

@@ -64,6 +64,12 @@ class Layout:
     text: str
     line_starts: tuple[int, ...]
     quoted: tuple[tuple[int, int], ...]
+    agent_quoted: tuple[tuple[int, int], ...] = ()
+    """Quoted spans under a header naming the support side ("Codisto Support wrote:"): the agent's
+    words, never taken up as the merchant's error."""
+
+    def in_agent_quote(self, start: int, end: int) -> bool:
+        return any(s <= start and end <= e for s, e in self.agent_quoted)
 
     def own_text(self) -> str:
         """The merchant's own words: everything not quoted."""
@@ -171,6 +177,11 @@ def _evidence_block(lines: list[str], i: int) -> bool:
     return any(_AMAZON_SENDER.search(x) for x in senders)
 
 
+_SUPPORT_SIDE = re.compile(
+    r"\b(?:support|codisto|help ?desk|zendesk|customer (?:care|service)|kundenservice|kundensupport|service client"
+    r"|soporte|assistenza|atención al cliente)\b|サポート|カスタマー",
+    re.IGNORECASE,
+)
 _MARKERS = re.compile(r"^[ \t]*(?:>[ \t]*)+")
 _SENDER_FIELD = re.compile(r"^\s*(?:from|de|von|da|差出人)\s*:", re.IGNORECASE)
 
@@ -202,33 +213,54 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     pos = 0
     region_quoted = False
     region_amazon = False
+    region_agent = False
+    agent: list[tuple[int, int]] = []
     header_at = -10
     headers = _header_lines(source, lines, quote_headers)
     amazon_quoted = _amazon_quote_blocks(lines) if ">" in source else set()
+    mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
     for i, line in enumerate(lines):
-        if i in headers and _QUOTE_LINE.match(line) is None:
+        is_marked = _QUOTE_LINE.match(line) is not None
+        if i in headers and not is_marked:
             # Lines of one header block ("---- Forwarded message ----" then "From: ...") share its verdict.
             same_block = i - header_at <= 3 and region_amazon
             region_amazon = same_block or _evidence_block(lines, i)
             region_quoted = not region_amazon
+            region_agent = region_quoted and bool(_SUPPORT_SIDE.search("\n".join(lines[i:i + 5])))
             header_at = i
+            mode = "pending" if region_quoted else ""
+        elif mode == "pending" and line.strip() and i - header_at > 0 and not _FIELD_LINE.match(line):
+            mode = "markers" if is_marked else "all"
+        elif mode == "markers" and line.strip() and not is_marked:
+            # The merchant answers between the quoted lines: their own words again.
+            region_quoted = region_agent = False
+            mode = ""
+        if is_marked:
+            inner = _MARKERS.sub("", line)
+            if _HEADERS.match(inner):
+                # A quote inside the quote ("> On Tue, Dana wrote:"): whose words follow?
+                region_agent = bool(_SUPPORT_SIDE.search(inner))
         piece = fragment(line)
         if not piece:
             continue
         if pieces:
             pos += 1
         starts.append(pos)
-        line_quoted = region_quoted or (_QUOTE_LINE.match(line) is not None and not region_amazon
-                                        and i not in amazon_quoted)
+        line_quoted = (region_quoted and not region_amazon) or (is_marked and not region_amazon and i not in amazon_quoted)
         if line_quoted:
             if quoted and quoted[-1][1] + 1 >= pos:
                 quoted[-1] = (quoted[-1][0], pos + len(piece))
             else:
                 quoted.append((pos, pos + len(piece)))
+            if region_agent:
+                if agent and agent[-1][1] + 1 >= pos:
+                    agent[-1] = (agent[-1][0], pos + len(piece))
+                else:
+                    agent.append((pos, pos + len(piece)))
         pieces.append(piece)
         pos += len(piece)
     if " ".join(pieces) != normalized:
         # Some input normalises differently line by line (an entity that is a line break): then
         # nothing is known about lines and quotes, which only costs the finer judgement.
         return Layout(normalized, (0,), ())
-    return Layout(normalized, tuple(starts), tuple(quoted))
+    return Layout(normalized, tuple(starts), tuple(quoted), tuple(agent))

@@ -139,17 +139,38 @@ def parse_day(written: str, reference: datetime | None, zone: tzinfo,
     return parsed
 
 
+_AM = {"a", "am", "午前", "朝", "morgens", "vormittags", "vorm", "früh", "matin", "du matin", "mañana", "manana",
+       "de la mañana", "de la manana", "mattina", "di mattina", "del mattino", "mattino"}
+_PM = {"p", "pm", "午後", "夜", "夕方", "晩", "nachmittags", "nachm", "abends", "après-midi", "apres-midi",
+       "de l'après-midi", "de l'apres-midi", "soir", "du soir", "tarde", "de la tarde", "noche", "de la noche",
+       "pomeriggio", "del pomeriggio", "di pomeriggio", "sera", "di sera", "della sera"}
+
+
+def _meridiem(written: str) -> str:
+    """"am", "pm" or "" for what a merchant wrote beside the hour ("p.m.", "午後", "abends", "de la tarde")."""
+    word = " ".join(written.lower().replace(".", "").split())
+    if word in _AM or (word[:1] == "a" and word in {"a", "am"}):
+        return "am"
+    if word in _PM:
+        return "pm"
+    return ""
+
+
 def _clock_from_groups(groups: Mapping[str, str | None]) -> time | None:
     """A clock from ``hour``/``minute``/``second``/``ampm`` groups ("14h32", "14時32分")."""
     try:
         hour, minute, second = int(groups["hour"] or ""), int(groups.get("minute") or 0), int(groups.get("second") or 0)
     except (ValueError, TypeError):
         return None
-    meridiem = (groups.get("ampm") or "").lower()[:1]
-    if meridiem in ("a", "p"):
-        if not 1 <= hour <= 12:
+    meridiem = _meridiem(groups.get("ampm") or "")
+    if meridiem == "am":
+        if not 0 <= hour <= 12:
             return None
-        hour = hour % 12 + (12 if meridiem == "p" else 0)
+        hour %= 12
+    elif meridiem == "pm":
+        if not 1 <= hour <= 23:
+            return None
+        hour = hour if hour >= 12 else hour + 12
     if hour > 23 or minute > 59 or second > 59:
         return None
     return time(hour, minute, second)
