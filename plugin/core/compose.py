@@ -5,45 +5,21 @@ error's reply as its own section, then one sign-off. For an error that is escala
 section asks only for what is still needed: steps the merchant says they took are thanked for, not
 repeated; a merchant ID or time already given is not asked for again; a merchant who did and gave
 everything is told we are escalating, with the summary. Every phrase comes from the pattern files
-(reply_parts), English where a language lacks one.
+(reply_parts), English where a language lacks one. The greeting uses the requester's name only as
+names.clean_name lets it (bounded, printable, plausibly a name), else the neutral greeting.
 """
 
 from __future__ import annotations
 
 import string
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import regex
-
 from .models import CommentPart, Escalation
+from .names import clean_name
 from .schema import ReplyParts
 
-NAME_MAX = 40
-"""Longer than this is not a first name (a pasted signature, a company line): the greeting goes neutral."""
-
-_PLAUSIBLE_NAME = regex.compile(r"[\p{L}\p{M}]+(?:(?:[ '\u2019-]|\. )[\p{L}\p{M}]+)*\.?")
-"""Letters (any script) in words joined by a space, hyphen, apostrophe or initial's dot: "Ana",
-"Jean-Luc", "O'Brien", "J. R.", "山田"; not digits, e-mail addresses, markup or emoji."""
-
 FACTS = ("merchant_id", "timestamp")
-
-
-def clean_name(raw: str | None) -> str | None:
-    """The requester's first name fit for a greeting, or None for the neutral greeting.
-
-    Control, format (bidi overrides, zero-width), private-use and unassigned characters are removed,
-    white space folded; what is left must look like a name of at most NAME_MAX characters.
-    """
-    if not raw or not isinstance(raw, str):
-        return None
-    text = "".join(" " if ch.isspace() else ch for ch in unicodedata.normalize("NFC", raw[: NAME_MAX * 8])
-                   if ch.isspace() or not unicodedata.category(ch).startswith("C"))
-    text = " ".join(text.split())
-    if not text or len(text) > NAME_MAX or not _PLAUSIBLE_NAME.fullmatch(text):
-        return None
-    return text
 
 
 def render(template: str, **values: str) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .compose import Phrases, ReplySource, clean_name, compose
+from .compose import Phrases, ReplySource, compose
 from .models import MARKER_TAG, Detection, Escalation, Match, Ticket, TicketUpdate
+from .names import clean_name
 from .patterns import PatternSet
 
 FLAG_ORDER = ("reconnected", "cleared_cache", "other_browser")
