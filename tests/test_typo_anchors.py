@@ -33,7 +33,7 @@ def test_typo_hits_are_reported_apart_from_exact_hits() -> None:
     ("Amazon says my seller account is in stagging mode", "staging_mode"),
     ("amazon: my account might still be in stageing mode", "staging_mode"),
     ("Amazon says the account is not a profesional seller account", "not_professional"),
-    ("connecting amazon: an eror has ocured", "generic_error"),
+    ("Amazon flagged my shop for additonal review", "under_review"),
 ])
 def test_misspelt_key_words_still_match_with_their_edits_counted(patterns, text: str, error: str) -> None:
     found = detect(text, patterns)
