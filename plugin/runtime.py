@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import logs, metrics
 from .config import Settings
 from .queue import TaskQueue
 from .registry import PatternRegistry
@@ -70,8 +71,9 @@ class Runtime:
     @classmethod
     def for_web(cls, settings: Settings) -> Runtime:
         with _private_files(settings):
-            store, queue = Store.from_url(settings.database_url), TaskQueue(settings.queue_path)
-            queue.ping()  # creates the queue's file now, under the umask
+            store, queue = Store.from_url(settings.database_url), TaskQueue(settings.queue_path, redis_url=settings.redis_url)
+            if not settings.redis_url:
+                queue.ping()  # creates the queue's file now, under the umask (Redis may be away: the store is the record)
         return cls(settings, store, _registry(settings), queue)
 
     @classmethod
@@ -81,8 +83,10 @@ class Runtime:
         with _private_files(settings):
             store = Store.from_url(settings.database_url)
             rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
-            rt.queue = TaskQueue(settings.queue_path, run=lambda tid: rt.triage.run(tid), sweep=rt.sweep)  # type: ignore[union-attr]
-            rt.queue.ping()
+            run = logs.bound_run(metrics.observed_run(lambda tid: rt.triage.run(tid), store))  # type: ignore[union-attr]
+            rt.queue = TaskQueue(settings.queue_path, run=run, redis_url=settings.redis_url)
+            if not settings.redis_url:
+                rt.queue.ping()
         rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay),
                            decision=settings.decision_settings())
         return rt
@@ -92,7 +96,9 @@ class Runtime:
 
         At start-up, tickets still leased by a worker that died are queued for when the lease ends.
         """
-        due = self.store.due()
+        # At start-up everything due is queued; later, only what has waited a whole sweep interval
+        # (its queue entry was most likely lost: a Redis restart, a failed enqueue).
+        due = self.store.due(grace_seconds=0.0 if startup else self.settings.sweep_seconds)
         for ticket_id, _ in due:
             self.queue.enqueue(ticket_id)
         if startup:

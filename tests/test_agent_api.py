@@ -100,6 +100,7 @@ def test_the_sidebar_payload_costs_no_zendesk_call(make_app, fake_zendesk, tmp_p
 
     patterns = tmp_path / "patterns"
     shutil.copytree(PATTERNS_DIR, patterns)
+    # Every shipped language stays loaded: the admin's macro wins over the shipped German body for de-DE.
     path = patterns / "staging_mode.toml"
     text = path.read_text()
     path.write_text(text[: text.index("[reply]")] + "[reply]\nzendesk_macro_id = 321\n\n" + text[text.index("[examples]"):])

@@ -20,9 +20,9 @@ OVERLAY = Path(__file__).parent / "data" / "overlay_de"
 
 
 @pytest.fixture
-def with_german(english_patterns_copy: Path) -> Path:
-    shutil.copytree(OVERLAY, english_patterns_copy / "i18n" / "de")
-    return english_patterns_copy
+def with_german(english_copy: Path) -> Path:
+    shutil.copytree(OVERLAY, english_copy / "i18n" / "de")
+    return english_copy
 
 
 def test_an_overlay_adds_its_rules_reply_and_language(with_german: Path) -> None:
@@ -116,8 +116,8 @@ def test_a_broken_english_file_is_reported_once_not_once_per_language(patterns_c
     ('[dayparts]\nnachmittags = "afternoon"\n', "dayparts.nachmittags"),
     ('[dayparts]\nNachmittags = "pm"\n', "lower case"),
 ])
-def test_a_bad_dayparts_table_is_reported_by_file_and_key(english_patterns_copy: Path, table: str, expected: str) -> None:
-    fields = english_patterns_copy / "i18n" / "de" / "fields"
+def test_a_bad_dayparts_table_is_reported_by_file_and_key(english_copy: Path, table: str, expected: str) -> None:
+    fields = english_copy / "i18n" / "de" / "fields"
     fields.parent.mkdir(parents=True)
     shutil.copy(PATTERNS_DIR / "i18n" / "de" / "language.toml", fields.parent)
     fields.mkdir()
@@ -126,5 +126,5 @@ def test_a_bad_dayparts_table_is_reported_by_file_and_key(english_patterns_copy:
     text = text[: text.index("\n[dayparts]") + 1] + table + "\n" + text[text.index("[examples]"):]
     path.write_text(text, encoding="utf-8")
     with pytest.raises(PatternSetError) as info:
-        load_patterns(english_patterns_copy)
+        load_patterns(english_copy)
     assert any(expected in str(e) and str(path) in str(e) for e in info.value.problems), info.value.problems

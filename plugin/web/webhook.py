@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from .. import logs
 from ..intake import receive as take_in
 from .extensions import runtime
 from .payloads import Ignored, WebhookError, parse_webhook
@@ -27,5 +28,6 @@ def receive() -> Any:
         return jsonify(error=str(exc)), exc.status
     if isinstance(parsed, Ignored):
         return jsonify(status="ignored", reason=parsed.reason), 200
+    logs.bind_ticket(parsed.ticket_id)
     outcome = take_in(parsed, rt.store, rt.queue)
     return jsonify(status=outcome.status, ticket_id=outcome.ticket_id), 200 if outcome.duplicate else 202
