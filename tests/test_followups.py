@@ -184,3 +184,26 @@ def test_a_reply_on_a_10000_comment_ticket_reads_one_page(world: World) -> None:
     gets = world.fake.calls("GET")[before:]
     assert len(gets) == 1 and "/comments.json" in gets[0].path
     assert "amazon_escalation_ready" in world.fake.tickets[8]["tags"]
+
+
+def test_the_feedback_export_is_what_replay_scores(world: World, tmp_path, patterns) -> None:
+    from plugin.core.replay import replay
+    from plugin.core.tickets import ticket_from_mapping
+    from plugin.feedback import export_labelled, missed, stats
+
+    world.created(4, GENERIC)
+    world.created(9, "Hello, I need help with my store.")
+    world.fake.change_tags(4, remove=["amazon_error_generic_error"], add=["amazon_error_staging_mode"])
+    world.fake.change_tags(9, add=["amazon_error_contact_amazon"])
+    world.work()
+    table = stats(world.fstore)["errors"]
+    assert table["generic_error"]["removed_by_agents"] == 1 and table["staging_mode"]["added_by_agents"] == 1
+    assert sorted((m.ticket_id, m.error) for m in missed(world.fstore)) == [(4, "staging_mode"), (9, "contact_amazon")]
+    assert next(m for m in missed(world.fstore) if m.ticket_id == 9).description == "Hello, I need help with my store."
+    path = tmp_path / "feedback.jsonl"
+    with path.open("w") as fh:
+        assert export_labelled(world.fstore, fh) == 2
+    lines = [json.loads(x) for x in path.read_text().splitlines()]
+    assert {x["id"]: x["tags"] for x in lines} == {4: ["amazon_error_staging_mode"], 9: ["amazon_error_contact_amazon"]}
+    report = replay([ticket_from_mapping(x) for x in lines], patterns)
+    assert report.labelled == 2 and report.patterns["contact_amazon"].fn == 1
