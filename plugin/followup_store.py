@@ -1,5 +1,8 @@
 """Durable state for what happens after creation: follow-up work per ticket, corrections, the export cursor.
 
+The tables are created by the Alembic revision 0003 (plugin/migrations); they are declared here on the
+store's metadata so the code and Alembic agree.
+
 Follow-up deliveries share the ``deliveries`` table (and its unique dedupe key) with creation
 deliveries; a ``followups`` row per ticket is the claim that makes one worker at a time read the new
 deliveries of that ticket and write to Zendesk at most once for all of them. The row remembers the
@@ -9,7 +12,6 @@ last delivery handled, so a delivery arriving while a worker runs queues the tic
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -107,7 +109,7 @@ class FollowupStore:
         """Store a follow-up delivery; (delivery id or None when a duplicate, whether to enqueue)."""
         now = utcnow()
         new = (self._insert(deliveries).values(dedupe_key=dedupe_key, ticket_id=change.ticket_id, source=change.kind,
-                                               payload=json.dumps(change.to_json()), received_at=now)
+                                               payload=change.to_json(), received_at=now)
                .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(deliveries.c.id))
         with self._writing() as conn:
             row = conn.execute(new).first()
@@ -143,7 +145,7 @@ class FollowupStore:
                 .where(deliveries.c.ticket_id == ticket_id, deliveries.c.source.in_(SOURCES), deliveries.c.id > after)
                 .order_by(deliveries.c.id))
         with self.engine.connect() as conn:
-            return [Pending(r.id, TicketChange.from_json(json.loads(r.payload))) for r in conn.execute(stmt)]
+            return [Pending(r.id, TicketChange.from_json(r.payload)) for r in conn.execute(stmt)]
 
     def finish(self, ticket_id: int, handled: int, outcome: str, state: FollowupState | None = None,
                update: dict[str, Any] | None = None, wrote: bool = False,
@@ -224,9 +226,9 @@ class FollowupStore:
 
         out: dict[str, set[int]] = {}
         with self.engine.connect() as conn:
-            for row in conn.execute(sa.select(decisions.c.ticket_id, decisions.c.errors)
+            for row in conn.execute(sa.select(decisions.c.ticket_id, decisions.c.matched)
                                     .where(decisions.c.status.in_([DONE, DRY_RUN]))):
-                for error in json.loads(row.errors or "[]"):
+                for error in row.matched or ():
                     out.setdefault(error, set()).add(row.ticket_id)
             for row in conn.execute(sa.select(followups.c.ticket_id, followups.c.state).where(followups.c.state.is_not(None))):
                 for error in (row.state or {}).get("errors") or ():

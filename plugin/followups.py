@@ -120,7 +120,7 @@ class FollowUp:
                     "found by the reconciliation)"), remembered, None, False, []
         if decision.status in (QUEUED, RETRY, PROCESSING):
             raise Transient(f"the ticket's first triage is still {decision.status}")
-        state = remembered or state_after_triage(ticket_id, decision.errors, (decision.update or {}).get("escalation"))
+        state = remembered or state_after_triage(ticket_id, decision.matched, (decision.update or {}).get("escalation"))
         others = [p for p in pending if me is None or p.change.actor_id != me]
         found = self._corrections(ticket_id, state, decision, [p for p in others if p.change.kind == TAGS], me)
         notes = [f"{len(found)} correction(s)"] if found else []
@@ -172,7 +172,7 @@ class FollowUp:
 
     def _corrections(self, ticket_id: int, state: FollowupState, decision: Any, changes: list[Pending],
                      me: int | None) -> list[tuple[Correction, int]]:
-        known = {p.id for p in self.registry.current().errors}
+        known = {p.id for p in self.registry.current().error_patterns}
         evidence = {m.get("error"): [e.get("text", "") for e in m.get("evidence", [])] for m in decision.evidence
                     if isinstance(m, dict)}
         out = []

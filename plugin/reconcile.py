@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from .core.delivery import Delivery, TicketFacts
 from .followup_store import FollowupStore
 from .store import Store, utcnow
 from .zendesk import RateLimited
@@ -93,9 +94,9 @@ class Reconciler:
             return
         if self.store.decision(ticket.id) is not None:
             return
-        payload = {"ticket": {"subject": ticket.subject, "description": ticket.description, "tags": list(ticket.tags),
-                              "created_at": ticket.created_at}, "actor_ids": []}
-        received = self.store.record_delivery(ticket.id, "reconcile", f"reconcile:{ticket.id}", payload)
+        facts = TicketFacts(subject=ticket.subject, description=ticket.description, created_at=ticket.created_at,
+                            tags=ticket.tags)
+        received = self.store.record_delivery(Delivery(ticket.id, "reconcile", f"reconcile:{ticket.id}", facts))
         if received.enqueue:
             self.enqueue(ticket.id)
             report.queued.append(ticket.id)

@@ -1,6 +1,6 @@
 """The pattern set in use, swapped whole when the admins' files change and still valid.
 
-A bad edit never replaces a working set: the previous one keeps running and the errors are kept
+A bad edit never replaces a working set: the previous one keeps running and its problems (``rejected``) are kept
 for the admin page, the logs and /readyz.
 """
 
@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ReloadResult:
     changed: bool
-    errors: tuple[str, ...] = ()
+    problems: tuple[str, ...] = ()
+    """Why the edit was rejected (empty when it loaded)."""
     fingerprint: str = ""
 
 
@@ -32,15 +33,15 @@ class PatternRegistry:
     last_good: Path | None = None
     """A copy of the last set that loaded, used when the service starts on a broken edit."""
     _current: PatternSet | None = None
-    _errors: tuple[str, ...] = ()
+    _rejected: tuple[str, ...] = ()
     _signature: tuple = ()
     _checked_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _disk_signature(self) -> tuple:
-        errors, fields_ = pattern_files(self.directory) if self.directory.is_dir() else ([], [])
+        error_files, field_files = pattern_files(self.directory) if self.directory.is_dir() else ([], [])
         sig = []
-        for p in [*errors, *fields_]:
+        for p in [*error_files, *field_files]:
             try:
                 st = p.stat()
                 sig.append((p.name, st.st_mtime_ns, st.st_size))
@@ -53,23 +54,23 @@ class PatternRegistry:
         with self._lock:
             signature = self._disk_signature()
             self._checked_at = time.monotonic()
-            if not force and signature == self._signature and (self._current is not None or self._errors):
-                return ReloadResult(False, self._errors, self.fingerprint)
+            if not force and signature == self._signature and (self._current is not None or self._rejected):
+                return ReloadResult(False, self._rejected, self.fingerprint)
             self._signature = signature
             try:
                 new = load_patterns(self.directory)
             except PatternSetError as exc:
-                self._errors = tuple(str(e) for e in exc.errors)
+                self._rejected = tuple(str(e) for e in exc.problems)
                 if self._current is None:
                     self._current = self._load_last_good()
                 log.error("pattern reload rejected, keeping %s: %d problem(s): %s",
-                          self.fingerprint or "no patterns", len(self._errors), "; ".join(self._errors[:5]))
-                return ReloadResult(False, self._errors, self.fingerprint)
+                          self.fingerprint or "no patterns", len(self._rejected), "; ".join(self._rejected[:5]))
+                return ReloadResult(False, self._rejected, self.fingerprint)
             self._save_last_good(new)
             changed = self._current is None or new.fingerprint != self._current.fingerprint
-            self._current, self._errors = new, ()
+            self._current, self._rejected = new, ()
             if changed:
-                log.info("patterns loaded: %d errors, fingerprint %s", len(new.errors), new.fingerprint)
+                log.info("patterns loaded: %d error patterns, fingerprint %s", len(new.error_patterns), new.fingerprint)
             return ReloadResult(changed, (), new.fingerprint)
 
     def _save_last_good(self, patterns: PatternSet) -> None:
@@ -103,7 +104,7 @@ class PatternRegistry:
         """The set to use now, refreshed as often as ``check_interval`` allows."""
         self.refresh()
         if self._current is None:
-            raise PatternSetError([])  # no valid set has ever loaded: errors() says why
+            raise PatternSetError([])  # no valid set has ever loaded: rejected says why
         return self._current
 
     @property
@@ -111,8 +112,9 @@ class PatternRegistry:
         return self._current.fingerprint if self._current else ""
 
     @property
-    def errors(self) -> tuple[str, ...]:
-        return self._errors
+    def rejected(self) -> tuple[str, ...]:
+        """The problems of the last rejected edit (the previous set keeps running); empty after a good load."""
+        return self._rejected
 
     @property
     def ready(self) -> bool:

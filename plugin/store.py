@@ -8,11 +8,9 @@ picked up again.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
+
+from .core.delivery import Delivery
+from .core.plan import DEAD, DONE, DRY_RUN, FINAL, NO_MATCH, PROCESSING, QUEUED, RETRY, SKIPPED
+
+__all__ = ["DEAD", "DONE", "DRY_RUN", "FINAL", "NO_MATCH", "PROCESSING", "QUEUED", "RETRY", "SKIPPED",
+           "Claim", "DecisionRow", "Received", "Store", "make_engine", "metadata", "utcnow"]
 
 metadata = sa.MetaData()
 
@@ -29,7 +33,7 @@ deliveries = sa.Table(
     sa.Column("dedupe_key", sa.String(200), nullable=False, unique=True),
     sa.Column("ticket_id", sa.BigInteger, nullable=False, index=True),
     sa.Column("source", sa.String(20), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),  # Delivery.to_json(); read back with Delivery.from_json
     sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
 )
 
@@ -38,14 +42,15 @@ decisions = sa.Table(
     sa.Column("ticket_id", sa.BigInteger, primary_key=True, autoincrement=False),
     sa.Column("delivery_id", sa.Integer, nullable=False),
     sa.Column("status", sa.String(20), nullable=False, index=True),
-    sa.Column("errors", sa.Text, nullable=False, default="[]"),
-    sa.Column("evidence", sa.Text, nullable=False, default="[]"),
-    sa.Column("update_json", sa.Text, nullable=True),
+    sa.Column("matched", sa.JSON, nullable=False, default=list),  # ids of the errors the ticket matched
+    sa.Column("evidence", sa.JSON, nullable=False, default=list),
+    sa.Column("update_json", sa.JSON, nullable=True),
     sa.Column("attempts", sa.Integer, nullable=False, default=0),
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=True),
     sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True),
     sa.Column("patterns", sa.String(40), nullable=True),
+    sa.Column("timed_out", sa.JSON, nullable=True),  # patterns that overran their time limit: matches may be missing
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
@@ -60,10 +65,6 @@ dead_letters = sa.Table(
     sa.Column("retried_at", sa.DateTime(timezone=True), nullable=True),
 )
 
-# Statuses a decision can be in; the first three are still to be worked on.
-QUEUED, RETRY, PROCESSING = "queued", "retry", "processing"
-DONE, NO_MATCH, DRY_RUN, SKIPPED, DEAD = "done", "no_match", "dry_run", "skipped", "dead"
-FINAL = (DONE, NO_MATCH, DRY_RUN, SKIPPED, DEAD)
 
 
 def utcnow() -> datetime:
@@ -82,7 +83,7 @@ class DecisionRow:
     ticket_id: int
     delivery_id: int
     status: str
-    errors: list[str]
+    matched: list[str]
     evidence: list[dict[str, Any]]
     update: dict[str, Any] | None
     attempts: int
@@ -91,17 +92,32 @@ class DecisionRow:
     created_at: datetime
     updated_at: datetime
     patterns: str | None = None
+    timed_out: list[str] = field(default_factory=list)
 
     @classmethod
     def from_row(cls, row: Any) -> DecisionRow:
         m = row._mapping
         return cls(
             ticket_id=m["ticket_id"], delivery_id=m["delivery_id"], status=m["status"],
-            errors=json.loads(m["errors"] or "[]"), evidence=json.loads(m["evidence"] or "[]"),
-            update=json.loads(m["update_json"]) if m["update_json"] else None,
+            matched=list(m["matched"] or []), evidence=list(m["evidence"] or []), update=m["update_json"] or None,
             attempts=m["attempts"], last_error=m["last_error"], next_attempt_at=_aware(m["next_attempt_at"]),
             created_at=_aware(m["created_at"]), updated_at=_aware(m["updated_at"]), patterns=m["patterns"],
+            timed_out=list(m["timed_out"] or []),
         )
+
+
+def _delivery(m: Any) -> Delivery:
+    """A stored delivery, typed; the columns win over the payload (older rows hold only ticket and actors)."""
+    return Delivery.from_json({**(m["payload"] or {}), "ticket_id": m["ticket_id"], "source": m["source"],
+                               "dedupe_key": m["dedupe_key"]})
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claimed decision and the delivery that opened it: all a worker's attempt reads from the store."""
+
+    row: DecisionRow
+    delivery: Delivery | None
 
 
 @dataclass(frozen=True)
@@ -146,9 +162,17 @@ class Store:
         )
         self._new_decision = (
             insert(decisions)
-            .values(ticket_id=b("ticket_id"), delivery_id=b("delivery_id"), status=QUEUED, errors="[]", evidence="[]",
+            .values(ticket_id=b("ticket_id"), delivery_id=b("delivery_id"), status=QUEUED, matched=[], evidence=[],
                     attempts=0, created_at=b("now"), updated_at=b("now"), next_attempt_at=b("now"))
             .on_conflict_do_nothing(index_elements=["ticket_id"]).returning(decisions.c.ticket_id)
+        )
+
+        d = deliveries
+        self._claimed = (
+            sa.select(decisions, d.c.id.label("d_id"), d.c.payload.label("d_payload"), d.c.source.label("d_source"),
+                      d.c.dedupe_key.label("d_dedupe_key"))
+            .select_from(decisions.outerjoin(d, d.c.id == decisions.c.delivery_id))
+            .where(decisions.c.ticket_id == b("ticket_id"))
         )
 
     @contextlib.contextmanager
@@ -166,20 +190,11 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
-    def create_schema(self, attempts: int = 5) -> None:
-        """Create missing tables; safe when several processes start at once.
+    def create_schema(self) -> None:
+        """Bring the schema to the newest migration; safe when several processes start at once (see migrate)."""
+        from .migrate import upgrade  # Alembic's env imports this module's metadata
 
-        create_all checks, then creates: two processes can both see a table missing and the slower
-        one then fails with "already exists". Checking again resolves that.
-        """
-        for attempt in range(attempts):
-            try:
-                metadata.create_all(self.engine)
-                return
-            except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError):
-                if attempt == attempts - 1:
-                    raise
-                time.sleep(0.05 * (attempt + 1))
+        upgrade(self.engine)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:
@@ -187,31 +202,28 @@ class Store:
 
     # --- intake -------------------------------------------------------------------------
 
-    def record_delivery(self, ticket_id: int, source: str, dedupe_key: str, payload: dict[str, Any]) -> Received:
+    def record_delivery(self, delivery: Delivery) -> Received:
         """Store a delivery and open its ticket's decision, in one transaction."""
         now = utcnow()
         with self._writing() as conn:
-            row = conn.execute(self._new_delivery, {"dedupe_key": dedupe_key, "ticket_id": ticket_id, "source": source,
-                                                    "payload": json.dumps(payload), "now": now}).first()
+            row = conn.execute(self._new_delivery, {"dedupe_key": delivery.dedupe_key, "ticket_id": delivery.ticket_id,
+                                                    "source": delivery.source, "payload": delivery.to_json(),
+                                                    "now": now}).first()
             if row is None:
                 return Received(None, duplicate=True, enqueue=False)
-            params = {"ticket_id": ticket_id, "delivery_id": row.id, "now": now}
+            params = {"ticket_id": delivery.ticket_id, "delivery_id": row.id, "now": now}
             opened = conn.execute(self._new_decision, params).first() is not None
         return Received(row.id, duplicate=not opened, enqueue=opened)
 
-    def delivery(self, delivery_id: int) -> dict[str, Any] | None:
+    def delivery(self, delivery_id: int) -> Delivery | None:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(deliveries).where(deliveries.c.id == delivery_id)).first()
-        if row is None:
-            return None
-        data = dict(row._mapping)
-        data["payload"] = json.loads(data["payload"])
-        return data
+        return _delivery(row._mapping) if row is not None else None
 
     # --- work ---------------------------------------------------------------------------
 
-    def claim(self, ticket_id: int, lease_seconds: int) -> DecisionRow | None:
-        """Take the ticket for this worker, or None when it is final or another worker holds it."""
+    def claim(self, ticket_id: int, lease_seconds: int) -> Claim | None:
+        """Take the ticket for this worker, with its delivery; None when it is final or another worker holds it."""
         now = utcnow()
         stmt = (
             decisions.update()
@@ -226,22 +238,29 @@ class Store:
         with self._writing() as conn:
             if conn.execute(stmt).rowcount != 1:
                 return None
-            row = conn.execute(sa.select(decisions).where(decisions.c.ticket_id == ticket_id)).first()
-        return DecisionRow.from_row(row)
+            row = conn.execute(self._claimed, {"ticket_id": ticket_id}).first()
+        m = row._mapping
+        found = m["d_id"] is not None
+        return Claim(DecisionRow.from_row(row), _delivery({
+            "payload": m["d_payload"], "ticket_id": ticket_id, "source": m["d_source"], "dedupe_key": m["d_dedupe_key"],
+        }) if found else None)
 
-    def finish(self, ticket_id: int, status: str, *, errors: list[str] | None = None,
+    def finish(self, ticket_id: int, status: str, *, matched: list[str] | None = None,
                evidence: list[dict[str, Any]] | None = None, update: dict[str, Any] | None = None,
-               last_error: str | None = None, patterns: str | None = None) -> None:
+               last_error: str | None = None, patterns: str | None = None,
+               timed_out: list[str] | None = None) -> None:
         values: dict[str, Any] = {"status": status, "lease_until": None, "updated_at": utcnow(),
                                   "next_attempt_at": None, "last_error": last_error}
-        if errors is not None:
-            values["errors"] = json.dumps(errors)
+        if matched is not None:
+            values["matched"] = matched
         if evidence is not None:
-            values["evidence"] = json.dumps(evidence)
+            values["evidence"] = evidence
         if update is not None:
-            values["update_json"] = json.dumps(update)
+            values["update_json"] = update
         if patterns is not None:
             values["patterns"] = patterns
+        if timed_out is not None:
+            values["timed_out"] = timed_out
         with self._writing() as conn:
             conn.execute(decisions.update().where(decisions.c.ticket_id == ticket_id).values(**values))
 
@@ -299,11 +318,12 @@ class Store:
         return DecisionRow.from_row(row) if row else None
 
     def decisions(self, status: str | None = None, error: str | None = None, limit: int = 100) -> list[DecisionRow]:
+        """The latest decisions, optionally only those in ``status`` or that matched the error id ``error``."""
         stmt = sa.select(decisions).order_by(decisions.c.updated_at.desc()).limit(limit)
         if status:
             stmt = stmt.where(decisions.c.status == status)
         if error:
-            stmt = stmt.where(decisions.c.errors.like(f'%"{error}"%'))
+            stmt = stmt.where(sa.cast(decisions.c.matched, sa.Text).like(f'%"{error}"%'))
         with self.engine.connect() as conn:
             return [DecisionRow.from_row(r) for r in conn.execute(stmt)]
 
@@ -317,14 +337,14 @@ class Store:
     def hit_stats(self, now: datetime) -> dict[str, dict[str, Any]]:
         """Per error: tickets matched in the last 24 h, 7 d and 30 d, and when it last matched."""
         since = now - timedelta(days=30)
-        stmt = sa.select(decisions.c.errors, decisions.c.created_at).where(
+        stmt = sa.select(decisions.c.matched, decisions.c.created_at).where(
             decisions.c.status.in_([DONE, DRY_RUN]), decisions.c.created_at >= since)
         windows = {"24h": now - timedelta(hours=24), "7d": now - timedelta(days=7), "30d": since}
         stats: dict[str, dict[str, Any]] = {}
         with self.engine.connect() as conn:
             for row in conn.execute(stmt):
                 created = _aware(row.created_at)
-                for error in json.loads(row.errors or "[]"):
+                for error in row.matched or []:
                     entry = stats.setdefault(error, {"24h": 0, "7d": 0, "30d": 0, "last": None})
                     for name, start in windows.items():
                         entry[name] += created >= start
@@ -336,3 +356,8 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(decisions.c.status, sa.func.count()).group_by(decisions.c.status))
             return {status: n for status, n in rows}
+
+
+# The follow-up tables (migration 0003) live beside their store; importing it registers them on
+# ``metadata``, so every user of the metadata (Alembic's env, tests that drop all tables) sees them.
+from . import followup_store  # noqa: E402,F401

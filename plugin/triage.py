@@ -1,5 +1,10 @@
 """The background use case: one queued ticket becomes at most one Zendesk write.
 
+Each attempt is gather -> decide -> write -> record: claim the ticket (one store read, which brings
+the typed delivery), gather the text (payload, or one ticket read) and, best-effort, the requester's
+first name and macro texts; ask the pure core (``core.plan``) whether to skip or what to write; make
+one safe write (re-read and re-plan on 409); record the decision once.
+
 Ports come in as arguments (store, Zendesk client or None in dry run, pattern registry, a scheduler),
 so tests drive it with real SQLite and the fake Zendesk, and the queue adapter stays thin.
 """
@@ -9,16 +14,18 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from .config import Settings
 from .core.classify import Classification, classify
 from .core.decide import DecisionSettings
+from .core.delivery import Delivery
+from .core.plan import DONE, Rules, Seen, Skip, Write, plan
 from .core.tickets import TicketDataError, ticket_from_mapping
 from .registry import PatternRegistry
-from .store import DONE, DRY_RUN, NO_MATCH, SKIPPED, Store, utcnow
+from .store import Store, utcnow
 from .zendesk import (
     Conflict,
     Permanent,
@@ -31,6 +38,8 @@ from .zendesk import (
 log = logging.getLogger(__name__)
 MAX_CONFLICTS = 3
 Schedule = Callable[[int, float], None]
+NO_TEXT = "payload has no ticket text and there are no Zendesk credentials to fetch it"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -53,22 +62,14 @@ class Triage:
         self.schedule, self.decision = schedule, decision
         self._me: int | None = None
 
-    def _my_user_id(self) -> int | None:
-        if self.zendesk is not None and self._me is None:
-            try:
-                self._me = self.zendesk.me_id()
-            except (Transient, Permanent, RateLimited):
-                return None
-        return self._me
-
     def run(self, ticket_id: int) -> Outcome:
-        row = self.store.claim(ticket_id, self.settings.lease_seconds)
-        if row is None:
+        claim = self.store.claim(ticket_id, self.settings.lease_seconds)
+        if claim is None:
             return Outcome(ticket_id, "skipped", "already handled or being handled")
-        delivery = self.store.delivery(row.delivery_id)
-        payload = delivery["payload"] if delivery else {}
+        row = claim.row
+        delivery = claim.delivery or Delivery(ticket_id, "trigger", f"ticket:{ticket_id}")
         try:
-            outcome = self._work(ticket_id, payload, retrying=row.attempts > 1)
+            outcome = self._attempt(delivery, retrying=row.attempts > 1)
         except RateLimited as exc:
             delay = exc.retry_after if exc.retry_after is not None else backoff(row.attempts, self.settings)
             return self._again(ticket_id, row.attempts, str(exc), delay, count_attempt=False)
@@ -94,87 +95,103 @@ class Triage:
         log.warning("ticket %s: %s; retrying in %.1f s", ticket_id, error, delay)
         return Outcome(ticket_id, "retry", error)
 
-    def _classify(self, data: dict[str, Any]) -> Classification:
-        ticket = ticket_from_mapping(data)
-        return classify(ticket, self.registry.current(), self.decision)
+    def _rules(self) -> Rules:
+        return Rules(self.registry.current(), self.decision, dry_run=self.settings.dry_run)
 
-    def _finish_skipped(self, ticket_id: int, status: str, detail: str) -> Outcome:
-        self.store.finish(ticket_id, status, last_error=detail)
-        return Outcome(ticket_id, status, detail)
+    # --- gather -------------------------------------------------------------------------
 
-    def _work(self, ticket_id: int, payload: dict[str, Any], retrying: bool = False) -> Outcome:
-        data = {"id": ticket_id, **payload.get("ticket", {})}
-        state: TicketState | None = None
-        if not (data.get("subject") or data.get("description")):
-            if self.zendesk is None:
-                return self._finish_skipped(ticket_id, SKIPPED,
-                                            "payload has no ticket text and there are no Zendesk credentials to fetch it")
-            state = self.zendesk.ticket(ticket_id)
-            data.update(subject=state.subject, description=state.description, tags=list(state.tags),
-                        created_at=state.created_at)
-        marker = self.decision.marker_tag
-        if marker in data.get("tags", ()):
-            # On a retry the marker is most likely our own write that landed after our side timed out.
-            if retrying:
-                return self._finish_skipped(ticket_id, DONE, "an earlier attempt had landed")
-            return self._finish_skipped(ticket_id, SKIPPED, f"already carries {marker}")
-        actors = payload.get("actor_ids") or ()
-        if actors and self._my_user_id() in actors:
-            return self._finish_skipped(ticket_id, SKIPPED, "created by our own API user")
-        try:
-            result = self._classify(data)
-        except TicketDataError as exc:
-            return self._finish_skipped(ticket_id, SKIPPED, str(exc))
-        fingerprint = self.registry.fingerprint
-        if result.update.is_empty:
-            self.store.finish(ticket_id, NO_MATCH, errors=[], evidence=[], patterns=fingerprint)
-            return Outcome(ticket_id, NO_MATCH)
-        errors = list(result.update.errors)
-        evidence = result.to_json()["matches"]
-        if self.settings.dry_run:
-            self.store.finish(ticket_id, DRY_RUN, errors=errors, evidence=evidence,
-                              update=self._record(result, None), patterns=fingerprint)
-            log.info("DRY RUN ticket %s: would add tags %s and one %s comment", ticket_id,
-                     " ".join(result.update.tags), "public" if result.update.public else "internal")
-            return Outcome(ticket_id, DRY_RUN, " ".join(errors))
-        written = self._write(ticket_id, data, result, state)
-        if written is None:
-            self.store.finish(ticket_id, DONE, errors=errors, evidence=evidence,
-                              last_error=f"{marker} was already set", patterns=fingerprint)
-            return Outcome(ticket_id, DONE, "marker already present: nothing written")
-        self.store.finish(ticket_id, DONE, errors=errors, evidence=evidence, update=written, patterns=fingerprint)
-        return Outcome(ticket_id, DONE, " ".join(errors))
-
-    def _write(self, ticket_id: int, data: dict[str, Any], result: Classification,
-               state: TicketState | None) -> dict[str, Any] | None:
-        """One safe update (re-read on 409); None when the ticket already carries our marker."""
-        assert self.zendesk is not None
-        macro_bodies = {mid: self.zendesk.macro_comment(ticket_id, mid) for mid in result.update.macro_ids}
-        for _ in range(MAX_CONFLICTS):
-            state = state or self.zendesk.ticket(ticket_id)
-            if self.decision.marker_tag in state.tags:
-                return None
-            if not data.get("requester_first_name") and state.requester_id:
-                name = self.zendesk.first_name(state.requester_id)
-                if name:
-                    data["requester_first_name"] = name
-                    result = self._classify(data)
-            tags = list(dict.fromkeys([*state.tags, *result.update.tags]))
+    def _attempt(self, delivery: Delivery, retrying: bool) -> Outcome:
+        ticket_id, facts = delivery.ticket_id, delivery.ticket
+        state = self.zendesk.ticket(ticket_id) if not facts.has_text and self.zendesk is not None else None
+        seen = Seen(tags=state.tags if state else (facts.tags or ()), retrying=retrying,
+                    own_user=self._own_user(delivery.actor_ids), first_name=facts.requester_first_name,
+                    problem="" if state or facts.has_text else NO_TEXT)
+        rules = self._rules()
+        classification = None
+        if not seen.problem:
+            data: dict[str, Any] = {"id": ticket_id, **facts.to_json()}
+            if state is not None:
+                data.update(subject=state.subject, description=state.description, tags=list(state.tags),
+                            created_at=state.created_at)
             try:
-                self.zendesk.update(ticket_id, body=result.update.comment(macro_bodies), public=result.update.public,
-                                    tags=tags, updated_stamp=state.updated_at)
+                classification = classify(ticket_from_mapping(data), rules.patterns, self.decision)
+            except TicketDataError as exc:
+                seen = replace(seen, problem=str(exc))
+        decision = plan(seen, classification, rules)
+        macro_texts: dict[int, str] | None = None
+        if isinstance(decision, Write) and decision.status == DONE:
+            assert classification is not None
+            decision, macro_texts = self._write(ticket_id, seen, classification, state, rules)
+        return self._record(ticket_id, decision, classification, macro_texts)
+
+    def _own_user(self, actor_ids: tuple[int, ...]) -> bool:
+        if not actor_ids or self.zendesk is None:
+            return False
+        if self._me is None:
+            self._me = self._optional("current user", self.zendesk.me_id)
+        return self._me is not None and self._me in actor_ids
+
+    def _optional(self, what: str, read: Callable[[], T]) -> T | None:
+        """A read the triage can do without: on failure, log (no ticket text) and carry on without it."""
+        try:
+            return read()
+        except (Permanent, Transient, RateLimited) as exc:
+            log.warning("optional read failed, going on without it: %s (%s)", what, exc)
+            return None
+
+    # --- write --------------------------------------------------------------------------
+
+    def _write(self, ticket_id: int, seen: Seen, classification: Classification, state: TicketState | None,
+               rules: Rules) -> tuple[Skip | Write, dict[int, str]]:
+        """One safe update, re-read and re-planned on 409; a Skip when the ticket now carries the marker."""
+        zendesk = self.zendesk
+        assert zendesk is not None
+        macro_texts: dict[int, str] = {}
+        for macro_id in classification.update.macro_ids:
+            text = self._optional(f"macro {macro_id}", lambda m=macro_id: zendesk.macro_comment(ticket_id, m))
+            if text:
+                macro_texts[macro_id] = text
+        name_read = seen.first_name is not None
+        for _ in range(MAX_CONFLICTS):
+            state = state or zendesk.ticket(ticket_id)
+            if not name_read and state.requester_id:
+                name_read = True
+                seen = replace(seen, first_name=self._optional(f"requester {state.requester_id}",
+                                                               lambda uid=state.requester_id: zendesk.first_name(uid)))
+            seen = replace(seen, tags=state.tags)
+            decision = plan(seen, classification, rules)
+            if isinstance(decision, Skip):
+                return decision, macro_texts
+            try:
+                zendesk.update(ticket_id, body=decision.update.comment(macro_texts), public=decision.update.public,
+                               tags=list(decision.tags), updated_stamp=state.updated_at)
             except Conflict:
                 state = None
                 continue
-            return self._record(result, macro_bodies, tags)
+            return decision, macro_texts
         raise Transient(f"ticket {ticket_id} kept changing under us ({MAX_CONFLICTS} conflicts in a row)")
 
-    @staticmethod
-    def _record(result: Classification, macro_bodies: dict[int, str] | None, tags: list[str] | None = None) -> dict[str, Any]:
-        update = result.update.to_json()
-        update["comment"] = result.update.comment(macro_bodies)
-        update["escalation"] = result.escalation.to_json()
-        if tags is not None:
-            update["sent_tags"] = tags
-        return update
+    # --- record -------------------------------------------------------------------------
 
+    def _record(self, ticket_id: int, decision: Skip | Write, classification: Classification | None,
+                macro_texts: dict[int, str] | None) -> Outcome:
+        facts: dict[str, Any] = {}
+        if classification is not None:
+            facts = {"matched": list(classification.update.matched), "evidence": classification.to_json()["matches"],
+                     "patterns": self.registry.fingerprint, "timed_out": list(classification.timed_out)}
+            if classification.timed_out:
+                log.warning("ticket %s: pattern(s) %s ran out of time; their matches may be missing",
+                            ticket_id, ", ".join(classification.timed_out))
+        if isinstance(decision, Skip):
+            self.store.finish(ticket_id, decision.status, last_error=decision.reason or None, **facts)
+            return Outcome(ticket_id, decision.status, decision.reason)
+        update = decision.update.to_json()
+        update["comment"] = decision.update.comment(macro_texts)
+        update["escalation"] = classification.escalation.to_json() if classification else None
+        if macro_texts is not None:
+            update["sent_tags"] = list(decision.tags)
+        else:
+            log.info("DRY RUN ticket %s: would add tags %s and one %s comment", ticket_id,
+                     " ".join(decision.update.tags), "public" if decision.update.public else "internal")
+        self.store.finish(ticket_id, decision.status, update=update, **facts)
+        return Outcome(ticket_id, decision.status, " ".join(decision.update.matched))

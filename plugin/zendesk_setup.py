@@ -18,13 +18,13 @@ from typing import Any
 
 from zenpy.lib.api_objects import Trigger, Webhook
 
+from .core.models import MARKER_TAG
 from .zendesk import ZendeskClient
 
 WEBHOOK_NAME = "amazon-triage"
 EVENTS_WEBHOOK_NAME = "amazon-triage-events"
 EVENT_TYPES = ["zen:event-type:ticket.comment_added", "zen:event-type:ticket.tags_changed"]
 TRIGGER_TITLE = "amazon-triage: triage new tickets"
-MARKER = "amazon_triage_done"
 TRIGGER_BODY = {"ticket": {"id": "{{ticket.id}}", "subject": "{{ticket.title}}",
                            "description": "{{ticket.description}}",
                            "requester_first_name": "{{ticket.requester.first_name}}"}}
@@ -47,7 +47,7 @@ def trigger_fields(webhook_id: str) -> dict[str, Any]:
         "title": TRIGGER_TITLE, "active": True,
         "description": "Sends every new ticket to amazon-triage, once.",
         "conditions": {"all": [{"field": "update_type", "operator": "is", "value": "Create"},
-                               {"field": "current_tags", "operator": "not_includes", "value": MARKER}],
+                               {"field": "current_tags", "operator": "not_includes", "value": MARKER_TAG}],
                        "any": []},
         "actions": [{"field": "notification_webhook", "value": [webhook_id, json.dumps(TRIGGER_BODY)]}],
     }

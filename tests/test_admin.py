@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from plugin.store import DEAD, DONE, QUEUED
+from plugin.core.delivery import Delivery
+from plugin.store import DEAD, DONE, NO_MATCH, QUEUED
 
 ADMIN = "admin-token-for-tests"
 
@@ -60,8 +61,8 @@ def test_bearer_header_works_without_a_session(admin_app) -> None:
 
 def test_patterns_page_lists_examples_hits_and_visibility(admin, admin_app) -> None:
     store = admin_app.extensions["amazon_triage"].store
-    store.record_delivery(1, "trigger", "k1", {})
-    store.finish(1, DONE, errors=["staging_mode"])
+    store.record_delivery(Delivery(1, "trigger", "k1"))
+    store.finish(1, DONE, matched=["staging_mode"])
     html = admin.get("/admin/patterns").text
     row = re.search(r"<code>staging_mode</code>.*?</tr>", html, re.S).group(0)
     assert "passing" in row and "failing" not in row
@@ -91,8 +92,8 @@ def test_try_it_escapes_html_in_tickets(admin) -> None:
 def test_decisions_filters_and_links_to_zendesk(admin, admin_app) -> None:
     store = admin_app.extensions["amazon_triage"].store
     for t in (5, 6):
-        store.record_delivery(t, "trigger", f"k{t}", {})
-    store.finish(5, DONE, errors=["connection_timeout"])
+        store.record_delivery(Delivery(t, "trigger", f"k{t}"))
+    store.finish(5, DONE, matched=["connection_timeout"])
     html = admin.get("/admin/decisions?status=done").text
     assert 'href="https://acme.zendesk.com/agent/tickets/5"' in html and "tickets/6" not in html
     assert "tickets/6" in admin.get(f"/admin/decisions?status={QUEUED}").text
@@ -101,7 +102,7 @@ def test_decisions_filters_and_links_to_zendesk(admin, admin_app) -> None:
 
 def test_dead_letter_retry_requeues_the_ticket(admin, admin_app) -> None:
     rt = admin_app.extensions["amazon_triage"]
-    rt.store.record_delivery(9, "trigger", "k9", {})
+    rt.store.record_delivery(Delivery(9, "trigger", "k9"))
     rt.store.claim(9, 60)
     rt.store.dead_letter(9, "update ticket 9: Zendesk answered 500", 6)
     page = admin.get("/admin/dead").text
@@ -155,7 +156,7 @@ def test_decision_page_shows_why_and_the_comment(admin, admin_app, fake_zendesk)
 
     rt = admin_app.extensions["amazon_triage"]
     fake_zendesk.add_ticket(31, "Amazon", "Amazon: The account connection timed out.")
-    rt.store.record_delivery(31, "trigger", "k31", {})
+    rt.store.record_delivery(Delivery(31, "trigger", "k31"))
     Triage(rt.settings, rt.store, rt.registry, ZendeskClient(rt.settings), schedule=lambda *a: None).run(31)
     html = admin.get("/admin/decisions").text
     assert 'href="/admin/decisions/31"' in html
@@ -164,3 +165,14 @@ def test_decision_page_shows_why_and_the_comment(admin, admin_app, fake_zendesk)
     assert "matched “The account connection timed out”" in page
     assert "Internal note" in page and "15 minutes" in page
     assert admin.get("/admin/decisions/999").status_code == 404
+
+
+def test_decision_page_says_which_patterns_ran_out_of_time(admin, admin_app) -> None:
+    store = admin_app.extensions["amazon_triage"].store
+    store.record_delivery(Delivery(32, "trigger", "k32"))
+    store.finish(32, NO_MATCH, matched=[], timed_out=["connection_timeout", "fields/merchant_id"])
+    page = admin.get("/admin/decisions/32").text
+    assert 'id="timed-out"' in page and "<code>connection_timeout</code>, <code>fields/merchant_id</code>" in page
+    store.record_delivery(Delivery(33, "trigger", "k33"))
+    store.finish(33, NO_MATCH, matched=[], timed_out=[])
+    assert 'id="timed-out"' not in admin.get("/admin/decisions/33").text

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
+from plugin.core.delivery import Delivery
 from plugin.store import QUEUED
 
 from .conftest import ROOT
@@ -96,7 +97,7 @@ def test_admin_logs_in_and_tries_a_ticket(page, live_app) -> None:
 
 def test_admin_retries_a_dead_letter(page, live_app) -> None:
     rt = live_app.extensions["amazon_triage"]
-    rt.store.record_delivery(77, "trigger", "k77", {})
+    rt.store.record_delivery(Delivery(77, "trigger", "k77"))
     rt.store.claim(77, 60)
     rt.store.dead_letter(77, "update ticket 77: Zendesk answered 503", 6)
     base = live_app.config["BASE"]

@@ -16,13 +16,13 @@ def test_unmatched_ticket_needs_no_write(patterns) -> None:
     update = classify(Ticket(id=1, description="Where is my invoice?"), patterns).update
     assert update.is_empty
     assert update.tags == ()
-    assert update.errors == ()
+    assert update.matched == ()
 
 
 def test_matched_ticket_gets_error_tags_marker_and_internal_note(patterns) -> None:
     ticket = Ticket(id=7, description="Amazon: The account connection timed out.", requester_first_name="Ana")
     update = classify(ticket, patterns).update
-    assert update.errors == ("connection_timeout",)
+    assert update.matched == ("connection_timeout",)
     assert update.tags == ("amazon_error", "amazon_error_connection_timeout", "amazon_triage_done")
     assert update.public is False
     comment = update.comment()
@@ -80,7 +80,7 @@ def test_mixed_visibility_falls_back_to_internal(patterns_copy: Path) -> None:
     ps = load_patterns(patterns_copy)
     text = "Amazon: The account connection timed out. Then: The account you are connecting to is not a Professional Amazon seller account"
     update = classify(Ticket(id=3, description=text), ps).update
-    assert update.errors == ("not_professional", "connection_timeout")
+    assert update.matched == ("not_professional", "connection_timeout")
     assert update.public is False
 
 

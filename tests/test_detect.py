@@ -26,20 +26,20 @@ def test_exact_banner_scores_full_and_quotes_the_text(patterns) -> None:
 def test_typos_are_tolerated_and_counted(patterns) -> None:
     [match] = detect("Amazon says: the acount you are conecting to is not a profesional amazon seller account", patterns).matches
     assert match.error == "not_professional"
-    assert match.evidence[0].errors == 3
+    assert match.evidence[0].typos == 3
     assert 0.5 < match.score < 1.0
 
 
 def test_banner_split_across_quoted_lines_in_html_thread(patterns) -> None:
     raw = "<div>Thanks</div><blockquote>&gt; Amazon connection says: An error has<br>&gt; occurred</blockquote>"
     found = detect(raw, patterns)
-    assert found.errors == ("generic_error",)
+    assert found.matched == ("generic_error",)
 
 
 def test_several_errors_come_back_in_priority_order(patterns) -> None:
     raw = ("Connecting Amazon: first the account connection timed out, then it said The account you are "
            "connecting to is not a Professional Amazon seller account.")
-    assert detect(raw, patterns).errors == ("not_professional", "connection_timeout")
+    assert detect(raw, patterns).matched == ("not_professional", "connection_timeout")
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ import requests
 
 from plugin.config import Settings
 from plugin.core.corrections import tally
+from plugin.core.delivery import Delivery
 from plugin.followup_store import FollowupStore
 from plugin.followups import FollowUp
 from plugin.registry import PatternRegistry
@@ -71,7 +72,7 @@ class World:
                 self.queued.append(change.ticket_id)
         else:
             tid = int(body["detail"]["id"])
-            self.store.record_delivery(tid, "event", f"event:{body['id']}", {"ticket": {}, "actor_ids": []})
+            self.store.record_delivery(Delivery(tid, "event", f"event:{body['id']}"))
 
     def work(self) -> None:
         """Let the fake's webhook calls arrive, then run every queued follow-up until none is left."""

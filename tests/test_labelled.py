@@ -23,13 +23,13 @@ def _load() -> list[dict]:
 def scores(patterns) -> dict[str, tuple[float, float, Counter]]:
     tp, fp, fn = Counter(), Counter(), Counter()
     for item in _load():
-        got = set(classify(ticket_from_mapping(item), patterns).detection.errors)
+        got = set(classify(ticket_from_mapping(item), patterns).detection.matched)
         want = set(item["labels"])
         tp.update(got & want)
         fp.update(got - want)
         fn.update(want - got)
     result = {}
-    for p in patterns.errors:
+    for p in patterns.error_patterns:
         e = p.id
         result[e] = (tp[e] / max(tp[e] + fp[e], 1), tp[e] / max(tp[e] + fn[e], 1), Counter(tp=tp[e], fp=fp[e], fn=fn[e]))
     return result
@@ -39,7 +39,7 @@ def test_labelled_set_is_big_and_covers_every_error(patterns) -> None:
     items = _load()
     assert len(items) >= 80
     labels = Counter(label for item in items for label in item["labels"])
-    assert all(labels[p.id] >= 6 for p in patterns.errors), labels
+    assert all(labels[p.id] >= 6 for p in patterns.error_patterns), labels
     assert sum(1 for item in items if not item["labels"]) >= 25
 
 

@@ -14,7 +14,7 @@ from .conftest import PATTERNS_DIR
 _SET = load_patterns(PATTERNS_DIR)
 ERROR_CASES = [
     pytest.param(p.id, kind, text, id=f"{p.id}-{kind}-{i}")
-    for p in _SET.errors
+    for p in _SET.error_patterns
     for kind, texts in (("match", p.spec.examples.match), ("no_match", p.spec.examples.no_match))
     for i, text in enumerate(texts)
 ]
@@ -31,7 +31,7 @@ FIELD_NO_MATCH = [
 
 
 def test_every_shipped_error_has_a_file() -> None:
-    assert {p.id for p in _SET.errors} == {
+    assert {p.id for p in _SET.error_patterns} == {
         "not_professional", "additional_info", "staging_mode", "under_review",
         "blocked_or_region", "contact_amazon", "connection_timeout", "generic_error",
     }
@@ -41,7 +41,7 @@ def test_every_shipped_error_has_a_file() -> None:
 def test_error_example(pattern_id: str, kind: str, text: str) -> None:
     found = detect(text, _SET)
     assert not found.failures
-    assert (pattern_id in found.errors) == (kind == "match"), found
+    assert (pattern_id in found.matched) == (kind == "match"), found
 
 
 @pytest.mark.parametrize(("field_id", "text", "expect"), FIELD_MATCH)

@@ -34,75 +34,75 @@ def write(directory: Path, name: str, text: str) -> Path:
     return path
 
 
-def load_errors(directory: Path) -> list[str]:
+def load_problems(directory: Path) -> list[str]:
     with pytest.raises(PatternSetError) as info:
         load_patterns(directory)
-    return [str(e) for e in info.value.errors]
+    return [str(e) for e in info.value.problems]
 
 
 def test_valid_file_loads_with_default_tags(tmp_path: Path) -> None:
     write(tmp_path, "demo", VALID)
     ps = load_patterns(tmp_path)
-    assert [p.id for p in ps.errors] == ["demo"]
-    assert ps.errors[0].tags == ("amazon_error", "amazon_error_demo")
-    assert ps.errors[0].spec.reply.visibility == "internal"
+    assert [p.id for p in ps.error_patterns] == ["demo"]
+    assert ps.error_patterns[0].tags == ("amazon_error", "amazon_error_demo")
+    assert ps.error_patterns[0].spec.reply.visibility == "internal"
 
 
 def test_unknown_key_names_file_key_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "demo", VALID.replace('anchors = ["demo"]', 'anchors = ["demo"]\nfuzzy = 2'))
-    [message] = load_errors(tmp_path)
+    [message] = load_problems(tmp_path)
     assert message.startswith(f"{path}:10: regex[0].fuzzy: unknown key")
     assert "max_errors" in message
 
 
 def test_bad_regex_reports_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "demo", VALID.replace("demo banner text", "demo (banner"))
-    [message] = load_errors(tmp_path)
+    [message] = load_problems(tmp_path)
     assert message.startswith(f"{path}:8: regex[0].pattern: regex does not compile")
 
 
 def test_toml_syntax_error_reports_its_line(tmp_path: Path) -> None:
     path = write(tmp_path, "demo", VALID.replace('priority = 5', 'priority = = 5'))
-    [message] = load_errors(tmp_path)
+    [message] = load_problems(tmp_path)
     assert message.startswith(f"{path}:4: not valid TOML")
 
 
 def test_id_must_equal_file_name(tmp_path: Path) -> None:
     write(tmp_path, "other", VALID)
-    [message] = load_errors(tmp_path)
+    [message] = load_problems(tmp_path)
     assert "id 'demo' must equal the file name 'other'" in message
 
 
 def test_missing_key_and_too_few_examples(tmp_path: Path) -> None:
     text = VALID.replace('title = "Demo error"\n', "").replace('"nothing here", ', "")
-    messages = load_errors(write(tmp_path, "demo", text).parent)
+    messages = load_problems(write(tmp_path, "demo", text).parent)
     assert any(": title: Field required" in m for m in messages)
     assert any("examples.no_match" in m and "at least 3" in m for m in messages)
 
 
 def test_unknown_placeholder_is_rejected(tmp_path: Path) -> None:
     write(tmp_path, "demo", VALID.replace("$first_name", "$first_nam"))
-    [message] = load_errors(tmp_path)
+    [message] = load_problems(tmp_path)
     assert "reply" in message and "first_nam" in message
 
 
 def test_negative_must_name_existing_regexes(tmp_path: Path) -> None:
     text = VALID + '\n[[negative]]\nname = "x"\npattern = "y"\nregexes = ["nope"]\n'
     write(tmp_path, "demo", text)
-    [message] = load_errors(tmp_path)
+    [message] = load_problems(tmp_path)
     assert "unknown regexes ['nope']" in message
 
 
 def test_fuzzy_needs_anchor_count_it_can_meet(tmp_path: Path) -> None:
     write(tmp_path, "demo", VALID.replace('anchors = ["demo"]', 'anchors = ["demo"]\nmin_anchors = 2'))
-    [message] = load_errors(tmp_path)
+    [message] = load_problems(tmp_path)
     assert "min_anchors is 2 but only 1 anchors" in message
 
 
 def test_every_broken_file_is_reported_at_once(tmp_path: Path) -> None:
     write(tmp_path, "demo", VALID.replace("demo banner text", "demo (banner"))
     write(tmp_path, "second", VALID.replace('id = "demo"', 'id = "second"').replace("priority = 5", "priority = -1"))
-    messages = load_errors(tmp_path)
+    messages = load_problems(tmp_path)
     assert len(messages) == 2
     assert any("second.toml:4: priority" in m for m in messages)
 
@@ -110,17 +110,17 @@ def test_every_broken_file_is_reported_at_once(tmp_path: Path) -> None:
 def test_duplicate_zone_names_and_bad_zone(patterns_copy: Path) -> None:
     ts = patterns_copy / "fields" / "timestamp.toml"
     ts.write_text(ts.read_text().replace('utc = "+00:00"', 'utc = "Mars/Olympus"'))
-    [message] = load_errors(patterns_copy)
+    [message] = load_problems(patterns_copy)
     assert "zones.utc" in message and "Mars/Olympus" in message
 
 
 def test_empty_or_missing_directory(tmp_path: Path) -> None:
-    assert "no pattern files" in load_errors(tmp_path)[0]
-    assert "does not exist" in load_errors(tmp_path / "nope")[0]
+    assert "no pattern files" in load_problems(tmp_path)[0]
+    assert "does not exist" in load_problems(tmp_path / "nope")[0]
 
 
 def test_priority_orders_the_set(patterns) -> None:
-    priorities = [p.priority for p in patterns.errors]
+    priorities = [p.priority for p in patterns.error_patterns]
     assert priorities == sorted(priorities)
-    assert patterns.errors[-1].id == "generic_error"
+    assert patterns.error_patterns[-1].id == "generic_error"
     assert patterns.get("generic_error").spec.escalation_fields

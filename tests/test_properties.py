@@ -21,14 +21,14 @@ TEXT = st.lists(st.one_of(st.text(max_size=40), FRAGMENTS), max_size=40).map("".
 def test_classify_never_raises_and_stays_bounded(patterns, subject: str, description: str) -> None:
     ticket = Ticket(id=1, subject=subject, description=description)
     result = classify(ticket, patterns)
-    assert len(result.detection.matches) <= len(patterns.errors)
+    assert len(result.detection.matches) <= len(patterns.error_patterns)
     assert result.failures == ()
     source = result.source
     for match in result.detection.matches:
         for ev in match.evidence:
             assert 0 <= ev.start <= ev.end <= len(source)
             assert ev.text == source[ev.start:ev.end]
-    assert set(result.update.errors) == set(result.detection.errors)
+    assert set(result.update.matched) == set(result.detection.matched)
     result.to_json()
 
 

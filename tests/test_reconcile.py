@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from plugin.config import Settings
+from plugin.core.delivery import Delivery
 from plugin.followup_store import FollowupStore
 from plugin.reconcile import Reconciler, parse_since
 from plugin.store import Store
@@ -33,7 +34,7 @@ def test_tickets_created_while_away_are_queued_once_and_a_quiet_tick_is_one_requ
     fake_zendesk.add_ticket(1, "Amazon", "An error has occurred")
     fake_zendesk.add_ticket(2, "Amazon", "done already", tags=["amazon_triage_done"])
     fake_zendesk.add_ticket(3, "Amazon", "a webhook brought this one")
-    store.record_delivery(3, "trigger", "ticket:3", {"ticket": {}, "actor_ids": []})
+    store.record_delivery(Delivery(3, "trigger", "ticket:3"))
     report = rec.tick()
     assert report.queued == [1] and queued == [1] and report.requests == 1
     assert store.decision(1).status == "queued"

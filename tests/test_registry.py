@@ -24,7 +24,7 @@ def test_edit_is_picked_up_without_restart(patterns_copy: Path) -> None:
     add_pattern(patterns_copy)
     after = reg.current()
     assert after.fingerprint != before.fingerprint
-    assert detect(NEW_TEXT, after).errors == ("staging_mode",)
+    assert detect(NEW_TEXT, after).matched == ("staging_mode",)
     assert detect(NEW_TEXT, before).matches == ()  # sets are immutable: a running ticket keeps its set
 
 
@@ -33,9 +33,9 @@ def test_invalid_edit_keeps_the_previous_set(patterns_copy: Path) -> None:
     good = reg.current()
     (patterns_copy / "generic_error.toml").write_text("id = \"generic_error\"\n[[regex]]\nname = 1\n")
     assert reg.current() is good
-    assert reg.errors and all("generic_error.toml" in e for e in reg.errors)
+    assert reg.rejected and all("generic_error.toml" in e for e in reg.rejected)
     result = reg.reload(force=True)
-    assert result.errors and not result.changed
+    assert result.problems and not result.changed
 
 
 def test_checks_the_disk_at_most_every_interval(patterns_copy: Path) -> None:
@@ -52,5 +52,5 @@ def test_start_on_a_broken_edit_runs_the_last_good_copy(patterns_copy: Path, tmp
     (patterns_copy / "generic_error.toml").write_text("broken = [")
     restarted = PatternRegistry(patterns_copy, last_good=last_good)
     restarted.reload(force=True)
-    assert restarted.ready and len(restarted.current().errors) == 8
-    assert restarted.errors and "not valid TOML" in restarted.errors[0]
+    assert restarted.ready and len(restarted.current().error_patterns) == 8
+    assert restarted.rejected and "not valid TOML" in restarted.rejected[0]

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from plugin.config import Settings
+from plugin.core.delivery import Delivery, TicketFacts
 from plugin.registry import PatternRegistry
 from plugin.store import DEAD, DONE, DRY_RUN, NO_MATCH, RETRY, SKIPPED, Store
 from plugin.triage import Triage
@@ -30,7 +31,7 @@ class World:
         self.triage = Triage(self.settings, self.store, registry, zendesk, schedule=lambda t, d: self.scheduled.append((t, d)))
 
     def deliver(self, ticket_id: int, **ticket: object) -> None:
-        self.store.record_delivery(ticket_id, "trigger", f"ticket:{ticket_id}", {"ticket": ticket, "actor_ids": []})
+        self.store.record_delivery(Delivery(ticket_id, "trigger", f"ticket:{ticket_id}", TicketFacts.from_json(ticket)))
 
     def comments(self, ticket_id: int) -> list[dict]:
         return self.fake.tickets[ticket_id]["comments"][1:]
@@ -57,7 +58,7 @@ def test_matched_ticket_gets_one_write_with_merged_tags_and_internal_note(world:
     assert comment["body"].startswith("Suggested reply (amazon-triage):\n\nHi Jane,")
     assert "Do not escalate yet" in comment["body"]
     decision = world.store.decision(1)
-    assert decision.status == DONE and decision.errors == ["generic_error"] and decision.attempts == 1
+    assert decision.status == DONE and decision.matched == ["generic_error"] and decision.attempts == 1
     assert decision.update["sent_tags"][-1] == "amazon_triage_done"
 
 
@@ -191,6 +192,95 @@ def test_dry_run_records_and_writes_nothing(service_config, fake_zendesk) -> Non
 
 def test_own_user_is_ignored(world: World) -> None:
     world.fake.add_ticket(15, "Amazon", GENERIC)
-    world.store.record_delivery(15, "event", "e15", {"ticket": {"subject": "Amazon", "description": GENERIC}, "actor_ids": [ME_ID]})
+    world.store.record_delivery(Delivery(15, "event", "e15", TicketFacts(subject="Amazon", description=GENERIC), (ME_ID,)))
     assert world.triage.run(15).status == SKIPPED
     assert world.fake.writes() == []
+
+
+def test_deleted_requester_is_triaged_with_a_neutral_greeting(world: World) -> None:
+    world.fake.add_ticket(16, "Amazon", GENERIC, requester_id=777)
+    del world.fake.users[777]  # the users endpoint now answers 404, as for a deleted user
+    world.deliver(16)
+    assert world.triage.run(16).status == DONE
+    [comment] = world.comments(16)
+    assert comment["body"].startswith("Suggested reply (amazon-triage):\n\nHi there,")
+    assert any(r.path.endswith("/users/777.json") for r in world.fake.calls("GET"))
+    assert world.store.dead() == [] and len(world.fake.writes(16)) == 1
+
+
+def test_name_read_failing_transiently_degrades_to_the_neutral_greeting(world: World) -> None:
+    world.fake.add_ticket(17, "Amazon", GENERIC)
+    world.fake.inject("GET", r"/users/501\.json", status=503, times=5)
+    world.deliver(17)
+    assert world.triage.run(17).status == DONE
+    [comment] = world.comments(17)
+    assert "Hi there," in comment["body"]
+
+
+def test_payload_name_is_used_without_a_users_call(world: World) -> None:
+    world.fake.add_ticket(18, "Amazon", GENERIC)
+    world.deliver(18, subject="Amazon", description=GENERIC, requester_first_name="Ana")
+    assert world.triage.run(18).status == DONE
+    assert "Hi Ana," in world.comments(18)[0]["body"]
+    assert not any("/users/" in r.path for r in world.fake.calls())
+
+
+def test_deleted_macro_leaves_the_ticket_triaged_with_the_default_reply(service_config, fake_zendesk, tmp_path) -> None:
+    patterns = tmp_path / "patterns"
+    shutil.copytree(PATTERNS_DIR, patterns)
+    path = patterns / "staging_mode.toml"
+    text = path.read_text()
+    path.write_text(text[: text.index("[reply]")] + "[reply]\nzendesk_macro_id = 404\n\n" + text[text.index("[examples]"):])
+    world = World(service_config, fake_zendesk, patterns)
+    fake_zendesk.add_ticket(19, "Amazon", "My Amazon seller account is in staging mode")
+    world.deliver(19)
+    assert world.triage.run(19).status == DONE
+    [comment] = world.comments(19)
+    assert "We are looking into this Amazon connection problem" in comment["body"]
+    assert world.store.dead() == []
+
+
+def slow_patterns(tmp_path: Path) -> Path:
+    """connection_timeout with a context term that backtracks for seconds on long plain text."""
+    patterns = tmp_path / "patterns"
+    shutil.copytree(PATTERNS_DIR, patterns)
+    path = patterns / "connection_timeout.toml"
+    path.write_text(path.read_text().replace("[reply]", "[[context]]\nname = \"slow\"\nterms = ['''(?:\\w+\\s?)+\\d$''']\n"
+                                                        "window = 0\nboost = 0.0\n\n[reply]", 1))
+    return patterns
+
+
+def test_pattern_time_out_is_recorded_and_logged_without_ticket_text(service_config, fake_zendesk, tmp_path, caplog) -> None:
+    world = World(service_config, fake_zendesk, slow_patterns(tmp_path))
+    secret_words = "zebra " * 3000
+    world.deliver(20, subject="Amazon", description=f"Amazon: The account connection timed out. {secret_words}")
+    world.deliver(21, subject="Amazon", description="Amazon: The account connection timed out.")
+    fake_zendesk.add_ticket(21, "Amazon", "Amazon: The account connection timed out.")
+    with caplog.at_level("WARNING", logger="plugin.triage"):
+        world.triage.run(20)
+        world.triage.run(21)
+    slow, quick = world.store.decision(20), world.store.decision(21)
+    assert slow.timed_out == ["connection_timeout"] and "connection_timeout" not in slow.matched
+    assert quick.timed_out == [] and quick.matched == ["connection_timeout"]
+    [warning] = [r for r in caplog.records if "ran out of time" in r.getMessage()]
+    assert "ticket 20" in warning.getMessage() and "connection_timeout" in warning.getMessage()
+    assert "zebra" not in caplog.text
+
+
+@pytest.mark.parametrize("fault", [None, {"status": 500}], ids=["written", "retried"])
+def test_each_attempt_uses_the_store_twice_claim_and_record(world: World, fault: dict | None) -> None:
+    import sqlalchemy as sa
+
+    world.fake.add_ticket(22, "Amazon", GENERIC)
+    world.deliver(22)
+    if fault:
+        world.fake.inject("PUT", r"/tickets/22\.json", **fault)
+    statements: list[str] = []
+    listener = lambda conn, cursor, statement, *rest: statements.append(statement.split()[0].upper())  # noqa: E731
+    sa.event.listen(world.store.engine, "before_cursor_execute", listener)
+    try:
+        world.triage.run(22)
+    finally:
+        sa.event.remove(world.store.engine, "before_cursor_execute", listener)
+    # claim: one UPDATE and one joined SELECT (the decision and its delivery); record: one UPDATE.
+    assert statements == ["UPDATE", "SELECT", "UPDATE"]

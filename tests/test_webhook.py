@@ -7,6 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from plugin.core.delivery import TicketFacts
 from plugin.store import QUEUED
 
 from .conftest import SECRET, signed_headers, trigger_body
@@ -26,15 +27,15 @@ def test_trigger_payload_is_stored_and_queued(client, app) -> None:
     rt = app.extensions["amazon_triage"]
     decision = rt.store.decision(101)
     assert decision is not None and decision.status == QUEUED
-    assert rt.store.delivery(decision.delivery_id)["payload"]["ticket"]["requester_first_name"] == "Jo"
+    assert rt.store.delivery(decision.delivery_id).ticket.requester_first_name == "Jo"
     assert rt.queue.pending() == 1
 
 
 def test_numeric_id_and_unfilled_placeholders(client, app) -> None:
     body = json.dumps({"ticket": {"id": 102, "subject": "{{ticket.title}}", "description": ""}}).encode()
     assert post(client, body).status_code == 202
-    payload = app.extensions["amazon_triage"].store.delivery(1)["payload"]
-    assert payload["ticket"] == {}
+    delivery = app.extensions["amazon_triage"].store.delivery(1)
+    assert delivery.ticket == TicketFacts()
 
 
 def test_event_payload(client, app) -> None:
@@ -45,8 +46,8 @@ def test_event_payload(client, app) -> None:
              "event": {}}
     r = post(client, json.dumps(event).encode())
     assert r.status_code == 202 and r.get_json()["ticket_id"] == 35436
-    payload = app.extensions["amazon_triage"].store.delivery(1)["payload"]
-    assert payload["ticket"]["tags"] == ["a"] and payload["actor_ids"] == [77, 77]
+    delivery = app.extensions["amazon_triage"].store.delivery(1)
+    assert delivery.ticket.tags == ("a",) and delivery.actor_ids == (77, 77) and delivery.source == "event"
 
 
 def test_template_with_unescaped_text_still_yields_the_ticket(client, app) -> None:
@@ -54,7 +55,7 @@ def test_template_with_unescaped_text_still_yields_the_ticket(client, app) -> No
     r = post(client, body)
     assert r.status_code == 202 and r.get_json()["ticket_id"] == 106
     rt = app.extensions["amazon_triage"]
-    assert rt.store.delivery(rt.store.decision(106).delivery_id)["payload"]["ticket"] == {}
+    assert rt.store.delivery(rt.store.decision(106).delivery_id).ticket == TicketFacts()
 
 
 def test_other_event_types_are_ignored_with_reason(client) -> None:

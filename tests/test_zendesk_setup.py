@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from plugin.cli import main
 from plugin.config import Settings
-from plugin.zendesk_setup import EVENT_TYPES, EVENTS_WEBHOOK_NAME, MARKER, TRIGGER_TITLE, WEBHOOK_NAME
+from plugin.core.models import MARKER_TAG
+from plugin.zendesk_setup import EVENT_TYPES, EVENTS_WEBHOOK_NAME, TRIGGER_TITLE, WEBHOOK_NAME
 
 
 @pytest.fixture
@@ -41,7 +42,7 @@ def test_setup_creates_webhook_trigger_and_stores_the_secret(env, fake_zendesk) 
     [trigger] = fake_zendesk.triggers.values()
     assert trigger["title"] == TRIGGER_TITLE
     assert {"field": "update_type", "operator": "is", "value": "Create"} in trigger["conditions"]["all"]
-    assert {"field": "current_tags", "operator": "not_includes", "value": MARKER} in trigger["conditions"]["all"]
+    assert {"field": "current_tags", "operator": "not_includes", "value": MARKER_TAG} in trigger["conditions"]["all"]
     [action] = trigger["actions"]
     assert action["field"] == "notification_webhook" and action["value"][0] == hook["id"]
     assert json.loads(action["value"][1])["ticket"]["id"] == "{{ticket.id}}"

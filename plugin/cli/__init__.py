@@ -25,7 +25,7 @@ def load_or_exit(patterns_dir: Path | None) -> PatternSet:
     try:
         return load_patterns(patterns_dir or default_patterns_dir())
     except PatternSetError as exc:
-        for err in exc.errors:
+        for err in exc.problems:
             click.echo(f"error: {err}", err=True)
         click.echo("Fix the pattern files above (`amazon-triage check` explains each problem).", err=True)
         raise SystemExit(2) from None
@@ -56,6 +56,6 @@ def main() -> None:
     """Recognise Amazon seller-account connection errors in Zendesk tickets."""
 
 
-from . import followup_cmds, patterns_cmds, service_cmds, zendesk_cmds  # noqa: E402,F401  (they register their commands)
+from . import db_cmds, followup_cmds, patterns_cmds, service_cmds, zendesk_cmds  # noqa: E402,F401  (they register their commands)
 
 __all__ = ["default_patterns_dir", "load_or_exit", "main", "patterns_option", "settings_or_exit"]

@@ -31,8 +31,8 @@ def check(patterns_dir: Path | None, no_timing: bool) -> None:
         click.echo(str(msg), err=msg.level == "error")
     if report.patterns is not None:
         ps = report.patterns
-        n_examples = sum(len(p.spec.examples.match) + len(p.spec.examples.no_match) for p in ps.errors)
-        click.echo(f"{len(ps.errors)} error patterns, {len(ps.fields)} field extractors, {n_examples} error examples run.")
+        n_examples = sum(len(p.spec.examples.match) + len(p.spec.examples.no_match) for p in ps.error_patterns)
+        click.echo(f"{len(ps.error_patterns)} error patterns, {len(ps.fields)} field extractors, {n_examples} error examples run.")
     for pid, ms in report.timings_ms.items():
         click.echo(f"  {pid:<22} {ms:8.1f} ms on the adversarial text")
     errors = sum(m.level == "error" for m in report.messages)
@@ -57,7 +57,7 @@ def _render_try(result: Classification, color: bool) -> str:
     for m in result.detection.matches:
         lines.append(click.style(f"{m.error}", bold=color) + f"  {m.title}  (score {m.score:.2f}, tags: {' '.join(m.tags)})")
         for ev in m.evidence:
-            typos = f", {ev.errors} typo(s)" if ev.errors else ""
+            typos = f", {ev.typos} typo(s)" if ev.typos else ""
             lines.append(f"  [{ev.regex}{typos}] {_highlight(source, ev.start, ev.end, color)}")
     esc = result.escalation
     if esc.required:
@@ -235,7 +235,7 @@ def reload(patterns_dir: Path | None, url: str) -> None:
     try:
         load_patterns(directory)
     except PatternSetError as exc:
-        for err in exc.errors:
+        for err in exc.problems:
             click.echo(f"error: {err}", err=True)
         click.echo("Not reloading: the service keeps its current patterns.", err=True)
         raise SystemExit(1) from None

@@ -55,11 +55,11 @@ def _example_line(path: Path, key: tuple[str | int, ...], example: str) -> int:
 def run_examples(patterns: PatternSet) -> list[CheckMessage]:
     """Each pattern's examples must behave; an example that also fires another pattern is a warning."""
     out: list[CheckMessage] = []
-    for p in patterns.errors:
+    for p in patterns.error_patterns:
         for kind, examples in (("match", p.spec.examples.match), ("no_match", p.spec.examples.no_match)):
             for i, example in enumerate(examples):
                 detection = detect_normalized(normalize(example), patterns)
-                hit = p.id in detection.errors
+                hit = p.id in detection.matched
                 where = (p.path, f"examples.{kind}[{i}]", _example_line(p.path, ("examples", kind), example))
                 for failure in detection.failures:
                     out.append(CheckMessage("error", *where, f"pattern {failure.pattern!r} failed: {failure.message}"))
@@ -70,7 +70,7 @@ def run_examples(patterns: PatternSet) -> list[CheckMessage]:
                     ev = next(m for m in detection.matches if m.error == p.id).evidence[0]
                     out.append(CheckMessage("error", *where, f"should not match but regex {ev.regex!r} matched {ev.text!r}"))
                 if kind == "match":
-                    for other in detection.errors:
+                    for other in detection.matched:
                         if other != p.id:
                             out.append(CheckMessage("warning", *where, f"this example also matches {other!r}"))
     for f in patterns.fields:
@@ -92,7 +92,7 @@ def run_examples(patterns: PatternSet) -> list[CheckMessage]:
 
 def adversarial_text(patterns: PatternSet, size: int = ADVERSARIAL_CHARS) -> str:
     """A long text full of every anchor and near misses: the worst ticket a pattern can meet."""
-    anchors = sorted({a for p in patterns.errors for r in p.regexes for a in r.spec.anchors})
+    anchors = sorted({a for p in patterns.error_patterns for r in p.regexes for a in r.spec.anchors})
     pieces = [
         " ".join(anchors),
         "a" * 300,
@@ -111,7 +111,7 @@ def time_patterns(patterns: PatternSet, text: str | None = None, timeout: float 
     normalized = normalize(text if text is not None else adversarial_text(patterns))
     timings: dict[str, float] = {}
     messages: list[CheckMessage] = []
-    for p in patterns.errors:
+    for p in patterns.error_patterns:
         start = time.perf_counter()
         try:
             match_pattern(p, normalized, timeout)
@@ -131,7 +131,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
     try:
         patterns = load_patterns(directory)
     except PatternSetError as exc:
-        report.messages = [CheckMessage("error", e.path, e.key, e.line, e.message) for e in exc.errors]
+        report.messages = [CheckMessage("error", e.path, e.key, e.line, e.message) for e in exc.problems]
         return report
     report.patterns = patterns
     report.messages.extend(run_examples(patterns))

@@ -22,6 +22,11 @@ class Classification:
     source: str = ""
     """The ticket as a reader sees it (HTML rendered): evidence offsets point into this text."""
 
+    @property
+    def timed_out(self) -> tuple[str, ...]:
+        """Error and field patterns that overran their time limit (field failures are time-outs only)."""
+        return (*self.detection.timed_out, *(f.pattern for f in self.failures if f.pattern.startswith("fields/")))
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.ticket.id,
@@ -33,7 +38,7 @@ class Classification:
                     "score": m.score,
                     "evidence": [
                         {"regex": e.regex, "text": e.text, "start": e.start, "end": e.end,
-                         "score": e.score, "typos": e.errors}
+                         "score": e.score, "typos": e.typos}
                         for e in m.evidence
                     ],
                 }
@@ -43,6 +48,7 @@ class Classification:
             "update": None if self.update.is_empty else self.update.to_json(),
             "failures": [{"pattern": f.pattern, "message": f.message} for f in self.failures],
             "truncated": self.detection.truncated,
+            "timed_out": list(self.timed_out),
         }
 
 

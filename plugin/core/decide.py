@@ -5,7 +5,7 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass
 
-from .models import CommentPart, Detection, Escalation, Match, Ticket, TicketUpdate
+from .models import MARKER_TAG, CommentPart, Detection, Escalation, Match, Ticket, TicketUpdate
 from .patterns import PatternSet
 
 FLAG_ORDER = ("reconnected", "cleared_cache", "other_browser")
@@ -14,11 +14,14 @@ MISSING_LABELS = {"merchant_id": "the Amazon merchant ID", "timestamp": "the tim
 
 @dataclass(frozen=True)
 class DecisionSettings:
-    marker_tag: str = "amazon_triage_done"
+    marker_tag: str = MARKER_TAG
     ready_tag: str = "amazon_escalation_ready"
     missing_tag_prefix: str = "amazon_escalation_missing_"
     greeting: str = "Hi $first_name,"
     default_first_name: str = "there"
+    macro_fallback: str = ("Thanks for your message. We are looking into this Amazon connection problem "
+                           "and will be back with the next steps.")
+    """The reply when a macro's text cannot be read (deleted macro): the ticket is still triaged."""
     explain: bool = True
 
 
@@ -71,7 +74,7 @@ def explain(matches: tuple[Match, ...]) -> str:
     lines = ["Why amazon-triage suggested this:"]
     for m in matches:
         for ev in m.evidence[:3]:
-            typos = f", {ev.errors} typo(s) tolerated" if ev.errors else ""
+            typos = f", {ev.typos} typo(s) tolerated" if ev.typos else ""
             lines.append(f"- {m.error} ({m.title}): regex '{ev.regex}' matched \"{ev.text}\" "
                          f"at characters {ev.start}-{ev.end}, score {ev.score:.2f}{typos}")
     return "\n".join(lines)
@@ -103,13 +106,14 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
     }
     replies = [patterns.get(m.error).spec.reply for m in matches]  # type: ignore[union-attr]
     parts = tuple(
-        CommentPart(m.error, _render(r.body, values) if r.body else None, r.zendesk_macro_id)
+        CommentPart(m.error, _render(r.body, values) if r.body else None, r.zendesk_macro_id,
+                    settings.macro_fallback if r.zendesk_macro_id is not None else "")
         for m, r in zip(matches, replies, strict=True)
     )
     public = all(r.visibility == "public" for r in replies)
     return TicketUpdate(
         ticket_id=ticket.id,
-        errors=tuple(m.error for m in matches),
+        matched=tuple(m.error for m in matches),
         tags=_tags(matches, escalation, settings),
         public=public,
         greeting=_render(settings.greeting, values),

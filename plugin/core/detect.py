@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
@@ -20,7 +20,7 @@ class DetectOptions:
 
 def _hit_score(found: Found, weight: float) -> float:
     length = max(found.end - found.start, 1)
-    return weight * max(0.0, 1.0 - 2.0 * found.errors / length)
+    return weight * max(0.0, 1.0 - 2.0 * found.typos / length)
 
 
 class _WholeTextContexts:
@@ -75,7 +75,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float) -
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
                 continue
-            ev = Evidence(rx.name, s, e, quoted, score, found.errors)
+            ev = Evidence(rx.name, s, e, quoted, score, found.typos)
             if (s, e) not in best or best[(s, e)].score < score:
                 best[(s, e)] = ev
     if not best:
@@ -88,18 +88,20 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     matches: list[Match] = []
     suppressed: list[Suppressed] = []
     failures: list[PatternFailure] = []
+    timed_out: list[str] = []
     text.preload(patterns.anchors)
-    for pattern in patterns.errors:
+    for pattern in patterns.error_patterns:
         try:
             match, dropped = match_pattern(pattern, text, options.timeout)
         except TimeoutError as exc:
             failures.append(PatternFailure(pattern.id, str(exc)))
+            timed_out.append(pattern.id)
             continue
         suppressed.extend(dropped)
         if match is not None:
             matches.append(match)
     matches.sort(key=lambda m: (m.priority, -m.score, m.error))
-    return Detection(tuple(matches), tuple(suppressed), tuple(failures))
+    return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
 
 
 def detect_text(raw: str, patterns: PatternSet,
@@ -108,7 +110,7 @@ def detect_text(raw: str, patterns: PatternSet,
     text = normalize(raw[: options.max_chars])
     result = detect_normalized(text, patterns, options)
     if len(raw) > options.max_chars:
-        result = Detection(result.matches, result.suppressed, result.failures, truncated=True)
+        result = replace(result, truncated=True)
     return text, result
 
 

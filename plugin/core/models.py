@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+MARKER_TAG = "amazon_triage_done"
+"""The tag our one write adds: its presence means "already triaged" to the worker, the trigger and replay."""
+
 
 @dataclass(frozen=True)
 class Ticket:
@@ -33,7 +36,8 @@ class Evidence:
     end: int
     text: str
     score: float
-    errors: int = 0
+    typos: int = 0
+    """Edits the fuzzy match needed (0 for an exact match)."""
 
 
 @dataclass(frozen=True)
@@ -68,9 +72,11 @@ class Detection:
     suppressed: tuple[Suppressed, ...] = ()
     failures: tuple[PatternFailure, ...] = ()
     truncated: bool = False
+    timed_out: tuple[str, ...] = ()
+    """Patterns that overran their time limit: their matches (if any) are missing from ``matches``."""
 
     @property
-    def errors(self) -> tuple[str, ...]:
+    def matched(self) -> tuple[str, ...]:
         return tuple(m.error for m in self.matches)
 
 
@@ -119,6 +125,8 @@ class CommentPart:
     error: str
     body: str | None = None
     macro_id: int | None = None
+    fallback: str = ""
+    """Said instead of the macro's text when that could not be read (a deleted macro), if there is no body."""
 
 
 @dataclass(frozen=True)
@@ -126,7 +134,8 @@ class TicketUpdate:
     """Everything one Zendesk write should do; empty when the ticket needs nothing."""
 
     ticket_id: int | None
-    errors: tuple[str, ...] = ()
+    matched: tuple[str, ...] = ()
+    """Ids of the errors the update answers."""
     tags: tuple[str, ...] = ()
     public: bool = False
     greeting: str = ""
@@ -136,7 +145,7 @@ class TicketUpdate:
 
     @property
     def is_empty(self) -> bool:
-        return not self.errors
+        return not self.matched
 
     @property
     def macro_ids(self) -> tuple[int, ...]:
@@ -148,6 +157,8 @@ class TicketUpdate:
         for part in self.parts:
             if part.macro_id is not None and macro_bodies and macro_bodies.get(part.macro_id):
                 bodies.append(macro_bodies[part.macro_id].strip())
+            elif part.macro_id is not None and macro_bodies is not None and not part.body:
+                bodies.append(part.fallback)
             if part.body:
                 bodies.append(part.body.strip())
         return "\n\n".join(b for b in [self.greeting, *bodies] if b)
@@ -162,6 +173,7 @@ class TicketUpdate:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        data["errors"] = data.pop("matched")  # the JSON key classify and /api/suggest users read
         data["comment"] = self.comment()
         data["macro_ids"] = list(self.macro_ids)
         return data

@@ -37,11 +37,11 @@ class PatternFileError:
 
 
 class PatternSetError(Exception):
-    """One or more pattern files are invalid; ``errors`` lists every problem found."""
+    """One or more pattern files are invalid; ``problems`` lists every problem found."""
 
-    def __init__(self, errors: list[PatternFileError]) -> None:
-        self.errors = errors
-        super().__init__("\n".join(str(e) for e in errors))
+    def __init__(self, problems: list[PatternFileError]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(e) for e in problems))
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ class FieldPattern:
 class PatternSet:
     """Errors in priority order plus the field extractors; safe to share between threads."""
 
-    errors: tuple[ErrorPattern, ...]
+    error_patterns: tuple[ErrorPattern, ...]
     fields: tuple[FieldPattern, ...] = ()
     fingerprint: str = ""
     directory: Path | None = None
@@ -112,13 +112,13 @@ class PatternSet:
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
-        self._by_id.update({p.id: p for p in self.errors})
+        self._by_id.update({p.id: p for p in self.error_patterns})
         if self.anchors is None:
-            words = {a for p in self.errors for r in p.regexes for a in r.spec.anchors}
+            words = {a for p in self.error_patterns for r in p.regexes for a in r.spec.anchors}
             object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS))
 
     def __repr__(self) -> str:
-        return f"PatternSet({len(self.errors)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"
+        return f"PatternSet({len(self.error_patterns)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"
 
     def get(self, pattern_id: str) -> ErrorPattern | None:
         return self._by_id.get(pattern_id)
@@ -151,17 +151,17 @@ def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
 
 
 class _FileLoader:
-    """Collects the errors of one file with their lines."""
+    """Collects the problems of one file with their lines."""
 
-    def __init__(self, path: Path, errors: list[PatternFileError]) -> None:
+    def __init__(self, path: Path, problems: list[PatternFileError]) -> None:
         self.path = path
-        self.errors = errors
+        self.problems = problems
         self.text = ""
         self._index: dict[tuple[str | int, ...], int] = {}
 
     def fail(self, loc: tuple[str | int, ...], message: str, line: int | None = None) -> None:
         key = ".".join(str(p) if isinstance(p, str) else f"[{p}]" for p in loc).replace(".[", "[")
-        self.errors.append(PatternFileError(self.path, key, line or line_of(self._index, loc), message))
+        self.problems.append(PatternFileError(self.path, key, line or line_of(self._index, loc), message))
 
     def read(self) -> dict[str, Any] | None:
         try:
@@ -235,8 +235,8 @@ def _compile_negatives(loader: _FileLoader, specs: list[NegativeSpec]) -> tuple[
     return None if any(c is None for c in compiled) else tuple(compiled)
 
 
-def load_error_pattern(path: Path, errors: list[PatternFileError]) -> ErrorPattern | None:
-    loader = _FileLoader(path, errors)
+def load_error_pattern(path: Path, problems: list[PatternFileError]) -> ErrorPattern | None:
+    loader = _FileLoader(path, problems)
     spec = loader.spec(ErrorPatternSpec)
     if spec is None:
         return None
@@ -251,8 +251,8 @@ def load_error_pattern(path: Path, errors: list[PatternFileError]) -> ErrorPatte
     return ErrorPattern(spec, path, regexes, tuple(contexts), negatives)
 
 
-def load_field_pattern(path: Path, errors: list[PatternFileError]) -> FieldPattern | None:
-    loader = _FileLoader(path, errors)
+def load_field_pattern(path: Path, problems: list[PatternFileError]) -> FieldPattern | None:
+    loader = _FileLoader(path, problems)
     spec = loader.spec(FieldSpec)
     if spec is None:
         return None
@@ -276,12 +276,12 @@ def pattern_files(directory: Path) -> tuple[list[Path], list[Path]]:
 def load_patterns(directory: str | Path) -> PatternSet:
     """Load and compile every file; raise PatternSetError listing all problems."""
     directory = Path(directory)
-    errors: list[PatternFileError] = []
+    problems: list[PatternFileError] = []
     if not directory.is_dir():
         raise PatternSetError([PatternFileError(directory, "", 1, "patterns directory does not exist")])
     error_files, field_files = pattern_files(directory)
     if not error_files:
-        errors.append(PatternFileError(directory, "", 1, "no pattern files (*.toml) in this directory"))
+        problems.append(PatternFileError(directory, "", 1, "no pattern files (*.toml) in this directory"))
     digest = hashlib.sha256()
     for p in [*error_files, *field_files]:
         digest.update(p.name.encode() + b"\0")
@@ -289,23 +289,23 @@ def load_patterns(directory: str | Path) -> PatternSet:
             digest.update(p.read_bytes())
         except OSError:
             pass
-    loaded = [load_error_pattern(p, errors) for p in error_files]
-    fields = [load_field_pattern(p, errors) for p in field_files]
+    loaded = [load_error_pattern(p, problems) for p in error_files]
+    fields = [load_field_pattern(p, problems) for p in field_files]
     seen: dict[str, Path] = {}
     for p in loaded:
         if p is not None:
             if p.id in seen:
-                errors.append(PatternFileError(p.path, "id", 1, f"id {p.id!r} is also used by {seen[p.id]}"))
+                problems.append(PatternFileError(p.path, "id", 1, f"id {p.id!r} is also used by {seen[p.id]}"))
             seen[p.id] = p.path
     kinds = [f.spec.kind for f in fields if f is not None]
     for kind in ("merchant_id", "timestamp"):
         if field_files and kinds.count(kind) > 1:
-            errors.append(PatternFileError(directory / FIELDS_DIR, "kind", 1, f"more than one field of kind {kind!r}"))
-    if errors:
-        raise PatternSetError(errors)
+            problems.append(PatternFileError(directory / FIELDS_DIR, "kind", 1, f"more than one field of kind {kind!r}"))
+    if problems:
+        raise PatternSetError(problems)
     ordered = sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id))
     return PatternSet(
-        errors=tuple(ordered),
+        error_patterns=tuple(ordered),
         fields=tuple(f for f in fields if f is not None),
         fingerprint=digest.hexdigest()[:16],
         directory=directory,

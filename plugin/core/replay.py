@@ -7,11 +7,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .detect import detect
-from .models import Ticket
+from .models import MARKER_TAG, Ticket
 from .patterns import PatternSet
 
 LABEL_PREFIX = "amazon_error_"
-MARKER = "amazon_triage_done"
 
 
 @dataclass
@@ -60,26 +59,26 @@ def agent_labels(tags: Iterable[str], known: set[str]) -> set[str]:
 def replay(tickets: Iterable[Ticket], patterns: PatternSet, against: PatternSet | None = None,
            samples: int = 3, progress: Callable[[int], None] | None = None) -> ReplayReport:
     """Scores count only when some ticket carries agent tags, and never tickets this plugin already tagged."""
-    known = {p.id for p in patterns.errors} | ({p.id for p in against.errors} if against else set())
+    known = {p.id for p in patterns.error_patterns} | ({p.id for p in against.error_patterns} if against else set())
     report = ReplayReport(patterns={pid: PatternReport(pid) for pid in sorted(known)}, compared=against is not None)
     scored: list[tuple[set[str], set[str]]] = []
     for ticket in tickets:
         report.tickets += 1
         text = ticket.text
         found = detect(text, patterns)
-        got = set(found.errors)
+        got = set(found.matched)
         for match in found.matches:
             rep = report.patterns[match.error]
             rep.hits += 1
             if len(rep.samples) < samples:
                 rep.samples.append((ticket.id, match.evidence[0].text))
         if against is not None:
-            before = set(detect(text, against).errors)
+            before = set(detect(text, against).matched)
             for pid in got - before:
                 report.patterns[pid].gained.append(ticket.id)
             for pid in before - got:
                 report.patterns[pid].lost.append(ticket.id)
-        if MARKER in ticket.tags:
+        if MARKER_TAG in ticket.tags:
             report.skipped_ours += 1
         else:
             labels = agent_labels(ticket.tags, known)

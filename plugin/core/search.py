@@ -37,7 +37,7 @@ class Deadline:
 class Found:
     start: int
     end: int
-    errors: int
+    typos: int
     match: regex.Match[str]
 
 

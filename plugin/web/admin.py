@@ -114,12 +114,12 @@ def _example_status() -> dict[str, dict[str, int]]:
     patterns = rt.registry.current()
     cached = rt.example_status.get(patterns.fingerprint)
     if cached is None:
-        status: dict[str, dict[str, int]] = {p.id: {"passed": 0, "failed": 0, "warnings": 0} for p in patterns.errors}
+        status: dict[str, dict[str, int]] = {p.id: {"passed": 0, "failed": 0, "warnings": 0} for p in patterns.error_patterns}
         failures = run_examples(patterns)
-        for p in patterns.errors:
+        for p in patterns.error_patterns:
             total = len(p.spec.examples.match) + len(p.spec.examples.no_match)
-            errors = sum(1 for m in failures if m.path == p.path and m.level == "error")
-            status[p.id] = {"passed": total - errors, "failed": errors,
+            failed = sum(1 for m in failures if m.path == p.path and m.level == "error")
+            status[p.id] = {"passed": total - failed, "failed": failed,
                             "warnings": sum(1 for m in failures if m.path == p.path and m.level == "warning")}
         rt.example_status = {patterns.fingerprint: status}
         cached = status
@@ -130,7 +130,7 @@ def _example_status() -> dict[str, dict[str, int]]:
 def patterns() -> Any:
     rt = runtime()
     ps = rt.registry.current()
-    return render_template("admin/patterns.html", patterns=ps.errors, fields=ps.fields, registry=rt.registry,
+    return render_template("admin/patterns.html", patterns=ps.error_patterns, fields=ps.fields, registry=rt.registry,
                            examples=_example_status(), hits=rt.store.hit_stats(utcnow()))
 
 
@@ -159,7 +159,7 @@ def decisions() -> Any:
     status = request.args.get("status") or None
     error = request.args.get("error") or None
     rows = rt.store.decisions(status=status, error=error, limit=200)
-    known = [p.id for p in rt.registry.current().errors]
+    known = [p.id for p in rt.registry.current().error_patterns]
     statuses = ["queued", "processing", "retry", *FINAL]
     return render_template("admin/decisions.html", rows=rows, status=status, error=error, known=known,
                            statuses=statuses)
@@ -193,8 +193,8 @@ def retry_dead(dead_id: int) -> Any:
 @bp.post("/reload")
 def reload_form() -> Any:
     result = runtime().registry.reload(force=True)
-    if result.errors:
-        flash(f"The edit was rejected ({len(result.errors)} problem(s)); the previous patterns keep running.", "error")
+    if result.problems:
+        flash(f"The edit was rejected ({len(result.problems)} problem(s)); the previous patterns keep running.", "error")
     else:
         flash(f"Patterns loaded ({result.fingerprint}).", "ok")
     return redirect(url_for("admin.patterns"))
@@ -204,6 +204,6 @@ def reload_form() -> Any:
 def reload_api() -> Any:
     rt = runtime()
     result = rt.registry.reload(force=True)
-    status = 200 if not result.errors else 422
-    return jsonify(fingerprint=rt.registry.fingerprint, changed=result.changed, errors=list(result.errors)), status
+    status = 200 if not result.problems else 422
+    return jsonify(fingerprint=rt.registry.fingerprint, changed=result.changed, errors=list(result.problems)), status
 

@@ -70,7 +70,7 @@ def suggest_ticket() -> Any:
     else:
         decision = rt.store.decision(ticket_id)
         delivery = rt.store.delivery(decision.delivery_id) if decision else None
-        ticket = (delivery or {}).get("payload", {}).get("ticket", {})
+        ticket = delivery.ticket.to_json() if delivery else {}
         if not ticket.get("description") and not ticket.get("subject"):
             return jsonify(error=f"no text known for ticket {ticket_id} (no Zendesk credentials, nothing received)"), 404
         data = {"id": ticket_id, **ticket}

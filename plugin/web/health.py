@@ -28,9 +28,9 @@ def readyz() -> Any:
             checks[name] = f"unreachable: {type(exc).__name__}"
     rt.registry.refresh()
     checks["patterns"] = (
-        {"status": "ok" if not rt.registry.errors else "ok, but the last edit was rejected",
-         "fingerprint": rt.registry.fingerprint, "rejected_edit_errors": list(rt.registry.errors)}
-        if rt.registry.ready else {"status": "not loaded", "errors": list(rt.registry.errors)}
+        {"status": "ok" if not rt.registry.rejected else "ok, but the last edit was rejected",
+         "fingerprint": rt.registry.fingerprint, "rejected_edit_errors": list(rt.registry.rejected)}
+        if rt.registry.ready else {"status": "not loaded", "errors": list(rt.registry.rejected)}
     )
     ready = checks["store"] == "ok" and checks["queue"] == "ok" and rt.registry.ready
     return jsonify(status="ready" if ready else "not ready", checks=checks, dry_run=rt.settings.dry_run), 200 if ready else 503

@@ -8,6 +8,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from ..core.delivery import Delivery as StoredDelivery
+from ..core.delivery import TicketFacts
 from .app import runtime
 from .payloads import Delivery, PayloadError, parse_delivery, salvage_ticket_id
 from .signature import SignatureError, verify
@@ -49,8 +51,8 @@ def receive() -> Any:
         return _error(400, str(exc))
     if not isinstance(parsed, Delivery):
         return jsonify(status="ignored", reason=parsed.reason), 200
-    received = rt.store.record_delivery(parsed.ticket_id, parsed.source, parsed.dedupe_key,
-                                        {"ticket": parsed.ticket, "actor_ids": list(parsed.actor_ids)})
+    received = rt.store.record_delivery(StoredDelivery(parsed.ticket_id, parsed.source, parsed.dedupe_key,
+                                                       TicketFacts.from_json(parsed.ticket), parsed.actor_ids))
     if received.enqueue:
         try:
             rt.queue.enqueue(parsed.ticket_id)
