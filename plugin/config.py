@@ -34,6 +34,7 @@ class Settings:
     zendesk_email: str = ""
     zendesk_api_token: str = field(default="", repr=False)
     zendesk_webhook_secret: str = field(default="", repr=False)
+    zendesk_events_webhook_secret: str = field(default="", repr=False)
     zendesk_api_url: str = ""
     database_url: str = ""
     queue_path: str = ""
@@ -52,6 +53,7 @@ class Settings:
     patterns_check_seconds: float = 2.0
     login_rate_limit: str = "10 per minute"
     worker_threads: int = 2
+    reconcile_seconds: float = 300.0
 
     @property
     def has_credentials(self) -> bool:
@@ -97,6 +99,9 @@ class Settings:
             changes["patterns_dir"] = str(default_patterns_dir())
         if not self.zendesk_webhook_secret and self.secret_file.is_file():
             changes["zendesk_webhook_secret"] = self.secret_file.read_text().strip()
+        events_file = Path(self.instance_path) / "events_webhook_secret"
+        if not self.zendesk_events_webhook_secret and events_file.is_file():
+            changes["zendesk_events_webhook_secret"] = events_file.read_text().strip()
         return replace(self, **changes)
 
     def session_key(self) -> str:
@@ -107,6 +112,11 @@ class Settings:
         if not self.admin_token:
             return secrets.token_hex(32)
         return hashlib.sha256(b"amazon-triage-session:" + self.admin_token.encode()).hexdigest()
+
+    @property
+    def events_webhook_secret(self) -> str:
+        """The events webhook's signing secret: ZENDESK_EVENTS_WEBHOOK_SECRET, else the file setup stored."""
+        return self.zendesk_events_webhook_secret
 
     @property
     def secret_file(self) -> Path:

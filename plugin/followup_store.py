@@ -263,3 +263,10 @@ class FollowupStore:
             return bool(conn.execute(self._insert(sync_state).values(
                 name=name, next_run_at=now + timedelta(seconds=interval), updated_at=now)
                 .on_conflict_do_nothing(index_elements=["name"])).rowcount)
+
+    def defer(self, name: str, seconds: float) -> None:
+        """No turn before ``seconds`` from now (Zendesk asked us to wait)."""
+        now = utcnow()
+        with self._writing() as conn:
+            conn.execute(sync_state.update().where(sync_state.c.name == name).values(
+                next_run_at=now + timedelta(seconds=seconds), updated_at=now))

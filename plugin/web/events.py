@@ -27,10 +27,11 @@ def _id(value: Any, key: str, required: bool = True) -> int | None:
         return None
     try:
         return parse_ticket_id(value, key)
-    except TicketDataError as exc:
+    except (TicketDataError, ValueError) as exc:  # ValueError: digits int() refuses, such as "²"
         if not required:
             return None
-        raise ChangeError(str(exc)) from None
+        message = str(exc) if isinstance(exc, TicketDataError) else f"'{key}' must be a number"
+        raise ChangeError(message) from None
 
 
 def _strings(value: Any) -> tuple[str, ...]:

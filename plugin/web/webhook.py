@@ -10,7 +10,9 @@ from flask import Blueprint, jsonify, request
 
 from ..core.delivery import Delivery as StoredDelivery
 from ..core.delivery import TicketFacts
+from ..intake_followup import receive_change
 from .app import runtime
+from .events import CHANGE_TYPES, ChangeError, parse_change
 from .payloads import Delivery, PayloadError, parse_delivery, salvage_ticket_id
 from .signature import SignatureError, verify
 
@@ -28,13 +30,18 @@ def receive() -> Any:
     if request.mimetype != "application/json":
         return _error(415, f"Content-Type must be application/json, got {request.mimetype or 'none'!r}")
     body = request.get_data(cache=True)
-    secret = rt.settings.zendesk_webhook_secret
-    if secret:
-        try:
-            verify(body, request.headers, secret, tolerance_seconds=rt.settings.signature_tolerance_seconds)
-        except SignatureError as exc:
-            log.warning("webhook rejected: %s", exc)
-            return _error(401, f"invalid signature: {exc}")
+    secrets = [s for s in (rt.settings.zendesk_webhook_secret, rt.settings.events_webhook_secret) if s]
+    if secrets:
+        failures = []
+        for secret in secrets:  # the trigger webhook's secret, then the events webhook's
+            try:
+                verify(body, request.headers, secret, tolerance_seconds=rt.settings.signature_tolerance_seconds)
+                break
+            except SignatureError as exc:
+                failures.append(exc)
+        else:
+            log.warning("webhook rejected: %s", failures[0])
+            return _error(401, f"invalid signature: {failures[0]}")
     invocation = request.headers.get("X-Zendesk-Webhook-Invocation-Id")
     try:
         data = json.loads(body)
@@ -45,6 +52,13 @@ def receive() -> Any:
         log.warning("ticket %s: body is not valid JSON (a placeholder with unescaped quotes?); "
                     "using the ticket id and reading the ticket from Zendesk", salvaged.ticket_id)
         data = None
+    if isinstance(data, dict) and data.get("type") in CHANGE_TYPES:
+        try:
+            change, key = parse_change(data, invocation)
+        except ChangeError as exc:
+            return _error(400, str(exc))
+        taken = receive_change(change, key, rt.fstore, rt.queue)
+        return jsonify(status=taken.status, ticket_id=taken.ticket_id), 200 if taken.duplicate else 202
     try:
         parsed = salvaged if data is None else parse_delivery(data, invocation)
     except PayloadError as exc:
