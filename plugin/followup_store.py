@@ -120,10 +120,12 @@ class FollowupStore:
                                  .values(status=QUEUED, attempts=0, next_attempt_at=now, updated_at=now)).rowcount
             if woken:
                 return row.id, True
+            # RETURNING, not rowcount: SQLite reports the previous statement's count for an ignored insert.
             opened = conn.execute(self._insert(followups).values(
                 ticket_id=change.ticket_id, status=QUEUED, handled_delivery_id=0, attempts=0, writes=0,
-                next_attempt_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["ticket_id"])).rowcount
-            return row.id, bool(opened)
+                next_attempt_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["ticket_id"])
+                .returning(followups.c.ticket_id)).first()
+            return row.id, opened is not None
 
     # --- work -----------------------------------------------------------------------------
 
@@ -260,9 +262,9 @@ class FollowupStore:
                 next_run_at=now + timedelta(seconds=interval), updated_at=now)).rowcount
             if took:
                 return True
-            return bool(conn.execute(self._insert(sync_state).values(
+            return conn.execute(self._insert(sync_state).values(
                 name=name, next_run_at=now + timedelta(seconds=interval), updated_at=now)
-                .on_conflict_do_nothing(index_elements=["name"])).rowcount)
+                .on_conflict_do_nothing(index_elements=["name"]).returning(sync_state.c.name)).first() is not None
 
     def defer(self, name: str, seconds: float) -> None:
         """No turn before ``seconds`` from now (Zendesk asked us to wait)."""
