@@ -170,3 +170,11 @@ def test_ticket_bodies_and_secrets_never_reach_the_logs(client, caplog) -> None:
     client.post(URL, data=body + b"x", headers=signed_headers(body))
     assert "SECRET-TICKET-TEXT" not in caplog.text
     assert SECRET not in caplog.text
+
+
+def test_a_tag_event_with_a_lone_surrogate_is_stored_cleaned(client, app) -> None:
+    event = {"type": "zen:event-type:ticket.tags_changed", "id": "evt-s", "detail": {"id": "12", "subject": "x\ud800y"},
+             "event": {"tags": {"added": ["amazon_error_staging_mode"], "removed": []}}}
+    assert post(client, json.dumps(event).encode()).status_code == 202
+    [pending] = app.extensions["amazon_triage"].fstore.pending(12, 0)
+    assert pending.change.subject == "x?y" and pending.change.added == ("amazon_error_staging_mode",)

@@ -34,13 +34,18 @@ def _id(value: Any, key: str, required: bool = True) -> int | None:
         raise ChangeError(message) from None
 
 
+def _clean(value: str) -> str:
+    """Lone surrogates (valid JSON, not valid UTF-8) would break every page that shows the text later."""
+    return value.encode("utf-8", "replace").decode("utf-8")
+
+
 def _strings(value: Any) -> tuple[str, ...]:
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+    return tuple(_clean(v) for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 def _text(data: dict[str, Any], key: str) -> str:
     value = data.get(key)
-    return value if isinstance(value, str) else ""
+    return _clean(value) if isinstance(value, str) else ""
 
 
 def parse_change(body: dict[str, Any], invocation_id: str | None = None) -> tuple[TicketChange, str]:
@@ -53,7 +58,7 @@ def parse_change(body: dict[str, Any], invocation_id: str | None = None) -> tupl
     assert ticket_id is not None
     tags = detail.get("tags")
     common = {"tags": _strings(tags) if isinstance(tags, list) else None,
-              "updated_at": detail.get("updated_at") if isinstance(detail.get("updated_at"), str) else None,
+              "updated_at": _text(detail, "updated_at") or None,
               "subject": _text(detail, "subject"), "description": _text(detail, "description")}
     event_key = f"event:{body['id']}" if isinstance(body.get("id"), str) and body["id"] else None
     if kind == COMMENT_ADDED:
