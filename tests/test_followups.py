@@ -208,3 +208,28 @@ def test_the_feedback_export_is_what_replay_scores(world: World, tmp_path, patte
     assert {x["id"]: x["tags"] for x in lines} == {4: ["amazon_error_staging_mode"], 9: ["amazon_error_contact_amazon"]}
     report = replay([ticket_from_mapping(x) for x in lines], patterns)
     assert report.labelled == 2 and report.patterns["contact_amazon"].fn == 1
+
+
+def test_facts_given_at_creation_are_remembered_for_the_ready_note(world: World) -> None:
+    world.created(12, "Connecting Amazon: An error has occurred. My merchant ID is A2EUQ1WTGCTBG2.")
+    assert "amazon_escalation_missing_timestamp" in world.fake.tickets[12]["tags"]
+    world.fake.add_comment(12, "It happened at 26 Nov 2026 14:05 AEDT")
+    world.work()
+    note = world.fake.tickets[12]["comments"][-1]
+    assert note["body"].startswith("amazon-triage: escalation ready") and "A2EUQ1WTGCTBG2" in note["body"]
+
+
+def test_in_dry_run_a_follow_up_is_recorded_and_nothing_is_sent(service_config, fake_zendesk) -> None:
+    w = World({**service_config, "TRIAGE_DRY_RUN": "1"}, fake_zendesk)
+    try:
+        fake_zendesk.add_ticket(13, "Amazon", "Hello, I need help.")
+        w.store.record_delivery(Delivery(13, "trigger", "ticket:13"))
+        w.triage.run(13)
+        w.fake.add_comment(13, "Now connecting Amazon says: The account connection timed out.")
+        w.work()
+        row = w.fstore.row(13)
+        assert row.last_outcome.startswith("DRY RUN new error(s) connection_timeout") and row.writes == 0
+        assert fake_zendesk.writes(13) == []
+    finally:
+        w.server.shutdown()
+        w.server.server_close()
