@@ -4,20 +4,44 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
+
 PACKAGE_PATTERNS = Path(__file__).resolve().parent.parent / "patterns"
 
 
-def default_patterns_dir() -> Path:
+def default_patterns_dir(environ: Mapping[str, str] = os.environ) -> Path:
     """PATTERNS_DIR, else ./patterns, else the patterns shipped beside the package."""
-    if os.environ.get("PATTERNS_DIR"):
-        return Path(os.environ["PATTERNS_DIR"])
+    if environ.get("PATTERNS_DIR"):
+        return Path(environ["PATTERNS_DIR"])
     local = Path.cwd() / "patterns"
     return local if local.is_dir() else PACKAGE_PATTERNS
+
+
+def read_or_create_secret(path: Path) -> str:
+    """A random secret in ``path``, created once (mode 600); several processes agree on it."""
+    import secrets
+    import time
+
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            value = path.read_text().strip()
+            if value:
+                return value
+            time.sleep(0.02)
+        raise ConfigError(f"{path} is empty; delete it to have a new session key made") from None
+    value = secrets.token_hex(32)
+    with os.fdopen(fd, "w") as f:
+        f.write(value)
+    return value
 
 
 class ConfigError(ValueError):
@@ -28,21 +52,39 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
-@dataclass(frozen=True)
-class Settings:
+_ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("settings_environ", default=None)
+"""The mapping Settings.load reads instead of os.environ (tests: only their own values)."""
+
+
+class _Environ(EnvSettingsSource):
+    """pydantic-settings' environment source, reading a given mapping when one is set."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _ENVIRON.get()
+        if environ is None:
+            return super()._load_env_vars()
+        return {k.lower(): v for k, v in environ.items() if v != ""}  # as the source does: case-insensitive, empty = unset
+
+
+class Settings(BaseSettings):
+    """Every setting, named like its environment variable (upper case); empty means unset."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", case_sensitive=False, env_ignore_empty=True,
+                                      validate_default=False)
+
     zendesk_subdomain: str = ""
     zendesk_email: str = ""
-    zendesk_api_token: str = field(default="", repr=False)
-    zendesk_webhook_secret: str = field(default="", repr=False)
-    zendesk_events_webhook_secret: str = field(default="", repr=False)
+    zendesk_api_token: str = Field(default="", repr=False)
+    zendesk_webhook_secret: str = Field(default="", repr=False)
+    zendesk_events_webhook_secret: str = Field(default="", repr=False)
     zendesk_api_url: str = ""
     database_url: str = ""
     queue_path: str = ""
     patterns_dir: str = ""
     instance_path: str = "instance"
     triage_dry_run: bool = False
-    admin_token: str = field(default="", repr=False)
-    agent_token: str = field(default="", repr=False)
+    admin_token: str = Field(default="", repr=False)
+    agent_token: str = Field(default="", repr=False)
     max_attempts: int = 6
     backoff_seconds: float = 5.0
     backoff_max_seconds: float = 900.0
@@ -53,7 +95,24 @@ class Settings:
     patterns_check_seconds: float = 2.0
     login_rate_limit: str = "10 per minute"
     worker_threads: int = 2
+    trust_proxy: bool = False
+    secret_key: str = Field(default="", repr=False)
+    admin_session_seconds: int = 8 * 3600
+    bearer_failure_limit: str = "20 per minute"
+    suggest_max_chars: int = 100_000
+    suggest_concurrency: int = 2
     reconcile_seconds: float = 300.0
+
+    @field_validator("triage_dry_run", "trust_proxy", mode="before")
+    @classmethod
+    def _lenient_flag(cls, value: Any) -> bool:
+        return value if isinstance(value, bool) else _flag(value)
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, _Environ(settings_cls))
 
     @property
     def has_credentials(self) -> bool:
@@ -66,26 +125,21 @@ class Settings:
 
     @classmethod
     def load(cls, overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> Settings:
-        """Environment variables (upper-case field names), then overrides (tests pass a dict)."""
-        env = dict(os.environ if environ is None else environ)
-        env.update({k.upper(): v for k, v in (overrides or {}).items()})
-        values: dict[str, Any] = {}
-        for f in fields(cls):
-            raw = env.get(f.name.upper())
-            if raw is None or raw == "":
-                continue
-            try:
-                if f.type in ("bool", bool):
-                    values[f.name] = _flag(raw)
-                elif f.type in ("int", int):
-                    values[f.name] = int(raw)
-                elif f.type in ("float", float):
-                    values[f.name] = float(raw)
-                else:
-                    values[f.name] = str(raw)
-            except ValueError:
-                raise ConfigError(f"{f.name.upper()} must be a number, got {raw!r}") from None
-        settings = cls(**values)
+        """The environment (or ``environ``, which then replaces it), then ``overrides`` on top.
+
+        Tests pass ``environ={}`` so nothing of the developer's environment (an ADMIN_TOKEN, a
+        DATABASE_URL) reaches them.
+        """
+        # An empty override means "unset": the default, whatever the environment says.
+        values = {k.lower(): (cls.model_fields[k.lower()].default if v == "" else v)
+                  for k, v in (overrides or {}).items() if v is not None and k.lower() in cls.model_fields}
+        token = _ENVIRON.set(environ)
+        try:
+            settings = cls(**values)
+        except ValidationError as exc:
+            raise _config_error(exc) from None
+        finally:
+            _ENVIRON.reset(token)
         return settings.with_defaults()
 
     def with_defaults(self) -> Settings:
@@ -96,22 +150,31 @@ class Settings:
         if not self.queue_path:
             changes["queue_path"] = str((instance / "queue.db").resolve())
         if not self.patterns_dir:
-            changes["patterns_dir"] = str(default_patterns_dir())
+            changes["patterns_dir"] = str(default_patterns_dir({}))
         if not self.zendesk_webhook_secret and self.secret_file.is_file():
             changes["zendesk_webhook_secret"] = self.secret_file.read_text().strip()
         events_file = Path(self.instance_path) / "events_webhook_secret"
         if not self.zendesk_events_webhook_secret and events_file.is_file():
             changes["zendesk_events_webhook_secret"] = events_file.read_text().strip()
-        return replace(self, **changes)
+        return self.model_copy(update=changes) if changes else self
+
+    @property
+    def webhook_secrets(self) -> tuple[str, ...]:
+        """ZENDESK_WEBHOOK_SECRET may list several secrets, comma-separated; a call signed with any passes.
+
+        The events webhook's secret (ZENDESK_EVENTS_WEBHOOK_SECRET, or the file setup stored) is one more."""
+        listed = (*self.zendesk_webhook_secret.split(","), self.zendesk_events_webhook_secret)
+        return tuple(dict.fromkeys(s.strip() for s in listed if s.strip()))
 
     def session_key(self) -> str:
-        """Signs admin sessions; derived from ADMIN_TOKEN so every process agrees and a new token logs everyone out."""
-        import hashlib
-        import secrets
+        """Signs session cookies: SECRET_KEY, else a random key kept in the instance folder (mode 600).
 
-        if not self.admin_token:
-            return secrets.token_hex(32)
-        return hashlib.sha256(b"amazon-triage-session:" + self.admin_token.encode()).hexdigest()
+        Never derived from ADMIN_TOKEN: a cookie signed with a key made from the token would let
+        anyone holding a cookie test guesses of the token offline.
+        """
+        if self.secret_key:
+            return self.secret_key
+        return read_or_create_secret(Path(self.instance_path) / "session_key")
 
     @property
     def events_webhook_secret(self) -> str:
@@ -149,3 +212,13 @@ class Settings:
             warnings.append("UNSIGNED WEBHOOKS ACCEPTED: ZENDESK_WEBHOOK_SECRET is not set (allowed in dry run only).")
         return warnings
 
+
+
+def _config_error(exc: ValidationError) -> ConfigError:
+    """The first problem, named by its environment variable."""
+    error = exc.errors()[0]
+    name = str(error["loc"][0]).upper() if error["loc"] else "a setting"
+    raw = error.get("input")
+    if error["type"].startswith(("int_", "float_")):
+        return ConfigError(f"{name} must be a number, got {raw!r}")
+    return ConfigError(f"{name}: {error['msg']} (got {raw!r})")

@@ -1,6 +1,6 @@
 """Durable state for what happens after creation: follow-up work per ticket, corrections, the export cursor.
 
-The tables are created by the Alembic revision 0003 (plugin/migrations); they are declared here on the
+The tables are created by the Alembic revision 0004 (plugin/migrations); they are declared here on the
 store's metadata so the code and Alembic agree.
 
 Follow-up deliveries share the ``deliveries`` table (and its unique dedupe key) with creation

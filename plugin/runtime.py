@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,30 @@ from .zendesk import ZendeskClient, ZendeskError
 from .zendesk_followup import FollowupReader
 
 log = logging.getLogger(__name__)
+
+
+@contextlib.contextmanager
+def _private_files(settings: Settings) -> Iterator[None]:
+    """Ticket text lives in the instance files: the folder is 0700, the files 0600 (owner only).
+
+    The umask covers files the libraries create (SQLite, huey); the chmod covers files made before.
+    """
+    instance = Path(settings.instance_path)
+    instance.mkdir(parents=True, exist_ok=True, mode=0o700)
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+    files = [Path(settings.queue_path), settings.secret_file, instance / "session_key"]
+    if settings.database_url.startswith("sqlite:///"):
+        files.append(Path(settings.database_url.removeprefix("sqlite:///")))
+    for path in [instance, *files, *(f.with_name(f.name + s) for f in files for s in ("-wal", "-shm", "-journal"))]:
+        try:
+            if path.exists():
+                path.chmod(0o700 if path.is_dir() else 0o600)
+        except OSError as exc:
+            log.warning("could not make %s private: %s", path, exc)
 
 
 def _registry(settings: Settings) -> PatternRegistry:
@@ -55,15 +82,20 @@ class Runtime:
 
     @classmethod
     def for_web(cls, settings: Settings) -> Runtime:
-        return cls(settings, Store.from_url(settings.database_url), _registry(settings), TaskQueue(settings.queue_path))
+        with _private_files(settings):
+            store, queue = Store.from_url(settings.database_url), TaskQueue(settings.queue_path)
+            queue.ping()  # creates the queue's file now, under the umask
+        return cls(settings, store, _registry(settings), queue)
 
     @classmethod
     def for_worker(cls, settings: Settings) -> Runtime:
-        store = Store.from_url(settings.database_url)
         registry = _registry(settings)
         zendesk = ZendeskClient(settings) if settings.has_credentials else None
-        rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
-        rt.queue = TaskQueue(settings.queue_path, run=rt.work, sweep=rt.sweep)
+        with _private_files(settings):
+            store = Store.from_url(settings.database_url)
+            rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
+            rt.queue = TaskQueue(settings.queue_path, run=rt.work, sweep=rt.sweep)
+            rt.queue.ping()
         schedule = lambda tid, delay: rt.queue.enqueue(tid, delay)  # noqa: E731
         rt.triage = Triage(settings, store, registry, zendesk, schedule=schedule)
         rt.followups = FollowUp(settings, store, rt.fstore, registry, zendesk, schedule=schedule)

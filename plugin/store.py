@@ -65,6 +65,16 @@ dead_letters = sa.Table(
     sa.Column("retried_at", sa.DateTime(timezone=True), nullable=True),
 )
 
+admin_sessions = sa.Table(
+    # The admin pages' server-side sessions (plugin/web/sessions.py); declared here so that the
+    # schema, its migrations (0003) and the tests' wipes see every table in one metadata.
+    "admin_sessions", metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("token_tag", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+)
+
 
 
 def utcnow() -> datetime:
@@ -358,6 +368,6 @@ class Store:
             return {status: n for status, n in rows}
 
 
-# The follow-up tables (migration 0003) live beside their store; importing it registers them on
+# The follow-up tables (migration 0004) live beside their store; importing it registers them on
 # ``metadata``, so every user of the metadata (Alembic's env, tests that drop all tables) sees them.
 from . import followup_store  # noqa: E402,F401

@@ -1,13 +1,26 @@
-"""Shared fixtures: the shipped patterns, and a scratch copy admins' edits can be tried on."""
+"""Shared fixtures.
+
+The service chain: ``fake_zendesk`` -> ``service_config`` (a dict) -> ``settings`` (built from that
+dict alone, never the environment) -> ``app`` -> ``client``; ``make_app(**overrides)`` for variants,
+and helpers ``signed_headers``, ``signed_post``, ``trigger_body``. Also the shipped patterns, a scratch
+copy admins' edits can be tried on, and the Hypothesis profiles ("ci" is derandomized).
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from plugin.core.patterns import PatternSet, load_patterns
+
+# Hypothesis: the same examples on every CI run (a failure there is never luck); random locally.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS_DIR = ROOT / "patterns"
@@ -30,7 +43,6 @@ def patterns_copy(tmp_path: Path) -> Path:
 # --- the service: a fake Zendesk, settings pointing at it, the Flask app -----------------------
 
 import json  # noqa: E402
-import os  # noqa: E402
 import signal  # noqa: E402
 import socket  # noqa: E402
 import subprocess  # noqa: E402
@@ -76,15 +88,42 @@ def service_config(tmp_path: Path, fake_zendesk: FakeZendesk) -> dict[str, str]:
 
 
 @pytest.fixture
-def app(service_config: dict[str, str]):
+def settings(service_config: dict[str, str]):
+    """The service's settings for this test: built from service_config alone, never the environment."""
+    return make_settings(service_config)
+
+
+def make_settings(values: dict[str, Any], **overrides: Any):
+    from plugin.config import Settings
+
+    return Settings.load({**values, **overrides}, environ={})
+
+
+@pytest.fixture
+def make_app(service_config: dict[str, str]) -> Callable[..., Any]:
+    """An app on the test's settings with some changed: ``make_app(ADMIN_TOKEN="x")``."""
     from plugin import create_app
 
-    return create_app({**service_config, "TESTING": True})
+    def _make(**overrides: Any) -> Any:
+        return create_app({"TESTING": True}, settings=make_settings(service_config, **overrides))
+
+    return _make
+
+
+@pytest.fixture
+def app(settings):
+    from plugin import create_app
+
+    return create_app({"TESTING": True}, settings=settings)
 
 
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def signed_post(client: Any, body: bytes, url: str = "/webhooks/zendesk", **kwargs: Any) -> Any:
+    return client.post(url, data=body, headers=signed_headers(body, **kwargs))
 
 
 def signed_headers(body: bytes, secret: str = SECRET, when: datetime | None = None,
@@ -128,7 +167,11 @@ class Process:
         self.log_path = log_path
         self.log = open(log_path, "wb")
         # Own session: stopping the group also stops what it started (serve's worker).
-        self.proc = subprocess.Popen([sys.executable, "-m", "plugin", *args], env={**os.environ, **env},
+        # The service's settings come from the test alone, never from the developer's environment.
+        from plugin.config import Settings
+
+        inherited = {k: v for k, v in os.environ.items() if k.lower() not in Settings.model_fields}
+        self.proc = subprocess.Popen([sys.executable, "-m", "plugin", *args], env={**inherited, **env},
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def stop(self, kill: bool = False) -> None:

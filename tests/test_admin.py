@@ -13,10 +13,8 @@ ADMIN = "admin-token-for-tests"
 
 
 @pytest.fixture
-def admin_app(service_config):
-    from plugin import create_app
-
-    return create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN})
+def admin_app(make_app):
+    return make_app(ADMIN_TOKEN=ADMIN)
 
 
 @pytest.fixture
@@ -121,10 +119,8 @@ def test_retry_without_csrf_is_refused(admin, admin_app) -> None:
     assert admin.post("/admin/dead/1/retry").status_code == 400
 
 
-def test_rejected_edit_is_shown_and_old_set_keeps_running(service_config, patterns_copy) -> None:
-    from plugin import create_app
-
-    app = create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN, "PATTERNS_DIR": str(patterns_copy)})
+def test_rejected_edit_is_shown_and_old_set_keeps_running(make_app, patterns_copy) -> None:
+    app = make_app(ADMIN_TOKEN=ADMIN, PATTERNS_DIR=str(patterns_copy))
     c = app.test_client()
     headers = {"Authorization": f"Bearer {ADMIN}"}
     before = app.extensions["amazon_triage"].registry.fingerprint
@@ -135,13 +131,13 @@ def test_rejected_edit_is_shown_and_old_set_keeps_running(service_config, patter
     assert any("staging_mode.toml" in e for e in r.get_json()["errors"])
     assert "The last edit was rejected" in c.get("/admin/", headers=headers).text
     ready = c.get("/readyz").get_json()
-    assert ready["status"] == "ready" and ready["checks"]["patterns"]["rejected_edit_errors"]
+    assert ready["status"] == "ready" and ready["checks"]["patterns"]["rejected_edit_problems"] == 1
+    # Unauthenticated: a count, never the paths or fragments of the rejected edit.
+    assert "staging_mode" not in c.get("/readyz").text and str(patterns_copy) not in c.get("/readyz").text
 
 
-def test_login_attempts_are_rate_limited(service_config) -> None:
-    from plugin import create_app
-
-    app = create_app({**service_config, "TESTING": True, "ADMIN_TOKEN": ADMIN, "LOGIN_RATE_LIMIT": "3 per minute"})
+def test_login_attempts_are_rate_limited(make_app) -> None:
+    app = make_app(ADMIN_TOKEN=ADMIN, LOGIN_RATE_LIMIT="3 per minute")
     c = app.test_client()
     token = csrf(c.get("/admin/login").text)
     codes = [c.post("/admin/login", data={"token": "guess", "csrf_token": token}).status_code for _ in range(4)]
@@ -165,6 +161,106 @@ def test_decision_page_shows_why_and_the_comment(admin, admin_app, fake_zendesk)
     assert "matched “The account connection timed out”" in page
     assert "Internal note" in page and "15 minutes" in page
     assert admin.get("/admin/decisions/999").status_code == 404
+
+
+# --- issue 7: edges ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["/admin/x\r\nSet-Cookie: a=b", "/admin\n", "//evil.example/admin", "https://evil.example/admin",
+                                    "/admin/\\\\evil.example", "/admin/caf\u00e9"])
+def test_login_next_only_goes_to_local_admin_paths(admin_app, target) -> None:
+    c = admin_app.test_client()
+    r = c.post("/admin/login", query_string={"next": target}, data={"token": ADMIN, "csrf_token": csrf(c.get("/admin/login").text)})
+    assert r.status_code == 302 and r.headers["Location"] == "/admin/"
+
+
+def test_ids_beyond_64_bits_are_404(admin) -> None:
+    assert admin.get(f"/admin/decisions/{2**63}").status_code == 404
+    assert admin.get(f"/admin/decisions/{10**30}").status_code == 404
+    page = admin.get("/admin/try").text
+    assert admin.post(f"/admin/dead/{2**63}/retry", data={"csrf_token": csrf(page)}).status_code == 404
+
+
+def test_a_page_with_unencodable_stored_text_still_renders(admin, admin_app) -> None:
+    store = admin_app.extensions["amazon_triage"].store
+    from plugin.core.delivery import Delivery, TicketFacts
+    from plugin.intake import receive
+
+    rt = admin_app.extensions["amazon_triage"]
+    receive(Delivery(61, "trigger", "k61", TicketFacts(requester_first_name="Jo\ud800")), store, rt.queue)
+    store.finish(61, DONE, matched=["generic_error"], update={"comment": "Hi Jo\ud800,", "tags": ["t\udc00"], "public": False})
+    page = admin.get("/admin/decisions/61")
+    assert page.status_code == 200 and "Hi Jo\ufffd," in page.text
+    assert admin.get("/admin/decisions").status_code == 200
+
+
+def test_logout_ends_the_session_on_the_server(admin_app) -> None:
+    c = admin_app.test_client()
+    c.post("/admin/login", data={"token": ADMIN, "csrf_token": csrf(c.get("/admin/login").text)})
+    stolen = c.get_cookie("session").value
+    assert c.get("/admin/").status_code == 200
+    assert c.post("/admin/logout", data={"csrf_token": csrf(c.get("/admin/try").text)}).status_code == 302
+    replay = admin_app.test_client()
+    replay.set_cookie("session", stolen)
+    r = replay.get("/admin/")
+    assert r.status_code == 302 and "/admin/login" in r.headers["Location"]
+
+
+def test_the_cookie_holds_nothing_derived_from_the_token(admin_app) -> None:
+    import base64
+    import hashlib
+    import zlib
+
+    c = admin_app.test_client()
+    c.post("/admin/login", data={"token": ADMIN, "csrf_token": csrf(c.get("/admin/login").text)})
+    raw = c.get_cookie("session").value
+    payload = raw.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = (zlib.decompress(data) if raw.startswith(".") else data).decode()
+    for digest in (hashlib.sha256(b"amazon-triage-admin:" + ADMIN.encode()).hexdigest(), ADMIN):
+        assert digest not in text
+    # And the key that signs it is not made from the token either.
+    assert admin_app.secret_key != hashlib.sha256(b"amazon-triage-session:" + ADMIN.encode()).hexdigest()
+
+
+def test_cookie_is_secure_over_https_and_behind_a_trusted_proxy(make_app) -> None:
+    app = make_app(ADMIN_TOKEN=ADMIN)
+    c = app.test_client()
+    page = c.get("/admin/login", base_url="https://localhost").text
+    r = c.post("/admin/login", base_url="https://localhost", data={"token": ADMIN, "csrf_token": csrf(page)},
+               headers={"Referer": "https://localhost/admin/login"})
+    assert "Secure" in r.headers["Set-Cookie"]
+    proxied = make_app(ADMIN_TOKEN=ADMIN, TRUST_PROXY="1").test_client()
+    fwd = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "localhost"}
+    page = proxied.get("/admin/login", headers=fwd).text
+    r = proxied.post("/admin/login", data={"token": ADMIN, "csrf_token": csrf(page)},
+                     headers={**fwd, "Referer": "https://localhost/admin/login"})
+    assert r.status_code == 302 and "Secure" in r.headers["Set-Cookie"]
+    plain = make_app(ADMIN_TOKEN=ADMIN).test_client()
+    page = plain.get("/admin/login", headers=fwd).text
+    r = plain.post("/admin/login", data={"token": ADMIN, "csrf_token": csrf(page)}, headers=fwd)
+    assert "Secure" not in r.headers["Set-Cookie"]  # X-Forwarded-Proto is not trusted unless TRUST_PROXY is set
+
+
+def test_admin_pages_cannot_be_framed_or_cached(admin) -> None:
+    for path in ("/admin/", "/admin/login", "/admin/decisions"):
+        r = admin.get(path)
+        assert r.headers["X-Frame-Options"] == "DENY"
+        assert "frame-ancestors 'none'" in r.headers["Content-Security-Policy"]
+        assert r.headers["Cache-Control"] == "no-store"
+    r = admin.post("/admin/api/reload", headers={"Authorization": f"Bearer {ADMIN}"})
+    assert r.headers["Cache-Control"] == "no-store"
+
+
+def test_a_new_admin_token_ends_older_sessions(make_app, tmp_path) -> None:
+    first = make_app(ADMIN_TOKEN=ADMIN)
+    c = first.test_client()
+    c.post("/admin/login", data={"token": ADMIN, "csrf_token": csrf(c.get("/admin/login").text)})
+    cookie = c.get_cookie("session").value
+    assert c.get("/admin/").status_code == 200
+    rotated = make_app(ADMIN_TOKEN="a-new-admin-token").test_client()  # same database and session key
+    rotated.set_cookie("session", cookie)
+    assert rotated.get("/admin/").status_code == 302
 
 
 def test_decision_page_says_which_patterns_ran_out_of_time(admin, admin_app) -> None:

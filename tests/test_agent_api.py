@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
+from .conftest import make_settings
+
 AGENT = "agent-token-for-tests"
 AUTH = {"Authorization": f"Bearer {AGENT}"}
 
 
 @pytest.fixture
-def agent_app(service_config):
-    from plugin import create_app
-
-    return create_app({**service_config, "TESTING": True, "AGENT_TOKEN": AGENT})
+def agent_app(make_app):
+    return make_app(AGENT_TOKEN=AGENT)
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_ticket_id_errors(api, fake_zendesk) -> None:
 def test_dry_run_suggests_from_the_stored_delivery(tmp_path) -> None:
     from plugin import create_app
 
-    app = create_app({"INSTANCE_PATH": str(tmp_path), "TESTING": True, "AGENT_TOKEN": AGENT})
+    app = create_app({"TESTING": True}, settings=make_settings({"INSTANCE_PATH": str(tmp_path), "AGENT_TOKEN": AGENT}))
     c = app.test_client()
     c.post("/webhooks/zendesk", json={"ticket": {"id": 7, "description": "Amazon seller account is in staging mode"}})
     r = c.get("/api/suggest?ticket_id=7", headers=AUTH)
@@ -89,3 +89,32 @@ def test_cors_preflight_allows_the_authorization_header(api) -> None:
     assert r.status_code == 200
     assert r.headers["Access-Control-Allow-Origin"] in {"*", "https://acme.zendesk.com"}
     assert "authorization" in r.headers["Access-Control-Allow-Headers"].lower()
+
+
+def test_too_much_text_is_413(make_app) -> None:
+    api = make_app(AGENT_TOKEN=AGENT, SUGGEST_MAX_CHARS="1000").test_client()
+    r = api.post("/api/suggest", headers=AUTH, json={"subject": "Amazon", "description": "x" * 1001})
+    assert r.status_code == 413 and "SUGGEST_MAX_CHARS" in r.get_json()["error"]
+    r = api.post("/api/suggest", headers={**AUTH, "Content-Type": "text/plain"}, data="y" * 1001)
+    assert r.status_code == 413
+    assert api.post("/api/suggest", headers=AUTH, json={"description": "x" * 900}).status_code == 200
+
+
+def test_suggestions_beyond_the_concurrency_limit_get_503(agent_app, api) -> None:
+    slots = agent_app.extensions["amazon_triage_web"].suggest_slots
+    taken = 0
+    while slots.acquire(blocking=False):  # every slot busy, as under a burst of agent calls
+        taken += 1
+    try:
+        r = api.post("/api/suggest", headers=AUTH, json={"description": "An error has occurred"})
+        assert r.status_code == 503 and r.headers["Retry-After"] == "1" and "try again" in r.get_json()["error"]
+        assert api.get("/api/suggest?ticket_id=5", headers=AUTH).status_code == 503  # Zendesk reads count too
+        # Intake is not behind that limit.
+        from .conftest import signed_post
+
+        assert signed_post(api, b'{"ticket": {"id": "7"}}').status_code == 202
+    finally:
+        for _ in range(taken):
+            slots.release()
+    assert taken == 2
+    assert api.post("/api/suggest", headers=AUTH, json={"description": "An error has occurred"}).status_code == 200

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 from plugin.core.delivery import Delivery
 from plugin.store import QUEUED
 
-from .conftest import ROOT
+from .conftest import ROOT, make_settings
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install -e '.[test]')")
@@ -57,7 +57,7 @@ def serve_in_thread(app):
 def live_app(service_config):
     from plugin import create_app
 
-    app = create_app({**service_config, "ADMIN_TOKEN": ADMIN, "AGENT_TOKEN": AGENT})
+    app = create_app(settings=make_settings(service_config, ADMIN_TOKEN=ADMIN, AGENT_TOKEN=AGENT))
     server = serve_in_thread(app)
     app.config["BASE"] = f"http://127.0.0.1:{server.server_port}"
     yield app

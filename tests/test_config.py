@@ -39,3 +39,52 @@ def test_forced_dry_run_and_bad_values() -> None:
 def test_secrets_are_not_in_repr() -> None:
     s = load(**CREDS, ZENDESK_WEBHOOK_SECRET="very-secret")
     assert "very-secret" not in repr(s) and "'t'" not in repr(s)
+
+
+def test_test_settings_replace_the_environment(monkeypatch, settings, tmp_path) -> None:
+    """A developer's own ADMIN_TOKEN or DATABASE_URL never reaches the tests' settings."""
+    monkeypatch.setenv("ADMIN_TOKEN", "developers-own-token")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/production")
+    from .conftest import make_settings
+
+    fresh = make_settings({"INSTANCE_PATH": str(tmp_path)})
+    assert fresh.admin_token == "" and fresh.database_url.startswith("sqlite:///")
+    assert settings.admin_token == "" and "production" not in settings.database_url
+    # While the service itself does read the environment.
+    assert Settings.load().admin_token == "developers-own-token"
+
+
+def test_app_built_from_settings_ignores_the_environment(monkeypatch, make_app) -> None:
+    monkeypatch.setenv("ADMIN_TOKEN", "developers-own-token")
+    assert make_app().test_client().get("/admin/").status_code == 404  # admin stays off
+
+
+def test_an_empty_override_means_the_default_even_over_the_environment() -> None:
+    s = Settings.load({"MAX_ATTEMPTS": ""}, environ={"MAX_ATTEMPTS": "9"})
+    assert s.max_attempts == 6
+    assert Settings.load(environ={"MAX_ATTEMPTS": "9"}).max_attempts == 9
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"LEASE_SECONDS": "soon"}, "LEASE_SECONDS must be a number, got 'soon'"),
+    ({"ZENDESK_TIMEOUT": "1.5s"}, "ZENDESK_TIMEOUT must be a number"),
+    ({"WORKER_THREADS": "2.5"}, "WORKER_THREADS must be a number"),
+])
+def test_validation_errors_name_the_variable(env, message) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load(**env)
+
+
+def test_flags_and_secret_lists() -> None:
+    assert load(TRIAGE_DRY_RUN="yes").triage_dry_run and not load(TRIAGE_DRY_RUN="no").triage_dry_run
+    assert load(TRUST_PROXY="1").trust_proxy and not load().trust_proxy
+    assert load(ZENDESK_WEBHOOK_SECRET=" a, b ,,").webhook_secrets == ("a", "b")
+    assert "developers" not in repr(load(SECRET_KEY="developers", ADMIN_TOKEN="developers"))
+
+
+def test_readme_documents_every_setting() -> None:
+    from .conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in readme]
+    assert missing == []

@@ -10,7 +10,7 @@ import requests
 
 from plugin.store import DONE, NO_MATCH, Store
 
-from .conftest import free_port, signed_headers, trigger_body, wait_for
+from .conftest import free_port, make_settings, signed_headers, trigger_body, wait_for
 from .fake_zendesk import FakeZendesk
 
 pytestmark = pytest.mark.slow
@@ -171,7 +171,7 @@ def test_sighup_reloads_the_workers_patterns(service_config, spawn, fake_zendesk
     add_pattern(patterns_copy)
     worker.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: worker.output().count("patterns loaded") >= 2, timeout=30)
-    client = create_app({**config, "TESTING": True}).test_client()
+    client = create_app({"TESTING": True}, settings=make_settings(config)).test_client()
     fake_zendesk.add_ticket(400, "Amazon", NEW_TEXT)
     client.post("/webhooks/zendesk", data=trigger_body(400), headers=signed_headers(trigger_body(400)))
     store = Store.from_url(config["DATABASE_URL"])

@@ -147,3 +147,11 @@ def test_cli_names_a_malformed_database_url(monkeypatch, bad: str) -> None:
     result = CliRunner().invoke(main, ["db", "current"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "check DATABASE_URL" in result.output
+
+
+def test_head_has_the_admin_sessions_table(url: str) -> None:
+    engine = make_engine(url)
+    upgrade(engine)
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("admin_sessions")}
+    assert columns == {"id_hash", "token_tag", "created_at", "expires_at"}
+    engine.dispose()

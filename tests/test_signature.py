@@ -44,3 +44,12 @@ def test_known_vector() -> None:
 def test_rejections(body: bytes, hdrs: dict[str, str], secret: str, now: datetime, reason: str) -> None:
     with pytest.raises(SignatureError, match=reason):
         verify(body, hdrs, secret, now=now)
+
+
+def test_any_of_several_secrets() -> None:
+    verify(BODY, headers(), ["rotated-out", SECRET], now=NOW)
+    verify(BODY, headers(), (SECRET, "new"), now=NOW)
+    with pytest.raises(SignatureError, match="does not match"):
+        verify(BODY, headers(), ["a", "b"], now=NOW)
+    with pytest.raises(SignatureError, match="does not match"):
+        verify(BODY, headers(), [], now=NOW)

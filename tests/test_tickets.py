@@ -8,7 +8,8 @@ def test_ticket_ids_as_numbers_or_strings(value, expected) -> None:
     assert parse_ticket_id(value) == expected
 
 
-@pytest.mark.parametrize("value", [None, "", "abc", "{{ticket.id}}", -3, 0, True, 1.5, [], "9" * 30])
+@pytest.mark.parametrize("value", [None, "", "abc", "{{ticket.id}}", -3, 0, True, 1.5, [], "9" * 30,
+                                   "\u00b2", "\u0661\u0662", "\uff11", "1" * 5000])
 def test_bad_ticket_ids(value) -> None:
     with pytest.raises(TicketDataError):
         parse_ticket_id(value)

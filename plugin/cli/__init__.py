@@ -45,7 +45,9 @@ def settings_or_exit(validate: bool = True) -> Any:
         click.echo(f"configuration error: {exc}", err=True)
         raise SystemExit(2) from None
     if validate:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        from ..logs import configure_logging
+
+        configure_logging()
         for warning in warnings:
             logging.getLogger("plugin").warning("*** %s ***", warning)
     return settings

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -13,12 +14,16 @@ class TicketDataError(ValueError):
     """The data does not describe a ticket; the message says which key is wrong."""
 
 
+# ASCII digits only: str.isdigit() also accepts "²" (int() then fails) and "١٢" (taken as 12).
+_DIGITS = re.compile(r"[0-9]{1,19}")
+
+
 def parse_ticket_id(value: Any, key: str = "id") -> int:
     if isinstance(value, bool) or value is None:
         raise TicketDataError(f"'{key}' is required and must be a number")
     if isinstance(value, int):
         ticket_id = value
-    elif isinstance(value, str) and value.strip().isdigit():
+    elif isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         ticket_id = int(value.strip())
     else:
         raise TicketDataError(f"'{key}' must be a ticket number, got {str(value)[:40]!r}")

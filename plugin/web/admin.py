@@ -6,9 +6,9 @@ bearer header, which is how scripts and `amazon-triage reload` call /admin/api/*
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -25,24 +25,30 @@ from flask import (
 from ..core.checks import run_examples
 from ..core.classify import classify
 from ..core.models import Ticket
+from ..core.scrub import scrub
 from ..store import FINAL, utcnow
-from .app import runtime
+from .extensions import runtime, web
+from .guards import OK, THROTTLED, admin_session_valid, bearer, too_many
 from .highlight import segments
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 api = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 
+ID = "int(max=9223372036854775807)"
+"""Ids beyond a 64-bit integer cannot exist: 404, not a database overflow."""
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(b"amazon-triage-admin:" + token.encode()).hexdigest()
+
+def page(template: str, status: int = 200, **context: Any) -> Any:
+    """A rendered page; any stored text that cannot be encoded (a lone surrogate) is replaced."""
+    return scrub(render_template(template, **context)), status
 
 
-def bearer_matches(*tokens: str) -> bool:
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        return False
-    given = header[7:].strip().encode()
-    return any(t and hmac.compare_digest(given, t.encode()) for t in tokens)
+def local_next(target: str) -> str | None:
+    """``target`` when it is a plain path under /admin on this site; None otherwise."""
+    if not (target.startswith("/admin") and target.isascii() and target.isprintable()) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else None
 
 
 @bp.before_request
@@ -52,11 +58,14 @@ def _guard() -> Any:
         abort(404)
     if request.endpoint == "admin.login":
         return None
-    if bearer_matches(token):
+    status = bearer(token)
+    if status == OK:
         return None
-    if hmac.compare_digest(session.get("admin", ""), token_digest(token)):
+    if status == THROTTLED:
+        return too_many()
+    if admin_session_valid():
         return None
-    return redirect(url_for("admin.login", next=request.path))
+    return redirect(url_for("admin.login", next=local_next(request.path)))
 
 
 @api.before_request
@@ -64,9 +73,24 @@ def _guard_api() -> Any:
     token = runtime().settings.admin_token
     if not token:
         abort(404)
-    if not bearer_matches(token):
+    status = bearer(token)
+    if status == THROTTLED:
+        return too_many()
+    if status != OK:
         return jsonify(error="send the admin token as 'Authorization: Bearer <ADMIN_TOKEN>'"), 401
     return None
+
+
+def _no_frames_no_cache(response: Any) -> Any:
+    """Admin pages hold ticket text and act on a session: never framed, never cached."""
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'none'"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+bp.after_request(_no_frames_no_cache)
+api.after_request(_no_frames_no_cache)
 
 
 @bp.app_context_processor
@@ -85,18 +109,20 @@ def login() -> Any:
     error = None
     if request.method == "POST":
         given = request.form.get("token", "")
-        if hmac.compare_digest(given.encode(), token.encode()):
+        if len(given) <= 1024 and hmac.compare_digest(given.encode("utf-8", "replace"), token.encode()):
+            web().sessions.end(session.get("sid"))
             session.clear()
-            session["admin"] = token_digest(token)
+            session["sid"] = web().sessions.start()
             session.permanent = True
-            target = request.args.get("next", "")
-            return redirect(target if target.startswith("/admin") else url_for("admin.dashboard"))
+            target = local_next(request.args.get("next", ""))
+            return redirect(target or url_for("admin.dashboard"))
         error = "That token is not right."
-    return render_template("admin/login.html", error=error), 401 if error else 200
+    return page("admin/login.html", 401 if error else 200, error=error)
 
 
 @bp.post("/logout")
 def logout() -> Any:
+    web().sessions.end(session.get("sid"))
     session.clear()
     return redirect(url_for("admin.login"))
 
@@ -105,7 +131,7 @@ def logout() -> Any:
 def dashboard() -> Any:
     rt = runtime()
     rt.registry.refresh()
-    return render_template("admin/dashboard.html", counts=rt.store.counts(), registry=rt.registry,
+    return page("admin/dashboard.html", counts=rt.store.counts(), registry=rt.registry,
                            dead=len(rt.store.dead()), dry_run=rt.settings.dry_run)
 
 
@@ -130,8 +156,8 @@ def _example_status() -> dict[str, dict[str, int]]:
 def patterns() -> Any:
     rt = runtime()
     ps = rt.registry.current()
-    return render_template("admin/patterns.html", patterns=ps.error_patterns, fields=ps.fields, registry=rt.registry,
-                           examples=_example_status(), hits=rt.store.hit_stats(utcnow()))
+    return page("admin/patterns.html", patterns=ps.error_patterns, fields=ps.fields, registry=rt.registry,
+                examples=_example_status(), hits=rt.store.hit_stats(utcnow()))
 
 
 @bp.route("/try", methods=["GET", "POST"])
@@ -150,7 +176,7 @@ def try_it() -> Any:
             result = classify(ticket, ps)
             spans = [(e.start, e.end, m.error) for m in result.detection.matches for e in m.evidence]
             marked = segments(result.source, spans)
-    return render_template("admin/try.html", form=form, result=result, marked=marked)
+    return page("admin/try.html", form=form, result=result, marked=marked)
 
 
 @bp.get("/decisions")
@@ -161,24 +187,24 @@ def decisions() -> Any:
     rows = rt.store.decisions(status=status, error=error, limit=200)
     known = [p.id for p in rt.registry.current().error_patterns]
     statuses = ["queued", "processing", "retry", *FINAL]
-    return render_template("admin/decisions.html", rows=rows, status=status, error=error, known=known,
+    return page("admin/decisions.html", rows=rows, status=status, error=error, known=known,
                            statuses=statuses)
 
 
-@bp.get("/decisions/<int:ticket_id>")
+@bp.get(f"/decisions/<{ID}:ticket_id>")
 def decision(ticket_id: int) -> Any:
     row = runtime().store.decision(ticket_id)
     if row is None:
         abort(404)
-    return render_template("admin/decision.html", row=row)
+    return page("admin/decision.html", row=row)
 
 
 @bp.get("/dead")
 def dead() -> Any:
-    return render_template("admin/dead.html", rows=runtime().store.dead())
+    return page("admin/dead.html", rows=runtime().store.dead())
 
 
-@bp.post("/dead/<int:dead_id>/retry")
+@bp.post(f"/dead/<{ID}:dead_id>/retry")
 def retry_dead(dead_id: int) -> Any:
     rt = runtime()
     ticket_id = rt.store.requeue_dead(dead_id)

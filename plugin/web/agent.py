@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, jsonify, request
 
 from ..core.classify import classify
+from ..core.delivery import Delivery, TicketFacts
+from ..core.scrub import scrub
 from ..core.suggestion import suggestion
 from ..core.tickets import TicketDataError, parse_ticket_id, ticket_from_mapping
 from ..zendesk import Permanent, RateLimited, ZendeskError
-from .admin import bearer_matches
-from .app import runtime
+from .extensions import runtime, web
+from .guards import OK, THROTTLED, bearer, too_many
 
 bp = Blueprint("agent", __name__, url_prefix="/api")
 
@@ -24,17 +28,48 @@ def _guard() -> Any:
     s = runtime().settings
     if not (s.admin_token or s.agent_token):
         abort(404)
-    if not bearer_matches(s.admin_token, s.agent_token):
+    status = bearer(s.admin_token, s.agent_token)
+    if status == THROTTLED:
+        return too_many()
+    if status != OK:
         return jsonify(error="send 'Authorization: Bearer <AGENT_TOKEN or ADMIN_TOKEN>'"), 401
     return None
 
 
+def limited(view: Callable[[], Any]) -> Callable[[], Any]:
+    """At most SUGGEST_CONCURRENCY of these views run at once per process (Zendesk reads included),
+    so agents' calls can't take every server thread from intake; the next one gets 503 at once."""
+
+    @functools.wraps(view)
+    def wrapper() -> Any:
+        slots = web().suggest_slots
+        if not slots.acquire(blocking=False):
+            request.get_data(cache=False)  # read the (size-capped) body, or the client sees a reset, not the 503
+            response = jsonify(error="too many suggestions are being worked out at once; try again in a second")
+            response.headers["Retry-After"] = "1"
+            return response, 503
+        try:
+            return view()
+        finally:
+            slots.release()
+
+    return wrapper
+
+
 def _answer(data: dict[str, Any]) -> Any:
+    """Classify, unless there is too much text (413)."""
     rt = runtime()
     try:
         ticket = ticket_from_mapping(data, require_id=False)
     except TicketDataError as exc:
         return jsonify(error=str(exc)), 400
+    limit = rt.settings.suggest_max_chars
+    if len(ticket.subject) + len(ticket.description) > limit:
+        return jsonify(error=f"the ticket's text is longer than {limit} characters (SUGGEST_MAX_CHARS)"), 413
+    return _suggest(rt, ticket)
+
+
+def _suggest(rt: Any, ticket: Any) -> Any:
     patterns = rt.registry.current()
     result = classify(ticket, patterns)
     macros: dict[int, str] = {}
@@ -48,6 +83,7 @@ def _answer(data: dict[str, Any]) -> Any:
 
 
 @bp.get("/suggest")
+@limited
 def suggest_ticket() -> Any:
     rt = runtime()
     try:
@@ -69,27 +105,43 @@ def suggest_ticket() -> Any:
                 "requester_first_name": name, "tags": list(state.tags), "created_at": state.created_at}
     else:
         decision = rt.store.decision(ticket_id)
-        delivery = rt.store.delivery(decision.delivery_id) if decision else None
-        ticket = delivery.ticket.to_json() if delivery else {}
-        if not ticket.get("description") and not ticket.get("subject"):
+        facts = _facts(rt.store.delivery(decision.delivery_id) if decision else None)
+        if not facts.has_text:
             return jsonify(error=f"no text known for ticket {ticket_id} (no Zendesk credentials, nothing received)"), 404
-        data = {"id": ticket_id, **ticket}
+        data = {"id": ticket_id, **facts.to_json()}
     return _answer(data)
 
 
+def _facts(stored: Delivery | None) -> TicketFacts:
+    """What a stored delivery said of the ticket (nothing when none was received)."""
+    return stored.ticket if stored is not None else TicketFacts()
+
+
+def _scrubbed(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrubbed(v) for v in value]
+    return value
+
+
 @bp.post("/suggest")
+@limited
 def suggest_text() -> Any:
     if request.mimetype == "text/plain":
         data: Any = {"description": request.get_data(as_text=True)}
     elif request.mimetype == "application/json":
         try:
             data = json.loads(request.get_data())
+        except RecursionError:
+            return jsonify(error="body is not valid JSON: nested too deeply"), 400
         except (ValueError, UnicodeDecodeError) as exc:
             return jsonify(error=f"body is not valid JSON: {exc}"), 400
         if not isinstance(data, dict):
             return jsonify(error="the body must be a JSON object"), 400
         if "text" in data and "description" not in data:
             data["description"] = data.pop("text")
+        data = {k: _scrubbed(v) for k, v in data.items()}
     else:
         return jsonify(error="send JSON {subject, description, requester_first_name} or text/plain"), 415
     if not isinstance(data.get("description", ""), str) or not (data.get("description") or data.get("subject")):

@@ -1,4 +1,4 @@
-"""Application factory: defaults, then the environment, then the test's dict; it only wires."""
+"""Application factory: it only wires (settings, runtime, extensions, blueprints, error handlers)."""
 
 from __future__ import annotations
 
@@ -6,56 +6,72 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, jsonify
-from flask_cors import CORS
+from flask import Flask, has_request_context, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Settings
+from ..logs import configure_logging
 from ..runtime import Runtime
+from . import admin, agent, health, webhook
+from .extensions import WebState, cors, csrf
+from .guards import BearerThrottle
+from .sessions import AdminSessions
 
 log = logging.getLogger("plugin")
+FLASK_KEYS = {"TESTING"}
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
-    settings = Settings.load(config)
-    warnings = settings.validate()
+class _SessionInterface(SecureCookieSessionInterface):
+    """The cookie is `Secure` whenever the request came over https (behind TRUST_PROXY: as forwarded)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
+
+
+def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
+    """``settings`` replaces the environment (tests); else the environment, then ``config`` on top."""
+    config = dict(config or {})
+    flask_config = {k: config.pop(k) for k in list(config) if k in FLASK_KEYS}
+    if settings is None:
+        settings = Settings.load(config)
+    configure_logging()
+    for warning in settings.validate():
+        log.warning("*** %s ***", warning)
+    rt = Runtime.for_web(settings)
     app = Flask("plugin", instance_path=str(Path(settings.instance_path).resolve()))
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
-        TESTING=bool((config or {}).get("TESTING")),
         SECRET_KEY=settings.session_key(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        PERMANENT_SESSION_LIFETIME=settings.admin_session_seconds,
         WTF_CSRF_TIME_LIMIT=None,
+        **flask_config,
     )
-    if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for warning in warnings:
-        log.warning("*** %s ***", warning)
-    app.extensions["amazon_triage"] = Runtime.for_web(settings)
+    app.session_interface = _SessionInterface()
+    if settings.trust_proxy:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    sessions = AdminSessions(rt.store.engine, settings.admin_session_seconds, key=app.config["SECRET_KEY"],
+                             admin_token=settings.admin_token)
+    WebState(rt, sessions, BearerThrottle(settings.bearer_failure_limit), settings.suggest_concurrency).init_app(app)
 
-    from . import admin, agent, health, webhook
-
-    csrf = CSRFProtect(app)
+    csrf.init_app(app)
     for blueprint in (webhook.bp, admin.api, agent.bp):
         csrf.exempt(blueprint)  # authenticated by signature or bearer token, never by cookie
-    CORS(app, resources={r"/api/*": {"origins": "*"}}, allow_headers=["Authorization", "Content-Type"])
+    cors.init_app(app, resources={r"/api/*": {"origins": "*"}}, allow_headers=["Authorization", "Content-Type"])
     for blueprint in (webhook.bp, health.bp, admin.bp, admin.api, agent.bp):
         app.register_blueprint(blueprint)
-    # Admin log-in attempts per client address (behind a proxy: per proxy, unless it forwards the address).
+    # Admin log-in attempts per client address. Per app: its counts are its own.
     limiter = Limiter(key_func=get_remote_address, app=app, storage_uri="memory://", default_limits=[])
     app.view_functions["admin.login"] = limiter.limit(settings.login_rate_limit, methods=["POST"])(
         app.view_functions["admin.login"])
     _json_errors(app)
     return app
-
-
-def runtime() -> Runtime:
-    return current_app.extensions["amazon_triage"]
 
 
 def _json_errors(app: Flask) -> None:

@@ -8,14 +8,24 @@ Each comment is one change (its id is the dedupe key), so a Zendesk retry or a r
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..core.changes import COMMENT, TAGS, TicketChange
+from ..core.scrub import scrub
 from ..core.tickets import TicketDataError, parse_ticket_id
 
 COMMENT_ADDED = "zen:event-type:ticket.comment_added"
 TAGS_CHANGED = "zen:event-type:ticket.tags_changed"
 CHANGE_TYPES = (COMMENT_ADDED, TAGS_CHANGED)
+
+
+@dataclass(frozen=True)
+class Change:
+    """A parsed follow-up delivery: the change and its dedupe key."""
+
+    change: TicketChange
+    dedupe_key: str
 
 
 class ChangeError(ValueError):
@@ -36,7 +46,7 @@ def _id(value: Any, key: str, required: bool = True) -> int | None:
 
 def _clean(value: str) -> str:
     """Lone surrogates (valid JSON, not valid UTF-8) would break every page that shows the text later."""
-    return value.encode("utf-8", "replace").decode("utf-8")
+    return scrub(value)
 
 
 def _strings(value: Any) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ from flask import jsonify, render_template
 
 from ..feedback import missed, stats
 from .admin import api, bp
-from .app import runtime
+from .extensions import runtime
 
 
 def _stats() -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from .app import runtime
+from .extensions import runtime
 
 bp = Blueprint("health", __name__)
 
@@ -27,10 +27,12 @@ def readyz() -> Any:
         except Exception as exc:
             checks[name] = f"unreachable: {type(exc).__name__}"
     rt.registry.refresh()
-    checks["patterns"] = (
-        {"status": "ok" if not rt.registry.rejected else "ok, but the last edit was rejected",
-         "fingerprint": rt.registry.fingerprint, "rejected_edit_errors": list(rt.registry.rejected)}
-        if rt.registry.ready else {"status": "not loaded", "errors": list(rt.registry.rejected)}
-    )
+    # Unauthenticated: only ok / not ok and counts. The problems themselves are on /admin.
+    rejected = len(rt.registry.rejected)
+    if rt.registry.ready:
+        checks["patterns"] = {"status": "ok" if not rejected else "ok, but the last edit was rejected",
+                              "rejected_edit_problems": rejected}
+    else:
+        checks["patterns"] = {"status": "not loaded", "problems": rejected}
     ready = checks["store"] == "ok" and checks["queue"] == "ok" and rt.registry.ready
     return jsonify(status="ready" if ready else "not ready", checks=checks, dry_run=rt.settings.dry_run), 200 if ready else 503

@@ -1,7 +1,8 @@
 """Prove a webhook call comes from Zendesk: HMAC-SHA256 over timestamp + raw body.
 
-A pure function of (body, headers, secret, now), after gidgethub and stripe-python: it runs on the
+A pure function of (body, headers, secrets, now), after gidgethub and stripe-python: it runs on the
 raw bytes before any JSON parsing and raises one exception type whose message is safe to return.
+Several secrets may be valid at once (a rotation, or a trigger webhook and an event webhook).
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
 
 SIGNATURE_HEADER = "X-Zendesk-Webhook-Signature"
@@ -35,9 +36,10 @@ def parse_timestamp(value: str) -> datetime:
     return moment
 
 
-def verify(body: bytes, headers: Mapping[str, str], secret: str, now: datetime | None = None,
+def verify(body: bytes, headers: Mapping[str, str], secrets: str | Iterable[str], now: datetime | None = None,
            tolerance_seconds: int = 300) -> None:
-    """Raise SignatureError unless the signature is valid and fresh."""
+    """Raise SignatureError unless the signature is fresh and valid for one of the secrets."""
+    candidates = [secrets] if isinstance(secrets, str) else [s for s in secrets if s]
     signature = headers.get(SIGNATURE_HEADER)
     timestamp = headers.get(TIMESTAMP_HEADER)
     if not signature or not timestamp:
@@ -47,6 +49,8 @@ def verify(body: bytes, headers: Mapping[str, str], secret: str, now: datetime |
     skew = abs((now - moment).total_seconds())
     if skew > tolerance_seconds:
         raise SignatureError(f"signature timestamp is {skew:.0f} s away from now (limit {tolerance_seconds} s)")
-    expected = sign(body, timestamp, secret)
-    if not hmac.compare_digest(expected.encode("ascii"), signature.strip().encode("utf-8", "replace")):
+    given = signature.strip().encode("utf-8", "replace")
+    # Compare against every secret (no early exit), each in constant time.
+    matches = [hmac.compare_digest(sign(body, timestamp, secret).encode("ascii"), given) for secret in candidates]
+    if not any(matches):
         raise SignatureError("signature does not match")

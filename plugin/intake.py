@@ -1,0 +1,46 @@
+"""The intake use case: store a delivery, queue its ticket when it opened a decision. No Flask.
+
+Storing comes first and is what counts: a delivery that is stored but not queued is found again by
+the worker's recovery sweep, so a queue failure never loses a ticket.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from .core.delivery import Delivery
+
+log = logging.getLogger(__name__)
+
+
+class _Store(Protocol):
+    def record_delivery(self, delivery: Delivery) -> Any: ...
+
+
+class _Queue(Protocol):
+    def enqueue(self, ticket_id: int, delay: float | None = None) -> None: ...
+
+
+@dataclass(frozen=True)
+class Intake:
+    ticket_id: int
+    duplicate: bool
+
+    @property
+    def status(self) -> str:
+        return "duplicate" if self.duplicate else "accepted"
+
+
+def receive(delivery: Delivery, store: _Store, queue: _Queue) -> Intake:
+    received = store.record_delivery(delivery)
+    if received.enqueue:
+        try:
+            queue.enqueue(delivery.ticket_id)
+        except Exception as exc:  # stored already: the worker's recovery sweep will find it
+            log.error("ticket %s stored but not queued (%s); the recovery sweep will pick it up",
+                      delivery.ticket_id, type(exc).__name__)
+    outcome = Intake(delivery.ticket_id, duplicate=received.duplicate)
+    log.info("webhook %s ticket %s (%s)", outcome.status, delivery.ticket_id, delivery.source)
+    return outcome
