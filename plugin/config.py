@@ -177,11 +177,6 @@ class Settings(BaseSettings):
         return read_or_create_secret(Path(self.instance_path) / "session_key")
 
     @property
-    def events_webhook_secret(self) -> str:
-        """The events webhook's signing secret: ZENDESK_EVENTS_WEBHOOK_SECRET, else the file setup stored."""
-        return self.zendesk_events_webhook_secret
-
-    @property
     def secret_file(self) -> Path:
         """Where `amazon-triage zendesk setup` stores the webhook's signing secret."""
         return Path(self.instance_path) / "webhook_secret"
