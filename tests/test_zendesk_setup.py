@@ -91,6 +91,7 @@ def test_status_before_and_after(env, fake_zendesk) -> None:
     assert "-> https://triage.example.com/webhooks/zendesk" in out
     assert "active, notifies the webhook" in out and "present" in out
     assert "comment added + tags changed" in out and "events signing secret file" in out
+    assert "reconciliation: every 300 s; no tick yet" in out
 
 
 def test_bad_url_and_missing_credentials(env, monkeypatch) -> None:

@@ -74,7 +74,7 @@ def setup(url: str, dry_run: bool, print_secret: bool) -> None:
 
 @zendesk.command(name="status")
 def zendesk_status() -> None:
-    """Show the webhook and trigger as Zendesk has them."""
+    """Show the webhooks and trigger as Zendesk has them, and where the reconciliation stands."""
     from ..zendesk import ZendeskError
     from ..zendesk_setup import events_secret_path, status
 
@@ -85,3 +85,22 @@ def zendesk_status() -> None:
     except ZendeskError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from None
+    click.echo(_reconciliation(settings))
+
+
+def _reconciliation(settings: Any) -> str:
+    """Where the reconciliation stands, from the store (no Zendesk call)."""
+    from ..followup_store import FollowupStore
+    from ..reconcile import RECONCILE
+    from ..store import Store
+
+    if settings.reconcile_seconds <= 0:
+        return "reconciliation: off (RECONCILE_SECONDS=0)"
+    try:
+        saved = FollowupStore(Store.from_url(settings.database_url).engine).cursor(RECONCILE)
+    except Exception as exc:  # a status line must not fail the command
+        return f"reconciliation: store not readable ({type(exc).__name__})"
+    if saved is None or saved.cursor is None:
+        return f"reconciliation: every {settings.reconcile_seconds:.0f} s; no tick yet (a worker runs one when it starts)"
+    return (f"reconciliation: every {settings.reconcile_seconds:.0f} s; watching tickets created since "
+            f"{saved.since.isoformat() if saved.since else '?'}, export cursor saved")
