@@ -64,7 +64,7 @@ def test_patterns_page_lists_examples_hits_and_visibility(admin, admin_app) -> N
     html = admin.get("/admin/patterns").text
     row = re.search(r"<code>staging_mode</code>.*?</tr>", html, re.S).group(0)
     assert "passing" in row and "failing" not in row
-    assert re.search(r"<td>1</td><td>1</td><td>1</td>", row)
+    assert re.search(r'<td data-label="Hits 24 h">1</td><td data-label="Hits 7 d">1</td><td data-label="Hits 30 d">1</td>', row)
     assert "internal" in row and "UTC" in row
     assert "needs merchant ID and time" in re.search(r"<code>generic_error</code>.*?</tr>", html, re.S).group(0)
 

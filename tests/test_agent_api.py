@@ -91,6 +91,47 @@ def test_cors_preflight_allows_the_authorization_header(api) -> None:
     assert "authorization" in r.headers["Access-Control-Allow-Headers"].lower()
 
 
+def test_the_sidebar_payload_costs_no_zendesk_call(make_app, fake_zendesk, tmp_path) -> None:
+    """What the sidebar sends (subject, description, requester name and locale) is all a suggestion needs,
+    even when the reply is a macro: the sidebar applies the macro itself."""
+    import shutil
+
+    from .conftest import PATTERNS_DIR
+
+    patterns = tmp_path / "patterns"
+    shutil.copytree(PATTERNS_DIR, patterns)
+    path = patterns / "staging_mode.toml"
+    text = path.read_text()
+    path.write_text(text[: text.index("[reply]")] + "[reply]\nzendesk_macro_id = 321\n\n" + text[text.index("[examples]"):])
+    fake_zendesk.add_macro(321, "Macro: leave staging mode.")
+    api = make_app(PATTERNS_DIR=str(patterns), AGENT_TOKEN=AGENT).test_client()
+    r = api.post("/api/suggest", headers=AUTH, json={
+        "id": 42, "subject": "Amazon", "description": "My Amazon seller account is in staging mode",
+        "requester_name": "  Lee   Smith ", "requester_locale": "de-DE", "created_at": "2026-11-20T18:00:00Z"})
+    data = r.get_json()
+    assert r.status_code == 200 and data["ticket_id"] == 42
+    assert data["errors"][0]["error"] == "staging_mode" and data["reply"]["macro_ids"] == [321]
+    assert data["reply"]["text"].startswith("Hi Lee,")
+    assert fake_zendesk.calls() == []
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [({"requester_name": 5}, "requester_name"), ({"requester_locale": "german please"}, "requester_locale"),
+     ({"requester_locale": ["de"]}, "requester_locale"), ({"requester_locale": "en-abcdefgh-abcdefgh-ab"}, "requester_locale"),
+     ({"id": "abc"}, "'id'")],
+)
+def test_bad_sidebar_fields(api, extra, message) -> None:
+    r = api.post("/api/suggest", headers=AUTH, json={"description": "An error has occurred", **extra})
+    assert r.status_code == 400 and message in r.get_json()["error"]
+
+
+def test_an_explicit_first_name_wins_over_the_full_name(api) -> None:
+    r = api.post("/api/suggest", headers=AUTH, json={"description": "Amazon: The account connection timed out.",
+                                                   "requester_name": "Robert Smith", "requester_first_name": "Bob"})
+    assert r.get_json()["reply"]["text"].startswith("Hi Bob,")
+
+
 def test_too_much_text_is_413(make_app) -> None:
     api = make_app(AGENT_TOKEN=AGENT, SUGGEST_MAX_CHARS="1000").test_client()
     r = api.post("/api/suggest", headers=AUTH, json={"subject": "Amazon", "description": "x" * 1001})

@@ -6,6 +6,7 @@ import string
 from dataclasses import dataclass
 
 from .models import MARKER_TAG, CommentPart, Detection, Escalation, Match, Ticket, TicketUpdate
+from .names import clean_name
 from .patterns import PatternSet
 
 FLAG_ORDER = ("reconnected", "cleared_cache", "other_browser")
@@ -98,7 +99,7 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
     if not matches:
         return TicketUpdate(ticket_id=ticket.id)
     values = {
-        "first_name": (ticket.requester_first_name or "").strip() or settings.default_first_name,
+        "first_name": clean_name(ticket.requester_first_name) or settings.default_first_name,
         "ticket_id": str(ticket.id or ""),
         "merchant_id": escalation.merchant_id.value if escalation.merchant_id else "",
         "timestamp": escalation.timestamp.text if escalation.timestamp else "",

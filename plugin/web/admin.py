@@ -27,6 +27,7 @@ from ..core.classify import classify
 from ..core.models import Ticket
 from ..core.scrub import scrub
 from ..store import FINAL, utcnow
+from . import overview
 from .extensions import runtime, web
 from .guards import OK, THROTTLED, admin_session_valid, bearer, too_many
 from .highlight import segments
@@ -132,7 +133,7 @@ def dashboard() -> Any:
     rt = runtime()
     rt.registry.refresh()
     return page("admin/dashboard.html", counts=rt.store.counts(), registry=rt.registry,
-                           dead=len(rt.store.dead()), dry_run=rt.settings.dry_run)
+                o=overview.overview(rt.store, utcnow()), dry_run=rt.settings.dry_run)
 
 
 def _example_status() -> dict[str, dict[str, int]]:
@@ -182,13 +183,16 @@ def try_it() -> Any:
 @bp.get("/decisions")
 def decisions() -> Any:
     rt = runtime()
-    status = request.args.get("status") or None
-    error = request.args.get("error") or None
-    rows = rt.store.decisions(status=status, error=error, limit=200)
     known = [p.id for p in rt.registry.current().error_patterns]
     statuses = ["queued", "processing", "retry", *FINAL]
-    return page("admin/decisions.html", rows=rows, status=status, error=error, known=known,
-                           statuses=statuses)
+    problem, status = None, 200
+    try:
+        filters = overview.parse_filters(request.args, statuses, known)
+    except overview.FilterError as exc:
+        problem, status, filters = f"Filter not applied: {exc}.", 400, overview.DecisionFilters()
+    rows = overview.decisions(rt.store, filters)
+    return page("admin/decisions.html", status, rows=rows, f=filters, known=known, statuses=statuses,
+                escalation_states=overview.ESCALATION_STATES, utc_time=overview.utc_time, problem=problem)
 
 
 @bp.get(f"/decisions/<{ID}:ticket_id>")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -19,6 +20,7 @@ from .extensions import runtime, web
 from .guards import OK, THROTTLED, bearer, too_many
 
 bp = Blueprint("agent", __name__, url_prefix="/api")
+LOCALE = re.compile(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,3}$")
 
 
 @bp.before_request
@@ -56,7 +58,7 @@ def limited(view: Callable[[], Any]) -> Callable[[], Any]:
     return wrapper
 
 
-def _answer(data: dict[str, Any]) -> Any:
+def _answer(data: dict[str, Any], fetch_macros: bool = True) -> Any:
     """Classify, unless there is too much text (413)."""
     rt = runtime()
     try:
@@ -66,14 +68,14 @@ def _answer(data: dict[str, Any]) -> Any:
     limit = rt.settings.suggest_max_chars
     if len(ticket.subject) + len(ticket.description) > limit:
         return jsonify(error=f"the ticket's text is longer than {limit} characters (SUGGEST_MAX_CHARS)"), 413
-    return _suggest(rt, ticket)
+    return _suggest(rt, ticket, fetch_macros)
 
 
-def _suggest(rt: Any, ticket: Any) -> Any:
+def _suggest(rt: Any, ticket: Any, fetch_macros: bool) -> Any:
     patterns = rt.registry.current()
     result = classify(ticket, patterns)
     macros: dict[int, str] = {}
-    client = rt.zendesk_client()
+    client = rt.zendesk_client() if fetch_macros else None
     if client is not None and ticket.id and result.update.macro_ids:
         try:
             macros = {mid: client.macro_comment(ticket.id, mid) for mid in result.update.macro_ids}
@@ -146,4 +148,22 @@ def suggest_text() -> Any:
         return jsonify(error="send JSON {subject, description, requester_first_name} or text/plain"), 415
     if not isinstance(data.get("description", ""), str) or not (data.get("description") or data.get("subject")):
         return jsonify(error="give the ticket's text as 'description' (or 'text') and/or 'subject'"), 400
-    return _answer(data)
+    problem = _requester_fields(data)
+    if problem:
+        return jsonify(error=problem), 400
+    # Everything comes with the request (the sidebar app sends what the agent's Zendesk shows):
+    # no Zendesk call here, not even for macro text; the sidebar applies macros itself.
+    return _answer(data, fetch_macros=False)
+
+
+def _requester_fields(data: dict[str, Any]) -> str | None:
+    """Check the sidebar's requester fields; a full ``requester_name`` gives the first name."""
+    name, locale = data.get("requester_name"), data.get("requester_locale")
+    if name is not None and not isinstance(name, str):
+        return "'requester_name' must be text"
+    if locale is not None and not (isinstance(locale, str) and len(locale) <= 20 and LOCALE.match(locale)):
+        return "'requester_locale' must be a locale such as 'en-US' or 'de'"
+    if name and not data.get("requester_first_name"):
+        parts = name.split()
+        data["requester_first_name"] = parts[0] if parts else None
+    return None
