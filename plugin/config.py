@@ -48,8 +48,24 @@ class ConfigError(ValueError):
     """The configuration cannot work; the message says which variable to fix."""
 
 
+_TRUE, _FALSE = {"1", "true", "yes", "on"}, {"0", "false", "no", "off"}
+
+
 def _flag(value: Any) -> bool:
-    return str(value).strip().lower() in {"1", "true", "yes", "on"}
+    """1/true/yes/on or 0/false/no/off; anything else is refused (a typo must not turn a flag off)."""
+    text = str(value).strip().lower()
+    if text not in _TRUE | _FALSE:
+        raise ValueError(f"expected 1/0, true/false, yes/no or on/off, got {value!r}")
+    return text in _TRUE
+
+
+_AT_LEAST: dict[str, float] = {
+    "max_body_bytes": 1024, "signature_tolerance_seconds": 1, "lease_seconds": 1, "worker_threads": 1,
+    "suggest_concurrency": 1, "suggest_max_chars": 1, "admin_session_seconds": 1, "backoff_seconds": 0,
+    "backoff_max_seconds": 0, "patterns_check_seconds": 0,
+}
+"""Smallest working value per numeric setting: below it the service would refuse every call
+(a negative signature tolerance rejects every delivery) or spin."""
 
 
 _ENVIRON: ContextVar[Mapping[str, str] | None] = ContextVar("settings_environ", default=None)
@@ -200,6 +216,18 @@ class Settings(BaseSettings):
                 raise ConfigError(f"ZENDESK_API_URL must look like http://127.0.0.1:8081, got {self.zendesk_api_url!r}")
         if self.max_attempts < 1:
             raise ConfigError("MAX_ATTEMPTS must be at least 1")
+        for name, least in _AT_LEAST.items():
+            if getattr(self, name) < least:
+                raise ConfigError(f"{name.upper()} must be at least {least:g}, got {getattr(self, name)!r}")
+        if self.zendesk_timeout <= 0:
+            raise ConfigError(f"ZENDESK_TIMEOUT must be more than 0 seconds, got {self.zendesk_timeout!r}")
+        from limits import parse
+
+        for name in ("login_rate_limit", "bearer_failure_limit"):
+            try:
+                parse(getattr(self, name))
+            except ValueError:
+                raise ConfigError(f"{name.upper()} must read like '10 per minute', got {getattr(self, name)!r}") from None
         if self.dry_run:
             why = "TRIAGE_DRY_RUN is set" if self.triage_dry_run else "no Zendesk credentials are set"
             warnings.append(f"DRY RUN ({why}): tickets are classified and the intended updates recorded, nothing is sent to Zendesk.")

@@ -16,6 +16,9 @@ from gunicorn.app.base import BaseApplication
 
 log = logging.getLogger(__name__)
 PARENT_ENV = "TRIAGE_SERVE_PID"
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+"""gunicorn's default minus the query string, referer and user agent: filters and links can carry
+ticket data, and the log must not (the path and status are what an operator needs)."""
 
 
 def exit_with_parent() -> None:
@@ -100,4 +103,5 @@ def serve(host: str, port: int, web_workers: int = 1) -> None:
         "on_reload": lambda arbiter: worker.reload(),
         "bind": f"{host}:{port}", "workers": web_workers, "worker_class": "gthread", "threads": 8,
         "timeout": 30, "graceful_timeout": 10, "accesslog": "-", "loglevel": "info",
+        "access_log_format": ACCESS_LOG_FORMAT,
     }).run()

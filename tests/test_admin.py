@@ -92,9 +92,12 @@ def test_decisions_filters_and_links_to_zendesk(admin, admin_app) -> None:
     for t in (5, 6):
         store.record_delivery(Delivery(t, "trigger", f"k{t}"))
     store.finish(5, DONE, matched=["connection_timeout"])
-    html = admin.get("/admin/decisions?status=done").text
+    page = admin.get("/admin/decisions?status=done")
+    assert page.status_code == 200 and page.status == "200 OK"  # the filter is not the HTTP status
+    html = page.text
     assert 'href="https://acme.zendesk.com/agent/tickets/5"' in html and "tickets/6" not in html
     assert "tickets/6" in admin.get(f"/admin/decisions?status={QUEUED}").text
+    assert admin.get("/admin/decisions?status=%ff&error=%25").status_code == 400  # refused filter, never a 500
     assert "tickets/5" in admin.get("/admin/decisions?error=connection_timeout").text
 
 

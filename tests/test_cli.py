@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from plugin.cli import main
+
+from .conftest import free_port
 
 
 def run(*args: str, input: str | None = None):
@@ -29,6 +32,14 @@ def test_check_names_file_key_and_line_of_a_broken_file(patterns_copy: Path) -> 
     assert result.exit_code == 1
     line = path.read_text().splitlines().index("windw = 3") + 1
     assert f"{path}:{line}: regex[0].windw: unknown key" in result.output
+
+
+def test_check_reports_a_file_level_problem_without_an_empty_key(patterns_copy: Path) -> None:
+    path = patterns_copy / "staging_mode.toml"
+    path.write_text("x = " + "[" * 3000 + "]" * 3000 + "\n")
+    result = run("check", "--patterns", str(patterns_copy), "--no-timing")
+    assert result.exit_code == 1
+    assert f"error: {path}:1: not valid TOML: arrays or tables nested too deeply" in result.output
 
 
 def test_check_fails_on_an_example_that_no_longer_matches(patterns_copy: Path) -> None:
@@ -88,6 +99,36 @@ def test_classify_jsonl_keeps_going_past_bad_lines(tmp_path: Path) -> None:
     assert records[2] == {"line": 3, "error": "'id' must be a ticket number, got 'abc'"}
     assert records[3]["id"] == 2 and records[3]["matches"] == [] and records[3]["update"] is None
     assert "2 input line(s) could not be read" in result.stderr
+    assert f"{src}:2: not valid JSON" in result.stderr and f"{src}:3: 'id' must be a ticket number" in result.stderr
+
+
+def test_classify_names_lines_that_are_not_utf8_and_reads_the_rest(tmp_path: Path) -> None:
+    src = tmp_path / "mixed.jsonl"
+    src.write_bytes(b'\xef\xbb\xbf{"id": 3, "description": "Amazon: The account connection timed out"}\n'
+                    b'{"id": 4, "description": "caf\xe9"}\n' + bytes(range(256)) + b"\n")
+    result = run("classify", str(src))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["id"] == 3 and records[0]["matches"][0]["error"] == "connection_timeout"
+    assert records[1]["line"] == 2 and "not UTF-8" in records[1]["error"] and records[2]["line"] == 3
+    assert f"{src}:2: not UTF-8 text" in result.stderr and "Traceback" not in result.output
+
+
+def test_classify_keeps_a_ticket_whole_across_unicode_line_separators(tmp_path: Path) -> None:
+    src = tmp_path / "t.jsonl"
+    ticket = {"id": 5, "description": "first\u2028second\x0cthird\x1c Amazon: The account connection timed out"}
+    src.write_text(json.dumps(ticket, ensure_ascii=False) + "\n" + json.dumps({"id": 6, "description": "hi"}) + "\n",
+                   encoding="utf-8")
+    result = run("classify", str(src))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [r.get("id") for r in records] == [5, 6] and records[0]["matches"][0]["error"] == "connection_timeout"
+
+
+def test_classify_says_when_a_file_holds_no_tickets(tmp_path: Path) -> None:
+    src = tmp_path / "empty.jsonl"
+    src.write_text("")
+    result = run("classify", str(src))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert f"{src}: no tickets found" in result.stderr
 
 
 def test_classify_reads_a_zendesk_export_from_stdin() -> None:
@@ -108,3 +149,18 @@ def test_broken_patterns_stop_try_with_a_clear_message(patterns_copy: Path) -> N
     result = CliRunner().invoke(main, ["try", "x", "--patterns", str(patterns_copy)])
     assert result.exit_code == 2
     assert "staging_mode.toml:1: not valid TOML" in result.output
+
+
+@pytest.mark.parametrize(("env", "message"), [
+    ({"DATABASE_URL": "nope://"}, "database error (NoSuchModuleError, check DATABASE_URL)"),
+    ({"DATABASE_URL": "postgresql+psycopg://postgres@127.0.0.1:{port}/none"}, "check DATABASE_URL"),
+    ({"INSTANCE_PATH": "/proc/amazon-triage-cannot-be-here"}, "cannot create INSTANCE_PATH"),
+])
+@pytest.mark.parametrize("command", ["serve", "worker"])
+def test_serve_and_worker_stop_with_a_message_when_the_store_cannot_work(tmp_path: Path, spawn, command: str, env, message) -> None:
+    """In a child process, so a regression fails on the time limit instead of serving inside the test."""
+    env = {"INSTANCE_PATH": str(tmp_path / "instance"), **{k: v.format(port=free_port()) for k, v in env.items()}}
+    proc = spawn([command, "--port", str(free_port())] if command == "serve" else [command], env)
+    assert proc.proc.wait(timeout=60) in (1, 2)
+    output = proc.output()
+    assert message in output and "Traceback" not in output, output

@@ -75,6 +75,29 @@ def test_validation_errors_name_the_variable(env, message) -> None:
         load(**env)
 
 
+@pytest.mark.parametrize(("env", "message"), [
+    ({"SIGNATURE_TOLERANCE_SECONDS": "-5"}, "SIGNATURE_TOLERANCE_SECONDS must be at least 1"),
+    ({"MAX_BODY_BYTES": "0"}, "MAX_BODY_BYTES must be at least 1024"),
+    ({"WORKER_THREADS": "0"}, "WORKER_THREADS must be at least 1"),
+    ({"LEASE_SECONDS": "-1"}, "LEASE_SECONDS must be at least 1"),
+    ({"ADMIN_SESSION_SECONDS": "0"}, "ADMIN_SESSION_SECONDS must be at least 1"),
+    ({"PATTERNS_CHECK_SECONDS": "-1"}, "PATTERNS_CHECK_SECONDS must be at least 0"),
+    ({"ZENDESK_TIMEOUT": "0"}, "ZENDESK_TIMEOUT must be more than 0"),
+    ({"BEARER_FAILURE_LIMIT": "lots"}, "BEARER_FAILURE_LIMIT must read like '10 per minute', got 'lots'"),
+    ({"LOGIN_RATE_LIMIT": "10 per fortnight"}, "LOGIN_RATE_LIMIT must read like"),
+])
+def test_values_that_cannot_work_stop_the_service(env, message) -> None:
+    """A negative tolerance would answer every delivery 401 until Zendesk's circuit breaker pauses the webhook."""
+    with pytest.raises(ConfigError, match=message):
+        load(**env).validate()
+
+
+def test_a_flag_that_is_not_a_flag_is_refused() -> None:
+    with pytest.raises(ConfigError, match="TRUST_PROXY"):
+        load(TRUST_PROXY="maybe")
+    assert load(TRUST_PROXY="off").trust_proxy is False and load(TRIAGE_DRY_RUN=" On ").triage_dry_run
+
+
 def test_flags_and_secret_lists() -> None:
     assert load(TRIAGE_DRY_RUN="yes").triage_dry_run and not load(TRIAGE_DRY_RUN="no").triage_dry_run
     assert load(TRUST_PROXY="1").trust_proxy and not load().trust_proxy

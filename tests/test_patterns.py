@@ -67,6 +67,20 @@ def test_toml_syntax_error_reports_its_line(tmp_path: Path) -> None:
     assert message.startswith(f"{path}:4: not valid TOML")
 
 
+def test_deeply_nested_toml_is_a_problem_not_a_crash(tmp_path: Path) -> None:
+    path = write(tmp_path, "demo", VALID + "deep = " + "[" * 2000 + "]" * 2000 + "\n")
+    [message] = load_problems(tmp_path)
+    assert message.startswith(f"{path}:") and "nested too deeply" in message
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "demo.toml"
+    path.write_bytes(VALID.encode() + b'note = "caf\xe9"\n')
+    [message] = load_problems(tmp_path)
+    line = VALID.count("\n") + 1
+    assert message.startswith(f"{path}:{line}: cannot read the file: not UTF-8 text")
+
+
 def test_id_must_equal_file_name(tmp_path: Path) -> None:
     write(tmp_path, "other", VALID)
     [message] = load_problems(tmp_path)

@@ -56,6 +56,14 @@ def test_replay_reads_jsonl_and_reports_bad_lines(tmp_path: Path) -> None:
     assert "t.jsonl:2: skipped: not valid JSON" in result.stderr
 
 
+def test_replay_of_a_binary_file_names_its_lines_not_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(bytes(range(256)) * 4)
+    result = CliRunner().invoke(main, ["replay", str(path)])
+    assert result.exit_code == 0 and result.exception is None
+    assert f"{path}:2: skipped: not UTF-8 text" in result.stderr and "Replayed 0 tickets" in result.stdout
+
+
 def test_replay_without_agent_tags_says_so(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text(json.dumps({"id": 1, "description": "Amazon: The account connection timed out."}) + "\n")

@@ -7,7 +7,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 import click
 
@@ -103,7 +103,7 @@ def try_(text: str | None, patterns_dir: Path | None, subject: str, first_name: 
         click.echo(_render_try(result, color=sys.stdout.isatty()))
 
 
-def read_tickets(stream: TextIO) -> Iterator[tuple[int, Ticket | None, str | None]]:
+def read_tickets(stream: BinaryIO | TextIO) -> Iterator[tuple[int, Ticket | None, str | None]]:
     """(line, ticket, error) from JSONL, or from one JSON document such as a tickets export."""
     for line, data, error in _read_json(stream):
         if error is not None:
@@ -115,13 +115,23 @@ def read_tickets(stream: TextIO) -> Iterator[tuple[int, Ticket | None, str | Non
             yield line, None, str(exc)
 
 
-def _read_json(stream: TextIO) -> Iterator[tuple[int, Any, str | None]]:
-    content = stream.read()
+def _read_json(stream: BinaryIO | TextIO) -> Iterator[tuple[int, Any, str | None]]:
+    raw = stream.read()
+    if isinstance(raw, bytes):
+        try:
+            content = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            # Not UTF-8 as a whole (a binary file, a Latin-1 export): read what can be read, line by
+            # line, and name the lines that cannot.
+            yield from _read_lines(raw.split(b"\n"))
+            return
+    else:
+        content = raw.removeprefix("\ufeff")
     stripped = content.lstrip()
     if stripped.startswith(("{", "[")):
         try:
             whole = json.loads(content)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):
             whole = None
         if whole is not None:
             items = whole.get("tickets") if isinstance(whole, dict) and "tickets" in whole else whole
@@ -133,13 +143,28 @@ def _read_json(stream: TextIO) -> Iterator[tuple[int, Any, str | None]]:
             for item in items:
                 yield 1, item, None
             return
-    for n, line in enumerate(content.splitlines(), start=1):
+    # JSONL lines end at "\n" only: JSON text may hold U+2028, form feeds and other characters
+    # str.splitlines() would break a ticket at.
+    yield from _read_lines(content.split("\n"))
+
+
+def _read_lines(lines: list[str] | list[bytes]) -> Iterator[tuple[int, Any, str | None]]:
+    for n, line in enumerate(lines, start=1):
+        if isinstance(line, bytes):
+            try:
+                line = line.decode("utf-8-sig" if n == 1 else "utf-8")
+            except UnicodeDecodeError as exc:
+                yield n, None, f"not UTF-8 text (byte {exc.start + 1} of the line); is this a JSON or JSONL file?"
+                continue
         if not line.strip():
             continue
         try:
             data = json.loads(line)
         except json.JSONDecodeError as exc:
             yield n, None, f"not valid JSON: {exc.msg} (column {exc.colno})"
+            continue
+        except RecursionError:
+            yield n, None, "not valid JSON: nested too deeply"
             continue
         if isinstance(data, dict) and isinstance(data.get("tickets"), list):
             for item in data["tickets"]:
@@ -149,32 +174,43 @@ def _read_json(stream: TextIO) -> Iterator[tuple[int, Any, str | None]]:
 
 
 @main.command(name="classify")
-@click.argument("source", type=click.File("r", encoding="utf-8"))
+@click.argument("source", type=click.File("rb"))
 @patterns_option
-def classify_cmd(source: TextIO, patterns_dir: Path | None) -> None:
+def classify_cmd(source: BinaryIO, patterns_dir: Path | None) -> None:
     """Classify tickets from a JSONL file (or - for standard input); print one JSON result a line."""
     ps = load_or_exit(patterns_dir)
-    failed = 0
+    failed = read = 0
     for line, ticket, error in read_tickets(source):
         if ticket is None:
             failed += 1
             click.echo(json.dumps({"line": line, "error": error}))
+            click.echo(f"{_name(source)}:{line}: {error}", err=True)
             continue
+        read += 1
         click.echo(json.dumps(classify(ticket, ps).to_json(), ensure_ascii=False))
     if failed:
-        click.echo(f"{failed} input line(s) could not be read; see the error records.", err=True)
+        click.echo(f"{_name(source)}: {failed} input line(s) could not be read; see the error records.", err=True)
+    elif not read:
+        click.echo(f"{_name(source)}: no tickets found (an empty file?)", err=True)
 
 
-def _tickets_from(source: TextIO) -> list[Ticket]:
+def _name(stream: BinaryIO | TextIO) -> str:
+    name = getattr(stream, "name", None)
+    return name if isinstance(name, str) else "<stdin>"
+
+
+def _tickets_from(source: BinaryIO) -> list[Ticket]:
     tickets, bad = [], 0
     for line, ticket, error in read_tickets(source):
         if ticket is None:
             bad += 1
-            click.echo(f"{source.name}:{line}: skipped: {error}", err=True)
+            click.echo(f"{_name(source)}:{line}: skipped: {error}", err=True)
         else:
             tickets.append(ticket)
     if bad:
         click.echo(f"{bad} ticket(s) could not be read and were skipped.", err=True)
+    elif not tickets:
+        click.echo(f"{_name(source)}: no tickets found (an empty file?)", err=True)
     return tickets
 
 
@@ -183,13 +219,13 @@ def _score(value: float | None) -> str:
 
 
 @main.command()
-@click.argument("export", type=click.File("r", encoding="utf-8"))
+@click.argument("export", type=click.File("rb"))
 @patterns_option
 @click.option("--against", "against_dir", type=click.Path(path_type=Path, file_okay=False), default=None,
               help="Another patterns directory (e.g. the version in production) to compare with.")
 @click.option("--samples", default=3, show_default=True, help="Sample evidence lines per pattern.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def replay(export: TextIO, patterns_dir: Path | None, against_dir: Path | None, samples: int, as_json: bool) -> None:
+def replay(export: BinaryIO, patterns_dir: Path | None, against_dir: Path | None, samples: int, as_json: bool) -> None:
     """Run the patterns over a Zendesk ticket export (JSON or JSONL) and report per pattern."""
     from ..core.replay import replay as run_replay
 

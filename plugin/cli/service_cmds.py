@@ -3,10 +3,37 @@
 from __future__ import annotations
 
 import signal
+from pathlib import Path
+from typing import Any
 
 import click
 
 from . import main, settings_or_exit
+
+
+def preflight(settings: Any) -> None:
+    """Stop with a message, not a traceback in every web process, when the instance folder cannot be
+    made or the database cannot be reached (a malformed DATABASE_URL, PostgreSQL down)."""
+    import sqlalchemy as sa
+
+    from ..store import make_engine
+    from .db_cmds import _fail
+
+    try:
+        Path(settings.instance_path).mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as exc:
+        click.echo(f"configuration error: cannot create INSTANCE_PATH {settings.instance_path!r}: {exc.strerror}", err=True)
+        raise SystemExit(2) from None
+    try:
+        engine = make_engine(settings.database_url)  # a bad URL or driver, an uncreatable SQLite folder
+        try:
+            if engine.dialect.name != "sqlite":  # SQLite's file is made by the store, with its mode
+                with engine.connect():
+                    pass
+        finally:
+            engine.dispose()
+    except (OSError, sa.exc.SQLAlchemyError) as exc:
+        _fail(exc)
 
 
 @main.command()
@@ -18,7 +45,7 @@ def serve(host: str, port: int, web_workers: int) -> None:
     """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
     from ..serve import serve as run_server
 
-    settings_or_exit()
+    preflight(settings_or_exit())
     run_server(host, port, web_workers)
 
 
@@ -29,6 +56,7 @@ def worker() -> None:
     from ..serve import exit_with_parent
 
     settings = settings_or_exit()
+    preflight(settings)
     rt = Runtime.for_worker(settings)
     rt.sweep(startup=True)
     consumer = rt.queue.consumer(settings.worker_threads)

@@ -27,7 +27,8 @@ class CheckMessage:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.level}: {self.path}:{self.line}: {self.key}: {self.message}"
+        key = f" {self.key}:" if self.key else ""
+        return f"{self.level}: {self.path}:{self.line}:{key} {self.message}"
 
 
 @dataclass

@@ -166,7 +166,11 @@ class _FileLoader:
     def read(self) -> dict[str, Any] | None:
         try:
             self.text = self.path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+        except UnicodeDecodeError as exc:
+            line = self.path.read_bytes().count(b"\n", 0, exc.start) + 1
+            self.fail((), f"cannot read the file: not UTF-8 text ({exc.reason} at byte {exc.start})", line=line)
+            return None
+        except OSError as exc:
             self.fail((), f"cannot read the file: {exc}")
             return None
         self._index = key_lines(self.text)
@@ -175,6 +179,9 @@ class _FileLoader:
         except tomllib.TOMLDecodeError as exc:
             line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
             self.fail((), f"not valid TOML: {exc}", line=line)
+            return None
+        except RecursionError:  # tomllib recurses per nested array or inline table
+            self.fail((), "not valid TOML: arrays or tables nested too deeply")
             return None
 
     def validate(self, model: type[ErrorPatternSpec] | type[FieldSpec], data: dict[str, Any]) -> Any:

@@ -39,9 +39,13 @@ ID = "int(max=9223372036854775807)"
 """Ids beyond a 64-bit integer cannot exist: 404, not a database overflow."""
 
 
-def page(template: str, status: int = 200, **context: Any) -> Any:
-    """A rendered page; any stored text that cannot be encoded (a lone surrogate) is replaced."""
-    return scrub(render_template(template, **context)), status
+def page(template: str, http_status: int = 200, /, **context: Any) -> Any:
+    """A rendered page; any stored text that cannot be encoded (a lone surrogate) is replaced.
+
+    The HTTP status is positional-only: the decisions page passes a ``status`` filter as context,
+    which must never become the response's status line (gunicorn answers 500 to "0 DONE").
+    """
+    return scrub(render_template(template, **context)), http_status
 
 
 def local_next(target: str) -> str | None:

@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..config import Settings
 from ..logs import configure_logging
 from ..runtime import Runtime
-from . import admin, agent, health, webhook
+from . import admin, agent, body, health, webhook
 from .extensions import WebState, cors, csrf
 from .guards import BearerThrottle
 from .sessions import AdminSessions
@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
                              admin_token=settings.admin_token)
     WebState(rt, sessions, BearerThrottle(settings.bearer_failure_limit), settings.suggest_concurrency).init_app(app)
 
+    body.init_app(app)
     csrf.init_app(app)
     for blueprint in (webhook.bp, admin.api, agent.bp):
         csrf.exempt(blueprint)  # authenticated by signature or bearer token, never by cookie

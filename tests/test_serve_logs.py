@@ -1,0 +1,37 @@
+"""What a running `serve` writes to its log: no query strings, ticket text or secrets (issue 7)."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from .conftest import SECRET, free_port, signed_headers, trigger_body, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def test_the_log_keeps_paths_and_statuses_but_no_query_ticket_text_or_secret(service_config, spawn, fake_zendesk) -> None:
+    port = free_port()
+    proc = spawn(["serve", "--port", str(port)], {**service_config, "ADMIN_TOKEN": "admin-token-in-logs?"})
+    base = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        try:
+            return requests.get(f"{base}/readyz?probe=QUERYMARK", timeout=1).status_code == 200
+        except requests.RequestException:
+            return proc.proc.poll() is not None and pytest.fail(proc.output())
+
+    wait_for(ready, timeout=30)
+    text = "TICKETTEXTMARK Your account is not a Professional Amazon seller account"
+    body = trigger_body(71, subject="Amazon", description=text)
+    fake_zendesk.add_ticket(71, "Amazon", text)
+    assert requests.post(f"{base}/webhooks/zendesk", data=body, headers=signed_headers(body), timeout=5).status_code == 202
+    r = requests.get(f"{base}/admin/decisions?status=done",
+                     headers={"Authorization": "Bearer admin-token-in-logs?"}, timeout=5)
+    assert r.status_code == 200
+    wait_for(lambda: len(fake_zendesk.writes(71)) == 1, timeout=30)
+    proc.stop()
+    log = proc.output()
+    assert '"GET /readyz HTTP/1.1" 200' in log and '"POST /webhooks/zendesk HTTP/1.1" 202' in log
+    for leak in ("QUERYMARK", "TICKETTEXTMARK", SECRET, "admin-token-in-logs", service_config["ZENDESK_API_TOKEN"]):
+        assert leak not in log, leak
