@@ -62,7 +62,7 @@ def _flag(value: Any) -> bool:
 _AT_LEAST: dict[str, float] = {
     "max_body_bytes": 1024, "signature_tolerance_seconds": 1, "lease_seconds": 1, "worker_threads": 1,
     "suggest_concurrency": 1, "suggest_max_chars": 1, "admin_session_seconds": 1, "backoff_seconds": 0,
-    "backoff_max_seconds": 0, "patterns_check_seconds": 0,
+    "backoff_max_seconds": 0, "patterns_check_seconds": 0, "reconcile_seconds": 0,
 }
 """Smallest working value per numeric setting: below it the service would refuse every call
 (a negative signature tolerance rejects every delivery) or spin."""
