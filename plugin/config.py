@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     patterns_check_seconds: float = 2.0
     login_rate_limit: str = "10 per minute"
     worker_threads: int = 2
+    agent_language: str = "en"
+    amazon_context_tags: str = ""
+    amazon_context_brands: str = ""
+    amazon_context_forms: str = ""
     trust_proxy: bool = False
     secret_key: str = Field(default="", repr=False)
     admin_session_seconds: int = 8 * 3600
@@ -182,6 +186,27 @@ class Settings(BaseSettings):
         listed = (*self.zendesk_webhook_secret.split(","), self.zendesk_events_webhook_secret)
         return tuple(dict.fromkeys(s.strip() for s in listed if s.strip()))
 
+    def decision_settings(self) -> Any:
+        """The core's decision settings from AGENT_LANGUAGE and AMAZON_CONTEXT_TAGS/BRANDS/FORMS
+        (comma- or space-separated; brands and forms are Zendesk ids)."""
+        from .core.decide import DecisionSettings
+
+        def words(value: str) -> list[str]:
+            return [w for w in value.replace(",", " ").split() if w]
+
+        def ids(name: str, value: str) -> frozenset[int]:
+            try:
+                return frozenset(int(w) for w in words(value))
+            except ValueError:
+                raise ConfigError(f"{name} must list Zendesk ids (numbers), got {value!r}") from None
+
+        return DecisionSettings(
+            agent_language=(self.agent_language or "en").lower(),
+            amazon_context_tags=frozenset(w.lower() for w in words(self.amazon_context_tags)),
+            amazon_context_brands=ids("AMAZON_CONTEXT_BRANDS", self.amazon_context_brands),
+            amazon_context_forms=ids("AMAZON_CONTEXT_FORMS", self.amazon_context_forms),
+        )
+
     def session_key(self) -> str:
         """Signs session cookies: SECRET_KEY, else a random key kept in the instance folder (mode 600).
 
@@ -228,6 +253,9 @@ class Settings(BaseSettings):
                 parse(getattr(self, name))
             except ValueError:
                 raise ConfigError(f"{name.upper()} must read like '10 per minute', got {getattr(self, name)!r}") from None
+        self.decision_settings()
+        if (self.agent_language or "en").lower() != "en":
+            warnings.append(f"AGENT_LANGUAGE={self.agent_language!r}: agent texts exist only in English so far; English is used.")
         if self.dry_run:
             why = "TRIAGE_DRY_RUN is set" if self.triage_dry_run else "no Zendesk credentials are set"
             warnings.append(f"DRY RUN ({why}): tickets are classified and the intended updates recorded, nothing is sent to Zendesk.")

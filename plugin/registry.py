@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .core.patterns import PatternSet, PatternSetError, load_patterns, pattern_files
+from .core.patterns import PatternSet, PatternSetError, all_pattern_files, load_patterns
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +39,12 @@ class PatternRegistry:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _disk_signature(self) -> tuple:
-        error_files, field_files = pattern_files(self.directory) if self.directory.is_dir() else ([], [])
+        files = all_pattern_files(self.directory) if self.directory.is_dir() else []
         sig = []
-        for p in [*error_files, *field_files]:
+        for p in files:
             try:
                 st = p.stat()
-                sig.append((p.name, st.st_mtime_ns, st.st_size))
+                sig.append((str(p.relative_to(self.directory)), st.st_mtime_ns, st.st_size))
             except OSError:
                 continue
         return tuple(sig)

@@ -97,8 +97,9 @@ class Runtime:
             rt.queue = TaskQueue(settings.queue_path, run=rt.work, sweep=rt.sweep)
             rt.queue.ping()
         schedule = lambda tid, delay: rt.queue.enqueue(tid, delay)  # noqa: E731
-        rt.triage = Triage(settings, store, registry, zendesk, schedule=schedule)
-        rt.followups = FollowUp(settings, store, rt.fstore, registry, zendesk, schedule=schedule)
+        decision = settings.decision_settings()
+        rt.triage = Triage(settings, store, registry, zendesk, schedule=schedule, decision=decision)
+        rt.followups = FollowUp(settings, store, rt.fstore, registry, zendesk, schedule=schedule, decision=decision)
         if zendesk is not None and settings.reconcile_seconds > 0:
             rt.reconciler = Reconciler(store, rt.fstore, FollowupReader(zendesk), rt.queue.enqueue)
         return rt

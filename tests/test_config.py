@@ -41,6 +41,20 @@ def test_secrets_are_not_in_repr() -> None:
     assert "very-secret" not in repr(s) and "'t'" not in repr(s)
 
 
+def test_language_and_amazon_context_settings() -> None:
+    from plugin.config import ConfigError, Settings
+
+    decision = Settings.load({"amazon_context_tags": "Amazon_Channel, codisto", "amazon_context_brands": "12 34",
+                              "amazon_context_forms": "5"}, environ={}).decision_settings()
+    assert decision.amazon_context_tags == {"amazon_channel", "codisto"}
+    assert decision.amazon_context_brands == {12, 34} and decision.amazon_context_forms == {5}
+    assert decision.agent_language == "en"
+    import pytest
+
+    with pytest.raises(ConfigError, match="AMAZON_CONTEXT_FORMS"):
+        Settings.load({"amazon_context_forms": "support-form"}, environ={}).validate()
+
+
 def test_test_settings_replace_the_environment(monkeypatch, settings, tmp_path) -> None:
     """A developer's own ADMIN_TOKEN or DATABASE_URL never reaches the tests' settings."""
     monkeypatch.setenv("ADMIN_TOKEN", "developers-own-token")

@@ -30,10 +30,16 @@ def test_typos_are_tolerated_and_counted(patterns) -> None:
     assert 0.5 < match.score < 1.0
 
 
-def test_banner_split_across_quoted_lines_in_html_thread(patterns) -> None:
+def test_banner_split_across_quoted_lines_in_html_thread_is_context_not_the_merchants_error(patterns) -> None:
     raw = "<div>Thanks</div><blockquote>&gt; Amazon connection says: An error has<br>&gt; occurred</blockquote>"
     found = detect(raw, patterns)
-    assert found.matched == ("generic_error",)
+    assert found.matched == ()
+    assert any(s.error == "generic_error" and "quoted" in s.reason for s in found.suppressed)
+
+
+def test_banner_split_across_lines_of_the_merchants_own_html_is_found(patterns) -> None:
+    raw = "<div>Thanks</div><p>Amazon connection says: An error has<br>occurred</p>"
+    assert detect(raw, patterns).matched == ("generic_error",)
 
 
 def test_several_errors_come_back_in_priority_order(patterns) -> None:

@@ -99,3 +99,48 @@ def test_not_searched_when_not_required(patterns) -> None:
 )
 def test_checklist_flags(patterns, text: str, flags: set[str]) -> None:
     assert set(escalation(patterns, text).flags) == flags
+
+
+REF = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+
+
+@pytest.mark.parametrize(("text", "utc"), [
+    ("last try 2026-11-02 09:15 UTC", "2026-11-02T09:15:00Z"),
+    ("tried 2026/11/02 09:15 UTC", "2026-11-02T09:15:00Z"),
+    ("tried 02/11/2026 9:15 CET", "2026-11-02T08:15:00Z"),
+])
+def test_year_first_dates_are_year_month_day_regression(patterns, text: str, utc: str) -> None:
+    """Issue 7/8: 2026-11-02 was read as 11 February (day-first parsing applied to a year-first date)."""
+    escalation, _ = extract_escalation(normalize(text), patterns, True, REF)
+    assert escalation.timestamp_utc == utc
+
+
+@pytest.mark.parametrize("text", [
+    "merchant token: A1QX 7PZR 3KLM 9T", "Verkäufer-ID: A1QX 7PZR 3KLM 9T.", "ID: <b>A1QX 7PZR 3KLM 9T</b>",
+])
+def test_merchant_id_written_with_spaces(patterns, text: str) -> None:
+    escalation, _ = extract_escalation(normalize(text), patterns, True, REF)
+    assert escalation.merchant_id is not None and escalation.merchant_id.value == "A1QX7PZR3KLM9T"
+
+
+def test_named_groups_and_relative_days_resolve(patterns) -> None:
+    from plugin.core.timestamps import resolve
+
+    zones = {"jst": "+09:00", "heure de paris": "Europe/Paris"}
+    ja = resolve({"hour": "14", "minute": "32", "tz": "JST", "rel": "昨日"}, "昨日14時32分 JST", zones, REF, {"昨日": -1})
+    assert ja is not None and ja.utc_iso == "2026-11-19T05:32:00Z"
+    fr = resolve({"time": "14h32", "tz": "heure de Paris", "day": "2", "month": "novembre", "year": "2026"},
+                 "2 novembre 2026 14h32 heure de Paris", zones, REF, {}, {"novembre": 11})
+    assert fr is not None and fr.utc_iso == "2026-11-02T13:32:00Z"
+
+
+@pytest.mark.parametrize(("hour", "ampm", "expected"), [
+    ("3", "午後", "2026-11-08T06:00:00Z"), ("3", "pm", "2026-11-08T06:00:00Z"), ("15", "午後", "2026-11-08T06:00:00Z"),
+    ("9", "午前", "2026-11-08T00:00:00Z"), ("3", "de la tarde", "2026-11-08T06:00:00Z"), ("12", "am", "2026-11-07T15:00:00Z"),
+])
+def test_am_pm_words_of_every_language(hour: str, ampm: str, expected: str) -> None:
+    from plugin.core.timestamps import resolve
+
+    ref = datetime(2026, 11, 9, 0, 30, tzinfo=timezone.utc)
+    found = resolve({"hour": hour, "ampm": ampm, "tz": "JST", "month": "11", "day": "8"}, "t", {"jst": "+09:00"}, ref)
+    assert found is not None and found.utc_iso == expected

@@ -47,3 +47,21 @@ def test_dry_run_is_a_write_recorded_not_sent(patterns) -> None:
     c = classify(Ticket(id=1, description=TIMEOUT), patterns)
     decision = plan(Seen(), c, Rules(patterns, dry_run=True))
     assert isinstance(decision, Write) and decision.status == DRY_RUN
+
+
+def test_a_name_read_later_keeps_the_reply_language(patterns_copy) -> None:
+    import shutil
+    from pathlib import Path
+
+    from plugin.core.delivery import TicketFacts
+    from plugin.core.patterns import load_patterns
+    from plugin.core.tickets import ticket_from_mapping
+
+    shutil.copytree(Path(__file__).parent / "data" / "overlay_de", patterns_copy / "i18n" / "de")
+    german = load_patterns(patterns_copy)
+    facts = TicketFacts.from_json({"description": "Amazon says my seller account might still be in staging mode",
+                                   "requester_locale": "de-AT"})
+    c = classify(ticket_from_mapping({"id": 9, **facts.to_json()}), german)
+    decision = plan(Seen(first_name="Lena"), c, Rules(german))
+    assert isinstance(decision, Write) and decision.update.greeting == "Hallo Lena,"
+    assert decision.update.language == "de"

@@ -26,3 +26,10 @@ def test_ticket_from_export_row() -> None:
 def test_bad_ticket_shapes(data) -> None:
     with pytest.raises(TicketDataError):
         ticket_from_mapping(data)
+
+
+def test_locale_brand_and_form_are_read() -> None:
+    from plugin.core.tickets import ticket_from_mapping
+
+    t = ticket_from_mapping({"id": 3, "description": "x", "locale": "de-CH", "brand_id": 77, "ticket_form_id": "5"})
+    assert (t.locale, t.brand_id, t.form_id) == ("de-CH", 77, 5)

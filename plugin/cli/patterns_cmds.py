@@ -31,8 +31,11 @@ def check(patterns_dir: Path | None, no_timing: bool) -> None:
         click.echo(str(msg), err=msg.level == "error")
     if report.patterns is not None:
         ps = report.patterns
-        n_examples = sum(len(p.spec.examples.match) + len(p.spec.examples.no_match) for p in ps.error_patterns)
-        click.echo(f"{len(ps.error_patterns)} error patterns, {len(ps.fields)} field extractors, {n_examples} error examples run.")
+        n_examples = sum(len(p.spec.examples.match) + len(p.spec.examples.no_match)
+                         + sum(len(o.match) + len(o.no_match) for o in p.overlays) for p in ps.error_patterns)
+        langs = ", ".join(["en", *(la.lang for la in ps.languages)])
+        click.echo(f"{len(ps.error_patterns)} error patterns, {len(ps.fields)} field extractors, {n_examples} error examples run; "
+                   f"languages: {langs}.")
     for pid, ms in report.timings_ms.items():
         click.echo(f"  {pid:<22} {ms:8.1f} ms on the adversarial text")
     errors = sum(m.level == "error" for m in report.messages)

@@ -1,56 +1,132 @@
-"""Find every anchor of a pattern set in one pass over the text.
+"""Find every anchor of a pattern set, and its common misspellings, in one pass over the text.
 
-Separate ``str.find`` scans cost one pass per anchor; a regex shaped like a trie of all anchors
-costs one pass in all, however many patterns admins add. Searching again from one past each hit
-finds every start position (anchors may overlap), and the longest anchor found at a position implies
-the shorter ones that are its prefixes. (No leading lookahead: the regex engine can then skip ahead
-to the anchors' first letters.)
+Separate ``str.find`` scans cost one pass per anchor; an Aho-Corasick automaton costs one pass in
+all, however many patterns, languages and misspelt variants there are.
 """
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import re
 from collections.abc import Iterable
 
+import ahocorasick
 
-def _trie_regex(words: Iterable[str]) -> str:
-    root: dict[str, dict] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
+MIN_TYPO_LEN = 6
+"""Shorter anchors get no misspelt variants: "flag" or "temps" minus a letter match half the language."""
+MIN_TWO_TYPOS_LEN = 12
+"""Two edits only in long words ("professional" -> "porfesional"): the variants grow with the square."""
+MIN_PHRASE_LEN = 10
+_TYPO_CHARS = re.compile(r"[a-zß-ɏ]+")
+"""Latin letters, accented ones too (German, French, Spanish, Italian); never CJK, which has no words to misspell this way."""
+_PHRASE = re.compile(r"[a-zß-ɏ]+(?: [a-zß-ɏ]+)+")
+_VOWELS = "aeiouy"
 
-    def build(node: dict[str, dict]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 and not ends else "(?:" + "|".join(branches) + ")"
-        return f"(?:{body})?" if ends else body
 
-    return build(root)
+def _one_edit(word: str, vowels: bool = True) -> set[str]:
+    """Dropped, doubled and swapped letters, and a stray vowel: the typos merchants make."""
+    out = set()
+    for i in range(len(word)):
+        if 0 < i < len(word) - 1:
+            # Dropping the first or last letter only finds the word's own middle ("rofessiona").
+            out.add(word[:i] + word[i + 1:])
+        if word[i].isalpha():
+            out.add(word[:i + 1] + word[i] + word[i + 1:])
+        if i + 1 < len(word) and word[i] != word[i + 1]:
+            out.add(word[:i] + word[i + 1] + word[i] + word[i + 2:])
+    if vowels:
+        for i in range(1, len(word)):
+            for v in _VOWELS:
+                out.add(word[:i] + v + word[i:])
+    return out
+
+
+def typo_variants(anchor: str) -> dict[str, int]:
+    """Misspellings of an anchor (one edit; two for long anchors), each with its edit count."""
+    if len(anchor) < MIN_TYPO_LEN:
+        return {}
+    if not _TYPO_CHARS.fullmatch(anchor):
+        # A phrase ("account connection"): one dropped, doubled or swapped letter inside a word.
+        if len(anchor) < MIN_PHRASE_LEN or not _PHRASE.fullmatch(anchor):
+            return {}
+        return {v: 1 for v in _one_edit(anchor, vowels=False) if _PHRASE.fullmatch(v) and len(v) >= MIN_PHRASE_LEN - 1}
+    found = dict.fromkeys((v for v in _one_edit(anchor) if len(v) >= MIN_TYPO_LEN), 1)
+    if len(anchor) >= MIN_TWO_TYPOS_LEN:
+        for v in _one_edit(anchor, vowels=False):
+            for w in _one_edit(v, vowels=False):
+                if w not in found and len(w) >= MIN_TWO_TYPOS_LEN - 2:
+                    found[w] = 2
+    found.pop(anchor, None)
+    return found
+
+
+def _inside(start: int, end: int, starts: list[int], ends: list[int]) -> bool:
+    """Whether [start, end) lies within one of the sorted spans (``ends`` is the running maximum)."""
+    i = bisect.bisect_right(starts, start) - 1
+    return i >= 0 and ends[i] >= end
 
 
 class AnchorIndex:
-    def __init__(self, anchors: Iterable[str], limit: int) -> None:
+    """Every anchor, and (with ``typos``) its common misspellings, found in one pass over the text.
+
+    An Aho-Corasick automaton (pyahocorasick, in C) reports every key ending at every position,
+    overlapping ones included, in time linear in the text whatever the number of keys.
+    """
+
+    def __init__(self, anchors: Iterable[str], limit: int, typos: bool = False) -> None:
         self.anchors = frozenset(anchors)
         self.limit = limit
-        self._regex = re.compile(_trie_regex(sorted(self.anchors))) if self.anchors else None
-        self._implied = {a: [b for b in self.anchors if a.startswith(b)] for a in self.anchors}
+        # variant -> [(anchor, edits)]; a variant inside another anchor is never a typo of it.
+        self.variants: dict[str, list[tuple[str, int]]] = {}
+        if typos:
+            joined = "\n".join(self.anchors)
+            for anchor in sorted(self.anchors):
+                for variant, edits in typo_variants(anchor).items():
+                    if variant not in joined:
+                        self.variants.setdefault(variant, []).append((anchor, edits))
+        self._automaton: ahocorasick.Automaton | None = None
+        keys = self.anchors | self.variants.keys()
+        if keys:
+            self._automaton = ahocorasick.Automaton()
+            for key in keys:
+                self._automaton.add_word(key, (key, key in self.anchors, tuple(self.variants.get(key, ()))))
+            self._automaton.make_automaton()
 
     def scan(self, lowered: str) -> dict[str, list[int]]:
         """Start positions of every anchor (at most ``limit`` each); absent anchors have none."""
-        hits: dict[str, list[int]] = {a: [] for a in self.anchors}
-        if self._regex is None:
-            return hits
-        search = self._regex.search
-        m = search(lowered)
-        while m is not None:
-            pos = m.start()
-            for anchor in self._implied[m.group()]:
-                found = hits[anchor]
-                if len(found) < self.limit:
+        found = self.scan_with_typos(lowered)[0]
+        return {a: found.get(a, []) for a in self.anchors}
+
+    def scan_with_typos(self, lowered: str) -> tuple[dict[str, list[int]], dict[str, list[tuple[int, int, int]]]]:
+        """Exact hits per anchor found (absent anchors are left out), and misspelt hits per anchor
+        as (start, length, edits)."""
+        hits: dict[str, list[int]] = {}
+        typos: dict[str, list[tuple[int, int, int]]] = {}
+        if self._automaton is None or not lowered:
+            return hits, typos
+        limit = self.limit
+        for end, (key, exact, variant_of) in self._automaton.iter(lowered):
+            pos = end - len(key) + 1
+            if exact:
+                found = hits.setdefault(key, [])
+                if len(found) < limit:
                     found.append(pos)
-            m = search(lowered, pos + 1)
-        return hits
+            for anchor, edits in variant_of:
+                near = typos.setdefault(anchor, [])
+                if len(near) < limit:
+                    near.append((pos, len(key), edits))
+        for found in hits.values():
+            found.sort()
+        if typos:
+            # A "variant" inside a correctly written anchor ("connect" in "connecting") is no typo.
+            spans = sorted((p, p + len(a)) for a, found in hits.items() for p in found)
+            if spans:
+                starts = [s for s, _ in spans]
+                ends = list(itertools.accumulate((e for _, e in spans), max))
+                for near in typos.values():
+                    near[:] = [t for t in near if not _inside(t[0], t[0] + t[1], starts, ends)]
+            for near in typos.values():
+                near.sort()
+            typos = {a: near for a, near in typos.items() if near}
+        return hits, typos

@@ -5,16 +5,20 @@ from __future__ import annotations
 import functools
 import time
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
 from .detect import detect_normalized, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
-from .patterns import PatternSet, PatternSetError, load_patterns
+from .patterns import ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
+from .schema import FieldExample
 from .tomlpos import key_lines, line_of
 
 SLOW_MS = 50.0
+EXAMPLE_REFERENCE = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+"""The "now" of field examples: relative days ("yesterday", "gestern") resolve against it."""
 ADVERSARIAL_CHARS = 50_000
 
 
@@ -53,41 +57,71 @@ def _example_line(path: Path, key: tuple[str | int, ...], example: str) -> int:
     return text.count("\n", 0, pos) + 1 if pos >= 0 else base
 
 
+def _error_examples(patterns: PatternSet, p: ErrorPattern, path: Path, kind: str,
+                    examples: tuple[str, ...] | list[str]) -> list[CheckMessage]:
+    out: list[CheckMessage] = []
+    for i, example in enumerate(examples):
+        detection = detect_normalized(normalize(example), patterns)
+        hit = p.id in detection.matched
+        where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
+        for failure in detection.failures:
+            out.append(CheckMessage("error", *where, f"pattern {failure.pattern!r} failed: {failure.message}"))
+        if kind == "match" and not hit:
+            reasons = "; ".join(s.reason for s in detection.suppressed if s.error == p.id) or "no regex matched"
+            out.append(CheckMessage("error", *where, f"should match but does not ({reasons}): {example!r}"))
+        elif kind == "no_match" and hit:
+            ev = next(m for m in detection.matches if m.error == p.id).evidence[0]
+            out.append(CheckMessage("error", *where, f"should not match but regex {ev.regex!r} matched {ev.text!r}"))
+        if kind == "match":
+            for other in detection.matched:
+                if other != p.id:
+                    out.append(CheckMessage("warning", *where, f"this example also matches {other!r}"))
+    return out
+
+
+def _field_examples(f: FieldPattern, path: Path, match: tuple[FieldExample, ...] | list[FieldExample],
+                    no_match: tuple[str, ...] | list[str]) -> list[CheckMessage]:
+    out: list[CheckMessage] = []
+    for i, ex in enumerate(match):
+        picked = pick(f, find_values(f, normalize(ex.text), reference=EXAMPLE_REFERENCE))
+        got = picked[0].value if picked else None
+        if got != ex.expect:
+            line = _example_line(path, ("examples", "match"), ex.text)
+            out.append(CheckMessage("error", path, f"examples.match[{i}]", line,
+                                    f"expected {ex.expect!r} from {ex.text!r}, got {got!r}"))
+    for i, text in enumerate(no_match):
+        values = find_values(f, normalize(text), reference=EXAMPLE_REFERENCE)
+        if values:
+            line = _example_line(path, ("examples", "no_match"), text)
+            out.append(CheckMessage("error", path, f"examples.no_match[{i}]", line,
+                                    f"should find nothing in {text!r}, found {values[0][0].value!r}"))
+    return out
+
+
+def missing_translations(patterns: PatternSet) -> list[CheckMessage]:
+    """A language without a reply for some error falls back to English: say so, as a warning."""
+    out: list[CheckMessage] = []
+    for language in patterns.languages:
+        for p in patterns.error_patterns:
+            if language.lang not in p.replies:
+                out.append(CheckMessage("warning", language.path.parent / f"{p.id}.toml", "reply.body", 1,
+                                        f"no {language.spec.name} ({language.lang}) reply for {p.id!r}: English is sent instead"))
+    return out
+
+
 def run_examples(patterns: PatternSet) -> list[CheckMessage]:
-    """Each pattern's examples must behave; an example that also fires another pattern is a warning."""
+    """Each pattern's examples (every language's) must behave; an example that also fires another pattern is a warning."""
     out: list[CheckMessage] = []
     for p in patterns.error_patterns:
-        for kind, examples in (("match", p.spec.examples.match), ("no_match", p.spec.examples.no_match)):
-            for i, example in enumerate(examples):
-                detection = detect_normalized(normalize(example), patterns)
-                hit = p.id in detection.matched
-                where = (p.path, f"examples.{kind}[{i}]", _example_line(p.path, ("examples", kind), example))
-                for failure in detection.failures:
-                    out.append(CheckMessage("error", *where, f"pattern {failure.pattern!r} failed: {failure.message}"))
-                if kind == "match" and not hit:
-                    reasons = "; ".join(s.reason for s in detection.suppressed if s.error == p.id) or "no regex matched"
-                    out.append(CheckMessage("error", *where, f"should match but does not ({reasons}): {example!r}"))
-                elif kind == "no_match" and hit:
-                    ev = next(m for m in detection.matches if m.error == p.id).evidence[0]
-                    out.append(CheckMessage("error", *where, f"should not match but regex {ev.regex!r} matched {ev.text!r}"))
-                if kind == "match":
-                    for other in detection.matched:
-                        if other != p.id:
-                            out.append(CheckMessage("warning", *where, f"this example also matches {other!r}"))
+        out += _error_examples(patterns, p, p.path, "match", p.spec.examples.match)
+        out += _error_examples(patterns, p, p.path, "no_match", p.spec.examples.no_match)
+        for overlay in p.overlays:
+            out += _error_examples(patterns, p, overlay.path, "match", overlay.match)
+            out += _error_examples(patterns, p, overlay.path, "no_match", overlay.no_match)
     for f in patterns.fields:
-        for i, ex in enumerate(f.spec.examples.match):
-            picked = pick(f, find_values(f, normalize(ex.text)))
-            got = picked[0].value if picked else None
-            if got != ex.expect:
-                line = _example_line(f.path, ("examples", "match"), ex.text)
-                out.append(CheckMessage("error", f.path, f"examples.match[{i}]", line,
-                                        f"expected {ex.expect!r} from {ex.text!r}, got {got!r}"))
-        for i, text in enumerate(f.spec.examples.no_match):
-            values = find_values(f, normalize(text))
-            if values:
-                line = _example_line(f.path, ("examples", "no_match"), text)
-                out.append(CheckMessage("error", f.path, f"examples.no_match[{i}]", line,
-                                        f"should find nothing in {text!r}, found {values[0][0].value!r}"))
+        out += _field_examples(f, f.path, f.spec.examples.match, f.spec.examples.no_match)
+        for overlay in f.overlays:
+            out += _field_examples(f, overlay.path, overlay.field_match, overlay.no_match)
     return out
 
 
@@ -136,6 +170,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
         return report
     report.patterns = patterns
     report.messages.extend(run_examples(patterns))
+    report.messages.extend(missing_translations(patterns))
     if timing:
         report.timings_ms, slow = time_patterns(patterns)
         report.messages.extend(slow)

@@ -8,6 +8,7 @@ from typing import Any
 from .decide import DecisionSettings, decide
 from .detect import DetectOptions, detect_text
 from .fields import extract_escalation
+from .language import ENGLISH, detect_language, reply_language
 from .models import Detection, Escalation, PatternFailure, Ticket, TicketUpdate
 from .patterns import PatternSet
 
@@ -21,6 +22,9 @@ class Classification:
     failures: tuple[PatternFailure, ...] = ()
     source: str = ""
     """The ticket as a reader sees it (HTML rendered): evidence offsets point into this text."""
+    language: str = "en"
+    """The language the ticket is written in (detected from the languages' markers)."""
+    reply_language: str = "en"
 
     @property
     def timed_out(self) -> tuple[str, ...]:
@@ -48,17 +52,28 @@ class Classification:
             "update": None if self.update.is_empty else self.update.to_json(),
             "failures": [{"pattern": f.pattern, "message": f.message} for f in self.failures],
             "truncated": self.detection.truncated,
+            "language": self.language,
+            "reply_language": self.reply_language,
             "timed_out": list(self.timed_out),
         }
 
 
 def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = DecisionSettings(),
-             options: DetectOptions = DetectOptions()) -> Classification:
-    text, detection = detect_text(ticket.text, patterns, options)
+             options: DetectOptions = DetectOptions(), locale: str | None = None) -> Classification:
+    """Detect, extract and decide for one ticket.
+
+    ``locale`` is the requester's Zendesk locale (else ``ticket.locale``): the reply is in that
+    language when the patterns have it, else in the ticket's own language, else in English.
+    """
+    text, detection = detect_text(ticket.text, patterns, options, amazon_ticket=settings.amazon_ticket(ticket),
+                                  subject=ticket.subject if ticket.description else "")
     required = any(
         (p := patterns.get(m.error)) is not None and p.spec.escalation_fields for m in detection.matches
     )
     escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout)
-    update = decide(ticket, detection, escalation, patterns, settings)
+    # The language matters only for a reply: nothing matched, nothing to write.
+    language = detect_language(text.text, patterns) if patterns.languages and detection.matches else ENGLISH
+    lang = reply_language(locale or ticket.locale, language, patterns)
+    update = decide(ticket, detection, escalation, patterns, settings, lang)
     failures = (*detection.failures, *field_failures)
-    return Classification(ticket, detection, escalation, update, failures, text.source)
+    return Classification(ticket, detection, escalation, update, failures, text.source, language, lang)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from .models import MARKER_TAG, CommentPart, Detection, Escalation, Match, Ticket, TicketUpdate
 from .names import clean_name
 from .patterns import PatternSet
+from .schema import ReplyParts
 
 FLAG_ORDER = ("reconnected", "cleared_cache", "other_browser")
 MISSING_LABELS = {"merchant_id": "the Amazon merchant ID", "timestamp": "the time (with time zone) of the last connection attempt"}
@@ -24,6 +25,20 @@ class DecisionSettings:
                            "and will be back with the next steps.")
     """The reply when a macro's text cannot be read (deleted macro): the ticket is still triaged."""
     explain: bool = True
+    agent_language: str = "en"
+    """The language of the parts meant for the agent (checklist, explanation); only English exists today."""
+    amazon_context_tags: frozenset[str] = frozenset()
+    """Ticket tags, brand ids and form ids that by themselves say a ticket is about Amazon (admins set them)."""
+    amazon_context_brands: frozenset[int] = frozenset()
+    amazon_context_forms: frozenset[int] = frozenset()
+
+    def amazon_ticket(self, ticket: Ticket) -> bool:
+        """Whether the ticket's tags, brand or form put it in an Amazon context."""
+        return bool(
+            (self.amazon_context_tags and self.amazon_context_tags & set(ticket.tags))
+            or (ticket.brand_id is not None and ticket.brand_id in self.amazon_context_brands)
+            or (ticket.form_id is not None and ticket.form_id in self.amazon_context_forms)
+        )
 
 
 def _render(template: str, values: dict[str, str]) -> str:
@@ -92,24 +107,49 @@ def _tags(matches: tuple[Match, ...], escalation: Escalation, settings: Decision
     return tuple(dict.fromkeys(tags))
 
 
+def _missing(escalation: Escalation, parts: ReplyParts | None) -> str:
+    labels = dict(MISSING_LABELS)
+    joiner = " and "
+    if parts is not None:
+        labels = {"merchant_id": parts.missing_merchant_id or labels["merchant_id"],
+                  "timestamp": parts.missing_timestamp or labels["timestamp"]}
+        joiner = f" {parts.missing_and} " if parts.missing_and else joiner
+    return joiner.join(labels[m] for m in escalation.missing)
+
+
+def _greeting(ticket: Ticket, settings: DecisionSettings, parts: ReplyParts | None) -> str:
+    name = clean_name(ticket.requester_first_name) or ""
+    if parts is None:
+        return _render(settings.greeting, {"first_name": name or settings.default_first_name})
+    return _render(parts.greeting, {"first_name": name}) if name else parts.greeting_neutral
+
+
 def decide(ticket: Ticket, detection: Detection, escalation: Escalation, patterns: PatternSet,
-           settings: DecisionSettings = DecisionSettings()) -> TicketUpdate:
-    """The update for one ticket; empty (no write at all) when nothing matched."""
+           settings: DecisionSettings = DecisionSettings(), lang: str = "en") -> TicketUpdate:
+    """The update for one ticket; empty (no write at all) when nothing matched.
+
+    ``lang`` is the language of the reply (see language.reply_language): each error's reply in that
+    language when the pattern has it, else English; the greeting and sign-off from the language's
+    reply_parts. The checklist and explanation are for the agent and stay in English.
+    """
     matches = tuple(m for m in detection.matches if patterns.get(m.error) is not None)
     if not matches:
         return TicketUpdate(ticket_id=ticket.id)
+    language = patterns.language(lang) if lang != "en" else None
+    parts_text = language.spec.reply_parts if language is not None else None
     values = {
         "first_name": clean_name(ticket.requester_first_name) or settings.default_first_name,
         "ticket_id": str(ticket.id or ""),
         "merchant_id": escalation.merchant_id.value if escalation.merchant_id else "",
         "timestamp": escalation.timestamp.text if escalation.timestamp else "",
-        "missing": " and ".join(MISSING_LABELS[m] for m in escalation.missing),
+        "missing": _missing(escalation, parts_text),
     }
+    chosen = [patterns.get(m.error).reply_body(lang) for m in matches]  # type: ignore[union-attr]
     replies = [patterns.get(m.error).spec.reply for m in matches]  # type: ignore[union-attr]
     parts = tuple(
-        CommentPart(m.error, _render(r.body, values) if r.body else None, r.zendesk_macro_id,
-                    settings.macro_fallback if r.zendesk_macro_id is not None else "")
-        for m, r in zip(matches, replies, strict=True)
+        CommentPart(m.error, _render(body, values) if body else None, macro,
+                    settings.macro_fallback if macro is not None else "")
+        for m, (body, macro, _) in zip(matches, chosen, strict=True)
     )
     public = all(r.visibility == "public" for r in replies)
     return TicketUpdate(
@@ -117,8 +157,10 @@ def decide(ticket: Ticket, detection: Detection, escalation: Escalation, pattern
         matched=tuple(m.error for m in matches),
         tags=_tags(matches, escalation, settings),
         public=public,
-        greeting=_render(settings.greeting, values),
+        greeting=_greeting(ticket, settings, parts_text),
         parts=parts,
+        sign_off=parts_text.sign_off if parts_text is not None else "",
+        language=lang,
         agent_notes=_checklist(escalation, patterns) if escalation.required else "",
         explanation=explain(matches) if settings.explain else "",
     )

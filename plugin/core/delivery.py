@@ -20,6 +20,8 @@ class TicketFacts:
     requester_first_name: str | None = None
     created_at: str | None = None
     tags: tuple[str, ...] | None = None
+    requester_locale: str | None = None
+    """The requester's Zendesk locale ("de", "fr-ca"), when the payload carries it: the reply's language."""
 
     @property
     def has_text(self) -> bool:
@@ -28,7 +30,8 @@ class TicketFacts:
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {k: v for k, v in (("subject", self.subject), ("description", self.description),
                                                  ("requester_first_name", self.requester_first_name),
-                                                 ("created_at", self.created_at)) if v is not None}
+                                                 ("created_at", self.created_at),
+                                                 ("requester_locale", self.requester_locale)) if v is not None}
         if self.tags is not None:
             out["tags"] = list(self.tags)
         return out
@@ -44,6 +47,7 @@ class TicketFacts:
         tags = data.get("tags")
         return cls(subject=text("subject"), description=text("description"),
                    requester_first_name=text("requester_first_name"), created_at=text("created_at"),
+                   requester_locale=text("requester_locale"),
                    tags=tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else None)
 
 

@@ -8,6 +8,14 @@ from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan, search_near
+from .thread import HYPOTHETICAL, Layout, build_layout
+
+NEAR_FIRST = 500
+"""Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
+MAX_EVIDENCE = 3
+"""Evidence enough for a match and its explanation: later hits of the pattern are not judged."""
+AMAZON_CONTEXT = "amazon"
+"""Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
 
 @dataclass(frozen=True)
@@ -24,33 +32,68 @@ def _hit_score(found: Found, weight: float) -> float:
 
 
 class _WholeTextContexts:
-    """Contexts allowed anywhere in the ticket: searched at most once, and only after a hit."""
+    """Contexts allowed anywhere in the ticket: each distinct one searched at most once per
+    ticket (patterns share their "amazon" context), and only after a hit."""
 
-    def __init__(self, text: NormalizedText, deadline: Deadline) -> None:
+    def __init__(self, text: NormalizedText, deadline: Deadline, found: dict[str, bool] | None = None) -> None:
         self.text, self.deadline = text, deadline
-        self.found: dict[str, bool] = {}
+        self.found: dict[str, bool] = {} if found is None else found
 
-    def __call__(self, ctx: CompiledContext) -> bool:
-        if ctx.spec.name not in self.found:
-            hit = ctx.regex.search(self.text.text, timeout=self.deadline.remaining())
-            self.found[ctx.spec.name] = hit is not None
-        return self.found[ctx.spec.name]
+    def __call__(self, ctx: CompiledContext, near: tuple[int, int] | None = None) -> bool:
+        key = ctx.regex.pattern
+        if key in self.found:
+            return self.found[key]
+        target = self.text.lowered if ctx.on_lowered else self.text.text
+        if near is not None and len(target) > 2 * NEAR_FIRST:
+            # The word "Amazon" is usually beside the error: look there before reading the whole ticket.
+            s, e = max(0, near[0] - NEAR_FIRST), min(len(target), near[1] + NEAR_FIRST)
+            if ctx.regex.search(target, s, e, timeout=self.deadline.remaining()) is not None:
+                self.found[key] = True
+                return True
+        hit = ctx.regex.search(target, timeout=self.deadline.remaining())
+        self.found[key] = hit is not None
+        return self.found[key]
+
+
+class TicketView:
+    """What every pattern may ask of one ticket: its layout (built once, on the first hit) and
+    whether something other than its words already says it is about Amazon."""
+
+    def __init__(self, text: NormalizedText, patterns: PatternSet | None = None, amazon: bool = False,
+                 subject_end: int = 0) -> None:
+        self.text = text
+        self.subject_end = subject_end
+        """Where the subject ends in the text (0: no subject)."""
+        self.quote_headers = patterns.quote_headers if patterns is not None else None
+        self.amazon = amazon
+        self.follow_up = patterns.follow_up if patterns is not None else None
+        self._layout: Layout | None = None
+        self.contexts: dict[str, bool] = {}
+        """Whole-text contexts already searched in this ticket, by regex."""
+
+    def layout(self) -> Layout:
+        if self._layout is None:
+            self._layout = build_layout(self.text.source, self.text.text, self.quote_headers)
+        return self._layout
 
 
 def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, text: NormalizedText,
-           deadline: Deadline, whole: _WholeTextContexts) -> tuple[float | None, str]:
-    """Score one hit, or say why it does not count."""
-    veto = first_veto(pattern.negatives, found, text, deadline, regex_name)
-    if veto is not None:
-        neg, m = veto
-        return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
+           deadline: Deadline, whole: _WholeTextContexts, view: TicketView) -> tuple[float | None, str]:
+    """Score one hit, or say why it does not count (contexts first: they are cheaper than vetoes)."""
     score = _hit_score(found, weight)
     for ctx in pattern.contexts:
+        if view.amazon and ctx.spec.name.startswith(AMAZON_CONTEXT):
+            score += ctx.spec.boost
+            continue
         if ctx.spec.window == 0:
-            m = whole(ctx) or None
+            m = whole(ctx, (found.start, found.end)) or None
         else:
-            m = search_near(ctx.regex, text.text, found.start, found.end, ctx.spec.window, deadline)
-        if m is None and ctx.spec.required:
+            target = text.lowered if ctx.on_lowered else text.text
+            m = search_near(ctx.regex, target, found.start, found.end, ctx.spec.window, deadline)
+            if m is None and view.subject_end and ctx.spec.name.startswith(AMAZON_CONTEXT):
+                # The ticket's subject ("Amazon connection") says what the whole ticket is about.
+                m = ctx.regex.search(target, 0, min(view.subject_end, found.start), timeout=deadline.remaining())
+        if m is None and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
         if m is not None:
@@ -58,62 +101,130 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     score = round(min(score, 1.0), 3)
     if score < pattern.spec.min_score:
         return None, f"score {score} below min_score {pattern.spec.min_score}"
+    veto = first_veto(pattern.negatives, found, text, deadline, regex_name, view.layout)
+    if veto is not None:
+        neg, m = veto
+        return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
     return score, ""
 
 
-def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float) -> tuple[Match | None, list[Suppressed]]:
-    """Run one pattern; raises TimeoutError when it overruns its budget."""
+def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
+                  view: TicketView | None = None) -> tuple[Match | None, list[Suppressed]]:
+    """Run one pattern; raises TimeoutError when it overruns its budget.
+
+    A hit inside quoted earlier messages is context only: the pattern matches when at least one
+    hit is in the merchant's own text (or in a message forwarded from Amazon).
+    """
+    view = view or TicketView(text)
     deadline = Deadline(timeout)
     best: dict[tuple[int, int], Evidence] = {}
+    in_quotes: list[Suppressed] = []
+    quoted_evidence: list[tuple[Evidence, tuple[int, int]]] = []
     suppressed: list[Suppressed] = []
-    whole = _WholeTextContexts(text, deadline)
+    whole = _WholeTextContexts(text, deadline, view.contexts)
     for rx in pattern.regexes:
+        if len(best) >= MAX_EVIDENCE:
+            break
         for found in scan(rx, text, deadline):
-            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole)
+            if len(best) >= MAX_EVIDENCE:
+                break
+            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             s, e = text.source_span(found.start, found.end)
             quoted = text.source[s:e]
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
                 continue
             ev = Evidence(rx.name, s, e, quoted, score, found.typos)
+            if view.layout().is_quoted(found.start, found.end):
+                in_quotes.append(Suppressed(pattern.id, rx.name, quoted, "only in a quoted earlier message"))
+                quoted_evidence.append((ev, (found.start, found.end)))
+                continue
             if (s, e) not in best or best[(s, e)].score < score:
                 best[(s, e)] = ev
+    if not best and in_quotes and view.layout().follows_up(view.follow_up):
+        # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
+        # said what to do *if* an error appears (an agent's instructions).
+        for ev in quoted_evidence:
+            s, e = view.layout().sentence(*ev[1])
+            if view.layout().in_agent_quote(*ev[1]) and not _asks(text.text, e):
+                # The support side's words are the merchant's only when they asked "do you still see X?".
+                continue
+            if not HYPOTHETICAL.search(text.text, s, ev[1][0]):
+                best[(ev[0].start, ev[0].end)] = ev[0]
+        if best:
+            in_quotes = []
     if not best:
-        return None, suppressed
+        return None, [*suppressed, *in_quotes]
     evidence = tuple(sorted(best.values(), key=lambda ev: (-ev.score, ev.start)))
     return Match(pattern.id, pattern.spec.title, pattern.tags, pattern.priority, evidence[0].score, evidence), suppressed
 
 
-def detect_normalized(text: NormalizedText, patterns: PatternSet, options: DetectOptions = DetectOptions()) -> Detection:
+def _asks(text: str, sentence_end: int) -> bool:
+    return text[sentence_end:sentence_end + 3].lstrip(" »\"'」』)").startswith(("?", "？"))
+
+
+def _needs_amazon(dropped: list[Suppressed]) -> bool:
+    return any(s.reason.startswith(f"required context '{AMAZON_CONTEXT}") for s in dropped)
+
+
+def detect_normalized(text: NormalizedText, patterns: PatternSet, options: DetectOptions = DetectOptions(),
+                      amazon_ticket: bool = False, subject_end: int = 0) -> Detection:
+    """Every pattern over one normalised ticket.
+
+    ``amazon_ticket``: the ticket's tags, brand or form already say it is about Amazon. Another
+    error found with Amazon context says so too: patterns that failed only for want of the word
+    "Amazon" are then run again with that context given.
+    """
     matches: list[Match] = []
     suppressed: list[Suppressed] = []
     failures: list[PatternFailure] = []
     timed_out: list[str] = []
     text.preload(patterns.anchors)
+    view = TicketView(text, patterns, amazon_ticket, subject_end)
+    retry: list[ErrorPattern] = []
     for pattern in patterns.error_patterns:
+        if not text.may_hold(pattern.anchor_set, patterns.anchors):
+            continue
         try:
-            match, dropped = match_pattern(pattern, text, options.timeout)
+            match, dropped = match_pattern(pattern, text, options.timeout, view)
         except TimeoutError as exc:
             failures.append(PatternFailure(pattern.id, str(exc)))
             timed_out.append(pattern.id)
             continue
+        if match is None and not amazon_ticket and _needs_amazon(dropped):
+            retry.append(pattern)
         suppressed.extend(dropped)
         if match is not None:
             matches.append(match)
+    if matches and retry:
+        given = TicketView(text, patterns, amazon=True, subject_end=subject_end)
+        given._layout = view._layout  # noqa: SLF001 (the same ticket: its layout is shared)
+        given.contexts = view.contexts
+        for pattern in retry:
+            try:
+                match, _ = match_pattern(pattern, text, options.timeout, given)
+            except TimeoutError as exc:
+                failures.append(PatternFailure(pattern.id, str(exc)))
+                timed_out.append(pattern.id)
+                continue
+            if match is not None:
+                matches.append(match)
+                suppressed = [s for s in suppressed if s.error != pattern.id]
     matches.sort(key=lambda m: (m.priority, -m.score, m.error))
     return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
 
 
-def detect_text(raw: str, patterns: PatternSet,
-                options: DetectOptions = DetectOptions()) -> tuple[NormalizedText, Detection]:
+def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions(),
+                amazon_ticket: bool = False, subject: str = "") -> tuple[NormalizedText, Detection]:
     """Normalise raw ticket text (plain or HTML), cut to ``max_chars``, and detect; never raises on any str."""
     text = normalize(raw[: options.max_chars])
-    result = detect_normalized(text, patterns, options)
+    result = detect_normalized(text, patterns, options, amazon_ticket, len(" ".join(subject.split())))
     if len(raw) > options.max_chars:
         result = replace(result, truncated=True)
     return text, result
 
 
-def detect(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions()) -> Detection:
+def detect(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions(),
+           amazon_ticket: bool = False) -> Detection:
     """Detect errors in raw ticket text (plain or HTML); never raises on any str."""
-    return detect_text(raw, patterns, options)[1]
+    return detect_text(raw, patterns, options, amazon_ticket)[1]

@@ -18,9 +18,15 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
     groups = found.match.groupdict()
     if field.spec.kind == "merchant_id":
         value = groups.get("value")
-        return (FieldValue(value.upper(), value, s, e), None) if value else None
+        if not value:
+            return None
+        # "A1QX 7PZR 3KLM 9T": Amazon writes the ID without spaces (A + 12 to 14 letters and digits).
+        cleaned = "".join(value.split()).upper()
+        if cleaned != value.upper() and not 13 <= len(cleaned) <= 15:
+            return None
+        return FieldValue(cleaned, value, s, e), None
     if field.spec.kind == "timestamp":
-        resolved = resolve(groups, quoted, field.spec.zones, reference)
+        resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months)
         if resolved is None:
             return None
         return FieldValue(resolved.utc_iso or quoted, quoted, s, e), resolved.utc

@@ -20,6 +20,10 @@ class Ticket:
     requester_first_name: str | None = None
     tags: tuple[str, ...] = ()
     created_at: datetime | None = None
+    locale: str | None = None
+    """The requester's Zendesk locale ("de", "fr-ca"): the reply's language when we have it."""
+    brand_id: int | None = None
+    form_id: int | None = None
 
     @property
     def text(self) -> str:
@@ -142,6 +146,9 @@ class TicketUpdate:
     parts: tuple[CommentPart, ...] = ()
     agent_notes: str = ""
     explanation: str = ""
+    sign_off: str = ""
+    language: str = "en"
+    """The language the reply parts are in (a missing translation falls back to English per part)."""
 
     @property
     def is_empty(self) -> bool:
@@ -161,7 +168,7 @@ class TicketUpdate:
                 bodies.append(part.fallback)
             if part.body:
                 bodies.append(part.body.strip())
-        return "\n\n".join(b for b in [self.greeting, *bodies] if b)
+        return "\n\n".join(b for b in [self.greeting, *bodies, self.sign_off] if b)
 
     def comment(self, macro_bodies: dict[int, str] | None = None) -> str:
         """The comment to post: the reply itself if public, else an internal note around it."""

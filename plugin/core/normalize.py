@@ -47,6 +47,10 @@ _PUNCT = str.maketrans(
         "\u00ab": '"', "\u00bb": '"', "\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
         "\u2014": "-", "\u2015": "-", "\u2212": "-", "\u200b": "", "\u200c": "", "\u200d": "",
         "\u2060": "", "\ufeff": "", "\u00ad": "",
+        # Bidi controls: they reorder what a reader sees, so evidence would not quote honestly.
+        "\u200e": "", "\u200f": "", "\u061c": "", "\u202a": "", "\u202b": "", "\u202c": "",
+        "\u202d": "", "\u202e": "", "\u2066": "", "\u2067": "", "\u2068": "", "\u2069": "",
+        "\u2061": "", "\u2062": "", "\u2063": "", "\u2064": "", "\u180e": "",
     }
 )
 
@@ -117,15 +121,46 @@ class NormalizedText:
     text: str
     lowered: str
     _anchor_hits: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _typo_hits: dict[str, list[tuple[int, int, int]]] = field(default_factory=dict, compare=False, repr=False)
+    _seen: set[str] = field(default_factory=set, compare=False, repr=False)
+    _preloaded: set[AnchorIndex] = field(default_factory=set, compare=False, repr=False)
+    _covered: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
 
     def preload(self, index: AnchorIndex) -> None:
-        """Find all of a pattern set's anchors in one pass; find_all then answers from memory."""
-        if not index.anchors <= self._anchor_hits.keys():
-            self._anchor_hits.update(index.scan(self.lowered))
+        """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
+        if index not in self._preloaded:
+            hits, typos = index.scan_with_typos(self.lowered)
+            self._anchor_hits.update(hits)
+            self._typo_hits.update(typos)
+            self._seen.update(a for a, found in hits.items() if found)
+            self._seen.update(a for a, found in typos.items() if found)
+            self._preloaded.add(index)
+            self._covered.clear()
+
+    def may_hold(self, anchors: frozenset[str], index: AnchorIndex | None = None) -> bool:
+        """False only when a preloaded index (any, by default) saw none of these anchors, spelt right or not."""
+        if index is None:
+            if not self._preloaded or not anchors.isdisjoint(self._seen):
+                return True
+            covered = self._covered.get(anchors)
+            if covered is None:
+                covered = self._covered[anchors] = any(anchors <= ix.anchors for ix in self._preloaded)
+            return not covered
+        return index not in self._preloaded or not anchors.isdisjoint(self._seen)
+
+    @property
+    def has_typos(self) -> bool:
+        return bool(self._typo_hits)
+
+    def typos_of(self, anchor: str) -> list[tuple[int, int, int]]:
+        """Misspelt occurrences of an anchor as (start, length, edits), when preloaded with typos."""
+        return self._typo_hits.get(anchor, [])
 
     def find_all(self, needle: str, limit: int) -> list[int]:
         """Start positions of a lower-case literal, at most ``limit``; patterns share anchors, so cache them."""
         hits = self._anchor_hits.get(needle)
+        if hits is None and any(needle in index.anchors for index in self._preloaded):
+            return []
         if hits is None:
             hits = []
             pos = self.lowered.find(needle)
@@ -166,6 +201,18 @@ def _same_length_lower(text: str) -> str:
     if len(lowered) == len(text):
         return lowered
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def fragment(line: str) -> str:
+    """One line normalised exactly as normalize() treats it inside a whole text."""
+    text = line
+    if "&" in text:
+        text = _ENTITY.sub(_unescape, text)
+    if not text.isascii():
+        text = _NON_ASCII.sub(_fold_unicode, text)
+    if ">" in text:
+        text = _FIRST_QUOTE_MARKER.sub("", text)
+    return " ".join(text.split())
 
 
 def normalize(raw: str) -> NormalizedText:

@@ -6,6 +6,8 @@ PatternSetError, so a service can keep running the previous set and show the adm
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import tomllib
 from dataclasses import dataclass, field
@@ -16,10 +18,20 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
-from .schema import ContextSpec, ErrorPatternSpec, FieldSpec, NegativeSpec, RegexSpec
+from .schema import (
+    ContextSpec,
+    ErrorPatternSpec,
+    FieldExample,
+    FieldSpec,
+    LanguageSpec,
+    NegativeSpec,
+    OverlayReplySpec,
+    RegexSpec,
+)
 from .tomlpos import key_lines, line_of
 
 FIELDS_DIR = "fields"
+I18N_DIR = "i18n"
 MAX_ANCHOR_HITS = 200
 """Occurrences of one anchor worth looking at; past that a ticket is noise, not a message."""
 
@@ -54,17 +66,54 @@ class CompiledRegex:
     def name(self) -> str:
         return self.spec.name
 
+    @functools.cached_property
+    def anchor_set(self) -> frozenset[str]:
+        return frozenset(self.spec.anchors)
+
 
 @dataclass(frozen=True)
 class CompiledContext:
     spec: ContextSpec
     regex: regex.Pattern[str]
+    on_lowered: bool = False
+    """Search ``NormalizedText.lowered`` (the regex was compiled case-sensitive, see compile_lowered)."""
+
+    @classmethod
+    def build(cls, spec: ContextSpec) -> CompiledContext:
+        compiled, lowered = compile_lowered("|".join(f"(?:{t})" for t in spec.terms))
+        return cls(spec, compiled, lowered)
 
 
 @dataclass(frozen=True)
 class CompiledNegative:
     spec: NegativeSpec
     regex: regex.Pattern[str]
+    on_lowered: bool = False
+
+
+@dataclass(frozen=True)
+class Overlay:
+    """Where one language's part of a pattern or field came from, and the examples it must pass."""
+
+    lang: str
+    path: Path
+    match: tuple[str, ...] = ()
+    no_match: tuple[str, ...] = ()
+    field_match: tuple[FieldExample, ...] = ()
+
+
+@dataclass(frozen=True)
+class Language:
+    """One language of patterns/i18n: how to recognise it and how its threads quote."""
+
+    spec: LanguageSpec
+    path: Path
+    markers: regex.Pattern[str]
+    quote_headers: regex.Pattern[str] | None
+
+    @property
+    def lang(self) -> str:
+        return self.spec.lang
 
 
 @dataclass(frozen=True)
@@ -74,10 +123,24 @@ class ErrorPattern:
     regexes: tuple[CompiledRegex, ...]
     contexts: tuple[CompiledContext, ...]
     negatives: tuple[CompiledNegative, ...]
+    replies: dict[str, OverlayReplySpec] = field(default_factory=dict, compare=False)
+    """The reply translated, by language; English is ``spec.reply``."""
+    overlays: tuple[Overlay, ...] = ()
+
+    def reply_body(self, lang: str) -> tuple[str | None, int | None, str]:
+        """Body, macro id and the language actually used (English when no translation exists)."""
+        translated = self.replies.get(lang)
+        if translated is not None:
+            return translated.body, translated.zendesk_macro_id, lang
+        return self.spec.reply.body, self.spec.reply.zendesk_macro_id, "en"
 
     @property
     def id(self) -> str:
         return self.spec.id
+
+    @functools.cached_property
+    def anchor_set(self) -> frozenset[str]:
+        return frozenset(a for r in self.regexes for a in r.spec.anchors)
 
     @property
     def priority(self) -> int:
@@ -94,6 +157,11 @@ class FieldPattern:
     path: Path
     regexes: tuple[CompiledRegex, ...]
     negatives: tuple[CompiledNegative, ...]
+    zones: dict[str, str] = field(default_factory=dict, compare=False)
+    """The base zones plus every language's (lower-case names)."""
+    relative_days: dict[str, int] = field(default_factory=dict, compare=False)
+    months: dict[str, int] = field(default_factory=dict, compare=False)
+    overlays: tuple[Overlay, ...] = ()
 
     @property
     def id(self) -> str:
@@ -108,17 +176,34 @@ class PatternSet:
     fields: tuple[FieldPattern, ...] = ()
     fingerprint: str = ""
     directory: Path | None = None
+    languages: tuple[Language, ...] = ()
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
+    quote_headers: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    """Every language's quote headers in one regex (English ones are built into thread.py)."""
+
+    follow_up: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    """Every language's follow-up cues ("immer noch"), beside the built-in ones of thread.py."""
+
     def __post_init__(self) -> None:
         self._by_id.update({p.id: p for p in self.error_patterns})
+        cues = [c for la in self.languages for c in la.spec.followup_cues]
+        if cues and self.follow_up is None:
+            object.__setattr__(self, "follow_up", regex.compile("|".join(f"(?:{c})" for c in cues), regex.IGNORECASE))
+        heads = [h for la in self.languages for h in la.spec.quote_headers]
+        if heads and self.quote_headers is None:
+            object.__setattr__(self, "quote_headers", regex.compile(
+                "|".join(f"(?:{h})" for h in heads), regex.IGNORECASE | regex.MULTILINE))
         if self.anchors is None:
             words = {a for p in self.error_patterns for r in p.regexes for a in r.spec.anchors}
-            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS))
+            object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS, typos=True))
 
     def __repr__(self) -> str:
         return f"PatternSet({len(self.error_patterns)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"
+
+    def language(self, lang: str) -> Language | None:
+        return next((la for la in self.languages if la.lang == lang), None)
 
     def get(self, pattern_id: str) -> ErrorPattern | None:
         return self._by_id.get(pattern_id)
@@ -142,12 +227,30 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
     return CompiledRegex(spec, exact, fuzzy)
 
 
+_ESCAPES = regex.compile(r"\\(?:[pPN]\{[^}]*\}|.)", regex.DOTALL)
+
+
+def lower_case_only(source: str) -> bool:
+    """Whether a regex holds no upper-case letter outside its escapes (\\W, \\S, \\p{Lu} ...): then it
+    finds the same on the lowered text without IGNORECASE, which the regex module runs faster."""
+    plain = _ESCAPES.sub("", source)
+    return plain == plain.lower() and "(?-i" not in source
+
+
 def _compile_terms(terms: list[str]) -> regex.Pattern[str]:
     return regex.compile("|".join(f"(?:{t})" for t in terms), regex.IGNORECASE)
 
 
+def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
+    """The regex to search with, and whether it must be run on the lowered text."""
+    if lower_case_only(source):
+        return regex.compile(source), True
+    return regex.compile(source, regex.IGNORECASE), False
+
+
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
-    return CompiledNegative(spec, regex.compile(spec.pattern, regex.IGNORECASE))
+    compiled, lowered = compile_lowered(spec.pattern)
+    return CompiledNegative(spec, compiled, lowered)
 
 
 class _FileLoader:
@@ -250,7 +353,7 @@ def load_error_pattern(path: Path, problems: list[PatternFileError]) -> ErrorPat
     regexes = _compile_regexes(loader, spec.regex)
     negatives = _compile_negatives(loader, spec.negative)
     contexts = [
-        loader.compile(("context", i, "terms"), lambda c: CompiledContext(c, _compile_terms(c.terms)), c)
+        loader.compile(("context", i, "terms"), CompiledContext.build, c)
         for i, c in enumerate(spec.context)
     ]
     if regexes is None or negatives is None or any(c is None for c in contexts):
@@ -272,12 +375,44 @@ def load_field_pattern(path: Path, problems: list[PatternFileError]) -> FieldPat
     negatives = _compile_negatives(loader, spec.negative)
     if regexes is None or negatives is None:
         return None
-    return FieldPattern(spec, path, regexes, negatives)
+    return FieldPattern(spec, path, regexes, negatives, zones={k.lower(): v for k, v in spec.zones.items()})
+
+
+def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
+    """Every whole-ticket "amazon..." context gets the union of their terms: one question ("is this
+    about an Amazon seller account?"), answered once per ticket instead of once per pattern."""
+    terms: list[str] = []
+    for p in patterns:
+        for c in p.contexts:
+            if c.spec.name.startswith("amazon") and c.spec.window == 0:
+                terms += [t for t in c.spec.terms if t not in terms]
+    if not terms:
+        return patterns
+    shared: dict[tuple[str, ...], CompiledContext] = {}
+    out = []
+    for p in patterns:
+        contexts = []
+        for c in p.contexts:
+            if c.spec.name.startswith("amazon") and c.spec.window == 0:
+                spec = c.spec.model_copy(update={"terms": terms})
+                built = shared.get(tuple(terms))
+                c = CompiledContext(spec, built.regex, built.on_lowered) if built else CompiledContext.build(spec)
+                shared[tuple(terms)] = c
+            contexts.append(c)
+        out.append(dataclasses.replace(p, contexts=tuple(contexts)))
+    return out
 
 
 def pattern_files(directory: Path) -> tuple[list[Path], list[Path]]:
     """The error files and the field files of a patterns directory, sorted."""
     return sorted(directory.glob("*.toml")), sorted((directory / FIELDS_DIR).glob("*.toml"))
+
+
+def all_pattern_files(directory: Path) -> list[Path]:
+    """Every file a pattern set is built from, language overlays included (for fingerprints and reloads)."""
+    errors, fields = pattern_files(directory)
+    return [*errors, *fields, *sorted((directory / I18N_DIR).glob("*/*.toml")),
+            *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml"))]
 
 
 def load_patterns(directory: str | Path) -> PatternSet:
@@ -290,8 +425,8 @@ def load_patterns(directory: str | Path) -> PatternSet:
     if not error_files:
         problems.append(PatternFileError(directory, "", 1, "no pattern files (*.toml) in this directory"))
     digest = hashlib.sha256()
-    for p in [*error_files, *field_files]:
-        digest.update(p.name.encode() + b"\0")
+    for p in all_pattern_files(directory):
+        digest.update(str(p.relative_to(directory)).encode() + b"\0")
         try:
             digest.update(p.read_bytes())
         except OSError:
@@ -308,12 +443,16 @@ def load_patterns(directory: str | Path) -> PatternSet:
     for kind in ("merchant_id", "timestamp"):
         if field_files and kinds.count(kind) > 1:
             problems.append(PatternFileError(directory / FIELDS_DIR, "kind", 1, f"more than one field of kind {kind!r}"))
+    from .overlays import load_languages
+
+    languages, loaded, fields = load_languages(directory / I18N_DIR, loaded, fields, problems)
     if problems:
         raise PatternSetError(problems)
-    ordered = sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id))
+    ordered = share_amazon_context(sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id)))
     return PatternSet(
         error_patterns=tuple(ordered),
         fields=tuple(f for f in fields if f is not None),
         fingerprint=digest.hexdigest()[:16],
         directory=directory,
+        languages=languages,
     )

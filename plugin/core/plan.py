@@ -81,5 +81,6 @@ def plan(seen: Seen, classification: Classification | None, rules: Rules) -> Ski
     if seen.first_name and seen.first_name != classification.ticket.requester_first_name:
         # Only the wording changes: the detection and escalation found earlier are reused.
         ticket = replace(classification.ticket, requester_first_name=seen.first_name)
-        update = decide(ticket, classification.detection, classification.escalation, rules.patterns, rules.decision)
+        update = decide(ticket, classification.detection, classification.escalation, rules.patterns, rules.decision,
+                        classification.reply_language)
     return Write(update, merge_tags(seen.tags, update.tags), DRY_RUN if rules.dry_run else DONE)

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 ID = r"^[a-z][a-z0-9_]*$"
 TAG = r"^[a-z0-9_:\-]+$"
+LANG = r"^[a-z]{2}$"
 PLACEHOLDERS = frozenset({"first_name", "ticket_id", "merchant_id", "timestamp", "missing"})
 
 
@@ -50,6 +51,9 @@ class ContextSpec(_Strict):
     terms: list[str] = Field(min_length=1)
     window: int = Field(default=0, ge=0, le=100_000)
     required: bool = False
+    required_from: int = Field(default=0, ge=0, le=100_000)
+    """A required context is required only in tickets of at least this many characters: a terse
+    ticket that is only the banner ("Es ist ein Fehler aufgetreten. Mehr steht da nicht.") says no more."""
     boost: float = Field(default=0.05, ge=0, le=1)
 
 
@@ -57,6 +61,9 @@ class NegativeSpec(_Strict):
     name: str = Field(pattern=ID)
     pattern: str = Field(min_length=1)
     window: int = Field(default=150, ge=0, le=100_000)
+    scope: Literal["window", "sentence", "clause"] = "window"
+    """Where the veto is looked for: ``window`` characters either side of the hit, or the
+    sentence / clause (split at commas and "but") that holds the hit."""
     regexes: list[str] = []
     """Names of the regexes this negative vetoes; empty means all of them."""
 
@@ -148,3 +155,112 @@ class FieldSpec(_Strict):
         if self.zones and self.kind != "timestamp":
             raise ValueError("zones belong only to a field of kind 'timestamp'")
         return self
+
+
+# --- Language overlays (patterns/i18n/<lang>/..., see I18N_SCHEMA.md and patterns/README.md) ---
+
+
+class ReplyParts(_Strict):
+    greeting: str = "Hi $first_name,"
+    greeting_neutral: str = "Hi,"
+    sign_off: str = ""
+    missing_merchant_id: str = ""
+    """How $missing names the merchant ID in this language (empty: English)."""
+    missing_timestamp: str = ""
+    missing_and: str = ""
+
+    @field_validator("greeting", "greeting_neutral", "sign_off", "missing_merchant_id", "missing_timestamp", "missing_and")
+    @classmethod
+    def _placeholders(cls, text: str) -> str:
+        unknown = set(string.Template(text).get_identifiers()) - {"first_name"}
+        if unknown or not string.Template(text).is_valid():
+            raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; only $first_name (and $$ for a dollar sign)")
+        return text
+
+
+class LanguageSpec(_Strict):
+    """patterns/i18n/<lang>/language.toml: what identifies the language and its thread conventions."""
+
+    lang: str = Field(pattern=LANG)
+    name: str = Field(min_length=1)
+    markers: list[str] = Field(min_length=1)
+    quote_headers: list[str] = []
+    amazon_context: list[str] = []
+    connecting_context: list[str] = []
+    followup_cues: list[str] = []
+    """Optional: words of a reply that take up a quoted error as still the merchant's ("immer noch")."""
+    reply_parts: ReplyParts = ReplyParts()
+
+
+class OverlayReplySpec(_Strict):
+    body: str | None = None
+    zendesk_macro_id: int | None = Field(default=None, gt=0)
+
+    @model_validator(mode="after")
+    def _body_or_macro(self) -> OverlayReplySpec:
+        if self.body is None and self.zendesk_macro_id is None:
+            raise ValueError("give the reply a body, a zendesk_macro_id, or both")
+        if self.body is not None:
+            unknown = set(string.Template(self.body).get_identifiers()) - PLACEHOLDERS
+            if unknown or not string.Template(self.body).is_valid():
+                raise ValueError(
+                    f"unknown placeholder(s) {sorted(unknown)}; use $$ for a dollar sign and only "
+                    f"{sorted(PLACEHOLDERS)}"
+                )
+        return self
+
+
+class OverlayExamples(_Strict):
+    match: list[str] = Field(min_length=3)
+    no_match: list[str] = Field(min_length=2)
+
+
+class ErrorOverlaySpec(_Strict):
+    """patterns/i18n/<lang>/<id>.toml: one language's extra rules, reply and examples for one error."""
+
+    id: str = Field(pattern=ID)
+    lang: str = Field(pattern=LANG)
+    regex: list[RegexSpec] = []
+    context: list[ContextSpec] = []
+    negative: list[NegativeSpec] = []
+    reply: OverlayReplySpec | None = None
+    examples: OverlayExamples
+
+
+class FieldOverlayExamples(_Strict):
+    match: list[FieldExample] = Field(min_length=1)
+    no_match: list[str] = Field(min_length=1)
+
+
+class FieldOverlaySpec(_Strict):
+    """patterns/i18n/<lang>/fields/<field>.toml: one language's extra extractors for one field.
+
+    ``relative_days`` maps words such as "gestern" to a day offset (-1) and ``months`` maps month
+    names such as "novembre" to their number; a timestamp regex uses them through its ``date``,
+    ``rel`` and ``month`` groups.
+    """
+
+    id: str = Field(pattern=ID)
+    lang: str = Field(pattern=LANG)
+    regex: list[RegexSpec] = []
+    negative: list[NegativeSpec] = []
+    zones: dict[str, str] = {}
+    relative_days: dict[str, int] = {}
+    months: dict[str, int] = {}
+    examples: FieldOverlayExamples
+
+    @field_validator("relative_days")
+    @classmethod
+    def _days(cls, table: dict[str, int]) -> dict[str, int]:
+        for word, days in table.items():
+            if word != word.lower() or not -7 <= days <= 1:
+                raise ValueError(f"relative day {word!r}: words are lower case, offsets between -7 and 1")
+        return table
+
+    @field_validator("months")
+    @classmethod
+    def _months(cls, table: dict[str, int]) -> dict[str, int]:
+        for word, number in table.items():
+            if word != word.lower() or not 1 <= number <= 12:
+                raise ValueError(f"month {word!r}: names are lower case, numbers 1 to 12")
+        return table

@@ -8,13 +8,14 @@ number of anchor hits, not the pattern's cleverness. Every call carries a timeou
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import regex
 
 from .normalize import NormalizedText
 from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex
+from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
 
@@ -49,16 +50,19 @@ class Window:
     """How many distinct anchors the window holds: the best place to spend a fuzzy search."""
 
 
-def anchor_windows(text: NormalizedText, rx: CompiledRegex) -> list[Window]:
+def anchor_windows(text: NormalizedText, rx: CompiledRegex, typos: bool = False) -> list[Window]:
     """Windows around anchor hits holding at least ``min_anchors`` distinct anchors.
 
     Neighbouring hits share a window, but no window grows past four times ``window``, so a text
-    dense with anchors yields many bounded windows rather than one that covers everything.
+    dense with anchors yields many bounded windows rather than one that covers everything. With
+    ``typos``, misspelt anchors ("stagging") count as hits too.
     """
     spec = rx.spec
     hits: list[tuple[int, int, int]] = []
     for i, anchor in enumerate(spec.anchors):
         hits.extend((pos, pos + len(anchor), i) for pos in text.find_all(anchor, MAX_ANCHOR_HITS))
+        if typos:
+            hits.extend((pos, pos + length, i) for pos, length, _ in text.typos_of(anchor))
     if not hits:
         return []
     hits.sort()
@@ -80,8 +84,66 @@ def anchor_windows(text: NormalizedText, rx: CompiledRegex) -> list[Window]:
     return windows
 
 
+def _corrected(text: NormalizedText, rx: CompiledRegex, w: Window) -> tuple[str, list[tuple[int, int]], int] | None:
+    """The window with its misspelt anchors written right, the shifts to map positions back, and
+    the edits made; None when the window holds no typo."""
+    typos = sorted(
+        (pos, length, edits, anchor)
+        for anchor in rx.spec.anchors for pos, length, edits in text.typos_of(anchor)
+        if w.start <= pos and pos + length <= w.end
+    )
+    if not typos:
+        return None
+    out: list[str] = []
+    shifts: list[tuple[int, int]] = []  # (position in the corrected window, original minus corrected from there on)
+    cursor, delta, edits_made, clen = w.start, 0, 0, 0
+    for pos, length, edits, anchor in sorted(typos, key=lambda t: (t[0], t[2], -t[1])):
+        if pos < cursor:
+            continue
+        piece = text.text[cursor:pos]
+        out.append(piece)
+        clen += len(piece)
+        shifts.append((clen, delta))
+        out.append(anchor)
+        clen += len(anchor)
+        edits_made += edits
+        delta += length - len(anchor)
+        shifts.append((clen, delta))
+        cursor = pos + length
+    out.append(text.text[cursor:w.end])
+    return "".join(out), shifts, edits_made
+
+
+def _back(pos: int, shifts: list[tuple[int, int]], origin: int) -> int:
+    """A position in a corrected window, in the ticket's text."""
+    d = 0
+    for at, shift in shifts:
+        if pos >= at:
+            d = shift
+    return origin + pos + d
+
+
+def _typo_matches(text: NormalizedText, rx: CompiledRegex, windows: list[Window], deadline: Deadline) -> Iterator[Found]:
+    """The exact regex over windows whose misspelt anchors were written right (linear: the
+    misspellings were found in the same one pass as the anchors)."""
+    for w in windows:
+        fixed = _corrected(text, rx, w)
+        if fixed is None:
+            continue
+        corrected, shifts, edits = fixed
+        m = rx.exact.search(corrected, timeout=deadline.remaining())
+        if m is None or m.end() <= m.start():
+            continue
+
+        start = _back(m.start(), shifts, w.start)
+        yield Found(start, max(start + 1, _back(m.end(), shifts, w.start)), edits, m)
+
+
 def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterator[Found]:
-    """Yield the exact matches; only when there is none, the best fuzzy match of the likeliest windows."""
+    """Yield the exact matches; when there is none, matches with misspelt anchors written right;
+    then the best fuzzy match of the likeliest windows."""
+    if not text.may_hold(rx.anchor_set):
+        return
     windows = anchor_windows(text, rx)
     last_end = -1
     exact = False
@@ -91,9 +153,22 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
                 exact = True
                 last_end = m.end()
                 yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
-    if exact or rx.fuzzy is None:
+    if exact:
         return
-    likeliest = sorted(windows, key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
+    if text.has_typos and any(text.typos_of(a) for a in rx.spec.anchors):
+        typo_windows = anchor_windows(text, rx, typos=True)
+        found_typo = False
+        for found in _typo_matches(text, rx, typo_windows, deadline):
+            found_typo = True
+            yield found
+        if found_typo:
+            return
+        windows = typo_windows
+    if rx.fuzzy is None:
+        return
+    # The costly fuzzy twin runs only where two of the regex's anchors meet (or its only one).
+    needed = min(2, len(rx.spec.anchors))
+    likeliest = sorted((w for w in windows if w.anchors >= needed), key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
     for w in sorted(likeliest, key=lambda w: w.start):
         m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
         if m is not None and m.end() > m.start():
@@ -101,12 +176,25 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
 
 
 def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: NormalizedText, deadline: Deadline,
-               regex_name: str | None = None) -> tuple[CompiledNegative, regex.Match[str]] | None:
-    """The first negative that matches near a hit (and applies to its regex), with its match."""
+               regex_name: str | None = None,
+               layout: Callable[[], Layout] | None = None) -> tuple[CompiledNegative, regex.Match[str]] | None:
+    """The first negative that matches near a hit (and applies to its regex), with its match.
+
+    A negative scoped to the sentence or clause looks only there (``layout`` gives the ticket's
+    sentences; without it the window is used).
+    """
     for neg in negatives:
         if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
             continue
-        m = search_near(neg.regex, text.text, found.start, found.end, neg.spec.window, deadline)
+        if neg.spec.scope != "window" and layout is not None:
+            shape = layout()
+            s, e = (shape.sentence if neg.spec.scope == "sentence" else shape.clause)(found.start, found.end)
+            m = neg.regex.search(text.lowered if neg.on_lowered else text.text, s, e, timeout=deadline.remaining())
+            if m is not None:
+                return neg, m
+            continue
+        m = search_near(neg.regex, text.lowered if neg.on_lowered else text.text, found.start, found.end,
+                        neg.spec.window, deadline)
         if m is not None:
             return neg, m
     return None

@@ -63,6 +63,24 @@ def _when(value: Any) -> datetime | None:
     return moment if moment.tzinfo else None
 
 
+def _optional_id(data: Mapping[str, Any], *keys: str) -> int | None:
+    for key in keys:
+        value = data.get(key)
+        if value is None or value == "":
+            continue
+        return parse_ticket_id(value, key)
+    return None
+
+
+def _locale(data: Mapping[str, Any]) -> str | None:
+    value = data.get("locale") or data.get("requester_locale")
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 20:
+        raise TicketDataError("'locale' must be a short text such as 'de' or 'fr-ca'")
+    return value or None
+
+
 def ticket_from_mapping(data: Any, *, require_id: bool = True) -> Ticket:
     """A Ticket from a Zendesk-like dict (``id``, ``subject``, ``description``, ...)."""
     if not isinstance(data, Mapping):
@@ -76,4 +94,7 @@ def ticket_from_mapping(data: Any, *, require_id: bool = True) -> Ticket:
         requester_first_name=_text(data, "requester_first_name") or None,
         tags=_tags(data.get("tags")),
         created_at=_when(data.get("created_at")),
+        locale=_locale(data),
+        brand_id=_optional_id(data, "brand_id"),
+        form_id=_optional_id(data, "ticket_form_id", "form_id"),
     )

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dateutil import parser as dateparser
 
 _OFFSET = re.compile(r"^(?:gmt|utc)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
-_TIME = re.compile(r"^(\d{1,2})(?:[:.](\d{2})(?::(\d{2}))?)?\s*(?:([ap])\.?m\.?)?$", re.I)
+_TIME = re.compile(r"^(\d{1,2})(?:\s*(?:[:.h]|時)\s*(\d{2})(?:[:分](\d{2}))?)?\s*(?:分|uhr|h)?\s*(?:([ap])\.?m\.?)?$", re.I)
 _RELATIVE = {"today": 0, "this morning": 0, "this afternoon": 0, "this evening": 0, "tonight": 0,
              "yesterday": -1, "last night": -1}
 _WEEKDAY = re.compile(r"^(?:last\s+)?(mon|tues|wednes|thurs|fri|satur|sun)day$")
@@ -91,13 +91,33 @@ def parse_clock(written: str) -> time | None:
     return time(hour, minute, second)
 
 
-def parse_day(written: str, reference: datetime | None, zone: tzinfo) -> date | None:
-    """The calendar day written, in the merchant's zone; None when it cannot be known."""
+_YEAR_FIRST = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+
+
+def _ymd(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def parse_day(written: str, reference: datetime | None, zone: tzinfo,
+              relative_days: Mapping[str, int] | None = None) -> date | None:
+    """The calendar day written, in the merchant's zone; None when it cannot be known.
+
+    A date that starts with a four-digit year is year-month-day, always (2026-11-02 is 2 November).
+    """
     text = " ".join(written.lower().split()).strip(" ,")
-    if text in _RELATIVE:
+    offset = _RELATIVE.get(text)
+    if offset is None and relative_days:
+        offset = relative_days.get(text)
+    if offset is not None:
         if reference is None:
             return None
-        return (reference.astimezone(zone) + timedelta(days=_RELATIVE[text])).date()
+        return (reference.astimezone(zone) + timedelta(days=offset)).date()
+    year_first = _YEAR_FIRST.search(text)
+    if year_first:
+        return _ymd(*(int(g) for g in year_first.groups()))
     weekday = _WEEKDAY.match(text)
     if weekday:
         # The most recent such day: merchants write about attempts they already made.
@@ -111,7 +131,7 @@ def parse_day(written: str, reference: datetime | None, zone: tzinfo) -> date | 
     # 3/4/2026 is ambiguous; 25/11 or 11/25 is not. Most of our merchants write the day first.
     dayfirst = not (slash and int(slash.group(2)) > 12)
     try:
-        parsed = dateparser.parse(text, default=default, dayfirst=dayfirst, fuzzy=True).date()
+        parsed = dateparser.parse(text, default=default, dayfirst=dayfirst, yearfirst=False, fuzzy=True).date()
     except (ValueError, OverflowError):
         return None
     if not has_year and reference is not None and parsed > reference.date() + timedelta(days=1):
@@ -119,9 +139,78 @@ def parse_day(written: str, reference: datetime | None, zone: tzinfo) -> date | 
     return parsed
 
 
+_AM = {"a", "am", "午前", "朝", "morgens", "vormittags", "vorm", "früh", "matin", "du matin", "mañana", "manana",
+       "de la mañana", "de la manana", "mattina", "di mattina", "del mattino", "mattino"}
+_PM = {"p", "pm", "午後", "夜", "夕方", "晩", "nachmittags", "nachm", "abends", "après-midi", "apres-midi",
+       "de l'après-midi", "de l'apres-midi", "soir", "du soir", "tarde", "de la tarde", "noche", "de la noche",
+       "pomeriggio", "del pomeriggio", "di pomeriggio", "sera", "di sera", "della sera"}
+
+
+def _meridiem(written: str) -> str:
+    """"am", "pm" or "" for what a merchant wrote beside the hour ("p.m.", "午後", "abends", "de la tarde")."""
+    word = " ".join(written.lower().replace(".", "").split())
+    if word in _AM or (word[:1] == "a" and word in {"a", "am"}):
+        return "am"
+    if word in _PM:
+        return "pm"
+    return ""
+
+
+def _clock_from_groups(groups: Mapping[str, str | None]) -> time | None:
+    """A clock from ``hour``/``minute``/``second``/``ampm`` groups ("14h32", "14時32分")."""
+    try:
+        hour, minute, second = int(groups["hour"] or ""), int(groups.get("minute") or 0), int(groups.get("second") or 0)
+    except (ValueError, TypeError):
+        return None
+    meridiem = _meridiem(groups.get("ampm") or "")
+    if meridiem == "am":
+        if not 0 <= hour <= 12:
+            return None
+        hour %= 12
+    elif meridiem == "pm":
+        if not 1 <= hour <= 23:
+            return None
+        hour = hour if hour >= 12 else hour + 12
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return time(hour, minute, second)
+
+
+def _day_from_groups(groups: Mapping[str, str | None], months: Mapping[str, int],
+                     reference: datetime | None) -> date | None:
+    """A day from ``day``/``month``/``year`` groups; the month may be a number or a name in ``months``."""
+    written_month = (groups.get("month") or "").strip().lower().rstrip(".")
+    month = int(written_month) if written_month.isdigit() else months.get(written_month) or _MONTHS.get(written_month[:3])
+    try:
+        day = int(groups.get("day") or "")
+    except ValueError:
+        return None
+    if not month:
+        return None
+    year_text = groups.get("year") or ""
+    if year_text.isdigit():
+        year = int(year_text) + (2000 if len(year_text) == 2 else 0)
+        return _ymd(year, month, day)
+    if reference is None:
+        return None
+    found = _ymd(reference.year, month, day)
+    if found is not None and found > reference.date() + timedelta(days=1):
+        found = _ymd(reference.year - 1, month, day)
+    return found
+
+
+_MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)}
+
+
 def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str],
-            reference: datetime | None = None) -> ResolvedTime | None:
-    """A found time with a real zone, resolved to UTC when its day is known; else None."""
+            reference: datetime | None = None, relative_days: Mapping[str, int] | None = None,
+            months: Mapping[str, int] | None = None) -> ResolvedTime | None:
+    """A found time with a real zone, resolved to UTC when its day is known; else None.
+
+    Regexes name their parts: ``iso``; or ``time`` (or ``hour``, ``minute``, ``second``, ``ampm``),
+    ``tz``, and optionally ``date``/``date_after`` (written dates, relative words such as "gestern"
+    from the ``relative_days`` table), ``rel``, or ``day``/``month``/``year``.
+    """
     if groups.get("iso"):
         try:
             moment = datetime.fromisoformat(groups["iso"].replace("Z", "+00:00").replace("z", "+00:00"))
@@ -129,11 +218,15 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
             return None
         return ResolvedTime(text, moment.astimezone(timezone.utc)) if moment.tzinfo else None
     zone = resolve_zone(groups.get("tz") or "", zones)
-    clock = parse_clock(groups.get("time") or "")
+    clock = _clock_from_groups(groups) if groups.get("hour") else parse_clock(groups.get("time") or "")
     if zone is None or clock is None:
         return None
-    written_day = groups.get("date") or groups.get("date_after")
-    day = parse_day(written_day, reference, zone) if written_day else None
+    day: date | None = None
+    if groups.get("day") and groups.get("month"):
+        day = _day_from_groups(groups, months or {}, reference)
+    else:
+        written_day = groups.get("date") or groups.get("rel") or groups.get("date_after")
+        day = parse_day(written_day, reference, zone, relative_days) if written_day else None
     if day is None:
         return ResolvedTime(text, None)
     return ResolvedTime(text, datetime.combine(day, clock, zone).astimezone(timezone.utc))

@@ -121,7 +121,8 @@ def parse_delivery(body: Any, dedupe_key: str | None = None) -> Delivery | Chang
     tags = raw.get("tags")
     facts = TicketFacts(subject=_text(raw, "subject"), description=_text(raw, "description"),
                         requester_first_name=_text(raw, "requester_first_name"), created_at=_text(raw, "created_at"),
-                        tags=tuple(scrub(tags).split()) if isinstance(tags, str) else None)
+                        tags=tuple(scrub(tags).split()) if isinstance(tags, str) else None,
+                        requester_locale=_text(raw, "requester_locale"))
     return Delivery(ticket_id, "trigger", dedupe_key or f"ticket:{ticket_id}", facts)
 
 

@@ -1,0 +1,266 @@
+"""The shape of a ticket's text: its lines, its sentences and clauses, and which parts are quoted.
+
+A merchant's reply often carries older messages below it ("> ..." lines, "On ... wrote:", Outlook
+"From:/Sent:" blocks, "-----Original Message-----", each language's quote headers). Quoted text may
+be an agent's words ("if it says 'not a Professional account' ..."), so it is context, never alone
+the merchant's error. A forwarded message from Amazon itself is the merchant's evidence.
+
+Positions are those of the normalised text (see normalize.py); the layout is built only for tickets
+where some pattern hit, so most tickets never pay for it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from dataclasses import dataclass
+
+import regex
+
+from .normalize import fragment
+
+_QUOTE_LINE = re.compile(r"^[ \t]*>")
+_HEADERS = re.compile(
+    r"^\s*(?:on\b.{0,200}\bwrote\s*:?"
+    r"|-{2,}\s*(?:original message|forwarded message|begin forwarded message)\s*-{0,}"
+    r"|begin forwarded message\s*:?"
+    r"|_{5,}"
+    r")\s*$",
+    re.IGNORECASE,
+)
+_OUTLOOK_NEXT = re.compile(r"^\s*(?:sent|date|to|subject|cc)\s*:", re.IGNORECASE)
+_FROM = re.compile(r"^\s*from\s*:", re.IGNORECASE)
+_FORWARD = re.compile(
+    r"forward|weitergeleitet|transf[ée]r[ée]|reenviado|inoltrato|転送|^\s*(?:subject|betreff|objet|asunto|oggetto|件名)\s*:\s*(?:fwd?|wg|tr|rv|i)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_AMAZON_SENDER = re.compile(r"@amazon\.|seller-notification|amazon", re.IGNORECASE)
+_FIELD_LINE = re.compile(
+    r"^\s*(?:from|sent|date|to|cc|subject|von|gesendet|an|betreff|datum|de|envoy[ée]|[àa]|objet|date|enviado|para|asunto"
+    r"|fecha|da|inviato|a|oggetto|data|差出人|送信日時|宛先|件名)\s*:",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
+_CLAUSE_BREAK = re.compile(
+    r"[,;、，]|\s(?:but|however|although|though|whereas|aber|jedoch|mais|cependant|pero|sin embargo|ma|però|tuttavia)\b"
+    r"|しかし|けど|ですが|ただ",
+    re.IGNORECASE,
+)
+FOLLOW_UP = re.compile(
+    r"\b(?:still|same|again|persists?|keeps?|continues?|nothing changed|no change|as before|this error|that error"
+    r"|immer noch|noch immer|gleiche|selbe|weiterhin|wieder|toujours|même|encore|sigue|mismo|misma|todavía|otra vez|de nuevo"
+    r"|ancora|stesso|stessa|di nuovo|sempre)\b|まだ|同じ|相変わらず|再度|また",
+    re.IGNORECASE,
+)
+"""Words of a merchant's reply that take up a quoted error as still theirs ("still the same")."""
+HYPOTHETICAL = re.compile(r"\b(?:if|in case|should|wenn|falls|si|se|qualora|caso)\b|もし|場合", re.IGNORECASE)
+LOOK = 600
+"""How far a sentence or clause is followed either way (a sentence longer than this is cut)."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    text: str
+    line_starts: tuple[int, ...]
+    quoted: tuple[tuple[int, int], ...]
+    agent_quoted: tuple[tuple[int, int], ...] = ()
+    """Quoted spans under a header naming the support side ("Codisto Support wrote:"): the agent's
+    words, never taken up as the merchant's error."""
+
+    def in_agent_quote(self, start: int, end: int) -> bool:
+        return any(s <= start and end <= e for s, e in self.agent_quoted)
+
+    def own_text(self) -> str:
+        """The merchant's own words: everything not quoted."""
+        parts, pos = [], 0
+        for s, e in self.quoted:
+            parts.append(self.text[pos:s])
+            pos = e
+        parts.append(self.text[pos:])
+        return " ".join(parts)
+
+    def follows_up(self, extra: regex.Pattern[str] | None = None) -> bool:
+        """Whether the merchant's own words say the quoted problem is still theirs."""
+        own = self.own_text()[:20_000]
+        return bool(FOLLOW_UP.search(own) or (extra is not None and extra.search(own)))
+
+    def is_quoted(self, start: int, end: int) -> bool:
+        """Whether a span lies wholly inside quoted text."""
+        i = bisect.bisect_right([q[0] for q in self.quoted], start) - 1
+        return i >= 0 and self.quoted[i][0] <= start and end <= self.quoted[i][1]
+
+    def _bounds(self, start: int, end: int, breaks: re.Pattern[str]) -> tuple[int, int]:
+        lo = max(0, start - LOOK)
+        s = lo
+        for m in breaks.finditer(self.text, lo, start):
+            s = m.end()
+        i = bisect.bisect_right(self.line_starts, start) - 1
+        if i >= 0:
+            s = max(s, self.line_starts[i])
+        hi = min(len(self.text), end + LOOK)
+        m = breaks.search(self.text, end, hi)
+        e = m.start() if m else hi
+        j = bisect.bisect_right(self.line_starts, end)
+        if j < len(self.line_starts):
+            e = min(e, self.line_starts[j])
+        return self._trimmed(s, max(e, end)) if s < start else (s, max(e, end))
+
+    def _trimmed(self, s: int, e: int) -> tuple[int, int]:
+        while s < e and self.text[s] == " ":
+            s += 1
+        while e > s and self.text[e - 1] == " ":
+            e -= 1
+        return s, e
+
+    def sentence(self, start: int, end: int) -> tuple[int, int]:
+        return self._bounds(start, end, _SENTENCE_END)
+
+    def clause(self, start: int, end: int) -> tuple[int, int]:
+        s, e = self.sentence(start, end)
+        cs, ce = self._bounds(start, end, _CLAUSE_BREAK)
+        return max(s, cs), min(e, ce) if min(e, ce) >= end else e
+
+
+_HEADER_SHAPE = re.compile(r"^[^\n]{0,300}[:：][ \t]*$|-----|^[ \t]*[^\s:：]{1,12}[ \t]?[:：]", re.MULTILINE)
+_CANDIDATE = re.compile(r"wrote|message|_{5}|^[ \t]*from[ \t]*:", re.IGNORECASE | re.MULTILINE)
+
+
+def _header_lines(source: str, lines: list[str], extra: regex.Pattern[str] | None) -> set[int]:
+    """Indexes of the lines that start a quoted (or forwarded) message, found in whole-text passes."""
+    candidates: set[int] = set()
+    offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
+
+    def line_of(pos: int) -> int:
+        return bisect.bisect_right(offsets, pos) - 1
+
+    for found in (m.start() for m in _CANDIDATE.finditer(source)):
+        candidates.add(line_of(found))
+    if extra is not None:
+        # A language's quote header is a line ending in a colon, a "-----" rule or a "Field:" line;
+        # only those lines are tried against the (many-branched) header regex.
+        for m in _HEADER_SHAPE.finditer(source):
+            i = line_of(m.start())
+            if i < len(lines) and extra.search(lines[i]):
+                candidates.add(i)
+    return {i for i in candidates if i < len(lines) and _header_at(lines, i, extra)}
+
+
+def _header_at(lines: list[str], i: int, extra: regex.Pattern[str] | None) -> bool:
+    line = lines[i]
+    if _FROM.match(line):
+        # An Outlook block: "From:" then "Sent:"/"Date:"/"To:"/"Subject:" within a few lines.
+        return any(_OUTLOOK_NEXT.match(x) for x in lines[i + 1:i + 5])
+    if _HEADERS.match(line):
+        return True
+    return bool(extra is not None and extra.search(line))
+
+
+def _evidence_block(lines: list[str], i: int) -> bool:
+    """A message forwarded on purpose, or one from Amazon itself: the merchant's evidence, not a quote.
+
+    Only the header block is read (the header line and the "From:/Subject:" lines right after it),
+    never the message body, which may well name Amazon.
+    """
+    block = [lines[i]]
+    for line in lines[i + 1:i + 8]:
+        if not line.strip() and len(block) == 1:
+            continue
+        if not _FIELD_LINE.match(line):
+            break
+        block.append(line)
+    if _FORWARD.search("\n".join(block)):
+        return True
+    senders = [x for x in block if _FROM.match(x) or re.match(r"^\s*(?:von|de|da|差出人)\s*:", x, re.I)]
+    if _HEADERS.match(lines[i]) and not _FROM.match(lines[i]):
+        senders.append(lines[i])
+    return any(_AMAZON_SENDER.search(x) for x in senders)
+
+
+_SUPPORT_SIDE = re.compile(
+    r"\b(?:support|codisto|help ?desk|zendesk|customer (?:care|service)|kundenservice|kundensupport|service client"
+    r"|soporte|assistenza|atención al cliente)\b|サポート|カスタマー",
+    re.IGNORECASE,
+)
+_MARKERS = re.compile(r"^[ \t]*(?:>[ \t]*)+")
+_SENDER_FIELD = re.compile(r"^\s*(?:from|de|von|da|差出人)\s*:", re.IGNORECASE)
+
+
+def _amazon_quote_blocks(lines: list[str]) -> set[int]:
+    """Lines of "> " blocks that carry a mail from Amazon itself (a forward quoted with markers)."""
+    out: set[int] = set()
+    i = 0
+    while i < len(lines):
+        if _QUOTE_LINE.match(lines[i]) is None:
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and _QUOTE_LINE.match(lines[j]) is not None:
+            j += 1
+        head = [_MARKERS.sub("", x) for x in lines[i:min(j, i + 8)]]
+        if any(_SENDER_FIELD.match(x) and _AMAZON_SENDER.search(x) for x in head):
+            out.update(range(i, j))
+        i = j
+    return out
+
+
+def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None) -> Layout:
+    """Lines and quoted spans of ``source`` in the coordinates of its normalised text ``normalized``."""
+    lines = source.split("\n")
+    starts: list[int] = []
+    quoted: list[tuple[int, int]] = []
+    pieces: list[str] = []
+    pos = 0
+    region_quoted = False
+    region_amazon = False
+    region_agent = False
+    agent: list[tuple[int, int]] = []
+    header_at = -10
+    headers = _header_lines(source, lines, quote_headers)
+    amazon_quoted = _amazon_quote_blocks(lines) if ">" in source else set()
+    mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
+    for i, line in enumerate(lines):
+        is_marked = _QUOTE_LINE.match(line) is not None
+        if i in headers and not is_marked:
+            # Lines of one header block ("---- Forwarded message ----" then "From: ...") share its verdict.
+            same_block = i - header_at <= 3 and region_amazon
+            region_amazon = same_block or _evidence_block(lines, i)
+            region_quoted = not region_amazon
+            region_agent = region_quoted and bool(_SUPPORT_SIDE.search("\n".join(lines[i:i + 5])))
+            header_at = i
+            mode = "pending" if region_quoted else ""
+        elif mode == "pending" and line.strip() and i - header_at > 0 and not _FIELD_LINE.match(line):
+            mode = "markers" if is_marked else "all"
+        elif mode == "markers" and line.strip() and not is_marked:
+            # The merchant answers between the quoted lines: their own words again.
+            region_quoted = region_agent = False
+            mode = ""
+        if is_marked:
+            inner = _MARKERS.sub("", line)
+            if _HEADERS.match(inner):
+                # A quote inside the quote ("> On Tue, Dana wrote:"): whose words follow?
+                region_agent = bool(_SUPPORT_SIDE.search(inner))
+        piece = fragment(line)
+        if not piece:
+            continue
+        if pieces:
+            pos += 1
+        starts.append(pos)
+        line_quoted = (region_quoted and not region_amazon) or (is_marked and not region_amazon and i not in amazon_quoted)
+        if line_quoted:
+            if quoted and quoted[-1][1] + 1 >= pos:
+                quoted[-1] = (quoted[-1][0], pos + len(piece))
+            else:
+                quoted.append((pos, pos + len(piece)))
+            if region_agent:
+                if agent and agent[-1][1] + 1 >= pos:
+                    agent[-1] = (agent[-1][0], pos + len(piece))
+                else:
+                    agent.append((pos, pos + len(piece)))
+        pieces.append(piece)
+        pos += len(piece)
+    if " ".join(pieces) != normalized:
+        # Some input normalises differently line by line (an entity that is a line break): then
+        # nothing is known about lines and quotes, which only costs the finer judgement.
+        return Layout(normalized, (0,), ())
+    return Layout(normalized, tuple(starts), tuple(quoted), tuple(agent))

@@ -1,0 +1,72 @@
+"""The ticket's language, and the reply's: requester locale, else detected language, else English."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from plugin.core.classify import classify
+from plugin.core.language import base_language, detect_language, reply_language
+from plugin.core.models import Ticket
+from plugin.core.patterns import load_patterns
+
+OVERLAY = Path(__file__).parent / "data" / "overlay_de"
+GERMAN = "Hallo, mein Verkäuferkonto ist noch im Staging und ich kann das Amazon-Konto nicht verbinden."
+
+
+@pytest.fixture
+def german(patterns_copy: Path):
+    shutil.copytree(OVERLAY, patterns_copy / "i18n" / "de")
+    return load_patterns(patterns_copy)
+
+
+@pytest.mark.parametrize(("locale", "expected"), [
+    ("de", "de"), ("de-CH", "de"), ("fr-ca", "fr"), ("ja", "ja"), ("pt_BR", "pt"), ("", None), (None, None),
+    ("not a locale!", None),
+])
+def test_base_language(locale, expected) -> None:
+    assert base_language(locale) == expected
+
+
+def test_detects_the_language_from_its_markers(german) -> None:
+    assert detect_language(GERMAN.lower(), german) == "de"
+    assert detect_language("my seller account is still in staging and i cannot connect it", german) == "en"
+    assert detect_language("Amazon", german) == "en"
+
+
+def test_locale_wins_then_detected_then_english(german) -> None:
+    assert reply_language("de-AT", "en", german) == "de"
+    assert reply_language("fr", "de", german) == "de"
+    assert reply_language(None, None, german) == "en"
+    assert reply_language("en-GB", "de", german) == "en"
+
+
+def test_reply_in_the_requesters_locale_checklist_stays_for_the_agent(german) -> None:
+    ticket = Ticket(id=5, subject="Amazon", description="Amazon says my seller account might still be in staging mode",
+                    requester_first_name="Jonas")
+    result = classify(ticket, german, locale="de-CH")
+    assert result.reply_language == "de" and result.language == "en"
+    reply = result.update.reply_text()
+    assert reply.startswith("Hallo Jonas,") and "Staging-Modus" in reply and reply.endswith("Viele Grüße")
+    assert "Why amazon-triage suggested this" in result.update.explanation
+
+
+def test_detected_language_chooses_the_reply_without_a_locale(german) -> None:
+    result = classify(Ticket(id=6, description=GERMAN), german)
+    assert result.detection.matched == ("staging_mode",)
+    assert result.language == "de" and result.update.reply_text().startswith("Hallo,")
+
+
+def test_missing_translation_falls_back_to_english_per_part(german) -> None:
+    text = "Amazon says: The account you are connecting to is not a Professional Amazon seller account."
+    result = classify(Ticket(id=7, description=text, requester_first_name="Jonas"), german, locale="de")
+    assert result.update.reply_text().startswith("Hallo Jonas,")
+    assert "Professional" in result.update.reply_text()
+
+
+def test_without_languages_everything_is_english(patterns) -> None:
+    result = classify(Ticket(id=8, description="Amazon says my seller account might still be in staging mode",
+                             locale="de"), patterns)
+    assert result.reply_language == "en" and result.update.reply_text().startswith("Hi there,")
