@@ -1,97 +1,100 @@
-"""Webhook intake figures, against a bare Flask endpoint in the same run (same gunicorn settings).
+"""Webhook intake figures against a bare Flask 202 endpoint in the same run, same server settings.
 
-Starts the real service (`amazon-triage serve`: gunicorn + worker) pointed at the fake Zendesk, and
-gunicorn serving benchmarks/bare_app.py; sends signed posts from client threads on 127.0.0.1 only.
-Prints requests/s, p50/p99 acknowledgement latency, end-to-end latency (post -> comment on the fake),
-and writes per matched ticket. Run: .venv/bin/python benchmarks/intake.py [--requests 2000]
+Starts the real service (`amazon-triage serve`: waitress + worker, so the worker runs meanwhile)
+pointed at the fake Zendesk, and benchmarks/bare_app.py under waitress with the settings `serve`
+uses. The client is light: requests are signed before the clock starts and sent over keep-alive
+http.client connections from several processes, so the client is not the bottleneck. 127.0.0.1 only.
+
+Modes: embedded (SQLite store and queue) and production (PostgreSQL + Redis, from TEST_POSTGRES_URL
+and TEST_REDIS_URL, a fresh schema and a flushed Redis database).
+
+Run: .venv/bin/python benchmarks/intake.py [--mode embedded|production|both] [--requests 4000]
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import multiprocessing
 import os
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
-
-import requests
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import SECRET, signed_headers, trigger_body  # noqa: E402
+from tests import production  # noqa: E402
+from tests.conftest import SECRET, free_port, signed_headers, trigger_body  # noqa: E402
 from tests.fake_zendesk import FakeZendesk  # noqa: E402
 
+PATH = "/webhooks/zendesk"
 MATCHING = "Connecting Amazon: The account connection timed out."
+THREADS, IDLE = 8, 30
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def signed(ticket_ids: range) -> list[tuple[bytes, dict[str, str]]]:
+    """Unmatched tickets with their text in the payload: intake cost only, no Zendesk calls."""
+    out = []
+    for tid in ticket_ids:
+        body = trigger_body(tid, subject="Question", description="Where is my invoice?")
+        out.append((body, signed_headers(body)))
+    return out
 
 
-def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early with {proc.returncode}")
-        try:
-            requests.post(url, data=b"{}", headers={"Content-Type": "application/json"}, timeout=1)
-            return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise SystemExit(f"server at {url} not ready in {timeout} s")
+def send_all(job: tuple[int, list[tuple[bytes, dict[str, str]]], float]) -> tuple[list[float], dict[int, int], float, float]:
+    """One client process: keep-alive posts back to back; (latencies ms, statuses, first start, last end)."""
+    port, requests, start_at = job
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.connect()
+    while time.time() < start_at:
+        time.sleep(0.001)
+    latencies, statuses = [], {}
+    began = time.time()
+    for body, headers in requests:
+        t0 = time.perf_counter()
+        conn.request("POST", PATH, body, headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append((time.perf_counter() - t0) * 1000)
+        statuses[response.status] = statuses.get(response.status, 0) + 1
+    ended = time.time()
+    conn.close()
+    return latencies, statuses, began, ended
 
 
-def load(url: str, bodies: list[bytes], threads: int) -> tuple[float, list[float], dict[int, int]]:
-    """Post every body once, spread over client threads; return (elapsed, latencies ms, status counts)."""
-    latencies: list[float] = []
+def saturate(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: int) -> tuple[float, list[float], dict[int, int]]:
+    start_at = time.time() + 0.5
+    jobs = [(port, requests[i::clients], start_at) for i in range(clients)]
+    with multiprocessing.get_context("fork").Pool(clients) as pool:
+        results = pool.map(send_all, jobs)
+    latencies = [x for r in results for x in r[0]]
     statuses: dict[int, int] = {}
-    lock = threading.Lock()
-    chunks = [bodies[i::threads] for i in range(threads)]
-
-    def client(chunk: list[bytes]) -> None:
-        session = requests.Session()
-        local, codes = [], {}
-        for body in chunk:
-            headers = signed_headers(body)
-            start = time.perf_counter()
-            r = session.post(url, data=body, headers=headers, timeout=10)
-            local.append((time.perf_counter() - start) * 1000)
-            codes[r.status_code] = codes.get(r.status_code, 0) + 1
-        with lock:
-            latencies.extend(local)
-            for k, v in codes.items():
-                statuses[k] = statuses.get(k, 0) + v
-
-    start = time.perf_counter()
-    workers = [threading.Thread(target=client, args=(c,)) for c in chunks]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return time.perf_counter() - start, latencies, statuses
+    for r in results:
+        for k, v in r[1].items():
+            statuses[k] = statuses.get(k, 0) + v
+    elapsed = max(r[3] for r in results) - min(r[2] for r in results)
+    return len(latencies) / elapsed, latencies, statuses
 
 
-def paced(url: str, bodies: list[bytes], rate: float) -> list[float]:
-    """One client posting at a steady rate, as Zendesk does: acknowledgement latency in ms."""
-    session = requests.Session()
+def paced(port: int, requests: list[tuple[bytes, dict[str, str]]], rate: float) -> list[float]:
+    """One keep-alive client at a steady rate, as Zendesk sends: acknowledgement latency in ms."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     latencies = []
     start = time.perf_counter()
-    for i, body in enumerate(bodies):
+    for i, (body, headers) in enumerate(requests):
         delay = start + i / rate - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        headers = signed_headers(body)
         t0 = time.perf_counter()
-        session.post(url, data=body, headers=headers, timeout=10)
+        conn.request("POST", PATH, body, headers)
+        conn.getresponse().read()
         latencies.append((time.perf_counter() - t0) * 1000)
+    conn.close()
     return latencies
 
 
@@ -99,69 +102,124 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) >= 2 else values[0]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--requests", type=int, default=2000)
-    parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--e2e", type=int, default=30)
-    parser.add_argument("--rate", type=float, default=50.0, help="requests/s of the steady run")
-    args = parser.parse_args()
+def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited early with {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            conn.request("POST", PATH, b"{}", {"Content-Type": "application/json"})
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"server on port {port} not ready in {timeout} s")
 
-    fake = FakeZendesk().start()
-    tmp = Path(tempfile.mkdtemp())
-    env = {**os.environ, "ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "bot@example.com", "ZENDESK_API_TOKEN": "t",
-           "ZENDESK_WEBHOOK_SECRET": SECRET, "ZENDESK_API_URL": fake.url, "INSTANCE_PATH": str(tmp)}
-    ours_port, bare_port = free_port(), free_port()
-    ours = subprocess.Popen([sys.executable, "-m", "plugin", "serve", "--port", str(ours_port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    bare = subprocess.Popen([sys.executable, "-m", "gunicorn", "--chdir", str(ROOT / "benchmarks"), "-b",
-                             f"127.0.0.1:{bare_port}", "-w", "1", "-k", "gthread", "--threads", "8", "bare_app:app"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+def drain(database_url: str, timeout: float = 300) -> float:
+    """Wait for the worker to finish the backlog the saturation run left; seconds it took."""
+    from plugin.store import Store
+
+    store = Store.from_url(database_url)
+    start = time.monotonic()
     try:
-        ours_url = f"http://127.0.0.1:{ours_port}/webhooks/zendesk"
-        bare_url = f"http://127.0.0.1:{bare_port}/webhooks/zendesk"
-        wait_ready(ours_url, ours)
-        wait_ready(bare_url, bare)
-        # Unmatched tickets with text in the payload: intake cost only, no Zendesk reads or writes.
-        bodies = [trigger_body(100_000 + i, subject="Question", description="Where is my invoice?")
-                  for i in range(args.requests)]
-        bare_time, bare_lat, bare_codes = load(bare_url, bodies, args.threads)
-        ours_time, ours_lat, ours_codes = load(ours_url, bodies, args.threads)
-        print(f"{'':>22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
-        for name, t, lat, codes in (("bare Flask 202", bare_time, bare_lat, bare_codes),
-                                    ("amazon-triage intake", ours_time, ours_lat, ours_codes)):
-            print(f"{name:>22} {len(lat) / t:8.0f} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f}  {codes}")
-        print(f"throughput ratio (ours / bare) at saturation, {args.threads} client threads: "
-              f"{(len(ours_lat) / ours_time) / (len(bare_lat) / bare_time):.2f} (target >= 0.50)")
-        steady = [trigger_body(200_000 + i, subject="Question", description="Where is my invoice?")
-                  for i in range(int(args.rate * 10))]
-        bare_steady = paced(bare_url, steady, args.rate)
-        ours_steady = paced(ours_url, steady, args.rate)
-        print(f"steady {args.rate:.0f} req/s for 10 s: ack p50/p99 bare {pct(bare_steady, 50):.2f}/{pct(bare_steady, 99):.2f} ms,"
-              f" ours {pct(ours_steady, 50):.2f}/{pct(ours_steady, 99):.2f} ms (target p99 <= 20 ms)")
+        while time.monotonic() - start < timeout:
+            counts = store.counts()
+            if not any(counts.get(s, 0) for s in ("queued", "retry", "processing")):
+                break
+            time.sleep(0.5)
+        return time.monotonic() - start
+    finally:
+        store.close()
 
-        # End to end: one matched ticket at a time, post -> its comment on the fake.
+
+def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str, Any]:
+    tmp = Path(tempfile.mkdtemp())
+    env = {"ZENDESK_SUBDOMAIN": "acme", "ZENDESK_EMAIL": "bot@example.com", "ZENDESK_API_TOKEN": "t",
+           "ZENDESK_WEBHOOK_SECRET": SECRET, "ZENDESK_API_URL": fake.url, "INSTANCE_PATH": str(tmp),
+           "PATTERNS_DIR": str(ROOT / "patterns"), "TRIAGE_DRY_RUN": ""}
+    if mode == "production":
+        # Production defaults for the sweep and leases (the tests' short ones would re-queue the backlog every second).
+        env = {**production.production_config(env), "SWEEP_SECONDS": "60", "LEASE_SECONDS": "120"}
+    ours_port, bare_port = free_port(), free_port()
+    quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    ours = subprocess.Popen([sys.executable, "-m", "plugin", "serve", "--port", str(ours_port), "--threads", str(THREADS)],
+                            env={**os.environ, **env}, **quiet)
+    bare = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), str(bare_port), str(THREADS), str(IDLE)],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, **quiet)
+    offset = {"embedded": 0, "production": 5_000_000}[mode]
+    try:
+        wait_ready(ours_port, ours)
+        wait_ready(bare_port, bare)
+        requests = signed(range(offset + 100_000, offset + 100_000 + args.requests))
+        saturate(bare_port, requests[:300], args.clients)  # warm both up
+        saturate(ours_port, signed(range(offset + 900_000, offset + 900_300)), args.clients)
+        bare_rate, bare_lat, bare_codes = saturate(bare_port, requests, args.clients)
+        ours_rate, ours_lat, ours_codes = saturate(ours_port, requests, args.clients)
+        drained = drain(env["DATABASE_URL"] if "DATABASE_URL" in env else f"sqlite:///{tmp / 'amazon-triage.db'}")
+        steady = signed(range(offset + 200_000, offset + 200_000 + int(args.rate * 10)))
+        bare_steady = paced(bare_port, steady, args.rate)
+        ours_steady = paced(ours_port, steady, args.rate)
         e2e = []
         for i in range(args.e2e):
-            tid = 500_000 + i
+            tid = offset + 500_000 + i
             fake.add_ticket(tid, "Amazon", MATCHING)
             body = trigger_body(tid)
+            conn = http.client.HTTPConnection("127.0.0.1", ours_port, timeout=10)
             start = time.perf_counter()
-            requests.post(ours_url, data=body, headers=signed_headers(body), timeout=10)
+            conn.request("POST", PATH, body, signed_headers(body))
+            conn.getresponse().read()
             while len(fake.tickets[tid]["comments"]) < 2:
                 if time.perf_counter() - start > 30:
                     raise SystemExit(f"ticket {tid} not updated within 30 s")
                 time.sleep(0.005)
             e2e.append((time.perf_counter() - start) * 1000)
-        writes = sum(len(fake.writes(500_000 + i)) for i in range(args.e2e))
-        print(f"end to end (post -> comment on the fake), {args.e2e} matched tickets: "
-              f"p50 {pct(e2e, 50):.0f} ms, p99 {pct(e2e, 99):.0f} ms")
-        print(f"writes per matched ticket: {writes / args.e2e:.2f} (target 1); "
-              f"writes for {args.requests} unmatched tickets: {len(fake.writes()) - writes}")
+        writes = sum(len(fake.writes(offset + 500_000 + i)) for i in range(args.e2e))
+        return {"mode": mode, "bare": (bare_rate, bare_lat, bare_codes), "ours": (ours_rate, ours_lat, ours_codes),
+                "steady": (bare_steady, ours_steady), "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
     finally:
         for p in (ours, bare):
             p.terminate()
             p.wait(timeout=20)
+
+
+def report(r: dict[str, Any], args: argparse.Namespace) -> None:
+    print(f"\n== {r['mode']} ({'SQLite store and queue' if r['mode'] == 'embedded' else 'PostgreSQL + Redis'}), "
+          f"{args.requests} requests from {args.clients} keep-alive client processes, waitress {THREADS} threads ==")
+    print(f"{'':>22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+    for name, key in (("bare Flask 202", "bare"), ("amazon-triage intake", "ours")):
+        rate, lat, codes = r[key]
+        print(f"{name:>22} {rate:8.0f} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f}  {codes}")
+    print(f"throughput ratio (ours / bare) at saturation, worker running: {r['ours'][0] / r['bare'][0]:.2f} (target >= 0.50)")
+    print(f"the worker finished the backlog {r['drained']:.1f} s after the saturation run (then the steady run starts)")
+    bare_steady, ours_steady = r["steady"]
+    print(f"steady {args.rate:.0f} req/s for 10 s: ack p50/p99 bare {pct(bare_steady, 50):.2f}/{pct(bare_steady, 99):.2f} ms, "
+          f"ours {pct(ours_steady, 50):.2f}/{pct(ours_steady, 99):.2f} ms (target p99 <= 20 ms)")
+    if r["e2e"]:
+        print(f"end to end (post -> comment on the fake), {len(r['e2e'])} matched tickets one at a time: "
+              f"p50 {pct(r['e2e'], 50):.0f} ms, p99 {pct(r['e2e'], 99):.0f} ms; writes per matched ticket {r['writes']:.2f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--mode", choices=["embedded", "production", "both"], default="both")
+    parser.add_argument("--requests", type=int, default=4000)
+    parser.add_argument("--clients", type=int, default=4, help="client processes")
+    parser.add_argument("--e2e", type=int, default=20)
+    parser.add_argument("--rate", type=float, default=50.0, help="requests/s of the steady run")
+    args = parser.parse_args()
+    modes = ["embedded", "production"] if args.mode == "both" else [args.mode]
+    if "production" in modes and (reason := production.missing_services()):
+        if args.mode == "production":
+            raise SystemExit(reason)
+        print(f"(production mode left out: {reason})")
+        modes.remove("production")
+    fake = FakeZendesk().start()
+    try:
+        for mode in modes:
+            report(run_mode(mode, args, fake), args)
+    finally:
         fake.stop()
 
 

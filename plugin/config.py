@@ -123,6 +123,15 @@ class Settings(BaseSettings):
     suggest_concurrency: int = 2
     reconcile_seconds: float = 300.0
 
+    # Production (issue 10): shared queue, sweep, metrics, logs, server.
+    redis_url: str = Field(default="", repr=False)
+    sweep_seconds: float = 60.0
+    metrics: str = "off"
+    metrics_token: str = Field(default="", repr=False)
+    log_format: str = "text"
+    idle_timeout_seconds: int = 30
+    worker_nice: int = 10
+
     @field_validator("triage_dry_run", "trust_proxy", mode="before")
     @classmethod
     def _lenient_flag(cls, value: Any) -> bool:
@@ -239,6 +248,12 @@ class Settings(BaseSettings):
             parts = urlsplit(self.zendesk_api_url)
             if parts.scheme not in {"http", "https"} or not parts.netloc:
                 raise ConfigError(f"ZENDESK_API_URL must look like http://127.0.0.1:8081, got {self.zendesk_api_url!r}")
+        if self.metrics not in {"off", "on", "token"}:
+            raise ConfigError(f"METRICS must be off, on or token, got {self.metrics!r}")
+        if self.metrics == "token" and len(self.metrics_token) < 16:
+            raise ConfigError("METRICS=token needs METRICS_TOKEN of at least 16 characters")
+        if self.log_format not in {"text", "json"}:
+            raise ConfigError(f"LOG_FORMAT must be text or json, got {self.log_format!r}")
         if self.max_attempts < 1:
             raise ConfigError("MAX_ATTEMPTS must be at least 1")
         for name, least in _AT_LEAST.items():

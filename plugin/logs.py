@@ -1,16 +1,116 @@
-"""Logging set up once per process, whoever asks first (the app factory, the worker, the CLI)."""
+"""Logging: text or one JSON object a line (``LOG_FORMAT=json``), with the Zendesk invocation id and
+the ticket id of the request or task at hand (contextvars), and an access log without query strings.
+
+Nothing here logs a request body or a header value other than the invocation id; the rest of the
+code logs ticket ids, statuses and error names, never ticket text or secrets (tests/test_logs.py).
+"""
 
 from __future__ import annotations
 
+import contextvars
 import logging
+import re
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
 
-_done = False
+INVOCATION_ID: contextvars.ContextVar[str | None] = contextvars.ContextVar("invocation_id", default=None)
+TICKET_ID: contextvars.ContextVar[int | None] = contextvars.ContextVar("ticket_id", default=None)
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_SAFE_ID = re.compile(r"[A-Za-z0-9._:-]{1,100}")
+access_log = logging.getLogger("plugin.access")
 
 
-def configure_logging(level: int = logging.INFO) -> None:
-    global _done
-    if _done:
+class ContextFilter(logging.Filter):
+    """Adds invocation_id and ticket_id (None outside a request or task) to every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.invocation_id = INVOCATION_ID.get()
+        record.ticket_id = TICKET_ID.get()
+        return True
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    if log_format == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s %(invocation_id)s %(ticket_id)s",
+                             rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+    return logging.Formatter(TEXT_FORMAT)
+
+
+def setup(log_format: str = "text", level: int = logging.INFO) -> None:
+    """Configure the root logger once per process: one stderr handler in the chosen format."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(log_format))
+    handler.addFilter(ContextFilter())
+    root = logging.getLogger()
+    for old in list(root.handlers):
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
+
+
+_configured = False
+
+
+def configure_logging(log_format: str = "text", level: int = logging.INFO) -> None:
+    """Set logging up once per process, whoever asks first (the app factory, the worker, the CLI).
+
+    Leaves a root logger that already has handlers alone (a test runner's, gunicorn's).
+    """
+    global _configured
+    if _configured:
         return
-    _done = True
+    _configured = True
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        setup(log_format, level)
+
+
+def safe_invocation_id(value: str | None) -> str | None:
+    """The header as given when it looks like an id; anything else is not worth a log line."""
+    return value if value and _SAFE_ID.fullmatch(value) else None
+
+
+def bind_ticket(ticket_id: int) -> None:
+    """Tag the rest of this request's or task's log lines with the ticket id."""
+    TICKET_ID.set(ticket_id)
+
+
+def bind_delivery(dedupe_key: str) -> None:
+    """In the worker: tag the task's log lines with the invocation id its delivery was stored under."""
+    if not dedupe_key.startswith(("ticket:", "event:")):
+        INVOCATION_ID.set(safe_invocation_id(dedupe_key))
+
+
+def bound_run(run: Callable[[int], Any]) -> Callable[[int], Any]:
+    """Wrap the worker's per-ticket use case so its log lines carry the ticket id."""
+    def wrapped(ticket_id: int) -> Any:
+        tokens = TICKET_ID.set(ticket_id), INVOCATION_ID.set(None)
+        try:
+            return run(ticket_id)
+        finally:
+            TICKET_ID.reset(tokens[0])
+            INVOCATION_ID.reset(tokens[1])
+
+    return wrapped
+
+
+def init_app(app: Any) -> None:
+    """Bind the invocation id per request and write the access log (path only: no query string)."""
+    from flask import g, request
+
+    @app.before_request
+    def bind() -> None:
+        g.log_started = time.perf_counter()
+        INVOCATION_ID.set(safe_invocation_id(request.headers.get("X-Zendesk-Webhook-Invocation-Id")))
+        TICKET_ID.set(None)
+
+    @app.after_request
+    def access(response: Any) -> Any:
+        started = g.get("log_started")
+        took = (time.perf_counter() - started) * 1000 if started else 0.0
+        # request.path never includes the query string, which may carry tokens or ticket text.
+        access_log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code, took)
+        return response

@@ -1,31 +1,54 @@
-"""The huey adapter: a durable SQLite queue between the webhook and the worker.
+"""The huey adapter: a durable queue between the webhook and the worker, on SQLite or Redis.
 
 The web process only enqueues; the worker process registers the same task name with a function
-that runs the triage use case. Attempts and due times live in the store, so a lost queue entry is
-found again by the recovery sweep (at worker start and every minute).
+that runs the triage use case. Attempts and due times live in the store, so a lost queue entry
+(a Redis restart, a dropped connection, an enqueue that failed) is found again by the recovery
+sweep (at worker start and every ``SWEEP_SECONDS``).
+
+Backends: SQLite (one file, one host: the embedded default) or Redis when ``REDIS_URL`` is set, so
+web and worker processes on several hosts share one queue. huey already speaks both, with the same
+task API, so the choice is one constructor.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from huey import SqliteHuey, crontab
+from huey import RedisHuey, SqliteHuey
 
 log = logging.getLogger(__name__)
 TASK_NAME = "triage_ticket"
+QUEUE_NAME = "amazon-triage"
+REDIS_CLIENT_NAME = "amazon-triage"
+
+
+def make_huey(queue_path: str, redis_url: str = "", immediate: bool = False) -> Any:
+    """huey on Redis when a URL is given, else on a local SQLite file."""
+    if redis_url:
+        from redis import ConnectionPool
+
+        # Named connections (operators can find them in CLIENT LIST); health checks and time-outs so
+        # a dropped or half-open connection is replaced instead of hanging a worker or a request.
+        pool = ConnectionPool.from_url(redis_url, client_name=REDIS_CLIENT_NAME, health_check_interval=10,
+                                       socket_timeout=5, socket_connect_timeout=5, socket_keepalive=True)
+        return RedisHuey(name=QUEUE_NAME, connection_pool=pool, utc=True, immediate=immediate, results=False,
+                         blocking=True, read_timeout=1)
+    Path(queue_path).parent.mkdir(parents=True, exist_ok=True)
+    # No fsync: the store holds every delivery durably, and the recovery sweep re-queues any
+    # ticket whose queue entry was lost, so the queue only has to be fast.
+    return SqliteHuey(name=QUEUE_NAME, filename=queue_path, utc=True, immediate=immediate, results=False, fsync=False)
 
 
 class TaskQueue:
-    def __init__(self, path: str, run: Callable[[int], Any] | None = None,
-                 sweep: Callable[[], int] | None = None, immediate: bool = False) -> None:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        # No fsync: the store holds every delivery durably, and the recovery sweep re-queues any
-        # ticket whose queue entry was lost, so the queue only has to be fast.
-        self.huey = SqliteHuey(name="amazon-triage", filename=path, utc=True, immediate=immediate, results=False,
-                               fsync=False)
+    def __init__(self, path: str, run: Callable[[int], Any] | None = None, immediate: bool = False,
+                 redis_url: str = "") -> None:
+        self.huey = make_huey(path, redis_url, immediate)
+        self.backend = "redis" if redis_url else "sqlite"
         self._run = run
 
         def triage_ticket(ticket_id: int) -> None:
@@ -34,8 +57,6 @@ class TaskQueue:
             self._run(ticket_id)
 
         self._task = self.huey.task(name=TASK_NAME)(triage_ticket)
-        if sweep is not None:
-            self.huey.periodic_task(crontab(minute="*"), name="recovery_sweep")(sweep)
 
     def enqueue(self, ticket_id: int, delay: float | None = None) -> None:
         if delay:
@@ -50,5 +71,27 @@ class TaskQueue:
         self.huey.pending_count()
 
     def consumer(self, workers: int) -> Any:
-        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=True,
+        # periodic=False: the recovery sweep runs on its own timer (see run_sweeper), not huey's crontab,
+        # whose one-minute granularity is too coarse for tests and small deployments.
+        return self.huey.create_consumer(workers=workers, worker_type="thread", periodic=False,
                                          initial_delay=0.05, max_delay=0.5, check_worker_health=True)
+
+    def run_sweeper(self, sweep: Callable[[], int], every: float, stop: threading.Event) -> threading.Thread:
+        """Run ``sweep`` every ``every`` seconds (with jitter) in a daemon thread.
+
+        Safe with many workers on many hosts without a lock: the sweep only queues ticket ids, and
+        the store's claim (one conditional UPDATE) lets exactly one worker take each ticket, so
+        duplicate entries cost a no-op claim. (A lock would need a time-out: a worker killed while
+        holding it would stop every sweep.) A failed sweep (store or Redis away) is logged and tried
+        again next round.
+        """
+        def loop() -> None:
+            while not stop.wait(every * random.uniform(0.8, 1.2)):
+                try:
+                    sweep()
+                except Exception as exc:
+                    log.warning("recovery sweep failed (%s); trying again in about %.0f s", type(exc).__name__, every)
+
+        thread = threading.Thread(target=loop, name="recovery-sweep", daemon=True)
+        thread.start()
+        return thread

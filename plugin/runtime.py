@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import logs, metrics
 from .config import Settings
 from .followup_store import FollowupStore
 from .followups import FollowUp
@@ -83,8 +84,9 @@ class Runtime:
     @classmethod
     def for_web(cls, settings: Settings) -> Runtime:
         with _private_files(settings):
-            store, queue = Store.from_url(settings.database_url), TaskQueue(settings.queue_path)
-            queue.ping()  # creates the queue's file now, under the umask
+            store, queue = Store.from_url(settings.database_url), TaskQueue(settings.queue_path, redis_url=settings.redis_url)
+            if not settings.redis_url:
+                queue.ping()  # creates the queue's file now, under the umask (Redis may be away: the store is the record)
         return cls(settings, store, _registry(settings), queue)
 
     @classmethod
@@ -94,8 +96,12 @@ class Runtime:
         with _private_files(settings):
             store = Store.from_url(settings.database_url)
             rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
-            rt.queue = TaskQueue(settings.queue_path, run=rt.work, sweep=rt.sweep)
-            rt.queue.ping()
+            # Metrics count the first triage's outcome; the follow-ups run after it in the same task.
+            triage_run = metrics.observed_run(lambda tid: rt.triage.run(tid), store)  # type: ignore[union-attr]
+            run = logs.bound_run(lambda tid: rt.work(tid, triage_run))
+            rt.queue = TaskQueue(settings.queue_path, run=run, redis_url=settings.redis_url)
+            if not settings.redis_url:
+                rt.queue.ping()
         schedule = lambda tid, delay: rt.queue.enqueue(tid, delay)  # noqa: E731
         decision = settings.decision_settings()
         rt.triage = Triage(settings, store, registry, zendesk, schedule=schedule, decision=decision)
@@ -104,11 +110,12 @@ class Runtime:
             rt.reconciler = Reconciler(store, rt.fstore, FollowupReader(zendesk), rt.queue.enqueue)
         return rt
 
-    def work(self, ticket_id: int) -> None:
+    def work(self, ticket_id: int, triage_run: Any = None) -> Any:
         """One queued ticket: its first triage, then its follow-ups; each claims its own row, so whichever
-        has nothing due costs one UPDATE."""
-        self.triage.run(ticket_id)  # type: ignore[union-attr]
+        has nothing due costs one UPDATE. Returns the triage's outcome (for metrics)."""
+        outcome = (triage_run or self.triage.run)(ticket_id)  # type: ignore[union-attr]
         self.followups.run(ticket_id)  # type: ignore[union-attr]
+        return outcome
 
     def reconcile(self, force: bool = False) -> None:
         """A reconciliation tick when it is this process's turn (one per RECONCILE_SECONDS across workers)."""
@@ -132,7 +139,10 @@ class Runtime:
 
         At start-up, tickets still leased by a worker that died are queued for when the lease ends.
         """
-        due = [*self.store.due(), *((t, 0) for t in self.fstore.due())]
+        # At start-up everything due is queued; later, only what has waited a whole sweep interval
+        # (its queue entry was most likely lost: a Redis restart, a failed enqueue). Follow-ups too.
+        due = [*self.store.due(grace_seconds=0.0 if startup else self.settings.sweep_seconds),
+               *((t, 0) for t in self.fstore.due())]
         for ticket_id, _ in due:
             self.queue.enqueue(ticket_id)
         if startup:

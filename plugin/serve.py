@@ -1,24 +1,32 @@
-"""`amazon-triage serve`: the web server (gunicorn) and one background worker, as one command."""
+"""`amazon-triage serve` and `web`: the web server (waitress), and for `serve` one background worker.
+
+Why waitress: its I/O loop reads each request whole (headers and body, spooled to a temp file past
+512 KB) before a worker thread sees it, so clients that drip a body a byte at a time hold a socket,
+not a thread; `/healthz` and deliveries keep being answered (tests/test_serve.py). Connections
+idle for ``IDLE_TIMEOUT_SECONDS`` are closed. gunicorn's gthread workers give each connection a thread
+while its body arrives, so a dozen slow clients froze the service (issue 10).
+
+Supervision is left to the service manager (systemd, a Procfile runner): `serve` starts one worker
+child and stops when it stops, so `Restart=on-failure` restarts both; a worker whose `serve` was
+killed stops too (it watches its parent).
+"""
 
 from __future__ import annotations
 
-import atexit
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from typing import Any
 
-from gunicorn.app.base import BaseApplication
-
 log = logging.getLogger(__name__)
 PARENT_ENV = "TRIAGE_SERVE_PID"
-ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
-"""gunicorn's default minus the query string, referer and user agent: filters and links can carry
-ticket data, and the log must not (the path and status are what an operator needs)."""
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def exit_with_parent() -> None:
@@ -36,72 +44,106 @@ def exit_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
-class _Gunicorn(BaseApplication):  # type: ignore[misc]
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
+def server_options(threads: int, idle_timeout: int, max_body_bytes: int = 1_000_000) -> dict[str, Any]:
+    """The waitress settings, shared with benchmarks/intake.py so the bare app runs under the same ones."""
+    return {
+        "threads": threads,
+        # Bodies a little over MAX_BODY_BYTES reach the app (its JSON 413); absurd ones are refused while
+        # still arriving, before they fill the temp folder.
+        "max_request_body_size": max_body_bytes * 4 + 65536,
+        "channel_timeout": idle_timeout,  # idle (or stalled) connections are closed after this
+        "cleanup_interval": max(1, min(30, idle_timeout // 3)),  # how often idle connections are looked for
+        "connection_limit": 1000,
+        "backlog": 1024,
+        "asyncore_use_poll": True,  # poll(), not select(): no 1024-descriptor ceiling
+        "ident": "amazon-triage",
+        "expose_tracebacks": False,
+    }
 
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
 
-    def load(self) -> Any:
+def make_server(app: Any, host: str, port: int, threads: int, idle_timeout: int, max_body_bytes: int = 1_000_000) -> Any:
+    """A waitress server bound to host:port; a port in use or a bad address ends with a message, not a traceback."""
+    from waitress import create_server
+
+    try:
+        return create_server(app, host=host, port=port, **server_options(threads, idle_timeout, max_body_bytes))
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s", host, port, exc.strerror or exc)
+        raise SystemExit(2) from None
+
+
+def web(host: str, port: int, threads: int) -> None:
+    """Serve the web app alone (a Procfile's `web`, a systemd unit)."""
+    from . import create_app
+
+    app = create_app()
+    rt = app.extensions["amazon_triage"]
+    server = make_server(app, host, port, threads, rt.settings.idle_timeout_seconds, rt.settings.max_body_bytes)
+    # SIGHUP reloads the patterns in place; SIGTERM/SIGINT stop accepting and exit.
+    signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
+    _stop_on(signal.SIGTERM, signal.SIGINT, server=server)
+    log.info("serving on http://%s:%s (%d threads)", host, port, threads)
+    server.run()
+
+
+def _stop_on(*signums: int, server: Any) -> None:
+    def stop(signum: int, _frame: Any) -> None:
+        log.info("%s: stopping the web server", signal.Signals(signum).name)
+        server.close()
+        raise SystemExit(0)
+
+    for signum in signums:
+        signal.signal(signum, stop)
+
+
+def serve(host: str, port: int, threads: int) -> None:
+    """The web server and one worker child; stops when either stops."""
+    own_metrics_dir = None
+    if not os.environ.get(MULTIPROC_ENV):
+        # Web and worker are separate processes: prometheus-client's multiprocess mode lets the web's
+        # /metrics include the worker's counters. Set before prometheus_client is imported.
+        own_metrics_dir = tempfile.mkdtemp(prefix="amazon-triage-metrics-")
+        os.environ[MULTIPROC_ENV] = own_metrics_dir
+    # The worker watches for this pid to vanish, so a killed server takes its worker with it.
+    child = subprocess.Popen([sys.executable, "-m", "plugin", "worker"], env={**os.environ, PARENT_ENV: str(os.getpid())})
+    stopping, worker_died = threading.Event(), threading.Event()
+    try:
         from . import create_app
 
-        return create_app()
+        app = create_app()
+        rt = app.extensions["amazon_triage"]
+        server = make_server(app, host, port, threads, rt.settings.idle_timeout_seconds, rt.settings.max_body_bytes)
 
+        def reload(*_: Any) -> None:
+            rt.registry.reload(force=True)
+            child.send_signal(signal.SIGHUP)
 
-class WorkerProcess:
-    """Keeps one `amazon-triage worker` child running for as long as the server runs."""
+        signal.signal(signal.SIGHUP, reload)
+        _stop_on(signal.SIGTERM, signal.SIGINT, server=server)
 
-    def __init__(self) -> None:
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.stopping = False
-        self.owner = os.getpid()
+        def watch_worker() -> None:
+            code = child.wait()
+            if stopping.is_set():
+                return
+            log.error("the worker exited with %s; stopping the server (the service manager restarts both)", code)
+            worker_died.set()
+            os.kill(os.getpid(), signal.SIGTERM)
 
-    def _spawn(self) -> subprocess.Popen[bytes]:
-        # The worker watches for this pid to vanish, so a killed server takes its worker with it.
-        env = {**os.environ, PARENT_ENV: str(os.getpid())}
-        return subprocess.Popen([sys.executable, "-m", "plugin", "worker"], env=env)
-
-    def start(self) -> None:
-        self.proc = self._spawn()
-        threading.Thread(target=self._watch, daemon=True).start()
-        atexit.register(self.stop)
-
-    def _watch(self) -> None:
-        while not self.stopping:
-            time.sleep(1)
-            if self.proc is not None and self.proc.poll() is not None and not self.stopping:
-                log.error("worker exited with %s; restarting it", self.proc.returncode)
-                self.proc = self._spawn()
-
-    def stop(self) -> None:
-        # gunicorn's web processes are forks of this one and inherit the atexit hook: only the
-        # process that started the worker may stop it.
-        if os.getpid() != self.owner:
-            return
-        self.stopping = True
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+        threading.Thread(target=watch_worker, daemon=True).start()
+        log.info("serving on http://%s:%s (%d threads) with one worker (pid %d)", host, port, threads, child.pid)
+        try:
+            server.run()
+        except SystemExit:
+            pass
+    finally:
+        stopping.set()
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT)  # huey's graceful stop: running tickets finish
             try:
-                self.proc.wait(timeout=15)
+                child.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-    def reload(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGHUP)
-
-
-def serve(host: str, port: int, web_workers: int = 1) -> None:
-    worker = WorkerProcess()
-    worker.start()
-    _Gunicorn({
-        # SIGHUP to the server restarts the web processes (which load the patterns afresh) and
-        # tells the background worker to reload them too.
-        "on_reload": lambda arbiter: worker.reload(),
-        "bind": f"{host}:{port}", "workers": web_workers, "worker_class": "gthread", "threads": 8,
-        "timeout": 30, "graceful_timeout": 10, "accesslog": "-", "loglevel": "info",
-        "access_log_format": ACCESS_LOG_FORMAT,
-    }).run()
+                child.kill()
+        if own_metrics_dir:
+            shutil.rmtree(own_metrics_dir, ignore_errors=True)
+    if worker_died.is_set():
+        raise SystemExit(1)

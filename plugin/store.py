@@ -159,8 +159,10 @@ class Store:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         # SQLite allows one writer; waiting here is cheap, while SQLite's own busy handler sleeps
-        # in steps of up to 100 ms. Other processes still meet the busy handler.
-        self._write_lock = threading.Lock()
+        # in steps of up to 100 ms. Other processes still meet the busy handler. PostgreSQL takes
+        # concurrent writers (row locks): serialising them would cap a process at one commit at a time.
+        self._write_lock: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
         insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
         # Built once: constructing SQLAlchemy statements costs more than running them on SQLite.
         b = sa.bindparam
@@ -286,14 +288,19 @@ class Store:
                 status=DEAD, lease_until=None, next_attempt_at=None, last_error=error, updated_at=now))
             conn.execute(dead_letters.insert().values(ticket_id=ticket_id, error=error, attempts=attempts, created_at=now))
 
-    def due(self, limit: int = 500) -> list[tuple[int, int]]:
-        """(ticket, delivery) pairs whose work is due or whose worker died: the recovery sweep."""
+    def due(self, limit: int = 500, grace_seconds: float = 0.0) -> list[tuple[int, int]]:
+        """(ticket, delivery) pairs whose work is due or whose worker died: the recovery sweep.
+
+        ``grace_seconds``: a queued or retrying ticket counts only once it is that overdue, so a
+        backlog whose queue entries are still there is not queued again on every sweep.
+        """
         now = utcnow()
+        overdue = now - timedelta(seconds=grace_seconds)
         stmt = (
             sa.select(decisions.c.ticket_id, decisions.c.delivery_id)
             .where(sa.or_(
                 sa.and_(decisions.c.status.in_([QUEUED, RETRY]),
-                        sa.or_(decisions.c.next_attempt_at.is_(None), decisions.c.next_attempt_at <= now)),
+                        sa.or_(decisions.c.next_attempt_at.is_(None), decisions.c.next_attempt_at <= overdue)),
                 sa.and_(decisions.c.status == PROCESSING, decisions.c.lease_until < now),
             ))
             .order_by(decisions.c.updated_at).limit(limit)

@@ -24,6 +24,7 @@ from .core.decide import DecisionSettings
 from .core.delivery import Delivery
 from .core.plan import DONE, Rules, Seen, Skip, Write, plan
 from .core.tickets import TicketDataError, ticket_from_mapping
+from .logs import bind_delivery
 from .registry import PatternRegistry
 from .store import Store, utcnow
 from .zendesk import (
@@ -68,6 +69,7 @@ class Triage:
             return Outcome(ticket_id, "skipped", "already handled or being handled")
         row = claim.row
         delivery = claim.delivery or Delivery(ticket_id, "trigger", f"ticket:{ticket_id}")
+        bind_delivery(delivery.dedupe_key)
         try:
             outcome = self._attempt(delivery, retrying=row.attempts > 1)
         except RateLimited as exc:

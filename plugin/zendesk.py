@@ -26,6 +26,7 @@ from zenpy.lib.exception import (
 )
 
 from .config import Settings
+from .metrics import count_zendesk_response
 
 # zenpy logs request payloads (ticket comments) at DEBUG: never let that reach the logs.
 logging.getLogger("zenpy").setLevel(logging.INFO)
@@ -98,7 +99,7 @@ class ZendeskClient:
             os.environ["ZENPY_FORCE_SCHEME"] = parts.scheme
         self._hook = _RetryAfterHook()
         session = requests.Session()
-        session.hooks["response"].append(self._hook)
+        session.hooks["response"].extend([self._hook, count_zendesk_response])
         self._zenpy = Zenpy(
             subdomain=settings.zendesk_subdomain, email=settings.zendesk_email, token=settings.zendesk_api_token,
             session=session, timeout=settings.zendesk_timeout, ratelimit_budget=1, disable_cache=True,

@@ -1,4 +1,4 @@
-"""End to end over real processes: `amazon-triage serve` (gunicorn + worker), real HTTP, the fake Zendesk."""
+"""End to end over real processes: `amazon-triage serve` (waitress + worker), real HTTP, the fake Zendesk."""
 
 from __future__ import annotations
 
@@ -10,10 +10,21 @@ import requests
 
 from plugin.store import DONE, NO_MATCH, Store
 
+from . import production
 from .conftest import free_port, make_settings, signed_headers, trigger_body, wait_for
 from .fake_zendesk import FakeZendesk
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def service_config(service_config):
+    """E2E_MODE=production runs every test here on PostgreSQL + Redis (see tests/production.py)."""
+    if not production.production():
+        return service_config
+    if reason := production.missing_services():
+        pytest.fail(reason)
+    return production.production_config(service_config)
 
 ERRORS = {
     "not_professional": "Hi, connecting Amazon says: The account you are connecting to is not a Professional Amazon seller account.",
@@ -28,9 +39,31 @@ ERRORS = {
 
 
 @pytest.fixture
+def open_store():
+    """Stores opened by a test, closed after it (PostgreSQL connections must not outlive the test)."""
+    opened: list[Store] = []
+
+    def _open(url: str) -> Store:
+        opened.append(Store.from_url(url))
+        return opened[-1]
+
+    yield _open
+    for store in opened:
+        store.close()
+
+
+@pytest.fixture
+def app(app):
+    yield app
+    app.extensions["amazon_triage"].store.close()
+
+
+@pytest.fixture
 def server(service_config, spawn, fake_zendesk):
+    if production.production():  # two web instances and two workers; tests talk to the first
+        return production.Cluster(service_config, spawn, free_port).start().bases[0]
     port = free_port()
-    proc = spawn(["serve", "--port", str(port), "--web-workers", "2"], service_config)
+    proc = spawn(["serve", "--port", str(port)], service_config)
     base = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:
@@ -47,13 +80,13 @@ def post(base: str, body: bytes, invocation: str | None = None) -> requests.Resp
     return requests.post(f"{base}/webhooks/zendesk", data=body, headers=signed_headers(body, invocation=invocation), timeout=5)
 
 
-def test_each_error_gets_exactly_its_tags_and_one_comment(server, fake_zendesk: FakeZendesk, service_config) -> None:
+def test_each_error_gets_exactly_its_tags_and_one_comment(open_store, server, fake_zendesk: FakeZendesk, service_config) -> None:
     for i, text in enumerate(ERRORS.values(), start=1):
         fake_zendesk.add_ticket(i, "Amazon help", text, tags=["customer_tag"])
         assert post(server, trigger_body(i)).status_code == 202
     fake_zendesk.add_ticket(99, "Invoice", "Please resend my invoice.")
     assert post(server, trigger_body(99)).status_code == 202
-    store = Store.from_url(service_config["DATABASE_URL"])
+    store = open_store(service_config["DATABASE_URL"])
     wait_for(lambda: all(store.decision(t) and store.decision(t).status in (DONE, NO_MATCH) for t in [*range(1, 9), 99]))
     for i, error in enumerate(ERRORS, start=1):
         ticket = fake_zendesk.tickets[i]
@@ -67,7 +100,7 @@ def test_each_error_gets_exactly_its_tags_and_one_comment(server, fake_zendesk: 
     assert fake_zendesk.writes(99) == []
 
 
-def test_same_delivery_twenty_times_at_once_yields_one_update(server, fake_zendesk: FakeZendesk, service_config) -> None:
+def test_same_delivery_twenty_times_at_once_yields_one_update(open_store, server, fake_zendesk: FakeZendesk, service_config) -> None:
     fake_zendesk.add_ticket(50, "Amazon", ERRORS["connection_timeout"])
     body = trigger_body(50)
     results: list[int] = []
@@ -81,13 +114,13 @@ def test_same_delivery_twenty_times_at_once_yields_one_update(server, fake_zende
     for t in threads:
         t.join()
     assert sorted(results).count(202) == 1 and sorted(results).count(200) == 19
-    store = Store.from_url(service_config["DATABASE_URL"])
+    store = open_store(service_config["DATABASE_URL"])
     wait_for(lambda: store.decision(50) and store.decision(50).status == DONE)
     assert len(fake_zendesk.writes(50)) == 1
     assert len(fake_zendesk.tickets[50]["comments"]) == 2
 
 
-def test_injected_faults_end_in_exactly_one_update_each(server, fake_zendesk: FakeZendesk, service_config) -> None:
+def test_injected_faults_end_in_exactly_one_update_each(open_store, server, fake_zendesk: FakeZendesk, service_config) -> None:
     faults = [
         ("GET", {"status": 429, "retry_after": "1"}),
         ("GET", {"status": 429}),
@@ -102,21 +135,21 @@ def test_injected_faults_end_in_exactly_one_update_each(server, fake_zendesk: Fa
         fake_zendesk.add_ticket(tid, "Amazon", ERRORS["contact_amazon"])
         fake_zendesk.inject(method, rf"/tickets/{tid}\.json", **fault)
         assert post(server, trigger_body(tid)).status_code == 202
-    store = Store.from_url(service_config["DATABASE_URL"])
+    store = open_store(service_config["DATABASE_URL"])
     wait_for(lambda: all(store.decision(t) and store.decision(t).status == DONE for t in ids), timeout=60)
     for tid in ids:
         assert len(fake_zendesk.tickets[tid]["comments"]) == 2, tid
         assert fake_zendesk.tickets[tid]["tags"].count("amazon_triage_done") == 1
 
 
-def test_worker_killed_mid_queue_and_restarted_finishes_every_ticket_once(service_config, spawn, fake_zendesk: FakeZendesk, app) -> None:
+def test_worker_killed_mid_queue_and_restarted_finishes_every_ticket_once(open_store, service_config, spawn, fake_zendesk: FakeZendesk, app) -> None:
     client = app.test_client()
     ids = list(range(200, 212))
     for tid in ids:
         fake_zendesk.add_ticket(tid, "Amazon", ERRORS["staging_mode"])
         fake_zendesk.inject("GET", rf"/tickets/{tid}\.json", delay=0.3)
         assert client.post("/webhooks/zendesk", data=trigger_body(tid), headers=signed_headers(trigger_body(tid))).status_code == 202
-    store = Store.from_url(service_config["DATABASE_URL"])
+    store = open_store(service_config["DATABASE_URL"])
     first = spawn(["worker"], {**service_config, "LEASE_SECONDS": "2"})
     wait_for(lambda: sum(1 for t in ids if store.decision(t).status == DONE) >= 3, timeout=60)
     first.stop(kill=True)
@@ -129,7 +162,7 @@ def test_worker_killed_mid_queue_and_restarted_finishes_every_ticket_once(servic
         assert len(fake_zendesk.writes(tid)) == 1, tid
 
 
-def test_pattern_edit_takes_effect_in_the_running_service(service_config, spawn, fake_zendesk: FakeZendesk, patterns_copy: Path) -> None:
+def test_pattern_edit_takes_effect_in_the_running_service(open_store, service_config, spawn, fake_zendesk: FakeZendesk, patterns_copy: Path) -> None:
     from .test_registry import NEW_TEXT, add_pattern
 
     port = free_port()
@@ -137,7 +170,7 @@ def test_pattern_edit_takes_effect_in_the_running_service(service_config, spawn,
     proc = spawn(["serve", "--port", str(port)], config)
     base = f"http://127.0.0.1:{port}"
     wait_for(lambda: _ready(base, proc), timeout=30)
-    store = Store.from_url(config["DATABASE_URL"])
+    store = open_store(config["DATABASE_URL"])
     fake_zendesk.add_ticket(300, "Amazon", NEW_TEXT)
     post(base, trigger_body(300))
     wait_for(lambda: store.decision(300) and store.decision(300).status == NO_MATCH)
@@ -158,7 +191,7 @@ def _ready(base: str, proc) -> bool:
         return False
 
 
-def test_sighup_reloads_the_workers_patterns(service_config, spawn, fake_zendesk: FakeZendesk, patterns_copy: Path) -> None:
+def test_sighup_reloads_the_workers_patterns(open_store, service_config, spawn, fake_zendesk: FakeZendesk, patterns_copy: Path) -> None:
     import signal
 
     from plugin import create_app
@@ -171,13 +204,15 @@ def test_sighup_reloads_the_workers_patterns(service_config, spawn, fake_zendesk
     add_pattern(patterns_copy)
     worker.proc.send_signal(signal.SIGHUP)
     wait_for(lambda: worker.output().count("patterns loaded") >= 2, timeout=30)
-    client = create_app({"TESTING": True}, settings=make_settings(config)).test_client()
+    web = create_app({"TESTING": True}, settings=make_settings(config))
+    client = web.test_client()
     fake_zendesk.add_ticket(400, "Amazon", NEW_TEXT)
     client.post("/webhooks/zendesk", data=trigger_body(400), headers=signed_headers(trigger_body(400)))
-    store = Store.from_url(config["DATABASE_URL"])
+    store = open_store(config["DATABASE_URL"])
     wait_for(lambda: store.decision(400).status == DONE, timeout=30)
     assert "amazon_error_staging_mode" in fake_zendesk.tickets[400]["tags"]
     assert worker.proc.poll() is None  # reloaded in place, not restarted
+    web.extensions["amazon_triage"].store.close()
 
 
 def test_killing_serve_takes_its_worker_with_it(service_config, tmp_path: Path) -> None:

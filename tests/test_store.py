@@ -30,7 +30,7 @@ def store(request, tmp_path: Path) -> Iterator[Store]:
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path / 'store.db'}"
     elif not POSTGRES:
-        pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (CI starts one with .ci/postgres.sh)")
+        pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (.ci/run sets it)")
     else:
         url = POSTGRES
         empty_postgres(url)

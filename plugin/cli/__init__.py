@@ -47,7 +47,7 @@ def settings_or_exit(validate: bool = True) -> Any:
     if validate:
         from ..logs import configure_logging
 
-        configure_logging()
+        configure_logging(settings.log_format)
         for warning in warnings:
             logging.getLogger("plugin").warning("*** %s ***", warning)
     return settings

@@ -1,14 +1,22 @@
-"""Commands that run the service: serve (web + worker) and worker."""
+"""Commands that run the service: serve (web + worker), web, and worker."""
 
 from __future__ import annotations
 
+import os
 import signal
+import threading
 from pathlib import Path
 from typing import Any
 
 import click
 
+from .. import logs
 from . import main, settings_or_exit
+
+host_option = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+port_option = click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
+threads_option = click.option("--threads", default=8, show_default=True, type=int,
+                              help="Web request threads (slow clients don't hold them: waitress reads requests whole first).")
 
 
 def preflight(settings: Any) -> None:
@@ -37,25 +45,49 @@ def preflight(settings: Any) -> None:
 
 
 @main.command()
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
-@click.option("--web-workers", default=1, show_default=True, type=int,
-              help="gunicorn worker processes (each runs 8 threads; one process keeps SQLite writes uncontended).")
-def serve(host: str, port: int, web_workers: int) -> None:
+@host_option
+@port_option
+@threads_option
+def serve(host: str, port: int, threads: int) -> None:
     """Run the webhook server and a background worker (SQLite and dry run unless configured)."""
     from ..serve import serve as run_server
 
-    preflight(settings_or_exit())
-    run_server(host, port, web_workers)
+    settings = settings_or_exit()
+    logs.setup(settings.log_format)
+    preflight(settings)
+    run_server(host, port, threads)
 
 
 @main.command()
-def worker() -> None:
+@host_option
+@port_option
+@threads_option
+def web(host: str, port: int, threads: int) -> None:
+    """Run the web server alone (production: with `worker` processes, sharing DATABASE_URL and REDIS_URL)."""
+    from ..serve import web as run_web
+
+    settings = settings_or_exit()
+    logs.setup(settings.log_format)
+    preflight(settings)
+    run_web(host, port, threads)
+
+
+@main.command()
+@click.option("--metrics-port", default=0, type=int,
+              help="Serve this worker's /metrics on this port (for a host without a web process; 0: off).")
+@click.option("--metrics-host", default="127.0.0.1", show_default=True,
+              help="Address for --metrics-port (no token there: use a private address).")
+def worker(metrics_port: int, metrics_host: str) -> None:
     """Run a background worker alone: it processes the queued tickets."""
     from ..runtime import Runtime
     from ..serve import exit_with_parent
 
     settings = settings_or_exit()
+    logs.setup(settings.log_format)
+    if settings.worker_nice > 0:
+        # Background work yields the CPU to intake: a burst of deliveries is acknowledged at full speed
+        # and the queue absorbs it (Zendesk gives a webhook call seconds; a triage can wait).
+        os.nice(settings.worker_nice)
     preflight(settings)
     rt = Runtime.for_worker(settings)
     rt.sweep(startup=True)
@@ -63,5 +95,10 @@ def worker() -> None:
     # SIGHUP reloads the patterns in place (huey's default would restart the process).
     consumer._signal_actions.pop(signal.SIGHUP, None)
     signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
+    rt.queue.run_sweeper(rt.sweep, settings.sweep_seconds, threading.Event())
+    if metrics_port:
+        from ..metrics import serve_worker_metrics
+
+        serve_worker_metrics(rt.queue, metrics_host, metrics_port)
     exit_with_parent()
     consumer.run()

@@ -14,8 +14,8 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from .. import logs, metrics
 from ..config import Settings
-from ..logs import configure_logging
 from ..runtime import Runtime
 from . import admin, agent, body, health, webhook
 from .extensions import WebState, cors, csrf
@@ -39,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     flask_config = {k: config.pop(k) for k in list(config) if k in FLASK_KEYS}
     if settings is None:
         settings = Settings.load(config)
-    configure_logging()
+    logs.configure_logging(settings.log_format)
     for warning in settings.validate():
         log.warning("*** %s ***", warning)
     rt = Runtime.for_web(settings)
@@ -72,6 +72,8 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     app.view_functions["admin.login"] = limiter.limit(settings.login_rate_limit, methods=["POST"])(
         app.view_functions["admin.login"])
     _json_errors(app)
+    logs.init_app(app)
+    metrics.init_app(app)
     return app
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from .. import logs
 from ..intake import receive as take_in
 from ..intake_followup import receive_change
 from .events import Change
@@ -29,6 +30,7 @@ def receive() -> Any:
         return jsonify(error=str(exc)), exc.status
     if isinstance(parsed, Ignored):
         return jsonify(status="ignored", reason=parsed.reason), 200
+    logs.bind_ticket(parsed.change.ticket_id if isinstance(parsed, Change) else parsed.ticket_id)
     if isinstance(parsed, Change):
         taken = receive_change(parsed.change, parsed.dedupe_key, rt.fstore, rt.queue)
         return jsonify(status=taken.status, ticket_id=taken.ticket_id), 200 if taken.duplicate else 202

@@ -1,0 +1,80 @@
+"""The queue adapter on its two backends (SQLite always, Redis when TEST_REDIS_URL names one), and the sweep."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from plugin.config import Settings
+from plugin.core.delivery import Delivery
+from plugin.queue import TaskQueue
+from plugin.runtime import Runtime
+
+REDIS = os.environ.get("TEST_REDIS_URL", "")
+
+
+@pytest.fixture(params=["sqlite", "redis"])
+def redis_url(request) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield ""
+        return
+    if not REDIS:
+        pytest.skip("Redis not available: set TEST_REDIS_URL, e.g. redis://127.0.0.1:6379/15 (.ci/run does)")
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    client.flushdb()
+    yield REDIS
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, redis_url: str) -> Iterator[Runtime]:
+    settings = Settings.load({"instance_path": str(tmp_path), "redis_url": redis_url, "sweep_seconds": "60",
+                              "patterns_dir": str(Path(__file__).resolve().parent.parent / "patterns")}, environ={})
+    rt = Runtime.for_worker(settings)
+    yield rt
+    rt.store.close()
+
+
+def test_enqueued_ticket_is_dequeued_with_its_id(tmp_path: Path, redis_url: str) -> None:
+    seen: list[int] = []
+    queue = TaskQueue(str(tmp_path / "q.db"), run=seen.append, redis_url=redis_url)
+    queue.huey.flush()
+    queue.enqueue(42)
+    queue.enqueue(43, delay=30)
+    assert queue.pending() == 2
+    queue.huey.execute(queue.huey.dequeue())
+    assert seen == [42]
+
+
+def test_sweep_finds_again_a_ticket_whose_queue_entry_was_lost(runtime: Runtime) -> None:
+    runtime.queue.huey.flush()
+    assert runtime.store.record_delivery(Delivery(7, "trigger", "inv-7")).enqueue
+    # The web process would enqueue now; say that entry was lost (Redis restarted, enqueue failed).
+    assert runtime.queue.pending() == 0
+    assert runtime.sweep() == 0, "a fresh ticket is left alone until it has waited a sweep interval"
+    assert runtime.sweep(startup=True) == 1
+    task = runtime.queue.huey.dequeue()
+    assert task.args == (7,)
+
+
+def test_sweeper_thread_runs_until_stopped(tmp_path: Path) -> None:
+    queue = TaskQueue(str(tmp_path / "q.db"))
+    calls = threading.Semaphore(0)
+    stop = threading.Event()
+
+    def sweep() -> int:
+        calls.release()
+        raise ConnectionError("the store is away")  # a failing sweep is retried next round
+
+    thread = queue.run_sweeper(sweep, 0.05, stop)
+    assert calls.acquire(timeout=5) and calls.acquire(timeout=5)
+    stop.set()
+    thread.join(timeout=5)
+    assert not thread.is_alive()
