@@ -40,6 +40,14 @@ def patterns_copy(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture
+def english_copy(patterns_copy: Path) -> Path:
+    """A writable copy of the shipped English patterns, without the shipped languages (patterns/i18n):
+    for tests of the overlay engine with their own minimal language."""
+    shutil.rmtree(patterns_copy / "i18n", ignore_errors=True)
+    return patterns_copy
+
+
 # --- the service: a fake Zendesk, settings pointing at it, the Flask app -----------------------
 
 import json  # noqa: E402

@@ -100,6 +100,7 @@ def test_the_sidebar_payload_costs_no_zendesk_call(make_app, fake_zendesk, tmp_p
 
     patterns = tmp_path / "patterns"
     shutil.copytree(PATTERNS_DIR, patterns)
+    shutil.rmtree(patterns / "i18n")  # English only: a shipped German reply would be chosen for de-DE over the macro
     path = patterns / "staging_mode.toml"
     text = path.read_text()
     path.write_text(text[: text.index("[reply]")] + "[reply]\nzendesk_macro_id = 321\n\n" + text[text.index("[examples]"):])

@@ -72,7 +72,7 @@ def test_public_reply_has_no_agent_notes(patterns_copy: Path) -> None:
     ps = load_patterns(patterns_copy)
     update = classify(Ticket(id=3, description="Amazon: The account connection timed out."), ps).update
     assert update.public is True
-    assert update.comment() == "Hi there,\n\nStart again, there, and finish within 15 minutes."
+    assert update.comment() == "Hi there,\n\nStart again, there, and finish within 15 minutes.\n\nKind regards"
 
 
 def test_mixed_visibility_falls_back_to_internal(patterns_copy: Path) -> None:
@@ -92,9 +92,16 @@ def test_macro_reply_uses_the_macro_comment(patterns_copy: Path) -> None:
     assert "Macro text here" in update.comment({4242: "Macro text here"})
 
 
-def test_settings_change_marker_and_greeting(patterns) -> None:
-    settings = DecisionSettings(marker_tag="done_x", greeting="Hello $first_name!", explain=False)
+def test_settings_change_marker_and_explanation(patterns) -> None:
+    settings = DecisionSettings(marker_tag="done_x", explain=False)
     update = classify(Ticket(id=1, description="Amazon: account connection timed out"), patterns, settings).update
     assert update.tags[-1] == "done_x"
-    assert "Hello there!" in update.comment()
     assert "Why amazon-triage" not in update.comment()
+
+
+def test_admins_change_the_greeting_in_reply_parts(patterns_copy: Path) -> None:
+    path = patterns_copy / "reply_parts.toml"
+    path.write_text(path.read_text().replace('greeting = "Hi $first_name,"', 'greeting = "Hello $first_name!"'))
+    update = classify(Ticket(id=1, description="Amazon: account connection timed out", requester_first_name="Ana"),
+                      load_patterns(patterns_copy)).update
+    assert update.reply_text().startswith("Hello Ana!")

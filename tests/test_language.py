@@ -17,9 +17,9 @@ GERMAN = "Hallo, mein Verkäuferkonto ist noch im Staging und ich kann das Amazo
 
 
 @pytest.fixture
-def german(patterns_copy: Path):
-    shutil.copytree(OVERLAY, patterns_copy / "i18n" / "de")
-    return load_patterns(patterns_copy)
+def german(english_copy: Path):
+    shutil.copytree(OVERLAY, english_copy / "i18n" / "de")
+    return load_patterns(english_copy)
 
 
 @pytest.mark.parametrize(("locale", "expected"), [
@@ -66,7 +66,7 @@ def test_missing_translation_falls_back_to_english_per_part(german) -> None:
     assert "Professional" in result.update.reply_text()
 
 
-def test_without_languages_everything_is_english(patterns) -> None:
+def test_without_languages_everything_is_english(english_copy: Path) -> None:
     result = classify(Ticket(id=8, description="Amazon says my seller account might still be in staging mode",
-                             locale="de"), patterns)
+                             locale="de"), load_patterns(english_copy))
     assert result.reply_language == "en" and result.update.reply_text().startswith("Hi there,")

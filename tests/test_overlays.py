@@ -18,9 +18,9 @@ OVERLAY = Path(__file__).parent / "data" / "overlay_de"
 
 
 @pytest.fixture
-def with_german(patterns_copy: Path) -> Path:
-    shutil.copytree(OVERLAY, patterns_copy / "i18n" / "de")
-    return patterns_copy
+def with_german(english_copy: Path) -> Path:
+    shutil.copytree(OVERLAY, english_copy / "i18n" / "de")
+    return english_copy
 
 
 def test_an_overlay_adds_its_rules_reply_and_language(with_german: Path) -> None:

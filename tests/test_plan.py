@@ -49,7 +49,7 @@ def test_dry_run_is_a_write_recorded_not_sent(patterns) -> None:
     assert isinstance(decision, Write) and decision.status == DRY_RUN
 
 
-def test_a_name_read_later_keeps_the_reply_language(patterns_copy) -> None:
+def test_a_name_read_later_keeps_the_reply_language(english_copy) -> None:
     import shutil
     from pathlib import Path
 
@@ -57,8 +57,8 @@ def test_a_name_read_later_keeps_the_reply_language(patterns_copy) -> None:
     from plugin.core.patterns import load_patterns
     from plugin.core.tickets import ticket_from_mapping
 
-    shutil.copytree(Path(__file__).parent / "data" / "overlay_de", patterns_copy / "i18n" / "de")
-    german = load_patterns(patterns_copy)
+    shutil.copytree(Path(__file__).parent / "data" / "overlay_de", english_copy / "i18n" / "de")
+    german = load_patterns(english_copy)
     facts = TicketFacts.from_json({"description": "Amazon says my seller account might still be in staging mode",
                                    "requester_locale": "de-AT"})
     c = classify(ticket_from_mapping({"id": 9, **facts.to_json()}), german)

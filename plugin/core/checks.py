@@ -12,8 +12,8 @@ from typing import Literal
 from .detect import detect_normalized, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
-from .patterns import ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
-from .schema import FieldExample
+from .patterns import REPLY_PARTS_FILE, ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
+from .schema import FieldExample, ReplyParts
 from .tomlpos import key_lines, line_of
 
 SLOW_MS = 50.0
@@ -106,7 +106,23 @@ def missing_translations(patterns: PatternSet) -> list[CheckMessage]:
             if language.lang not in p.replies:
                 out.append(CheckMessage("warning", language.path.parent / f"{p.id}.toml", "reply.body", 1,
                                         f"no {language.spec.name} ({language.lang}) reply for {p.id!r}: English is sent instead"))
+        missing = sorted(reply_phrases_needed(patterns) - language.spec.reply_parts.given())
+        if "list_and" in missing and "missing_and" in language.spec.reply_parts.model_fields_set:
+            missing.remove("list_and")
+        if missing:
+            out.append(CheckMessage("warning", language.path, "reply_parts", _line(language.path, ("reply_parts",)),
+                                    f"no {language.spec.name} ({language.lang}) phrase for {', '.join(missing)}: "
+                                    f"English is sent instead (see patterns/README.md, Reply parts)"))
     return out
+
+
+def reply_phrases_needed(patterns: PatternSet) -> frozenset[str]:
+    """Every phrase the composer may use for this pattern set: the keys and one entry per error and flag."""
+    keys = {k for k, info in ReplyParts.model_fields.items() if info.annotation is str and k != "missing_and"}
+    keys |= {f"problems.{p.id}" for p in patterns.error_patterns}
+    flags = [f.id for f in patterns.fields if f.spec.kind == "flag"]
+    keys |= {f"{table}.{flag}" for table in ("steps", "done") for flag in flags}
+    return frozenset(keys)
 
 
 def run_examples(patterns: PatternSet) -> list[CheckMessage]:
@@ -161,6 +177,32 @@ def time_patterns(patterns: PatternSet, text: str | None = None, timeout: float 
     return timings, messages
 
 
+def _line(path: Path, key: tuple[str | int, ...]) -> int:
+    try:
+        return line_of(_file_index(path, path.stat().st_mtime_ns)[1], key)
+    except OSError:
+        return 1
+
+
+def missing_phrases(patterns: PatternSet) -> list[CheckMessage]:
+    """Errors and checklist flags the reply composer has no words for (it falls back to the title, or leaves the step out)."""
+    out: list[CheckMessage] = []
+    parts = patterns.reply_parts
+    path = (patterns.directory or Path(".")) / REPLY_PARTS_FILE
+    for p in patterns.error_patterns:
+        if not parts.problems.get(p.id):
+            out.append(CheckMessage("warning", path, f"reply_parts.problems.{p.id}", _line(path, ("reply_parts", "problems")),
+                                    f"no short name for {p.id!r}: a reply answering several errors calls it by its title"))
+    for f in patterns.fields:
+        if f.spec.kind != "flag":
+            continue
+        for table, effect in (("steps", "never asks the merchant to do it"), ("done", "never thanks the merchant for it")):
+            if not getattr(parts, table).get(f.id):
+                out.append(CheckMessage("warning", path, f"reply_parts.{table}.{f.id}", _line(path, ("reply_parts", table)),
+                                        f"no phrase for the checklist flag {f.id!r}: the reply {effect}"))
+    return out
+
+
 def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
     report = CheckReport()
     try:
@@ -171,6 +213,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
     report.patterns = patterns
     report.messages.extend(run_examples(patterns))
     report.messages.extend(missing_translations(patterns))
+    report.messages.extend(missing_phrases(patterns))
     if timing:
         report.timings_ms, slow = time_patterns(patterns)
         report.messages.extend(slow)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass
 
-from .models import MARKER_TAG, CommentPart, Detection, Escalation, Match, Ticket, TicketUpdate
+from .compose import Phrases, ReplySource, compose
+from .models import MARKER_TAG, Detection, Escalation, Match, Ticket, TicketUpdate
 from .names import clean_name
 from .patterns import PatternSet
-from .schema import ReplyParts
 
 FLAG_ORDER = ("reconnected", "cleared_cache", "other_browser")
 MISSING_LABELS = {"merchant_id": "the Amazon merchant ID", "timestamp": "the time (with time zone) of the last connection attempt"}
@@ -19,8 +18,9 @@ class DecisionSettings:
     marker_tag: str = MARKER_TAG
     ready_tag: str = "amazon_escalation_ready"
     missing_tag_prefix: str = "amazon_escalation_missing_"
-    greeting: str = "Hi $first_name,"
     default_first_name: str = "there"
+    """What $first_name says in a reply template when the name is unknown or unfit (the greeting
+    itself then uses the neutral greeting of patterns/reply_parts.toml)."""
     macro_fallback: str = ("Thanks for your message. We are looking into this Amazon connection problem "
                            "and will be back with the next steps.")
     """The reply when a macro's text cannot be read (deleted macro): the ticket is still triaged."""
@@ -41,10 +41,6 @@ class DecisionSettings:
         )
 
 
-def _render(template: str, values: dict[str, str]) -> str:
-    return string.Template(template).safe_substitute(values)
-
-
 @dataclass(frozen=True)
 class ChecklistItem:
     key: str
@@ -58,11 +54,17 @@ class ChecklistItem:
         return f"[{'x' if self.done else ' '}] {self.label}: {self.detail}"
 
 
+def flag_order(patterns: PatternSet) -> list[str]:
+    """The checklist flags (steps the merchant may have tried) in the order they are asked for."""
+    ids = {f.id for f in patterns.fields if f.spec.kind == "flag"}
+    return [*[f for f in FLAG_ORDER if f in ids], *sorted(ids - set(FLAG_ORDER))]
+
+
 def checklist(escalation: Escalation, patterns: PatternSet) -> list[ChecklistItem]:
     """What an escalation to Codisto needs, with what the ticket already shows."""
     items = []
     titles = {f.id: f.spec.title for f in patterns.fields if f.spec.kind == "flag"}
-    for flag in [*[f for f in FLAG_ORDER if f in titles], *sorted(set(titles) - set(FLAG_ORDER))]:
+    for flag in flag_order(patterns):
         found = escalation.flags.get(flag)
         items.append(ChecklistItem(flag, titles[flag], found is not None,
                                    f'"{found.text}"' if found else "not mentioned yet, ask the merchant", False))
@@ -80,6 +82,8 @@ def _checklist(escalation: Escalation, patterns: PatternSet) -> str:
     lines += [item.line() for item in checklist(escalation, patterns)]
     if escalation.missing:
         lines.append("Do not escalate yet: still missing " + " and ".join(MISSING_LABELS[m] for m in escalation.missing) + ".")
+    elif all(item.done for item in checklist(escalation, patterns)):
+        lines.append("Everything is there and the merchant has tried every step: escalate to Codisto now.")
     else:
         lines.append("Merchant ID and time are present: once the merchant has tried the steps above, escalate to Codisto with them.")
     return "\n".join(lines)
@@ -107,59 +111,45 @@ def _tags(matches: tuple[Match, ...], escalation: Escalation, settings: Decision
     return tuple(dict.fromkeys(tags))
 
 
-def _missing(escalation: Escalation, parts: ReplyParts | None) -> str:
-    labels = dict(MISSING_LABELS)
-    joiner = " and "
-    if parts is not None:
-        labels = {"merchant_id": parts.missing_merchant_id or labels["merchant_id"],
-                  "timestamp": parts.missing_timestamp or labels["timestamp"]}
-        joiner = f" {parts.missing_and} " if parts.missing_and else joiner
-    return joiner.join(labels[m] for m in escalation.missing)
-
-
-def _greeting(ticket: Ticket, settings: DecisionSettings, parts: ReplyParts | None) -> str:
-    name = clean_name(ticket.requester_first_name) or ""
-    if parts is None:
-        return _render(settings.greeting, {"first_name": name or settings.default_first_name})
-    return _render(parts.greeting, {"first_name": name}) if name else parts.greeting_neutral
-
-
 def decide(ticket: Ticket, detection: Detection, escalation: Escalation, patterns: PatternSet,
            settings: DecisionSettings = DecisionSettings(), lang: str = "en") -> TicketUpdate:
     """The update for one ticket; empty (no write at all) when nothing matched.
 
     ``lang`` is the language of the reply (see language.reply_language): each error's reply in that
-    language when the pattern has it, else English; the greeting and sign-off from the language's
-    reply_parts. The checklist and explanation are for the agent and stay in English.
+    language when the pattern has it, else English, composed into one reply (compose.py) with the
+    language's reply_parts phrases, English for any it lacks. The checklist and explanation are for
+    the agent and stay in English.
     """
     matches = tuple(m for m in detection.matches if patterns.get(m.error) is not None)
     if not matches:
         return TicketUpdate(ticket_id=ticket.id)
     language = patterns.language(lang) if lang != "en" else None
-    parts_text = language.spec.reply_parts if language is not None else None
+    phrases = Phrases(patterns.reply_parts, language.spec.reply_parts if language is not None else None)
     values = {
         "first_name": clean_name(ticket.requester_first_name) or settings.default_first_name,
         "ticket_id": str(ticket.id or ""),
         "merchant_id": escalation.merchant_id.value if escalation.merchant_id else "",
         "timestamp": escalation.timestamp.text if escalation.timestamp else "",
-        "missing": _missing(escalation, parts_text),
+        "missing": phrases.missing(escalation.missing),
     }
-    chosen = [patterns.get(m.error).reply_body(lang) for m in matches]  # type: ignore[union-attr]
-    replies = [patterns.get(m.error).spec.reply for m in matches]  # type: ignore[union-attr]
-    parts = tuple(
-        CommentPart(m.error, _render(body, values) if body else None, macro,
-                    settings.macro_fallback if macro is not None else "")
-        for m, (body, macro, _) in zip(matches, chosen, strict=True)
-    )
-    public = all(r.visibility == "public" for r in replies)
+    sources = []
+    for m in matches:
+        pattern = patterns.get(m.error)
+        assert pattern is not None
+        body, macro, _ = pattern.reply_body(lang)
+        sources.append(ReplySource(m.error, body, macro, settings.macro_fallback if macro is not None else "",
+                                   pattern.spec.escalation_fields, m.title))
+    reply = compose(sources, escalation, phrases, values, ticket.requester_first_name, flag_order(patterns))
+    public = all(patterns.get(m.error).spec.reply.visibility == "public" for m in matches)  # type: ignore[union-attr]
     return TicketUpdate(
         ticket_id=ticket.id,
         matched=tuple(m.error for m in matches),
         tags=_tags(matches, escalation, settings),
         public=public,
-        greeting=_greeting(ticket, settings, parts_text),
-        parts=parts,
-        sign_off=parts_text.sign_off if parts_text is not None else "",
+        greeting=reply.greeting,
+        intro=reply.intro,
+        parts=reply.parts,
+        sign_off=reply.sign_off,
         language=lang,
         agent_notes=_checklist(escalation, patterns) if escalation.required else "",
         explanation=explain(matches) if settings.explain else "",

@@ -131,6 +131,20 @@ class CommentPart:
     macro_id: int | None = None
     fallback: str = ""
     """Said instead of the macro's text when that could not be read (a deleted macro), if there is no body."""
+    heading: str = ""
+    """The section's heading when the reply answers several errors ("About staging mode:")."""
+
+    def text(self, macro_bodies: dict[int, str] | None = None) -> str:
+        """The section as the merchant reads it (macro parts: the macro's text, or the fallback)."""
+        texts = []
+        if self.macro_id is not None and macro_bodies and macro_bodies.get(self.macro_id):
+            texts.append(macro_bodies[self.macro_id].strip())
+        elif self.macro_id is not None and macro_bodies is not None and not self.body:
+            texts.append(self.fallback)
+        if self.body:
+            texts.append(self.body.strip())
+        text = "\n\n".join(t for t in texts if t)
+        return f"{self.heading}\n{text}" if self.heading and text else text
 
 
 @dataclass(frozen=True)
@@ -143,7 +157,10 @@ class TicketUpdate:
     tags: tuple[str, ...] = ()
     public: bool = False
     greeting: str = ""
+    intro: str = ""
+    """Names each problem when the reply answers several errors; empty for one."""
     parts: tuple[CommentPart, ...] = ()
+    sign_off: str = ""
     agent_notes: str = ""
     explanation: str = ""
     sign_off: str = ""
@@ -159,16 +176,9 @@ class TicketUpdate:
         return tuple(p.macro_id for p in self.parts if p.macro_id is not None)
 
     def reply_text(self, macro_bodies: dict[int, str] | None = None) -> str:
-        """What the merchant should read: greeting and each error's steps (macro parts: the macro's text)."""
-        bodies = []
-        for part in self.parts:
-            if part.macro_id is not None and macro_bodies and macro_bodies.get(part.macro_id):
-                bodies.append(macro_bodies[part.macro_id].strip())
-            elif part.macro_id is not None and macro_bodies is not None and not part.body:
-                bodies.append(part.fallback)
-            if part.body:
-                bodies.append(part.body.strip())
-        return "\n\n".join(b for b in [self.greeting, *bodies, self.sign_off] if b)
+        """What the merchant should read: one greeting, the intro, each error's section, one sign-off."""
+        sections = [part.text(macro_bodies) for part in self.parts]
+        return "\n\n".join(b for b in [self.greeting, self.intro, *sections, self.sign_off] if b)
 
     def comment(self, macro_bodies: dict[int, str] | None = None) -> str:
         """The comment to post: the reply itself if public, else an internal note around it."""

@@ -210,6 +210,8 @@ def load_languages(i18n: Path, patterns: list[ErrorPattern | None], fields: list
             if path.name == LANGUAGE_FILE:
                 continue
             index = by_id.get(path.stem)
+            if index is None and (i18n.parent / path.name).is_file():
+                continue  # the English file exists but did not load: its own problems are reported, not one per language
             if index is None:
                 _FileLoader(path, errors).fail(("id",), f"no English pattern {path.stem!r} to add to "
                                                         f"(known: {', '.join(sorted(by_id))})", line=1)
@@ -222,6 +224,8 @@ def load_languages(i18n: Path, patterns: list[ErrorPattern | None], fields: list
                     patterns[index] = _with_language_context(patterns[index], language, errors)  # type: ignore[arg-type]
         for path in sorted((directory / FIELDS_DIR).glob("*.toml")):
             index = field_by_id.get(path.stem)
+            if index is None and (i18n.parent / FIELDS_DIR / path.name).is_file():
+                continue  # as above: the English field's own problems are reported
             if index is None:
                 _FileLoader(path, errors).fail(("id",), f"no English field {path.stem!r} to add to "
                                                         f"(known: {', '.join(sorted(field_by_id))})", line=1)

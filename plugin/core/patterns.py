@@ -27,11 +27,15 @@ from .schema import (
     NegativeSpec,
     OverlayReplySpec,
     RegexSpec,
+    ReplyParts,
+    ReplyPartsFile,
 )
 from .tomlpos import key_lines, line_of
 
 FIELDS_DIR = "fields"
 I18N_DIR = "i18n"
+REPLY_PARTS_FILE = "reply_parts.toml"
+"""The English phrases of the reply composer; not an error pattern although it sits beside them."""
 MAX_ANCHOR_HITS = 200
 """Occurrences of one anchor worth looking at; past that a ticket is noise, not a message."""
 
@@ -177,6 +181,8 @@ class PatternSet:
     fingerprint: str = ""
     directory: Path | None = None
     languages: tuple[Language, ...] = ()
+    reply_parts: ReplyParts = field(default_factory=ReplyParts, compare=False)
+    """The English phrases the composer puts around the replies (greeting, intro, escalation sentences)."""
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
@@ -404,14 +410,29 @@ def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
 
 
 def pattern_files(directory: Path) -> tuple[list[Path], list[Path]]:
-    """The error files and the field files of a patterns directory, sorted."""
-    return sorted(directory.glob("*.toml")), sorted((directory / FIELDS_DIR).glob("*.toml"))
+    """The error files and the field files of a patterns directory, sorted (reply_parts.toml is neither)."""
+    errors = sorted(p for p in directory.glob("*.toml") if p.name != REPLY_PARTS_FILE)
+    return errors, sorted((directory / FIELDS_DIR).glob("*.toml"))
+
+
+def reply_parts_file(directory: Path) -> list[Path]:
+    """The English reply phrases file, when the directory has one (for loading, fingerprints and reloads)."""
+    path = directory / REPLY_PARTS_FILE
+    return [path] if path.is_file() else []
+
+
+def load_reply_parts(path: Path, problems: list[PatternFileError]) -> ReplyParts:
+    """The English phrases from ``path``; the built-in English where the file is silent or broken."""
+    loader = _FileLoader(path, problems)
+    data = loader.read()
+    spec = loader.validate(ReplyPartsFile, data) if data is not None else None  # type: ignore[arg-type]
+    return spec.reply_parts if spec is not None else ReplyParts()
 
 
 def all_pattern_files(directory: Path) -> list[Path]:
     """Every file a pattern set is built from, language overlays included (for fingerprints and reloads)."""
     errors, fields = pattern_files(directory)
-    return [*errors, *fields, *sorted((directory / I18N_DIR).glob("*/*.toml")),
+    return [*errors, *fields, *reply_parts_file(directory), *sorted((directory / I18N_DIR).glob("*/*.toml")),
             *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml"))]
 
 
@@ -433,6 +454,7 @@ def load_patterns(directory: str | Path) -> PatternSet:
             pass
     loaded = [load_error_pattern(p, problems) for p in error_files]
     fields = [load_field_pattern(p, problems) for p in field_files]
+    reply_parts = next((load_reply_parts(p, problems) for p in reply_parts_file(directory)), ReplyParts())
     seen: dict[str, Path] = {}
     for p in loaded:
         if p is not None:
@@ -455,4 +477,5 @@ def load_patterns(directory: str | Path) -> PatternSet:
         fingerprint=digest.hexdigest()[:16],
         directory=directory,
         languages=languages,
+        reply_parts=reply_parts,
     )

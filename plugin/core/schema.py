@@ -9,7 +9,7 @@ import re
 import string
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 ID = r"^[a-z][a-z0-9_]*$"
 TAG = r"^[a-z0-9_:\-]+$"
@@ -157,25 +157,121 @@ class FieldSpec(_Strict):
         return self
 
 
-# --- Language overlays (patterns/i18n/<lang>/..., see I18N_SCHEMA.md and patterns/README.md) ---
+# --- The reply composer's phrases: patterns/reply_parts.toml (English) and, per language, the
+# [reply_parts] table of patterns/i18n/<lang>/language.toml (see patterns/README.md). ---
+
+PART_PLACEHOLDERS: dict[str, frozenset[str]] = {
+    "greeting": frozenset({"first_name"}),
+    "several_intro": frozenset({"problems"}),
+    "section_heading": frozenset({"problem"}),
+    "steps_done": frozenset({"steps"}),
+    "facts_given": frozenset({"facts"}),
+    "given_merchant_id": frozenset({"merchant_id"}),
+    "given_timestamp": frozenset({"timestamp"}),
+    "ask_after_steps": frozenset({"missing"}),
+    "ask_now": frozenset({"missing"}),
+    "summary_merchant_id": frozenset({"merchant_id"}),
+    "summary_time": frozenset({"timestamp"}),
+    "summary_time_utc": frozenset({"timestamp", "timestamp_utc"}),
+}
+"""The placeholders each phrase may use; a phrase not listed takes none."""
 
 
 class ReplyParts(_Strict):
-    greeting: str = "Hi $first_name,"
-    greeting_neutral: str = "Hi,"
-    sign_off: str = ""
-    missing_merchant_id: str = ""
-    """How $missing names the merchant ID in this language (empty: English)."""
-    missing_timestamp: str = ""
-    missing_and: str = ""
+    """The phrases the composer puts around the errors' replies: greeting, intro, section headings,
+    and the escalation sentences that acknowledge what the merchant did and ask only for what is missing.
 
-    @field_validator("greeting", "greeting_neutral", "sign_off", "missing_merchant_id", "missing_timestamp", "missing_and")
+    The defaults are the English text (the shipped patterns/reply_parts.toml repeats them for editing).
+    A language file that leaves a key out gets the English phrase, and ``check`` lists it.
+    """
+
+    greeting: str = "Hi $first_name,"
+    greeting_neutral: str = "Hi there,"
+    sign_off: str = "Kind regards"
+    list_separator: str = ", "
+    list_and: str = " and "
+    """How the last item of a list is joined, spaces included (" and ", " und ", "、")."""
+    missing_and: str = ""
+    """Older key: the word alone ("und"); used as " <word> " when list_and is not given."""
+    several_intro: str = ("Thanks for your message. It mentions more than one problem with connecting your "
+                          "Amazon account: $problems. Here is what to do about each of them.")
+    section_heading: str = "About $problem:"
+    escalation_intro: str = ("Sorry about that: this error means the problem is on our side rather than with "
+                             "your Amazon account.")
+    steps_done: str = "Thank you for already $steps."
+    steps_intro: str = "Could you please:"
+    facts_given: str = "Thanks as well for sending $facts."
+    given_merchant_id: str = "your merchant ID ($merchant_id)"
+    given_timestamp: str = "the time of your last attempt ($timestamp)"
+    missing_merchant_id: str = "your Amazon merchant ID (Seller Central > Settings > Account Info > Merchant Token)"
+    missing_timestamp: str = "the date and time of your latest attempt, including your time zone"
+    ask_after_steps: str = ("If the error is still there after that, please reply with $missing, and we'll pass "
+                            "it on to our engineering team to check the logs.")
+    ask_now: str = ("As the error is still there, please reply with $missing, and we'll pass it on to our "
+                    "engineering team to check the logs.")
+    report_after_steps: str = ("If the error is still there after that, just let us know: we already have the "
+                               "details our engineering team needs and will pass them on straight away.")
+    escalating: str = ("Thank you, that is everything we need. We are escalating this to Codisto's engineering "
+                       "team now with these details:")
+    summary_merchant_id: str = "Amazon merchant ID: $merchant_id"
+    summary_time: str = "Last attempt: $timestamp"
+    summary_time_utc: str = "Last attempt: $timestamp ($timestamp_utc UTC)"
+    escalating_end: str = "We will get back to you as soon as we hear from them."
+    problems: dict[str, str] = {
+        "not_professional": "the Individual selling plan",
+        "additional_info": "Amazon asking for more information",
+        "staging_mode": "staging mode",
+        "under_review": "Amazon's review of your account",
+        "blocked_or_region": "a blocked account or an unregistered region",
+        "contact_amazon": "\"Couldn't connect, contact Amazon\"",
+        "connection_timeout": "the connection timing out",
+        "generic_error": "\"An error has occurred\"",
+    }
+    """Short names of the errors for the intro and the section headings, by error id."""
+    steps: dict[str, str] = {
+        "reconnected": "Try connecting the Amazon channel again.",
+        "cleared_cache": "Clear your browser's cache and cookies, then try once more.",
+        "other_browser": "Try connecting from a different browser.",
+    }
+    """What to ask the merchant to try, by checklist flag id."""
+    done: dict[str, str] = {
+        "reconnected": "trying to connect again",
+        "cleared_cache": "clearing your browser's cache and cookies",
+        "other_browser": "trying another browser",
+    }
+    """The same steps as done, to thank for ("Thank you for already $steps."), by flag id."""
+
+    @field_validator("*")
     @classmethod
-    def _placeholders(cls, text: str) -> str:
-        unknown = set(string.Template(text).get_identifiers()) - {"first_name"}
-        if unknown or not string.Template(text).is_valid():
-            raise ValueError(f"unknown placeholder(s) {sorted(unknown)}; only $first_name (and $$ for a dollar sign)")
-        return text
+    def _placeholders(cls, value: str | dict[str, str], info: ValidationInfo) -> str | dict[str, str]:
+        key = info.field_name or ""
+        allowed = PART_PLACEHOLDERS.get(key, frozenset())
+        for name, text in (value.items() if isinstance(value, dict) else [("", value)]):
+            template = string.Template(text)
+            unknown = set(template.get_identifiers()) - allowed
+            if unknown or not template.is_valid():
+                where = f"{name}: " if name else ""
+                raise ValueError(f"{where}unknown placeholder(s) {sorted(unknown)}; allowed here: "
+                                 f"{', '.join(sorted('$' + a for a in allowed)) or 'none'} (write $$ for a dollar sign)")
+        return value
+
+    def given(self) -> frozenset[str]:
+        """The keys (and "problems.<id>" entries) this file actually gives."""
+        keys = set(self.model_fields_set)
+        for table in ("problems", "steps", "done"):
+            if table in keys:
+                keys.discard(table)
+                keys.update(f"{table}.{k}" for k in getattr(self, table))
+        return frozenset(keys)
+
+
+class ReplyPartsFile(_Strict):
+    """patterns/reply_parts.toml: the English phrases, under the same table as a language file."""
+
+    reply_parts: ReplyParts = ReplyParts()
+
+
+# --- Language overlays (patterns/i18n/<lang>/..., see I18N_SCHEMA.md and patterns/README.md) ---
 
 
 class LanguageSpec(_Strict):
