@@ -62,7 +62,7 @@ def _flag(value: Any) -> bool:
 _AT_LEAST: dict[str, float] = {
     "max_body_bytes": 1024, "signature_tolerance_seconds": 1, "lease_seconds": 1, "worker_threads": 1,
     "suggest_concurrency": 1, "suggest_max_chars": 1, "admin_session_seconds": 1, "backoff_seconds": 0,
-    "backoff_max_seconds": 0, "patterns_check_seconds": 0,
+    "backoff_max_seconds": 0, "patterns_check_seconds": 0, "reconcile_seconds": 0,
 }
 """Smallest working value per numeric setting: below it the service would refuse every call
 (a negative signature tolerance rejects every delivery) or spin."""
@@ -92,6 +92,7 @@ class Settings(BaseSettings):
     zendesk_email: str = ""
     zendesk_api_token: str = Field(default="", repr=False)
     zendesk_webhook_secret: str = Field(default="", repr=False)
+    zendesk_events_webhook_secret: str = Field(default="", repr=False)
     zendesk_api_url: str = ""
     database_url: str = ""
     queue_path: str = ""
@@ -120,6 +121,7 @@ class Settings(BaseSettings):
     bearer_failure_limit: str = "20 per minute"
     suggest_max_chars: int = 100_000
     suggest_concurrency: int = 2
+    reconcile_seconds: float = 300.0
 
     # Production (issue 10): shared queue, sweep, metrics, logs, server.
     redis_url: str = Field(default="", repr=False)
@@ -180,12 +182,18 @@ class Settings(BaseSettings):
             changes["patterns_dir"] = str(default_patterns_dir({}))
         if not self.zendesk_webhook_secret and self.secret_file.is_file():
             changes["zendesk_webhook_secret"] = self.secret_file.read_text().strip()
+        events_file = Path(self.instance_path) / "events_webhook_secret"
+        if not self.zendesk_events_webhook_secret and events_file.is_file():
+            changes["zendesk_events_webhook_secret"] = events_file.read_text().strip()
         return self.model_copy(update=changes) if changes else self
 
     @property
     def webhook_secrets(self) -> tuple[str, ...]:
-        """ZENDESK_WEBHOOK_SECRET may list several secrets, comma-separated; a call signed with any passes."""
-        return tuple(s.strip() for s in self.zendesk_webhook_secret.split(",") if s.strip())
+        """ZENDESK_WEBHOOK_SECRET may list several secrets, comma-separated; a call signed with any passes.
+
+        The events webhook's secret (ZENDESK_EVENTS_WEBHOOK_SECRET, or the file setup stored) is one more."""
+        listed = (*self.zendesk_webhook_secret.split(","), self.zendesk_events_webhook_secret)
+        return tuple(dict.fromkeys(s.strip() for s in listed if s.strip()))
 
     def decision_settings(self) -> Any:
         """The core's decision settings from AGENT_LANGUAGE and AMAZON_CONTEXT_TAGS/BRANDS/FORMS

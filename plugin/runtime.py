@@ -12,11 +12,15 @@ from typing import Any
 
 from . import logs, metrics
 from .config import Settings
+from .followup_store import FollowupStore
+from .followups import FollowUp
 from .queue import TaskQueue
+from .reconcile import RECONCILE, Reconciler
 from .registry import PatternRegistry
 from .store import Store, utcnow
 from .triage import Triage
-from .zendesk import ZendeskClient
+from .zendesk import ZendeskClient, ZendeskError
+from .zendesk_followup import FollowupReader
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +64,8 @@ class Runtime:
     queue: TaskQueue
     zendesk: ZendeskClient | None = None
     triage: Triage | None = None
+    followups: FollowUp | None = None
+    reconciler: Reconciler | None = None
     example_status: dict[str, Any] = field(default_factory=dict)
     """Example results per pattern fingerprint, for the admin page."""
 
@@ -67,6 +73,13 @@ class Runtime:
         if self.zendesk is None and self.settings.has_credentials:
             self.zendesk = ZendeskClient(self.settings)
         return self.zendesk
+
+    @property
+    def fstore(self) -> FollowupStore:
+        """Follow-up state, on the same engine (and the same write lock) as the store."""
+        if "_fstore" not in self.__dict__:
+            self.__dict__["_fstore"] = FollowupStore(self.store.engine, self.store._write_lock)
+        return self.__dict__["_fstore"]
 
     @classmethod
     def for_web(cls, settings: Settings) -> Runtime:
@@ -83,13 +96,43 @@ class Runtime:
         with _private_files(settings):
             store = Store.from_url(settings.database_url)
             rt = cls(settings, store, registry, None, zendesk)  # type: ignore[arg-type]
-            run = logs.bound_run(metrics.observed_run(lambda tid: rt.triage.run(tid), store))  # type: ignore[union-attr]
+            # Metrics count the first triage's outcome; the follow-ups run after it in the same task.
+            triage_run = metrics.observed_run(lambda tid: rt.triage.run(tid), store)  # type: ignore[union-attr]
+            run = logs.bound_run(lambda tid: rt.work(tid, triage_run))
             rt.queue = TaskQueue(settings.queue_path, run=run, redis_url=settings.redis_url)
             if not settings.redis_url:
                 rt.queue.ping()
-        rt.triage = Triage(settings, store, registry, zendesk, schedule=lambda tid, delay: rt.queue.enqueue(tid, delay),
-                           decision=settings.decision_settings())
+        schedule = lambda tid, delay: rt.queue.enqueue(tid, delay)  # noqa: E731
+        decision = settings.decision_settings()
+        rt.triage = Triage(settings, store, registry, zendesk, schedule=schedule, decision=decision)
+        rt.followups = FollowUp(settings, store, rt.fstore, registry, zendesk, schedule=schedule, decision=decision)
+        if zendesk is not None and settings.reconcile_seconds > 0:
+            rt.reconciler = Reconciler(store, rt.fstore, FollowupReader(zendesk), rt.queue.enqueue)
         return rt
+
+    def work(self, ticket_id: int, triage_run: Any = None) -> Any:
+        """One queued ticket: its first triage, then its follow-ups; each claims its own row, so whichever
+        has nothing due costs one UPDATE. Returns the triage's outcome (for metrics)."""
+        outcome = (triage_run or self.triage.run)(ticket_id)  # type: ignore[union-attr]
+        self.followups.run(ticket_id)  # type: ignore[union-attr]
+        return outcome
+
+    def reconcile(self, force: bool = False) -> None:
+        """A reconciliation tick when it is this process's turn (one per RECONCILE_SECONDS across workers)."""
+        if self.reconciler is None:
+            return
+        if not force and not self.fstore.take_turn(RECONCILE, self.settings.reconcile_seconds):
+            return
+        try:
+            report = self.reconciler.tick()
+        except ZendeskError as exc:  # the next tick starts again from the saved cursor
+            log.warning("reconciliation tick failed: %s", exc)
+            return
+        except Exception:
+            log.exception("reconciliation tick failed")
+            return
+        if report.rate_limited:
+            self.fstore.defer(RECONCILE, report.rate_limited)
 
     def sweep(self, startup: bool = False) -> int:
         """Queue again every ticket whose work is due or whose worker died; duplicates are harmless.
@@ -97,8 +140,9 @@ class Runtime:
         At start-up, tickets still leased by a worker that died are queued for when the lease ends.
         """
         # At start-up everything due is queued; later, only what has waited a whole sweep interval
-        # (its queue entry was most likely lost: a Redis restart, a failed enqueue).
-        due = self.store.due(grace_seconds=0.0 if startup else self.settings.sweep_seconds)
+        # (its queue entry was most likely lost: a Redis restart, a failed enqueue). Follow-ups too.
+        due = [*self.store.due(grace_seconds=0.0 if startup else self.settings.sweep_seconds),
+               *((t, 0) for t in self.fstore.due())]
         for ticket_id, _ in due:
             self.queue.enqueue(ticket_id)
         if startup:
@@ -107,4 +151,5 @@ class Runtime:
                 self.queue.enqueue(ticket_id, delay=max(0.0, (until - now).total_seconds()) + 0.5)
         if due:
             log.info("recovery sweep queued %d ticket(s)", len(due))
+        self.reconcile(force=startup)
         return len(due)

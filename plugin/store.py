@@ -373,3 +373,8 @@ class Store:
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(decisions.c.status, sa.func.count()).group_by(decisions.c.status))
             return {status: n for status, n in rows}
+
+
+# The follow-up tables (migration 0004) live beside their store; importing it registers them on
+# ``metadata``, so every user of the metadata (Alembic's env, tests that drop all tables) sees them.
+from . import followup_store  # noqa: E402,F401

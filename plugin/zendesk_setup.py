@@ -1,8 +1,11 @@
-"""`amazon-triage zendesk setup|status`: the webhook and trigger, created or updated idempotently.
+"""`amazon-triage zendesk setup|status`: the webhooks and trigger, created or updated idempotently.
 
-Both are found again by name, so running setup twice changes nothing the second time. The signing
-secret is written to the instance folder, where the service reads it when ZENDESK_WEBHOOK_SECRET
-is not set, or printed once.
+Two webhooks, because Zendesk cannot connect an event-subscribed webhook to a trigger: "amazon-triage"
+(trigger-connected: new tickets, through the trigger) and "amazon-triage-events" (subscribed to the
+ticket events follow-ups need: comment added, tags changed). Each has its own signing secret. All are
+found again by name, so running setup twice changes nothing the second time. The signing secrets are
+written to the instance folder, where the service reads them when ZENDESK_WEBHOOK_SECRET /
+ZENDESK_EVENTS_WEBHOOK_SECRET are not set, or printed once.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from .core.models import MARKER_TAG
 from .zendesk import ZendeskClient
 
 WEBHOOK_NAME = "amazon-triage"
+EVENTS_WEBHOOK_NAME = "amazon-triage-events"
+EVENT_TYPES = ["zen:event-type:ticket.comment_added", "zen:event-type:ticket.tags_changed"]
 TRIGGER_TITLE = "amazon-triage: triage new tickets"
 TRIGGER_BODY = {"ticket": {"id": "{{ticket.id}}", "subject": "{{ticket.title}}",
                            "description": "{{ticket.description}}",
@@ -29,6 +34,12 @@ def webhook_fields(url: str) -> dict[str, Any]:
     return {"name": WEBHOOK_NAME, "status": "active", "endpoint": url.rstrip("/") + "/webhooks/zendesk",
             "http_method": "POST", "request_format": "json", "subscriptions": ["conditional_ticket_events"],
             "description": "Amazon seller-account error triage (amazon-triage)"}
+
+
+def events_webhook_fields(url: str) -> dict[str, Any]:
+    return {"name": EVENTS_WEBHOOK_NAME, "status": "active", "endpoint": url.rstrip("/") + "/webhooks/zendesk",
+            "http_method": "POST", "request_format": "json", "subscriptions": list(EVENT_TYPES),
+            "description": "Follow-ups for amazon-triage: new comments and tag changes (amazon-triage)"}
 
 
 def trigger_fields(webhook_id: str) -> dict[str, Any]:
@@ -47,6 +58,7 @@ class SetupReport:
     lines: list[str] = field(default_factory=list)
     planned: list[dict[str, Any]] = field(default_factory=list)
     secret: str | None = None
+    events_secret: str | None = None
 
     def plan(self, method: str, path: str, body: dict[str, Any]) -> None:
         self.planned.append({"method": method, "path": path, "body": body})
@@ -59,9 +71,36 @@ def _differs(current: Any, wanted: dict[str, Any]) -> bool:
     return any(norm(getattr(current, key, None)) != norm(value) for key, value in wanted.items())
 
 
-def find_webhook(zendesk: ZendeskClient) -> Any | None:
-    hooks = zendesk.call("list webhooks", lambda: list(zendesk.zenpy.webhooks.list(filter=WEBHOOK_NAME)))
-    return next((h for h in hooks if getattr(h, "name", None) == WEBHOOK_NAME), None)
+def find_webhook(zendesk: ZendeskClient, name: str = WEBHOOK_NAME) -> Any | None:
+    hooks = zendesk.call("list webhooks", lambda: list(zendesk.zenpy.webhooks.list(filter=name)))
+    return next((h for h in hooks if getattr(h, "name", None) == name), None)
+
+
+def _ensure_webhook(zendesk: ZendeskClient | None, wanted: dict[str, Any], dry_run: bool, report: SetupReport) -> Any | None:
+    """Create, update or leave alone the webhook named ``wanted["name"]``; the webhook (None in a dry run)."""
+    name = wanted["name"]
+    hook = find_webhook(zendesk, name) if zendesk else None
+    if hook is None:
+        report.plan("POST", "/api/v2/webhooks", {"webhook": wanted})
+        if not dry_run:
+            assert zendesk is not None
+            hook = zendesk.call(f"create webhook {name}", zendesk.zenpy.webhooks.create, Webhook(**wanted))
+            report.lines.append(f"webhook created: {name} {hook.id} -> {wanted['endpoint']}")
+    elif _differs(hook, wanted):
+        report.plan("PUT", f"/api/v2/webhooks/{hook.id}", {"webhook": wanted})
+        if not dry_run:
+            zendesk.call(f"update webhook {name}", zendesk.zenpy.webhooks.update, hook.id, Webhook(**wanted))  # type: ignore[union-attr]
+            report.lines.append(f"webhook updated: {name} {hook.id} -> {wanted['endpoint']}")
+    else:
+        report.lines.append(f"webhook unchanged: {name} {hook.id} -> {wanted['endpoint']}")
+    return hook
+
+
+def _secret(zendesk: ZendeskClient | None, hook: Any | None, dry_run: bool) -> str | None:
+    if hook is None or dry_run or zendesk is None:
+        return None
+    secret = zendesk.call("read webhook signing secret", zendesk.zenpy.webhooks.show_secret, hook.id)
+    return getattr(secret, "secret", None)
 
 
 def find_trigger(zendesk: ZendeskClient) -> Any | None:
@@ -70,23 +109,9 @@ def find_trigger(zendesk: ZendeskClient) -> Any | None:
 
 
 def setup(zendesk: ZendeskClient | None, url: str, dry_run: bool) -> SetupReport:
-    """Create or update the webhook and the trigger; in dry run, only say which requests would be sent."""
+    """Create or update the webhooks and the trigger; in dry run, only say which requests would be sent."""
     report = SetupReport()
-    hook_fields = webhook_fields(url)
-    hook = find_webhook(zendesk) if zendesk else None
-    if hook is None:
-        report.plan("POST", "/api/v2/webhooks", {"webhook": hook_fields})
-        if not dry_run:
-            assert zendesk is not None
-            hook = zendesk.call("create webhook", zendesk.zenpy.webhooks.create, Webhook(**hook_fields))
-            report.lines.append(f"webhook created: {hook.id} -> {hook_fields['endpoint']}")
-    elif _differs(hook, hook_fields):
-        report.plan("PUT", f"/api/v2/webhooks/{hook.id}", {"webhook": hook_fields})
-        if not dry_run:
-            zendesk.call("update webhook", zendesk.zenpy.webhooks.update, hook.id, Webhook(**hook_fields))  # type: ignore[union-attr]
-            report.lines.append(f"webhook updated: {hook.id} -> {hook_fields['endpoint']}")
-    else:
-        report.lines.append(f"webhook unchanged: {hook.id} -> {hook_fields['endpoint']}")
+    hook = _ensure_webhook(zendesk, webhook_fields(url), dry_run, report)
     hook_id = hook.id if hook is not None else "<new webhook id>"
     wanted = trigger_fields(hook_id)
     trig = find_trigger(zendesk) if zendesk else None
@@ -102,10 +127,15 @@ def setup(zendesk: ZendeskClient | None, url: str, dry_run: bool) -> SetupReport
             report.lines.append(f"trigger updated: {trig.id} ({TRIGGER_TITLE})")
     else:
         report.lines.append(f"trigger unchanged: {trig.id} ({TRIGGER_TITLE})")
-    if hook is not None and not dry_run and zendesk is not None:
-        secret = zendesk.call("read webhook signing secret", zendesk.zenpy.webhooks.show_secret, hook.id)
-        report.secret = getattr(secret, "secret", None)
+    events = _ensure_webhook(zendesk, events_webhook_fields(url), dry_run, report)
+    report.secret = _secret(zendesk, hook, dry_run)
+    report.events_secret = _secret(zendesk, events, dry_run)
     return report
+
+
+def events_secret_path(instance_path: str | Path) -> Path:
+    """Where setup stores the events webhook's signing secret (read when ZENDESK_EVENTS_WEBHOOK_SECRET is unset)."""
+    return Path(instance_path) / "events_webhook_secret"
 
 
 def store_secret(path: Path, secret: str) -> None:
@@ -115,7 +145,7 @@ def store_secret(path: Path, secret: str) -> None:
         fh.write(secret)
 
 
-def status(zendesk: ZendeskClient, secret_file: Path) -> list[str]:
+def status(zendesk: ZendeskClient, secret_file: Path, events_secret_file: Path | None = None) -> list[str]:
     lines = []
     hook = find_webhook(zendesk)
     if hook is None:
@@ -130,5 +160,16 @@ def status(zendesk: ZendeskClient, secret_file: Path) -> list[str]:
                    and a.get("field") == "notification_webhook"]
         points = "the webhook" if hook is not None and hook.id in targets else f"webhook(s) {targets}"
         lines.append(f"trigger: {trig.id} {'active' if trig.active else 'INACTIVE'}, notifies {points}")
+    events = find_webhook(zendesk, EVENTS_WEBHOOK_NAME)
+    if events is None:
+        lines.append(f"events webhook: none named {EVENTS_WEBHOOK_NAME!r}: follow-ups (replies completing an "
+                     "escalation, agents' corrections) are off until setup is run")
+    else:
+        subscribed = set(getattr(events, "subscriptions", None) or ())
+        missing = [e for e in EVENT_TYPES if e not in subscribed]
+        lines.append(f"events webhook: {events.id} {getattr(events, 'status', '?')} -> {getattr(events, 'endpoint', '?')}"
+                     + (f", NOT subscribed to {' '.join(missing)}" if missing else ", comment added + tags changed"))
     lines.append(f"signing secret file: {secret_file} {'present' if secret_file.exists() else 'absent'}")
+    if events_secret_file is not None:
+        lines.append(f"events signing secret file: {events_secret_file} {'present' if events_secret_file.exists() else 'absent'}")
     return lines

@@ -10,6 +10,7 @@ def test_core_imports_no_adapters() -> None:
     code = (
         "import sys\n"
         "import plugin.core.classify, plugin.core.checks, plugin.core.replay, plugin.core.suggestion\n"
+        "import plugin.core.followup, plugin.core.corrections\n"
         "import plugin.cli.patterns_cmds\n"
         "bad = [m for m in ('flask', 'zenpy', 'sqlalchemy', 'huey', 'requests') if m in sys.modules]\n"
         "print(bad)\n"

@@ -95,6 +95,7 @@ def test_validation_errors_name_the_variable(env, message) -> None:
     ({"WORKER_THREADS": "0"}, "WORKER_THREADS must be at least 1"),
     ({"LEASE_SECONDS": "-1"}, "LEASE_SECONDS must be at least 1"),
     ({"ADMIN_SESSION_SECONDS": "0"}, "ADMIN_SESSION_SECONDS must be at least 1"),
+    ({"RECONCILE_SECONDS": "-1"}, "RECONCILE_SECONDS must be at least 0"),
     ({"PATTERNS_CHECK_SECONDS": "-1"}, "PATTERNS_CHECK_SECONDS must be at least 0"),
     ({"ZENDESK_TIMEOUT": "0"}, "ZENDESK_TIMEOUT must be more than 0"),
     ({"BEARER_FAILURE_LIMIT": "lots"}, "BEARER_FAILURE_LIMIT must read like '10 per minute', got 'lots'"),

@@ -59,10 +59,21 @@ def test_template_with_unescaped_text_still_yields_the_ticket(client, app) -> No
 
 
 def test_other_event_types_are_ignored_with_reason(client) -> None:
-    body = json.dumps({"type": "zen:event-type:ticket.comment_added", "detail": {"id": "1"}}).encode()
+    body = json.dumps({"type": "zen:event-type:ticket.status_changed", "detail": {"id": "1"}}).encode()
     r = post(client, body)
     assert r.status_code == 200
-    assert r.get_json()["status"] == "ignored" and "ticket.comment_added" in r.get_json()["reason"]
+    assert r.get_json()["status"] == "ignored" and "ticket.status_changed" in r.get_json()["reason"]
+
+
+def test_a_comment_event_is_taken_in_once_and_a_broken_one_gets_a_400(client) -> None:
+    event = {"type": "zen:event-type:ticket.comment_added", "id": "evt-9", "detail": {"id": "9", "tags": []},
+             "event": {"comment": {"id": "5551", "body": "hi", "is_public": True, "author": {"id": "501"}}}}
+    body = json.dumps(event).encode()
+    assert post(client, body).status_code == 202
+    again = post(client, body)
+    assert again.status_code == 200 and again.get_json()["status"] == "duplicate"
+    broken = post(client, json.dumps({**event, "event": {"comment": {"id": "²"}}}).encode())
+    assert broken.status_code == 400 and "event.comment.id" in broken.get_json()["error"]
 
 
 def test_duplicates_by_invocation_id_and_by_ticket(client, app) -> None:
@@ -157,3 +168,11 @@ def test_ticket_bodies_and_secrets_never_reach_the_logs(client, caplog) -> None:
     client.post(URL, data=body + b"x", headers=signed_headers(body))
     assert "SECRET-TICKET-TEXT" not in caplog.text
     assert SECRET not in caplog.text
+
+
+def test_a_tag_event_with_a_lone_surrogate_is_stored_cleaned(client, app) -> None:
+    event = {"type": "zen:event-type:ticket.tags_changed", "id": "evt-s", "detail": {"id": "12", "subject": "x\ud800y"},
+             "event": {"tags": {"added": ["amazon_error_staging_mode"], "removed": []}}}
+    assert post(client, json.dumps(event).encode()).status_code == 202
+    [pending] = app.extensions["amazon_triage"].fstore.pending(12, 0)
+    assert pending.change.subject == "x\ufffdy" and pending.change.added == ("amazon_error_staging_mode",)

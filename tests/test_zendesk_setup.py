@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from plugin.cli import main
 from plugin.config import Settings
 from plugin.core.models import MARKER_TAG
-from plugin.zendesk_setup import TRIGGER_TITLE
+from plugin.zendesk_setup import EVENT_TYPES, EVENTS_WEBHOOK_NAME, TRIGGER_TITLE, WEBHOOK_NAME
 
 
 @pytest.fixture
@@ -28,10 +28,15 @@ def run(*args: str):
     return CliRunner().invoke(main, ["zendesk", *args], catch_exceptions=False)
 
 
+def named(fake, name: str = WEBHOOK_NAME) -> dict:
+    [hook] = [h for h in fake.webhooks.values() if h["name"] == name]
+    return hook
+
+
 def test_setup_creates_webhook_trigger_and_stores_the_secret(env, fake_zendesk) -> None:
     result = run("setup", "--url", "https://triage.example.com/")
     assert result.exit_code == 0, result.output
-    [hook] = fake_zendesk.webhooks.values()
+    hook = named(fake_zendesk)
     assert hook["endpoint"] == "https://triage.example.com/webhooks/zendesk" and hook["http_method"] == "POST"
     assert hook["subscriptions"] == ["conditional_ticket_events"]
     [trigger] = fake_zendesk.triggers.values()
@@ -46,6 +51,11 @@ def test_setup_creates_webhook_trigger_and_stores_the_secret(env, fake_zendesk) 
     assert stat.S_IMODE(os.stat(secret_file).st_mode) == 0o600
     assert hook["signing_secret"]["secret"] not in result.output
     assert Settings.load().zendesk_webhook_secret == hook["signing_secret"]["secret"]
+    events = named(fake_zendesk, EVENTS_WEBHOOK_NAME)
+    assert events["subscriptions"] == EVENT_TYPES and events["endpoint"] == hook["endpoint"]
+    events_file = Path(env["INSTANCE_PATH"]) / "events_webhook_secret"
+    assert events_file.read_text() == events["signing_secret"]["secret"] != hook["signing_secret"]["secret"]
+    assert stat.S_IMODE(os.stat(events_file).st_mode) == 0o600
 
 
 def test_setup_is_idempotent_and_updates_a_changed_url(env, fake_zendesk) -> None:
@@ -56,21 +66,22 @@ def test_setup_is_idempotent_and_updates_a_changed_url(env, fake_zendesk) -> Non
     assert len(fake_zendesk.writes()) == writes
     moved = run("setup", "--url", "https://new.example.com")
     assert "webhook updated" in moved.output
-    assert len(fake_zendesk.webhooks) == 1 and len(fake_zendesk.triggers) == 1
-    assert next(iter(fake_zendesk.webhooks.values()))["endpoint"] == "https://new.example.com/webhooks/zendesk"
+    assert len(fake_zendesk.webhooks) == 2 and len(fake_zendesk.triggers) == 1
+    assert {h["endpoint"] for h in fake_zendesk.webhooks.values()} == {"https://new.example.com/webhooks/zendesk"}
 
 
 def test_dry_run_prints_requests_and_changes_nothing(env, fake_zendesk) -> None:
     result = run("setup", "--url", "https://triage.example.com", "--dry-run")
     assert result.exit_code == 0
     assert "POST /api/v2/webhooks" in result.output and "POST /api/v2/triggers.json" in result.output
+    assert result.output.count("POST /api/v2/webhooks") == 2 and "ticket.comment_added" in result.output
     assert fake_zendesk.writes() == [] and not (Path(env["INSTANCE_PATH"]) / "webhook_secret").exists()
 
 
 def test_print_secret_instead_of_storing(env, fake_zendesk) -> None:
     result = run("setup", "--url", "https://triage.example.com", "--print-secret")
-    secret = next(iter(fake_zendesk.webhooks.values()))["signing_secret"]["secret"]
-    assert secret in result.output and not (Path(env["INSTANCE_PATH"]) / "webhook_secret").exists()
+    secret = named(fake_zendesk)["signing_secret"]["secret"]
+    assert secret in result.output and named(fake_zendesk, EVENTS_WEBHOOK_NAME)["signing_secret"]["secret"] in result.output and not (Path(env["INSTANCE_PATH"]) / "webhook_secret").exists()
 
 
 def test_status_before_and_after(env, fake_zendesk) -> None:
@@ -79,6 +90,8 @@ def test_status_before_and_after(env, fake_zendesk) -> None:
     out = run("status").output
     assert "-> https://triage.example.com/webhooks/zendesk" in out
     assert "active, notifies the webhook" in out and "present" in out
+    assert "comment added + tags changed" in out and "events signing secret file" in out
+    assert "reconciliation: every 300 s; no tick yet" in out
 
 
 def test_bad_url_and_missing_credentials(env, monkeypatch) -> None:

@@ -58,6 +58,6 @@ def main() -> None:
     """Recognise Amazon seller-account connection errors in Zendesk tickets."""
 
 
-from . import app_cmds, db_cmds, patterns_cmds, service_cmds, zendesk_cmds  # noqa: E402,F401  (they register their commands)
+from . import app_cmds, db_cmds, followup_cmds, patterns_cmds, service_cmds, zendesk_cmds  # noqa: E402,F401  (they register their commands)
 
 __all__ = ["default_patterns_dir", "load_or_exit", "main", "patterns_option", "settings_or_exit"]

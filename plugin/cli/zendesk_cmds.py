@@ -31,12 +31,12 @@ def _zendesk_client(settings: Any, required: bool = True) -> Any:
 @click.option("--dry-run", is_flag=True, help="Print the requests that would be sent; change nothing.")
 @click.option("--print-secret", is_flag=True, help="Print the signing secret once instead of storing it.")
 def setup(url: str, dry_run: bool, print_secret: bool) -> None:
-    """Create or update the webhook and the "ticket created" trigger (idempotent)."""
+    """Create or update the webhooks (new tickets; follow-up events) and the "ticket created" trigger (idempotent)."""
     from urllib.parse import urlsplit
 
     from ..zendesk import ZendeskError
+    from ..zendesk_setup import events_secret_path, store_secret
     from ..zendesk_setup import setup as run_setup
-    from ..zendesk_setup import store_secret
 
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.netloc:
@@ -63,18 +63,44 @@ def setup(url: str, dry_run: bool, print_secret: bool) -> None:
         else:
             store_secret(settings.secret_file, report.secret)
             click.echo(f"signing secret stored in {settings.secret_file} (mode 600), where the service reads it")
+    if report.events_secret:
+        path = events_secret_path(settings.instance_path)
+        if print_secret:
+            click.echo(f"events webhook signing secret (shown once; set ZENDESK_EVENTS_WEBHOOK_SECRET to it): {report.events_secret}")
+        else:
+            store_secret(path, report.events_secret)
+            click.echo(f"events webhook signing secret stored in {path} (mode 600), where the service reads it")
 
 
 @zendesk.command(name="status")
 def zendesk_status() -> None:
-    """Show the webhook and trigger as Zendesk has them."""
+    """Show the webhooks and trigger as Zendesk has them, and where the reconciliation stands."""
     from ..zendesk import ZendeskError
-    from ..zendesk_setup import status
+    from ..zendesk_setup import events_secret_path, status
 
     settings = settings_or_exit(validate=False)
     try:
-        for line in status(_zendesk_client(settings), settings.secret_file):
+        for line in status(_zendesk_client(settings), settings.secret_file, events_secret_path(settings.instance_path)):
             click.echo(line)
     except ZendeskError as exc:
         click.echo(f"error: {exc}", err=True)
         raise SystemExit(1) from None
+    click.echo(_reconciliation(settings))
+
+
+def _reconciliation(settings: Any) -> str:
+    """Where the reconciliation stands, from the store (no Zendesk call)."""
+    from ..followup_store import FollowupStore
+    from ..reconcile import RECONCILE
+    from ..store import Store
+
+    if settings.reconcile_seconds <= 0:
+        return "reconciliation: off (RECONCILE_SECONDS=0)"
+    try:
+        saved = FollowupStore(Store.from_url(settings.database_url).engine).cursor(RECONCILE)
+    except Exception as exc:  # a status line must not fail the command
+        return f"reconciliation: store not readable ({type(exc).__name__})"
+    if saved is None or saved.cursor is None:
+        return f"reconciliation: every {settings.reconcile_seconds:.0f} s; no tick yet (a worker runs one when it starts)"
+    return (f"reconciliation: every {settings.reconcile_seconds:.0f} s; watching tickets created since "
+            f"{saved.since.isoformat() if saved.since else '?'}, export cursor saved")

@@ -241,3 +241,6 @@ def reload_api() -> Any:
     status = 200 if not result.problems else 422
     return jsonify(fingerprint=rt.registry.fingerprint, changed=result.changed, errors=list(result.problems)), status
 
+
+
+from . import feedback_admin  # noqa: E402,F401  (registers /admin/corrections, /admin/missed, /admin/api/stats)

@@ -19,6 +19,7 @@ from typing import Any
 from ..core.delivery import Delivery, TicketFacts
 from ..core.scrub import scrub
 from ..core.tickets import TicketDataError, parse_ticket_id
+from .events import CHANGE_TYPES, Change, ChangeError, parse_change
 from .signature import SignatureError, verify
 
 log = logging.getLogger(__name__)
@@ -90,11 +91,16 @@ def _ticket_id(value: Any, key: str) -> int:
         raise WebhookError(400, str(exc)) from None
 
 
-def parse_delivery(body: Any, dedupe_key: str | None = None) -> Delivery | Ignored:
+def parse_delivery(body: Any, dedupe_key: str | None = None) -> Delivery | Change | Ignored:
     """A decoded body as a Delivery; Ignored for events that are not ours; WebhookError otherwise."""
     if not isinstance(body, dict):
         raise WebhookError(400, "the body must be a JSON object")
     if "type" in body and "detail" in body:
+        if body["type"] in CHANGE_TYPES:
+            try:
+                return Change(*parse_change(body, dedupe_key))
+            except ChangeError as exc:
+                raise WebhookError(400, str(exc)) from None
         if body["type"] != CREATED:
             return Ignored(f"event type {str(body['type'])[:80]!r} is not {CREATED}")
         detail = body.get("detail")
@@ -125,7 +131,7 @@ def _mimetype(headers: Mapping[str, str]) -> str:
 
 
 def parse_webhook(headers: Mapping[str, str], body: bytes, secrets: tuple[str, ...] = (), *,
-                  tolerance_seconds: int = 300, now: datetime | None = None) -> Delivery | Ignored:
+                  tolerance_seconds: int = 300, now: datetime | None = None) -> Delivery | Change | Ignored:
     """Everything between the raw call and a Delivery; raises WebhookError with the answer to give."""
     mimetype = _mimetype(headers)
     if mimetype != "application/json":

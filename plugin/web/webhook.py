@@ -9,6 +9,8 @@ from flask import Blueprint, jsonify, request
 
 from .. import logs
 from ..intake import receive as take_in
+from ..intake_followup import receive_change
+from .events import Change
 from .extensions import runtime
 from .payloads import Ignored, WebhookError, parse_webhook
 
@@ -28,6 +30,9 @@ def receive() -> Any:
         return jsonify(error=str(exc)), exc.status
     if isinstance(parsed, Ignored):
         return jsonify(status="ignored", reason=parsed.reason), 200
-    logs.bind_ticket(parsed.ticket_id)
+    logs.bind_ticket(parsed.change.ticket_id if isinstance(parsed, Change) else parsed.ticket_id)
+    if isinstance(parsed, Change):
+        taken = receive_change(parsed.change, parsed.dedupe_key, rt.fstore, rt.queue)
+        return jsonify(status=taken.status, ticket_id=taken.ticket_id), 200 if taken.duplicate else 202
     outcome = take_in(parsed, rt.store, rt.queue)
     return jsonify(status=outcome.status, ticket_id=outcome.ticket_id), 200 if outcome.duplicate else 202
