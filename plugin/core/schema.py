@@ -68,13 +68,14 @@ class NegativeSpec(_Strict):
     """Names of the regexes this negative vetoes; empty means all of them."""
 
 
-class ReplySpec(_Strict):
-    visibility: Literal["internal", "public"] = "internal"
+class _ReplyBody(_Strict):
+    """A reply's text or macro: the part a language overlay may give too."""
+
     body: str | None = None
     zendesk_macro_id: int | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
-    def _body_or_macro(self) -> ReplySpec:
+    def _body_or_macro(self) -> _ReplyBody:
         if self.body is None and self.zendesk_macro_id is None:
             raise ValueError("give the reply a body, a zendesk_macro_id, or both")
         if self.body is not None:
@@ -85,6 +86,10 @@ class ReplySpec(_Strict):
                     f"{sorted(PLACEHOLDERS)}"
                 )
         return self
+
+
+class ReplySpec(_ReplyBody):
+    visibility: Literal["internal", "public"] = "internal"
 
 
 class Examples(_Strict):
@@ -288,22 +293,8 @@ class LanguageSpec(_Strict):
     reply_parts: ReplyParts = ReplyParts()
 
 
-class OverlayReplySpec(_Strict):
-    body: str | None = None
-    zendesk_macro_id: int | None = Field(default=None, gt=0)
-
-    @model_validator(mode="after")
-    def _body_or_macro(self) -> OverlayReplySpec:
-        if self.body is None and self.zendesk_macro_id is None:
-            raise ValueError("give the reply a body, a zendesk_macro_id, or both")
-        if self.body is not None:
-            unknown = set(string.Template(self.body).get_identifiers()) - PLACEHOLDERS
-            if unknown or not string.Template(self.body).is_valid():
-                raise ValueError(
-                    f"unknown placeholder(s) {sorted(unknown)}; use $$ for a dollar sign and only "
-                    f"{sorted(PLACEHOLDERS)}"
-                )
-        return self
+class OverlayReplySpec(_ReplyBody):
+    """A language's reply: visibility stays the English file's."""
 
 
 class OverlayExamples(_Strict):
