@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 import sqlalchemy as sa
 
 from plugin.core.dashboard import funnel
@@ -17,23 +13,9 @@ from plugin.core.delivery import Delivery, TicketFacts
 from plugin.dashboard_data import dead_letter_times, list_decisions, triage_records
 from plugin.store import DONE, NO_MATCH, Store, metadata, utcnow
 
-from .test_store import empty_postgres
+from . import test_store
 
-POSTGRES = os.environ.get("TEST_POSTGRES_URL")
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def store(request, tmp_path: Path) -> Iterator[Store]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'store.db'}"
-    elif not POSTGRES:
-        pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (CI starts one with .ci/postgres.sh)")
-    else:
-        url = POSTGRES
-        empty_postgres(url)
-    store = Store.from_url(url)
-    yield store
-    store.close()
+store = test_store.store  # the same SQLite/PostgreSQL store fixture
 
 
 def triaged(store: Store, ticket_id: int, matched: list[str], tags: list[str], *, status: str = DONE,

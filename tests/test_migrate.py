@@ -18,7 +18,9 @@ from click.testing import CliRunner
 from plugin.cli import main
 from plugin.core.delivery import Delivery, TicketFacts
 from plugin.migrate import current, head, upgrade
-from plugin.store import DONE, Store, make_engine, metadata
+from plugin.store import DONE, Store, make_engine
+
+from .test_store import empty_postgres
 
 POSTGRES = os.environ.get("TEST_POSTGRES_URL")
 
@@ -57,24 +59,16 @@ def legacy_metadata() -> sa.MetaData:
     return md
 
 
-def wipe(url: str) -> None:
-    engine = sa.create_engine(url)
-    metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(sa.text("DROP TABLE IF EXISTS alembic_version"))
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def url(request, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'triage.db'}"
         return
     if not POSTGRES:
-        pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (CI starts one with .ci/postgres.sh)")
-    wipe(POSTGRES)
+        pytest.skip("PostgreSQL not available: set TEST_POSTGRES_URL (.ci/run sets it)")
+    empty_postgres(POSTGRES)
     yield POSTGRES
-    wipe(POSTGRES)
+    empty_postgres(POSTGRES)
 
 
 def test_fresh_database_is_migrated_to_head(url: str) -> None:
