@@ -46,6 +46,7 @@ QUIET_LOGGERS = ("alembic",)
 
 
 def quiet_libraries() -> None:
+    """Turn the chatty libraries down to warnings (idempotent; called wherever logging is set up)."""
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
 

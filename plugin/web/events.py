@@ -8,7 +8,8 @@ The payload shape (developer.zendesk.com/api-reference/webhooks/event-types/tick
   ``author`` (``id``, ``is_staff``, ``name``).
 * ``zen:event-type:ticket.tags_changed``: ``event.tags_added`` and ``event.tags_removed``, lists of tags.
 
-Read as documented; where a field is missing we fall back: no ``comment.author.id`` means
+(The per-event names were checked against public integrations modelling that page, not against a real
+delivery yet: see the README's "Setting up Zendesk".) Read as documented; where a field is missing we fall back: no ``comment.author.id`` means
 ``detail.actor_id``, no ``is_public`` means "unknown". The comment's text is never taken from the
 event: the worker reads the ticket's new comments from the API (one request, which also sees comments
 whose events were lost), so ``comment.body`` is not stored twice. Each comment is one change (its id is
