@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
-from .search import Deadline, Found, first_veto, scan, search_near
+from .search import Deadline, Found, first_veto, scan
 from .thread import HYPOTHETICAL, Layout, build_layout
 
 NEAR_FIRST = 500
@@ -47,11 +47,10 @@ class _WholeTextContexts:
         if near is not None and len(target) > 2 * NEAR_FIRST:
             # The word "Amazon" is usually beside the error: look there before reading the whole ticket.
             s, e = max(0, near[0] - NEAR_FIRST), min(len(target), near[1] + NEAR_FIRST)
-            if ctx.regex.search(target, s, e, timeout=self.deadline.remaining()) is not None:
+            if ctx.occurs(target, s, e, self.deadline.remaining):
                 self.found[key] = True
                 return True
-        hit = ctx.regex.search(target, timeout=self.deadline.remaining())
-        self.found[key] = hit is not None
+        self.found[key] = ctx.occurs(target, 0, len(target), self.deadline.remaining)
         return self.found[key]
 
 
@@ -86,17 +85,18 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
             score += ctx.spec.boost
             continue
         if ctx.spec.window == 0:
-            m = whole(ctx, (found.start, found.end)) or None
+            present = whole(ctx, (found.start, found.end))
         else:
             target = text.lowered if ctx.on_lowered else text.text
-            m = search_near(ctx.regex, target, found.start, found.end, ctx.spec.window, deadline)
-            if m is None and view.subject_end and ctx.spec.name.startswith(AMAZON_CONTEXT):
+            w = ctx.spec.window
+            present = ctx.occurs(target, max(0, found.start - w), min(len(target), found.end + w), deadline.remaining)
+            if not present and view.subject_end and ctx.spec.name.startswith(AMAZON_CONTEXT):
                 # The ticket's subject ("Amazon connection") says what the whole ticket is about.
-                m = ctx.regex.search(target, 0, min(view.subject_end, found.start), timeout=deadline.remaining())
-        if m is None and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
+                present = ctx.occurs(target, 0, min(view.subject_end, found.start), deadline.remaining)
+        if not present and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
-        if m is not None:
+        if present:
             score += ctx.spec.boost
     score = round(min(score, 1.0), 3)
     if score < pattern.spec.min_score:

@@ -10,6 +10,7 @@ import dataclasses
 import functools
 import hashlib
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
+from .prefilter import Requirement, may_match, required_literals, splittable
 from .schema import (
     ContextSpec,
     ErrorPatternSpec,
@@ -81,11 +83,30 @@ class CompiledContext:
     regex: regex.Pattern[str]
     on_lowered: bool = False
     """Search ``NormalizedText.lowered`` (the regex was compiled case-sensitive, see compile_lowered)."""
+    terms: tuple[tuple[regex.Pattern[str], Requirement], ...] = ()
+    """Each term alone with the words it needs (empty: search the joined regex). A context only
+    asks whether some term occurs, so the terms whose words are absent are never run."""
 
     @classmethod
     def build(cls, spec: ContextSpec) -> CompiledContext:
         compiled, lowered = compile_lowered("|".join(f"(?:{t})" for t in spec.terms))
-        return cls(spec, compiled, lowered)
+        terms: tuple[tuple[regex.Pattern[str], Requirement], ...] = ()
+        if lowered and all(splittable(t) for t in spec.terms):
+            try:
+                terms = tuple((regex.compile(t), required_literals(t)) for t in spec.terms)
+            except regex.error:  # a term that only compiles joined to its neighbours: search them joined
+                terms = ()
+        return cls(spec, compiled, lowered, terms)
+
+    def occurs(self, target: str, start: int, end: int, remaining: Callable[[], float]) -> bool:
+        """Whether the joined regex would find a match in ``target[start:end]`` (``remaining``
+        gives the time left, and raises TimeoutError when there is none)."""
+        if not self.terms:
+            return self.regex.search(target, start, end, timeout=remaining()) is not None
+        for term, need in self.terms:
+            if may_match(need, target, start, end) and term.search(target, start, end, timeout=remaining()) is not None:
+                return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -93,6 +114,8 @@ class CompiledNegative:
     spec: NegativeSpec
     regex: regex.Pattern[str]
     on_lowered: bool = False
+    need: Requirement = None
+    """Strings one of which any match contains (see prefilter.py); None: always search."""
 
 
 @dataclass(frozen=True)
@@ -264,7 +287,7 @@ def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
 
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
     compiled, lowered = compile_lowered(spec.pattern)
-    return CompiledNegative(spec, compiled, lowered)
+    return CompiledNegative(spec, compiled, lowered, required_literals(spec.pattern) if lowered else None)
 
 
 class _FileLoader:
@@ -410,7 +433,7 @@ def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
             if c.spec.name.startswith("amazon") and c.spec.window == 0:
                 spec = c.spec.model_copy(update={"terms": terms})
                 built = shared.get(tuple(terms))
-                c = CompiledContext(spec, built.regex, built.on_lowered) if built else CompiledContext.build(spec)
+                c = CompiledContext(spec, built.regex, built.on_lowered, built.terms) if built else CompiledContext.build(spec)
                 shared[tuple(terms)] = c
             contexts.append(c)
         out.append(dataclasses.replace(p, contexts=tuple(contexts)))

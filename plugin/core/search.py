@@ -15,6 +15,7 @@ import regex
 
 from .normalize import NormalizedText
 from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex
+from .prefilter import Requirement, may_match
 from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
@@ -186,24 +187,27 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
     for neg in negatives:
         if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
             continue
+        target = text.lowered if neg.on_lowered else text.text
         if neg.spec.scope != "window" and layout is not None:
             shape = layout()
             s, e = (shape.sentence if neg.spec.scope == "sentence" else shape.clause)(found.start, found.end)
-            m = neg.regex.search(text.lowered if neg.on_lowered else text.text, s, e, timeout=deadline.remaining())
+            if not may_match(neg.need, target, s, e):
+                continue
+            m = neg.regex.search(target, s, e, timeout=deadline.remaining())
             if m is not None:
                 return neg, m
             continue
-        m = search_near(neg.regex, text.lowered if neg.on_lowered else text.text, found.start, found.end,
-                        neg.spec.window, deadline)
+        m = search_near(neg.regex, target, found.start, found.end, neg.spec.window, deadline, neg.need)
         if m is not None:
             return neg, m
     return None
 
 
 def search_near(pattern: regex.Pattern[str], text: str, start: int, end: int, window: int,
-                deadline: Deadline) -> regex.Match[str] | None:
-    """Search ``window`` characters either side of a span; 0 means the whole text."""
-    if window == 0:
-        return pattern.search(text, timeout=deadline.remaining())
-    return pattern.search(text, max(0, start - window), min(len(text), end + window),
-                          timeout=deadline.remaining())
+                deadline: Deadline, need: Requirement = None) -> regex.Match[str] | None:
+    """Search ``window`` characters either side of a span; 0 means the whole text. ``need``: the
+    strings one of which any match holds (the search is skipped when none is there)."""
+    s, e = (0, len(text)) if window == 0 else (max(0, start - window), min(len(text), end + window))
+    if not may_match(need, text, s, e):
+        return None
+    return pattern.search(text, s, e, timeout=deadline.remaining())

@@ -1,0 +1,120 @@
+"""Literal words a regex cannot match without, so a search can be skipped when none is there.
+
+Most negatives and contexts are alternations of phrases that start at any word (``\\b(?:jetzt|nun)
+...``): the regex engine tries every branch at every word, although the text holds none of their
+words. ``str.find`` for the words each branch needs is many times cheaper, and when none occurs in
+the window the regex cannot match there, so the answer is the same without running it.
+
+The requirement is read from the regex's parse tree (the standard library's parser; the ``regex``
+module has no public one). It is conservative: anything the parser reads differently from
+``regex``, or does not know, gives no requirement, and the regex simply always runs. Only regexes
+matched case-sensitively (on the lowered text) get one, so a literal means exactly that string.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Iterable
+
+try:  # The parser behind ``re``; private, so its absence only turns the prefilter off.
+    from re import _constants as _c
+    from re import _parser as _p
+except ImportError:  # pragma: no cover - other Python versions
+    _p = None  # type: ignore[assignment]
+
+MAX_ALTERNATIVES = 64
+"""More alternative words than this cost more to look for than the regex does."""
+
+Requirement = frozenset[str] | None
+"""Strings one of which lies inside every match; None: unknown (always run the regex)."""
+
+# Syntax that ``regex`` reads differently from ``re``'s parser (fuzzy "{e<=1}", POSIX "[[:alpha:]]",
+# nested sets) or that ties one part of a pattern to another (back references, recursion).
+_FOREIGN = re.compile(r"\{(?![0-9]*,?[0-9]*\})|\[\[|\\[1-9gGpPLmMX]|\(\?(?:P[=>]|[&R(|0-9+-])")
+
+
+def _better(a: Requirement, b: Requirement) -> Requirement:
+    """The more selective requirement: longer shortest string, then fewer strings."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    ka, kb = (min(map(len, a)), -len(a)), (min(map(len, b)), -len(b))
+    return b if kb > ka else a
+
+
+def _sequence(items: Iterable[tuple[object, object]]) -> Requirement:
+    best: Requirement = None
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        if op is _c.AT:
+            continue  # zero width (\b, ^): the letters either side stay next to each other in the match
+        if run:
+            best = _better(best, frozenset({"".join(run)}))
+            run = []
+        best = _better(best, _node(op, av))
+    if run:
+        best = _better(best, frozenset({"".join(run)}))
+    return best
+
+
+def _node(op: object, av: object) -> Requirement:
+    if op is _c.SUBPATTERN:
+        _group, add, remove, body = av  # type: ignore[misc]
+        if (add | remove) & (_c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_LOCALE):
+            return None
+        return _sequence(body)
+    if op is _c.ATOMIC_GROUP:
+        return _sequence(av)  # type: ignore[arg-type]
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, _high, body = av  # type: ignore[misc]
+        return _sequence(body) if low >= 1 else None
+    if op is _c.BRANCH:
+        _, branches = av  # type: ignore[misc]
+        needs = [_sequence(b) for b in branches]
+        if any(n is None for n in needs):
+            return None
+        union = frozenset().union(*needs)  # type: ignore[arg-type]
+        return union if len(union) <= MAX_ALTERNATIVES else None
+    if op is _c.IN and all(o is _c.LITERAL for o, _ in av):  # type: ignore[attr-defined]
+        return frozenset(chr(v) for _, v in av)  # type: ignore[attr-defined]
+    return None
+
+
+def required_literals(source: str) -> Requirement:
+    """Strings one of which every match of ``source`` (compiled case-sensitively) contains."""
+    if _p is None or _FOREIGN.search(source):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parsed = _p.parse(source, 0)
+    except Exception:  # noqa: BLE001 - anything the stdlib parser refuses is simply not prefiltered
+        return None
+    if parsed.state.flags & (_c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_LOCALE):
+        return None
+    need = _sequence(parsed.data)
+    if need is None or "" in need or any(len(ch.lower()) != 1 for s in need for ch in s):
+        return None
+    return need
+
+
+_TIED = re.compile(r"\\[1-9gG]|\(\?(?:P[=>]|[&R(|0-9+-])|\(\?[a-zA-Z^]+\)")
+
+
+def splittable(term: str) -> bool:
+    """Whether one term of an alternation ``(?:a)|(?:b)`` matches alone where it matched joined: no
+    back reference or recursion across terms, no inline flag that would reach the other terms."""
+    return _TIED.search(term) is None
+
+
+def may_match(need: Requirement, text: str, start: int = 0, end: int | None = None) -> bool:
+    """False only when no required string lies wholly within ``text[start:end]``."""
+    if need is None:
+        return True
+    end = len(text) if end is None else end
+    return any(text.find(s, start, end) != -1 for s in need)
