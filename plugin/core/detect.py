@@ -69,6 +69,9 @@ class TicketView:
         self._layout: Layout | None = None
         self.contexts: dict[str, bool] = {}
         """Whole-text contexts already searched in this ticket, by regex."""
+        self.seen: set[str] | None = text.seen_of(patterns.anchors) if patterns is not None else None
+        """The anchors (spelt right or not) found in the ticket, when all of the patterns' were looked
+        for: a regex none of whose anchors is among them cannot match, and is not even started."""
 
     def layout(self) -> Layout:
         if self._layout is None:
@@ -122,9 +125,12 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     quoted_evidence: list[tuple[Evidence, tuple[int, int]]] = []
     suppressed: list[Suppressed] = []
     whole = _WholeTextContexts(text, deadline, view.contexts)
+    seen = view.seen
     for rx in pattern.regexes:
         if len(best) >= MAX_EVIDENCE:
             break
+        if seen is not None and rx.anchor_set.isdisjoint(seen):
+            continue
         for found in scan(rx, text, deadline):
             if len(best) >= MAX_EVIDENCE:
                 break

@@ -148,6 +148,10 @@ class NormalizedText:
             return not covered
         return index not in self._preloaded or not anchors.isdisjoint(self._seen)
 
+    def seen_of(self, index: AnchorIndex) -> set[str] | None:
+        """The anchors found right or misspelt, once ``index`` was looked for (else None)."""
+        return self._seen if index in self._preloaded else None
+
     @property
     def has_typos(self) -> bool:
         return bool(self._typo_hits)
