@@ -126,23 +126,52 @@ _HEADER_SHAPE = re.compile(r"^[^\n]{0,300}[:：][ \t]*$|-----|^[ \t]*[^\s:：]{1
 _CANDIDATE = re.compile(r"wrote|message|_{5}|^[ \t]*from[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 
+_CANDIDATE_WORDS = ("wrote", "message", "from")
+"""What a line needs, lower-cased, for _CANDIDATE to match in it (besides "_____")."""
+_CASE_TRAPS = ("\u0130", "\u0131", "\u017f")
+"""Characters ``re`` matches case-insensitively to an ASCII letter ("İ", "ı" ~ i, "ſ" ~ s) that
+``str.lower`` does not turn into it (every other code point agrees: see test_thread)."""
+
+
+def _lines_holding(source: str, offsets: list[int], words: tuple[str, ...], exact: tuple[str, ...]) -> set[int] | None:
+    """Lines holding one of ``words`` (any case) or of ``exact``; None when case folding could
+    disagree with ``re``'s, and the caller must search every line."""
+    low = source.lower()
+    if len(low) != len(source) or any(c in source for c in _CASE_TRAPS):
+        return None
+    found: set[int] = set()
+    for text, needles in ((low, words), (source, exact)):
+        for needle in needles:
+            pos = text.find(needle)
+            while pos != -1:
+                line = bisect.bisect_right(offsets, pos) - 1
+                found.add(line)
+                pos = text.find(needle, offsets[line + 1] if line + 1 < len(offsets) else len(text))
+    return found
+
+
 def _header_lines(source: str, lines: list[str], extra: regex.Pattern[str] | None) -> set[int]:
-    """Indexes of the lines that start a quoted (or forwarded) message, found in whole-text passes."""
+    """Indexes of the lines that start a quoted (or forwarded) message.
+
+    Both regexes match within one line, so they are run only on the lines that hold what a match
+    needs (found with ``str.find``), which gives the same lines as running them over the text.
+    """
     candidates: set[int] = set()
     offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
-
-    def line_of(pos: int) -> int:
-        return bisect.bisect_right(offsets, pos) - 1
-
-    for found in (m.start() for m in _CANDIDATE.finditer(source)):
-        candidates.add(line_of(found))
+    holding = _lines_holding(source, offsets, _CANDIDATE_WORDS, ("_____",))
+    if holding is None:
+        candidates.update(bisect.bisect_right(offsets, m.start()) - 1 for m in _CANDIDATE.finditer(source))
+    else:
+        candidates.update(i for i in holding if _CANDIDATE.search(lines[i]))
     if extra is not None:
         # A language's quote header is a line ending in a colon, a "-----" rule or a "Field:" line;
         # only those lines are tried against the (many-branched) header regex.
-        for m in _HEADER_SHAPE.finditer(source):
-            i = line_of(m.start())
-            if i < len(lines) and extra.search(lines[i]):
-                candidates.add(i)
+        shaped = _lines_holding(source, offsets, (), (":", "：", "-----"))
+        if shaped is None:
+            shaped = {bisect.bisect_right(offsets, m.start()) - 1 for m in _HEADER_SHAPE.finditer(source)}
+        else:
+            shaped = {i for i in shaped if _HEADER_SHAPE.search(lines[i])}
+        candidates.update(i for i in shaped if i < len(lines) and extra.search(lines[i]))
     return {i for i in candidates if i < len(lines) and _header_at(lines, i, extra)}
 
 
