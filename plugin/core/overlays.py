@@ -13,6 +13,7 @@ from pathlib import Path
 
 import regex
 
+from .language import WordMarkers, words_only
 from .patterns import (
     FIELDS_DIR,
     CompiledContext,
@@ -50,7 +51,8 @@ def _compile_language(loader: _FileLoader, spec: LanguageSpec) -> Language | Non
             return None
     if markers is None:
         return None
-    return Language(spec, loader.path, markers, quotes)
+    words = WordMarkers(markers) if words_only(spec.markers) else None
+    return Language(spec, loader.path, markers, quotes, words)
 
 
 def _load_language(directory: Path, errors: list[PatternFileError]) -> Language | None:

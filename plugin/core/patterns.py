@@ -13,7 +13,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 from pydantic import ValidationError
@@ -33,6 +33,9 @@ from .schema import (
     ReplyPartsFile,
 )
 from .tomlpos import key_lines, line_of
+
+if TYPE_CHECKING:
+    from .language import WordMarkers
 
 FIELDS_DIR = "fields"
 I18N_DIR = "i18n"
@@ -137,6 +140,8 @@ class Language:
     path: Path
     markers: regex.Pattern[str]
     quote_headers: regex.Pattern[str] | None
+    words: WordMarkers | None = field(default=None, compare=False)
+    """Counts the markers word by word, when every marker is one whole word (see language.py)."""
 
     @property
     def lang(self) -> str:

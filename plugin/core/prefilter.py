@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 try:  # The parser behind ``re``; private, so its absence only turns the prefilter off.
     from re import _constants as _c
@@ -118,3 +118,58 @@ def may_match(need: Requirement, text: str, start: int = 0, end: int | None = No
         return True
     end = len(text) if end is None else end
     return any(text.find(s, start, end) != -1 for s in need)
+
+
+MAX_RANGE = 5000
+"""Character ranges wider than this are not checked one by one (the term is then not "whole words")."""
+
+
+def _word_only(items: Iterable[tuple[object, object]], is_word: Callable[[str], bool]) -> bool:
+    """Whether every character these nodes can match is a word character (``is_word``)."""
+    for op, av in items:
+        if op is _c.LITERAL:
+            if not is_word(chr(av)):  # type: ignore[arg-type]
+                return False
+        elif op is _c.IN:
+            for o, v in av:  # type: ignore[attr-defined]
+                if o is _c.LITERAL and is_word(chr(v)):
+                    continue
+                if o is _c.RANGE and v[1] - v[0] <= MAX_RANGE and all(is_word(chr(x)) for x in range(v[0], v[1] + 1)):
+                    continue
+                if o is _c.CATEGORY and v in (_c.CATEGORY_WORD, _c.CATEGORY_DIGIT):
+                    continue
+                return False
+        elif op is _c.BRANCH:
+            if not all(_word_only(b, is_word) for b in av[1]):  # type: ignore[index]
+                return False
+        elif op is _c.SUBPATTERN:
+            if av[1] or av[2] or not _word_only(av[3], is_word):  # type: ignore[index]
+                return False
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            if not _word_only(av[2], is_word):  # type: ignore[index]
+                return False
+        else:
+            return False
+    return True
+
+
+def whole_word(term: str, is_word: Callable[[str], bool]) -> bool:
+    """Whether every match of ``term`` is exactly one whole word: ``\\b``, then one or more word
+    characters only, then ``\\b``. Then a text's matches are its words the term matches alone, so a
+    count of them can be kept per word (see language.py)."""
+    if _p is None or _FOREIGN.search(term) or _TIED.search(term):
+        return False
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parsed = _p.parse(term, 0)
+    except Exception:  # noqa: BLE001 - unknown syntax: not a whole word, as far as we can tell
+        return False
+    items = list(parsed.data)
+    while len(items) == 1 and items[0][0] is _c.SUBPATTERN and not (items[0][1][1] or items[0][1][2]):  # type: ignore[index]
+        items = list(items[0][1][3])  # type: ignore[index]
+    boundary = (_c.AT, _c.AT_BOUNDARY)
+    if len(items) < 3 or tuple(items[0]) != boundary or tuple(items[-1]) != boundary:
+        return False
+    body = _p.SubPattern(parsed.state, items[1:-1])
+    return body.getwidth()[0] >= 1 and _word_only(body, is_word)
