@@ -150,15 +150,15 @@ def _lines_holding(source: str, offsets: list[int], words: tuple[str, ...], exac
     return found
 
 
-def _header_lines(source: str, lines: list[str], extra: regex.Pattern[str] | None) -> set[int]:
+def _header_lines(source: str, lines: list[str], extra: regex.Pattern[str] | None, offsets: list[int],
+                  holding: set[int] | None) -> set[int]:
     """Indexes of the lines that start a quoted (or forwarded) message.
 
     Both regexes match within one line, so they are run only on the lines that hold what a match
-    needs (found with ``str.find``), which gives the same lines as running them over the text.
+    needs (found with ``str.find``: ``holding``, None for every line), which gives the same lines as
+    running them over the text. ``offsets``: where each line starts.
     """
     candidates: set[int] = set()
-    offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
-    holding = _lines_holding(source, offsets, _CANDIDATE_WORDS, ("_____",))
     if holding is None:
         candidates.update(bisect.bisect_right(offsets, m.start()) - 1 for m in _CANDIDATE.finditer(source))
     else:
@@ -215,16 +215,19 @@ _MARKERS = re.compile(r"^[ \t]*(?:>[ \t]*)+")
 _SENDER_FIELD = re.compile(r"^\s*(?:from|de|von|da|差出人)\s*:", re.IGNORECASE)
 
 
-def _amazon_quote_blocks(lines: list[str]) -> set[int]:
-    """Lines of "> " blocks that carry a mail from Amazon itself (a forward quoted with markers)."""
+def _amazon_quote_blocks(lines: list[str], marked: list[bool]) -> set[int]:
+    """Lines of "> " blocks that carry a mail from Amazon itself (a forward quoted with markers).
+
+    ``marked[i]``: whether line i is quoted with markers.
+    """
     out: set[int] = set()
     i = 0
     while i < len(lines):
-        if _QUOTE_LINE.match(lines[i]) is None:
+        if not marked[i]:
             i += 1
             continue
         j = i
-        while j < len(lines) and _QUOTE_LINE.match(lines[j]) is not None:
+        while j < len(lines) and marked[j]:
             j += 1
         head = [_MARKERS.sub("", x) for x in lines[i:min(j, i + 8)]]
         if any(_SENDER_FIELD.match(x) and _AMAZON_SENDER.search(x) for x in head):
@@ -236,6 +239,10 @@ def _amazon_quote_blocks(lines: list[str]) -> set[int]:
 def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None) -> Layout:
     """Lines and quoted spans of ``source`` in the coordinates of its normalised text ``normalized``."""
     lines = source.split("\n")
+    offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
+    marked = [_QUOTE_LINE.match(line) is not None for line in lines]
+    # Lines that may be a header inside a quote ("> On Tue, Dana wrote:"): _HEADERS needs these words.
+    may_head = _lines_holding(source, offsets, _CANDIDATE_WORDS, ("_____",))
     starts: list[int] = []
     quoted: list[tuple[int, int]] = []
     pieces: list[str] = []
@@ -245,11 +252,12 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     region_agent = False
     agent: list[tuple[int, int]] = []
     header_at = -10
-    headers = _header_lines(source, lines, quote_headers)
-    amazon_quoted = _amazon_quote_blocks(lines) if ">" in source else set()
+    headers = _header_lines(source, lines, quote_headers, offsets, may_head)
+    # A block from Amazon names its sender in a "From:" line: no colon, no such block.
+    amazon_quoted = _amazon_quote_blocks(lines, marked) if ">" in source and (":" in source or "：" in source) else set()
     mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
     for i, line in enumerate(lines):
-        is_marked = _QUOTE_LINE.match(line) is not None
+        is_marked = marked[i]
         if i in headers and not is_marked:
             # Lines of one header block ("---- Forwarded message ----" then "From: ...") share its verdict.
             same_block = i - header_at <= 3 and region_amazon
@@ -264,12 +272,13 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
             # The merchant answers between the quoted lines: their own words again.
             region_quoted = region_agent = False
             mode = ""
-        if is_marked:
+        if is_marked and (may_head is None or i in may_head):
             inner = _MARKERS.sub("", line)
             if _HEADERS.match(inner):
                 # A quote inside the quote ("> On Tue, Dana wrote:"): whose words follow?
                 region_agent = bool(_SUPPORT_SIDE.search(inner))
-        piece = fragment(line)
+        # fragment() in short for the usual line (plain ASCII, no entity, no quote marker).
+        piece = " ".join(line.split()) if line.isascii() and "&" not in line and ">" not in line else fragment(line)
         if not piece:
             continue
         if pieces:
