@@ -163,8 +163,11 @@ class NormalizedText:
     def find_all(self, needle: str, limit: int) -> list[int]:
         """Start positions of a lower-case literal, at most ``limit``; patterns share anchors, so cache them."""
         hits = self._anchor_hits.get(needle)
-        if hits is None and any(needle in index.anchors for index in self._preloaded):
-            return []
+        if hits is not None:
+            return hits
+        for index in self._preloaded:
+            if needle in index.anchors:
+                return []
         if hits is None:
             hits = []
             pos = self.lowered.find(needle)

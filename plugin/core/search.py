@@ -61,7 +61,10 @@ def anchor_windows(text: NormalizedText, rx: CompiledRegex, typos: bool = False)
     spec = rx.spec
     hits: list[tuple[int, int, int]] = []
     for i, anchor in enumerate(spec.anchors):
-        hits.extend((pos, pos + len(anchor), i) for pos in text.find_all(anchor, MAX_ANCHOR_HITS))
+        found = text.find_all(anchor, MAX_ANCHOR_HITS)
+        if found:
+            n = len(anchor)
+            hits.extend([(pos, pos + n, i) for pos in found])
         if typos:
             hits.extend((pos, pos + length, i) for pos, length, _ in text.typos_of(anchor))
     if not hits:
