@@ -420,6 +420,19 @@ def load_field_pattern(path: Path, problems: list[PatternFileError]) -> FieldPat
     return FieldPattern(spec, path, regexes, negatives, zones={k.lower(): v for k, v in spec.zones.items()})
 
 
+def with_prefilters(pattern: ErrorPattern) -> ErrorPattern:
+    """The words each negative needs, chosen among those that are not the pattern's own anchors nor
+    its Amazon context's words: a negative is only searched beside a hit, where the anchors always
+    are and "Amazon" usually is. (Any choice gives the same result; this one skips more searches.)"""
+    usual = {s for c in pattern.contexts if c.spec.name.startswith("amazon") for _, need in c.terms for s in need or ()}
+    avoid = pattern.anchor_set | frozenset(usual)
+    negatives = tuple(
+        dataclasses.replace(n, need=required_literals(n.spec.pattern, avoid)) if n.on_lowered else n
+        for n in pattern.negatives
+    )
+    return dataclasses.replace(pattern, negatives=negatives)
+
+
 def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
     """Every whole-ticket "amazon..." context gets the union of their terms: one question ("is this
     about an Amazon seller account?"), answered once per ticket instead of once per pattern."""
@@ -509,6 +522,7 @@ def load_patterns(directory: str | Path) -> PatternSet:
     if problems:
         raise PatternSetError(problems)
     ordered = share_amazon_context(sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id)))
+    ordered = [with_prefilters(p) for p in ordered]
     return PatternSet(
         error_patterns=tuple(ordered),
         fields=tuple(f for f in fields if f is not None),

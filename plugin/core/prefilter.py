@@ -34,17 +34,34 @@ Requirement = frozenset[str] | None
 _FOREIGN = re.compile(r"\{(?![0-9]*,?[0-9]*\})|\[\[|\\[1-9gGpPLmMX]|\(\?(?:P[=>]|[&R(|0-9+-])")
 
 
-def _better(a: Requirement, b: Requirement) -> Requirement:
-    """The more selective requirement: longer shortest string, then fewer strings."""
-    if a is None:
-        return b
-    if b is None:
-        return a
-    ka, kb = (min(map(len, a)), -len(a)), (min(map(len, b)), -len(b))
-    return b if kb > ka else a
+MIN_AVOIDED = 4
+"""Shorter words to avoid ("a", "id") would make every string look sure to be present."""
 
 
-def _sequence(items: Iterable[tuple[object, object]]) -> Requirement:
+class _Choice:
+    """Which of two requirements is more selective: none of its strings is a word the text surely
+    holds where the regex is searched (``avoid``: the pattern's anchors, beside every hit), then a
+    longer shortest string, then fewer strings."""
+
+    def __init__(self, avoid: frozenset[str]) -> None:
+        self.avoid = frozenset(a for a in avoid if len(a) >= MIN_AVOIDED)
+
+    def _key(self, need: frozenset[str]) -> tuple[bool, int, int]:
+        sure = any(s in a or a in s for s in need for a in self.avoid)
+        return (not sure, min(map(len, need)), -len(need))
+
+    def better(self, a: Requirement, b: Requirement) -> Requirement:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return b if self._key(b) > self._key(a) else a
+
+
+_PLAIN = _Choice(frozenset())
+
+
+def _sequence(items: Iterable[tuple[object, object]], choice: _Choice = _PLAIN) -> Requirement:
     best: Requirement = None
     run: list[str] = []
     for op, av in items:
@@ -54,28 +71,28 @@ def _sequence(items: Iterable[tuple[object, object]]) -> Requirement:
         if op is _c.AT:
             continue  # zero width (\b, ^): the letters either side stay next to each other in the match
         if run:
-            best = _better(best, frozenset({"".join(run)}))
+            best = choice.better(best, frozenset({"".join(run)}))
             run = []
-        best = _better(best, _node(op, av))
+        best = choice.better(best, _node(op, av, choice))
     if run:
-        best = _better(best, frozenset({"".join(run)}))
+        best = choice.better(best, frozenset({"".join(run)}))
     return best
 
 
-def _node(op: object, av: object) -> Requirement:
+def _node(op: object, av: object, choice: _Choice) -> Requirement:
     if op is _c.SUBPATTERN:
         _group, add, remove, body = av  # type: ignore[misc]
         if (add | remove) & (_c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_LOCALE):
             return None
-        return _sequence(body)
+        return _sequence(body, choice)
     if op is _c.ATOMIC_GROUP:
-        return _sequence(av)  # type: ignore[arg-type]
+        return _sequence(av, choice)  # type: ignore[arg-type]
     if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
         low, _high, body = av  # type: ignore[misc]
-        return _sequence(body) if low >= 1 else None
+        return _sequence(body, choice) if low >= 1 else None
     if op is _c.BRANCH:
         _, branches = av  # type: ignore[misc]
-        needs = [_sequence(b) for b in branches]
+        needs = [_sequence(b, choice) for b in branches]
         if any(n is None for n in needs):
             return None
         union = frozenset().union(*needs)  # type: ignore[arg-type]
@@ -85,8 +102,12 @@ def _node(op: object, av: object) -> Requirement:
     return None
 
 
-def required_literals(source: str) -> Requirement:
-    """Strings one of which every match of ``source`` (compiled case-sensitively) contains."""
+def required_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requirement:
+    """Strings one of which every match of ``source`` (compiled case-sensitively) contains.
+
+    ``avoid``: words sure to be near where the regex is searched; strings holding them (or held by
+    them) are chosen only when nothing else is required.
+    """
     if _p is None or _FOREIGN.search(source):
         return None
     try:
@@ -97,7 +118,7 @@ def required_literals(source: str) -> Requirement:
         return None
     if parsed.state.flags & (_c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_LOCALE):
         return None
-    need = _sequence(parsed.data)
+    need = _sequence(parsed.data, _Choice(avoid) if avoid else _PLAIN)
     if need is None or "" in need or any(len(ch.lower()) != 1 for s in need for ch in s):
         return None
     return need
