@@ -72,6 +72,8 @@ def marker_count(language: Language, sample: str, words: Counter[str]) -> int:
     """How often the language's markers occur in ``sample`` (``words``: its words, by ``regex``)."""
     if language.words is not None:
         return language.words.count(words)
+    if language.script is not None and language.script.search(sample) is None:
+        return 0
     return len(language.markers.findall(sample))
 
 

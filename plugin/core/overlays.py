@@ -27,6 +27,7 @@ from .patterns import (
     _compile_terms,
     _FileLoader,
 )
+from .prefilter import required_chars
 from .schema import LANG, ContextSpec, ErrorOverlaySpec, FieldOverlaySpec, LanguageSpec
 
 LANGUAGE_FILE = "language.toml"
@@ -52,7 +53,8 @@ def _compile_language(loader: _FileLoader, spec: LanguageSpec) -> Language | Non
     if markers is None:
         return None
     words = WordMarkers(markers) if words_only(spec.markers) else None
-    return Language(spec, loader.path, markers, quotes, words)
+    chars = required_chars(markers.pattern)
+    return Language(spec, loader.path, markers, quotes, words, regex.compile(chars, markers.flags) if chars else None)
 
 
 def _load_language(directory: Path, errors: list[PatternFileError]) -> Language | None:

@@ -142,6 +142,8 @@ class Language:
     quote_headers: regex.Pattern[str] | None
     words: WordMarkers | None = field(default=None, compare=False)
     """Counts the markers word by word, when every marker is one whole word (see language.py)."""
+    script: regex.Pattern[str] | None = field(default=None, compare=False)
+    """A character class every marker match holds (Japanese: kana): without one, no marker occurs."""
 
     @property
     def lang(self) -> str:

@@ -194,3 +194,50 @@ def whole_word(term: str, is_word: Callable[[str], bool]) -> bool:
         return False
     body = _p.SubPattern(parsed.state, items[1:-1])
     return body.getwidth()[0] >= 1 and _word_only(body, is_word)
+
+
+Ranges = frozenset[tuple[int, int]]
+
+
+def _char_sets(items: Iterable[tuple[object, object]]) -> Ranges | None:
+    """Characters (as code point ranges) one of which every match of the sequence holds; None: unknown."""
+    best: Ranges | None = None
+    for op, av in items:
+        found: Ranges | None = None
+        if op is _c.LITERAL:
+            found = frozenset({(av, av)})  # type: ignore[arg-type]
+        elif op is _c.IN and all(o in (_c.LITERAL, _c.RANGE) for o, _ in av):  # type: ignore[attr-defined]
+            found = frozenset((v, v) if o is _c.LITERAL else tuple(v) for o, v in av)  # type: ignore[attr-defined,misc]
+        elif op is _c.SUBPATTERN and not (av[1] or av[2]):  # type: ignore[index]
+            found = _char_sets(av[3])  # type: ignore[index]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:  # type: ignore[index]
+            found = _char_sets(av[2])  # type: ignore[index]
+        elif op is _c.BRANCH:
+            parts = [_char_sets(b) for b in av[1]]  # type: ignore[index]
+            found = None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+        if found is not None and (best is None or _width(found) < _width(best)):
+            best = found
+    return best
+
+
+def _width(ranges: Ranges) -> int:
+    return sum(hi - lo + 1 for lo, hi in ranges)
+
+
+def required_chars(source: str) -> str | None:
+    """A character class (``[...]``) one of whose characters every match of ``source`` holds, when
+    it is narrow (a script, a few letters): searching for it is one fast pass. None otherwise."""
+    if _p is None or _FOREIGN.search(source) or _TIED.search(source):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parsed = _p.parse(source, 0)
+    except Exception:  # noqa: BLE001 - unknown syntax: no requirement
+        return None
+    if parsed.state.flags & _c.SRE_FLAG_LOCALE:
+        return None
+    ranges = _char_sets(parsed.data)
+    if not ranges or any(lo < 0x80 for lo, _ in ranges):
+        return None  # ASCII letters are in every text: no use looking for them first
+    return "[" + "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in sorted(ranges)) + "]"
