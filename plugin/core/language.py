@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import regex
 
-from .prefilter import whole_word
+from .prefilter import marker_shape
 
 if TYPE_CHECKING:
     from .patterns import Language, PatternSet
@@ -36,42 +36,88 @@ MAX_KNOWN_WORDS = 50_000
 
 
 class WordMarkers:
-    """Counts a marker regex's matches in a text by its words, when every marker term is one whole
-    word (``\\bund\\b``, ``\\bmein\\w*\\b``): the matches are then exactly the words the regex
-    matches whole, and whether it matches a word is remembered. The regex runs on a word once, not
-    with all its branches at every word of every ticket."""
+    """Counts a marker regex's matches in a text word by word (see prefilter.marker_shape).
 
-    def __init__(self, markers: re.Pattern[str] | regex.Pattern[str]) -> None:
+    When every marker is one whole word (``\\bund\\b``, ``\\bmein\\w*\\b``), the matches are exactly
+    the words the regex matches whole: whether it matches a word is remembered, so the regex runs on
+    each distinct word once instead of trying all its branches at every word of every ticket. A few
+    markers may start with a word and go on past it (``\\bj'\\w+``): at those words (``starts``) the
+    regex itself is run where the word stands, as findall would.
+    """
+
+    def __init__(self, markers: re.Pattern[str] | regex.Pattern[str], starts: frozenset[str] = frozenset()) -> None:
         self.markers = markers
         self.known: dict[str, bool] = {}
+        self.starts: re.Pattern[str] | regex.Pattern[str] | None = None
+        if starts:
+            source = "|".join(re.escape(w) for w in sorted(starts))
+            self.starts = (regex.compile(source, markers.flags) if isinstance(markers, regex.Pattern)
+                           else re.compile(source, markers.flags))
+        self.begins: dict[str, bool] = {}
+
+    def _remember(self, table: dict[str, bool], word: str, pattern: re.Pattern[str] | regex.Pattern[str]) -> bool:
+        if len(table) >= MAX_KNOWN_WORDS:
+            table.clear()
+        table[word] = found = pattern.fullmatch(word) is not None
+        return found
 
     def count(self, words: Counter[str]) -> int:
+        """The matches among ``words`` (the text's words and how often each occurs); only when no
+        marker goes past a word (``starts`` empty)."""
         total = 0
         known = self.known
         for word, times in words.items():
             hit = known.get(word)
             if hit is None:
-                if len(known) >= MAX_KNOWN_WORDS:
-                    known.clear()
-                hit = known[word] = self.markers.fullmatch(word) is not None
+                hit = self._remember(known, word, self.markers)
             if hit:
                 total += times
+        return total
+
+    def count_in(self, sample: str, tokens: list[regex.Match[str]]) -> int:
+        """The matches in ``sample``, whose words (by the same word characters) are ``tokens``."""
+        total, last_end = 0, 0
+        known, begins, starts = self.known, self.begins, self.starts
+        for token in tokens:
+            start = token.start()
+            if start < last_end:
+                continue  # inside the previous match ("ai" of "j'ai")
+            word = token.group()
+            may_begin = begins.get(word)
+            if may_begin is None and starts is not None:
+                may_begin = self._remember(begins, word, starts)
+            if may_begin:
+                found = self.markers.match(sample, start)
+                if found is not None:
+                    total += 1
+                    last_end = found.end()
+                continue
+            hit = known.get(word)
+            if hit is None:
+                hit = self._remember(known, word, self.markers)
+            if hit:
+                total += 1
+                last_end = token.end()
         return total
 
 
 _ENGLISH_WORDS = WordMarkers(_ENGLISH_MARKERS)
 
 
-def words_only(terms: list[str], module: str = "regex") -> bool:
-    """Whether every term is one whole word, by the word characters of ``module`` ("re" or "regex")."""
-    word = _RE_WORD if module == "re" else _REGEX_WORD
-    return all(whole_word(t, lambda c: word.fullmatch(c) is not None) for t in terms)
+def word_markers(markers: regex.Pattern[str], terms: list[str]) -> WordMarkers | None:
+    """A word-by-word counter for a language's markers, when every term has a shape that allows it."""
+    shapes = [marker_shape(t, lambda c: _REGEX_WORD.fullmatch(c) is not None) for t in terms]
+    if any(shape is None for shape in shapes):
+        return None
+    return WordMarkers(markers, frozenset().union(*shapes))  # type: ignore[arg-type]
 
 
-def marker_count(language: Language, sample: str, words: Counter[str]) -> int:
-    """How often the language's markers occur in ``sample`` (``words``: its words, by ``regex``)."""
+def marker_count(language: Language, sample: str, words: Counter[str], tokens: list[regex.Match[str]]) -> int:
+    """How often the language's markers occur in ``sample`` (``words``, ``tokens``: its words, by ``regex``)."""
     if language.words is not None:
-        return language.words.count(words)
+        if language.words.starts is None:
+            return language.words.count(words)
+        return language.words.count_in(sample, tokens)
     if language.script is not None and language.script.search(sample) is None:
         return 0
     return len(language.markers.findall(sample))
@@ -90,9 +136,10 @@ def detect_language(text: str, patterns: PatternSet) -> str:
     sample = text[:SAMPLE_CHARS]
     best, best_count = ENGLISH, _ENGLISH_WORDS.count(Counter(_RE_WORD.findall(sample)))
     english = best_count
-    words = Counter(_REGEX_WORD.findall(sample))
+    tokens = list(_REGEX_WORD.finditer(sample))
+    words = Counter(t.group() for t in tokens)
     for language in patterns.languages:
-        count = marker_count(language, sample, words)
+        count = marker_count(language, sample, words, tokens)
         if count >= MIN_MARKERS and count > best_count and count > english * 0.8:
             best, best_count = language.lang, count
     return best

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import regex
 
-from .language import WordMarkers, words_only
+from .language import word_markers
 from .patterns import (
     FIELDS_DIR,
     CompiledContext,
@@ -52,7 +52,7 @@ def _compile_language(loader: _FileLoader, spec: LanguageSpec) -> Language | Non
             return None
     if markers is None:
         return None
-    words = WordMarkers(markers) if words_only(spec.markers) else None
+    words = word_markers(markers, spec.markers)
     chars = required_chars(markers.pattern)
     return Language(spec, loader.path, markers, quotes, words, regex.compile(chars, markers.flags) if chars else None)
 

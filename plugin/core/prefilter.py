@@ -174,26 +174,71 @@ def _word_only(items: Iterable[tuple[object, object]], is_word: Callable[[str], 
     return True
 
 
-def whole_word(term: str, is_word: Callable[[str], bool]) -> bool:
-    """Whether every match of ``term`` is exactly one whole word: ``\\b``, then one or more word
-    characters only, then ``\\b``. Then a text's matches are its words the term matches alone, so a
-    count of them can be kept per word (see language.py)."""
+def _parse(term: str) -> list[tuple[object, object]] | None:
     if _p is None or _FOREIGN.search(term) or _TIED.search(term):
-        return False
+        return None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error")
             parsed = _p.parse(term, 0)
-    except Exception:  # noqa: BLE001 - unknown syntax: not a whole word, as far as we can tell
-        return False
+    except Exception:  # noqa: BLE001 - unknown syntax: nothing known about it
+        return None
+    if parsed.state.flags & _c.SRE_FLAG_LOCALE:
+        return None
     items = list(parsed.data)
     while len(items) == 1 and items[0][0] is _c.SUBPATTERN and not (items[0][1][1] or items[0][1][2]):  # type: ignore[index]
         items = list(items[0][1][3])  # type: ignore[index]
-    boundary = (_c.AT, _c.AT_BOUNDARY)
-    if len(items) < 3 or tuple(items[0]) != boundary or tuple(items[-1]) != boundary:
-        return False
-    body = _p.SubPattern(parsed.state, items[1:-1])
-    return body.getwidth()[0] >= 1 and _word_only(body, is_word)
+    return items
+
+
+_BOUNDARY = (_c.AT, _c.AT_BOUNDARY) if _p is not None else ()
+
+
+def _shape(items: list[tuple[object, object]], is_word: Callable[[str], bool]) -> frozenset[str] | None:
+    """For a sequence starting with ``\\b``: frozenset() when every match is one whole word, the one
+    word that starts every match when it is a literal word then punctuation ("j'" + more), None else."""
+    if len(items) < 2 or tuple(items[0]) != _BOUNDARY:
+        return None
+    if tuple(items[-1]) == _BOUNDARY and len(items) >= 3:
+        body = items[1:-1]
+        if _word_only(body, is_word) and _p.SubPattern(_p.State(), body).getwidth()[0] >= 1:
+            return frozenset()
+    word = []
+    for op, av in items[1:]:
+        if op is not _c.LITERAL:
+            return None
+        ch = chr(av)  # type: ignore[arg-type]
+        if is_word(ch):
+            word.append(ch)
+            continue
+        # Punctuation right after the word: every match starts with exactly that word.
+        return frozenset({"".join(word)}) if word and ch.isascii() else None
+    return None
+
+
+def marker_shape(term: str, is_word: Callable[[str], bool]) -> frozenset[str] | None:
+    """How a marker term matches, for counting its matches word by word (see language.py).
+
+    ``frozenset()``: every match is exactly one whole word (``\\bund\\b``, ``\\bmein\\w*\\b``), so a
+    word's verdict can be remembered. A set of words: besides whole words, some matches start with
+    one of these words followed by punctuation (``\\bj'\\w+``, ``\\b(?:è|e')\\b``): only there must
+    the regex run in the text. None: any other shape (count with the regex).
+    """
+    items = _parse(term)
+    if items is None:
+        return None
+    firsts: set[str] = set()
+    # \b(?:a|b)\b is \ba\b or \bb\b (tried in that order at the same place): judge each.
+    if len(items) >= 2 and tuple(items[0]) == _BOUNDARY and items[1][0] is _c.BRANCH:
+        sequences = [[items[0], *alt, *items[2:]] for alt in items[1][1][1]]  # type: ignore[index]
+    else:
+        sequences = [items]
+    for seq in sequences:
+        shape = _shape(seq, is_word)
+        if shape is None:
+            return None
+        firsts |= shape
+    return frozenset(firsts)
 
 
 Ranges = frozenset[tuple[int, int]]
