@@ -194,3 +194,45 @@ def test_header_lines_found_line_by_line_as_over_the_whole_text() -> None:
         holding = _lines_holding(source, offsets, _CANDIDATE_WORDS, ("_____",))
         by_line = whole if holding is None else {i for i in holding if _CANDIDATE.search(lines[i])}
         assert by_line == whole, source
+
+
+def _mutations(rng: random.Random, text: str, edits: int) -> str:
+    chars = list(text)
+    for _ in range(edits):
+        if not chars:
+            break
+        i = rng.randrange(len(chars))
+        kind = rng.random()
+        if kind < 0.33:
+            del chars[i]
+        elif kind < 0.66:
+            chars.insert(i, rng.choice("abcdefghijklmnopqrstuvwxyz "))
+        else:
+            chars[i] = rng.choice("abcdefghijklmnopqrstuvwxyz ")
+    return "".join(chars)
+
+
+def test_regex_windows_skipped_only_where_no_match_could_be(patterns: PatternSet) -> None:
+    """Exact and fuzzy twins: a match (up to max_errors edits) always holds one of the words or pieces."""
+    rng = random.Random(9)
+    examples = [e for p in patterns.error_patterns for e in p.spec.examples.match]
+    examples += [e for p in patterns.error_patterns for o in p.overlays for e in o.match]
+    texts = [normalize(_mutations(rng, e, rng.randint(0, 2)).upper() if rng.random() < 0.2 else _mutations(rng, e, rng.randint(0, 2)))
+             for e in examples for _ in range(3)]
+    texts += [normalize(t) for t in _tickets()[:200]]
+    regexes = [r for p in patterns.error_patterns for r in p.regexes]
+    assert sum(r.need is not None for r in regexes) > len(regexes) // 2
+    assert sum(r.fuzzy_need is not None for r in regexes) > 0
+    matched = fuzzy_matched = 0
+    for text in texts:
+        assert text.folds_plainly
+        for r in regexes:
+            for m in r.exact.finditer(text.text):
+                matched += 1
+                assert may_match(r.need, text.lowered, m.start(), m.end()), (r.name, m.group())
+            if r.fuzzy is not None and r.fuzzy_need is not None:
+                m = r.fuzzy.search(text.text)
+                if m is not None and m.end() > m.start():
+                    fuzzy_matched += 1
+                    assert may_match(r.fuzzy_need, text.lowered, m.start(), m.end()), (r.name, m.group())
+    assert matched > 500 and fuzzy_matched > 100

@@ -17,6 +17,7 @@ from html.parser import HTMLParser
 
 from .anchors import AnchorIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
+from .prefilter import SEARCH_TRAPS
 
 _LOOKS_LIKE_HTML = re.compile(r"<(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?>|</[a-z][a-z0-9]*\s*>", re.I)
 _BLOCK_TAGS = frozenset(
@@ -188,6 +189,12 @@ class NormalizedText:
                 text, m = rewrite_constant(text, pattern, repl) if isinstance(repl, str) else rewrite(text, pattern, repl)
                 maps.append(m)
         return text, tuple(maps)
+
+    @cached_property
+    def folds_plainly(self) -> bool:
+        """Whether lower-cased ASCII words found in ``lowered`` are exactly where a case-insensitive
+        regex finds them in ``text`` (no "İ", see prefilter.SEARCH_TRAPS)."""
+        return not any(c in self.text for c in SEARCH_TRAPS)
 
     @property
     def _maps(self) -> tuple[OffsetMap, ...]:

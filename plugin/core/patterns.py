@@ -19,7 +19,7 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
-from .prefilter import Requirement, may_match, required_literals, splittable
+from .prefilter import Requirement, folded_literals, may_match, pieces, required_literals, splittable
 from .schema import (
     ContextSpec,
     ErrorPatternSpec,
@@ -70,6 +70,10 @@ class CompiledRegex:
     spec: RegexSpec
     exact: regex.Pattern[str]
     fuzzy: regex.Pattern[str] | None
+    need: Requirement = None
+    """Lower-case ASCII strings one of which every exact match holds (see prefilter.py); None: unknown."""
+    fuzzy_need: Requirement = None
+    """The same for the fuzzy twin: pieces of those strings, one of which survives ``max_errors`` edits."""
 
     @property
     def name(self) -> str:
@@ -268,7 +272,8 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
         fuzzy = regex.compile(
             f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.ENHANCEMATCH
         )
-    return CompiledRegex(spec, exact, fuzzy)
+    need = folded_literals(spec.pattern, frozenset(spec.anchors))
+    return CompiledRegex(spec, exact, fuzzy, need, pieces(need, spec.max_errors) if fuzzy is not None else None)
 
 
 _ESCAPES = regex.compile(r"\\(?:[pPN]\{[^}]*\}|.)", regex.DOTALL)

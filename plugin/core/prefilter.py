@@ -133,6 +133,36 @@ def splittable(term: str) -> bool:
     return _TIED.search(term) is None
 
 
+def folded_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requirement:
+    """For a regex matched case-insensitively on the normalised text: the strings one of which
+    every match holds, lower-cased, to look for in the lowered text. Only plain ASCII strings: for
+    those, ``regex``'s case-insensitive match and ``str.lower`` agree on every character a
+    normalised text can hold except "İ" (see ``SEARCH_TRAPS``), where the caller must not use them."""
+    need = required_literals(source, avoid)
+    if need is None or not all(s.isascii() for s in need):
+        return None
+    return frozenset(s.lower() for s in need)
+
+
+SEARCH_TRAPS = ("\u0130",)
+"""In a normalised text (NFKC), the characters ``regex`` matches case-insensitively to an ASCII
+letter that ``str.lower`` leaves alone ("İ" ~ i): with one present, folded literals do not apply."""
+
+
+def pieces(need: Requirement, edits: int) -> Requirement:
+    """What a match with up to ``edits`` edits of a string in ``need`` still holds: cut each string
+    in ``edits + 1`` pieces; the edits can break at most ``edits`` of them, so one is left whole."""
+    if need is None:
+        return None
+    out: set[str] = set()
+    for s in need:
+        if len(s) < edits + 1:
+            return None
+        step = len(s) / (edits + 1)
+        out.update(s[round(i * step):round((i + 1) * step)] for i in range(edits + 1))
+    return frozenset(out) if "" not in out and len(out) <= MAX_ALTERNATIVES else None
+
+
 def may_match(need: Requirement, text: str, start: int = 0, end: int | None = None) -> bool:
     """False only when no required string lies wholly within ``text[start:end]``."""
     if need is None:

@@ -151,7 +151,12 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     windows = anchor_windows(text, rx)
     last_end = -1
     exact = False
+    # The words the regex needs besides its anchors: a window without them cannot match.
+    folded = text.folds_plainly
+    need = rx.need if folded else None
     for w in windows:
+        if not may_match(need, text.lowered, max(w.start, last_end), w.end):
+            continue
         for m in rx.exact.finditer(text.text, max(w.start, last_end), w.end, timeout=deadline.remaining()):
             if m.end() > m.start():
                 exact = True
@@ -173,7 +178,10 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     # The costly fuzzy twin runs only where two of the regex's anchors meet (or its only one).
     needed = min(2, len(rx.spec.anchors))
     likeliest = sorted((w for w in windows if w.anchors >= needed), key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
+    fuzzy_need = rx.fuzzy_need if folded else None
     for w in sorted(likeliest, key=lambda w: w.start):
+        if not may_match(fuzzy_need, text.lowered, w.start, w.end):
+            continue
         m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
         if m is not None and m.end() > m.start():
             yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
