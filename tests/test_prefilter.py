@@ -70,6 +70,17 @@ def test_may_match_looks_only_inside_the_window() -> None:
     assert may_match(None, "", 0, 0)
 
 
+@pytest.mark.parametrize("filler", ["", "x " * 3000])
+def test_a_ticket_remembers_which_words_it_holds(filler: str) -> None:
+    """Short tickets answer from memory, long ones look in the window; both say the same."""
+    text = normalize("Es geht jetzt. " + filler + "Klappt nicht.")
+    need = frozenset({"geht", "klappt"})
+    end = len(text.lowered)
+    assert text.holds(need) and text.holds(need, 0, 8) and text.holds(need, end - 14, end)
+    assert not text.holds(need, 8, end - 14) and not text.holds(need, 0, 4)
+    assert not text.holds(frozenset({"nie"})) and text.holds(None, 5, 5)
+
+
 def _windows(rng: random.Random, text: str) -> list[tuple[int, int]]:
     out = [(0, len(text))]
     for _ in range(3):
@@ -97,16 +108,17 @@ def test_a_skipped_negative_or_context_could_not_have_matched(patterns: PatternS
 
 def test_contexts_term_by_term_find_what_the_joined_regex_finds(patterns: PatternSet) -> None:
     rng = random.Random(6)
-    texts = [normalize(t).lowered for t in _tickets()]
+    texts = [normalize(t) for t in _tickets()]
     contexts = {c.regex.pattern: c for p in patterns.error_patterns for c in p.contexts}.values()
     assert any(c.terms for c in contexts)
     found = 0
     for ctx in contexts:
         for text in texts:
-            for s, e in _windows(rng, text):
-                joined = ctx.regex.search(text, s, e) is not None
+            target = text.lowered if ctx.on_lowered else text.text
+            for s, e in _windows(rng, target):
+                joined = ctx.regex.search(target, s, e) is not None
                 found += joined
-                assert ctx.occurs(text, s, e, lambda: 1.0) is joined, (ctx.spec.name, text[s:e])
+                assert ctx.occurs(text, s, e, lambda: 1.0) is joined, (ctx.spec.name, target[s:e])
     assert found > 100
 
 

@@ -47,10 +47,10 @@ class _WholeTextContexts:
         if near is not None and len(target) > 2 * NEAR_FIRST:
             # The word "Amazon" is usually beside the error: look there before reading the whole ticket.
             s, e = max(0, near[0] - NEAR_FIRST), min(len(target), near[1] + NEAR_FIRST)
-            if ctx.occurs(target, s, e, self.deadline.remaining):
+            if ctx.occurs(self.text, s, e, self.deadline.remaining):
                 self.found[key] = True
                 return True
-        self.found[key] = ctx.occurs(target, 0, len(target), self.deadline.remaining)
+        self.found[key] = ctx.occurs(self.text, 0, len(target), self.deadline.remaining)
         return self.found[key]
 
 
@@ -92,10 +92,10 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
         else:
             target = text.lowered if ctx.on_lowered else text.text
             w = ctx.spec.window
-            present = ctx.occurs(target, max(0, found.start - w), min(len(target), found.end + w), deadline.remaining)
+            present = ctx.occurs(text, max(0, found.start - w), min(len(target), found.end + w), deadline.remaining)
             if not present and view.subject_end and ctx.spec.name.startswith(AMAZON_CONTEXT):
                 # The ticket's subject ("Amazon connection") says what the whole ticket is about.
-                present = ctx.occurs(target, 0, min(view.subject_end, found.start), deadline.remaining)
+                present = ctx.occurs(text, 0, min(view.subject_end, found.start), deadline.remaining)
         if not present and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"

@@ -19,7 +19,7 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
-from .prefilter import Requirement, folded_literals, may_match, pieces, required_literals, splittable
+from .prefilter import Requirement, folded_literals, pieces, required_literals, splittable
 from .schema import (
     ContextSpec,
     ErrorPatternSpec,
@@ -36,6 +36,7 @@ from .tomlpos import key_lines, line_of
 
 if TYPE_CHECKING:
     from .language import WordMarkers
+    from .normalize import NormalizedText
 
 FIELDS_DIR = "fields"
 I18N_DIR = "i18n"
@@ -105,13 +106,14 @@ class CompiledContext:
                 terms = ()
         return cls(spec, compiled, lowered, terms)
 
-    def occurs(self, target: str, start: int, end: int, remaining: Callable[[], float]) -> bool:
-        """Whether the joined regex would find a match in ``target[start:end]`` (``remaining``
+    def occurs(self, text: NormalizedText, start: int, end: int, remaining: Callable[[], float]) -> bool:
+        """Whether the joined regex would find a match in ``[start:end]`` of the ticket (``remaining``
         gives the time left, and raises TimeoutError when there is none)."""
+        target = text.lowered if self.on_lowered else text.text
         if not self.terms:
             return self.regex.search(target, start, end, timeout=remaining()) is not None
-        for term, need in self.terms:
-            if may_match(need, target, start, end) and term.search(target, start, end, timeout=remaining()) is not None:
+        for term, need in self.terms:  # terms exist only for a context searched on the lowered text
+            if text.holds(need, start, end) and term.search(target, start, end, timeout=remaining()) is not None:
                 return True
         return False
 

@@ -15,7 +15,6 @@ import regex
 
 from .normalize import NormalizedText
 from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex
-from .prefilter import Requirement, may_match
 from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
@@ -155,7 +154,7 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     folded = text.folds_plainly
     need = rx.need if folded else None
     for w in windows:
-        if not may_match(need, text.lowered, max(w.start, last_end), w.end):
+        if not text.holds(need, max(w.start, last_end), w.end):
             continue
         for m in rx.exact.finditer(text.text, max(w.start, last_end), w.end, timeout=deadline.remaining()):
             if m.end() > m.start():
@@ -180,7 +179,7 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     likeliest = sorted((w for w in windows if w.anchors >= needed), key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
     fuzzy_need = rx.fuzzy_need if folded else None
     for w in sorted(likeliest, key=lambda w: w.start):
-        if not may_match(fuzzy_need, text.lowered, w.start, w.end):
+        if not text.holds(fuzzy_need, w.start, w.end):
             continue
         m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
         if m is not None and m.end() > m.start():
@@ -198,27 +197,21 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
     for neg in negatives:
         if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
             continue
+        # A negative's words (neg.need) are looked for in the lowered text, which it is searched in.
         target = text.lowered if neg.on_lowered else text.text
         if neg.spec.scope != "window" and layout is not None:
             shape = layout()
             s, e = (shape.sentence if neg.spec.scope == "sentence" else shape.clause)(found.start, found.end)
-            if not may_match(neg.need, target, s, e):
-                continue
-            m = neg.regex.search(target, s, e, timeout=deadline.remaining())
-            if m is not None:
-                return neg, m
+        else:
+            s, e = window_around(len(target), found.start, found.end, neg.spec.window)
+        if not text.holds(neg.need, s, e):
             continue
-        m = search_near(neg.regex, target, found.start, found.end, neg.spec.window, deadline, neg.need)
+        m = neg.regex.search(target, s, e, timeout=deadline.remaining())
         if m is not None:
             return neg, m
     return None
 
 
-def search_near(pattern: regex.Pattern[str], text: str, start: int, end: int, window: int,
-                deadline: Deadline, need: Requirement = None) -> regex.Match[str] | None:
-    """Search ``window`` characters either side of a span; 0 means the whole text. ``need``: the
-    strings one of which any match holds (the search is skipped when none is there)."""
-    s, e = (0, len(text)) if window == 0 else (max(0, start - window), min(len(text), end + window))
-    if not may_match(need, text, s, e):
-        return None
-    return pattern.search(text, s, e, timeout=deadline.remaining())
+def window_around(size: int, start: int, end: int, window: int) -> tuple[int, int]:
+    """``window`` characters either side of a span; 0 means the whole text."""
+    return (0, size) if window == 0 else (max(0, start - window), min(size, end + window))
