@@ -74,6 +74,17 @@ class WordMarkers:
                 total += times
         return total
 
+    def any_begins(self, words: Counter[str]) -> bool:
+        """Whether a marker may run past one of these words (else ``count`` is exact)."""
+        begins, starts = self.begins, self.starts
+        for word in words:
+            may_begin = begins.get(word)
+            if may_begin is None and starts is not None:
+                may_begin = self._remember(begins, word, starts)
+            if may_begin:
+                return True
+        return False
+
     def count_in(self, sample: str, tokens: list[regex.Match[str]]) -> int:
         """The matches in ``sample``, whose words (by the same word characters) are ``tokens``."""
         total, last_end = 0, 0
@@ -115,7 +126,7 @@ def word_markers(markers: regex.Pattern[str], terms: list[str]) -> WordMarkers |
 def marker_count(language: Language, sample: str, words: Counter[str], tokens: list[regex.Match[str]]) -> int:
     """How often the language's markers occur in ``sample`` (``words``, ``tokens``: its words, by ``regex``)."""
     if language.words is not None:
-        if language.words.starts is None:
+        if language.words.starts is None or not language.words.any_begins(words):
             return language.words.count(words)
         return language.words.count_in(sample, tokens)
     if language.script is not None and language.script.search(sample) is None:
