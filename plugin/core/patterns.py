@@ -19,7 +19,7 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
-from .prefilter import Requirement, folded_literals, pieces, required_literals, splittable
+from .prefilter import Pieces, Requirement, folded_literals, fuzzy_pieces, required_literals, splittable
 from .schema import (
     ContextSpec,
     ErrorPatternSpec,
@@ -73,8 +73,8 @@ class CompiledRegex:
     fuzzy: regex.Pattern[str] | None
     need: Requirement = None
     """Lower-case ASCII strings one of which every exact match holds (see prefilter.py); None: unknown."""
-    fuzzy_need: Requirement = None
-    """The same for the fuzzy twin: pieces of those strings, one of which survives ``max_errors`` edits."""
+    fuzzy_need: Pieces | None = None
+    """For the fuzzy twin: pieces of the words it always holds, enough of which survive ``max_errors`` edits."""
 
     @property
     def name(self) -> str:
@@ -275,7 +275,7 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
             f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.ENHANCEMATCH
         )
     need = folded_literals(spec.pattern, frozenset(spec.anchors))
-    return CompiledRegex(spec, exact, fuzzy, need, pieces(need, spec.max_errors) if fuzzy is not None else None)
+    return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None)
 
 
 _ESCAPES = regex.compile(r"\\(?:[pPN]\{[^}]*\}|.)", regex.DOTALL)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable
 
 try:  # The parser behind ``re``; private, so its absence only turns the prefilter off.
@@ -149,18 +150,69 @@ SEARCH_TRAPS = ("\u0130",)
 letter that ``str.lower`` leaves alone ("İ" ~ i): with one present, folded literals do not apply."""
 
 
-def pieces(need: Requirement, edits: int) -> Requirement:
-    """What a match with up to ``edits`` edits of a string in ``need`` still holds: cut each string
-    in ``edits + 1`` pieces; the edits can break at most ``edits`` of them, so one is left whole."""
-    if need is None:
+PIECE = 4
+"""Length of the pieces a fuzzy regex's words are cut into: long enough to be rare, short enough
+for there to be many."""
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Pieces of the words every match of a regex holds; a match with up to ``edits`` edits still
+    holds at least ``least`` of them whole (an edit breaks at most one piece)."""
+
+    strings: tuple[str, ...]
+    least: int
+
+    def found_in(self, text: str, start: int, end: int) -> bool:
+        missing = len(self.strings) - self.least
+        for piece in self.strings:
+            if text.find(piece, start, end) == -1:
+                missing -= 1
+                if missing < 0:
+                    return False
+        return True
+
+
+def _runs(items: Iterable[tuple[object, object]], out: list[str]) -> None:
+    """The literal runs every match holds, each once, in the order of the pattern."""
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        if op is _c.AT:
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        if op is _c.SUBPATTERN and not (av[1] or av[2]):  # type: ignore[index]
+            _runs(av[3], out)  # type: ignore[index]
+        elif op is _c.ATOMIC_GROUP:
+            _runs(av, out)  # type: ignore[arg-type]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:  # type: ignore[index]
+            _runs(av[2], out)  # type: ignore[index]
+    if run:
+        out.append("".join(run))
+
+
+def fuzzy_pieces(source: str, edits: int) -> Pieces | None:
+    """For ``(?:source){e<=edits}`` matched case-insensitively: pieces of the plain ASCII words the
+    pattern always holds (lower-cased, see ``folded_literals``), or None when there are too few."""
+    items = _parse(source)
+    if items is None:
         return None
-    out: set[str] = set()
-    for s in need:
-        if len(s) < edits + 1:
-            return None
-        step = len(s) / (edits + 1)
-        out.update(s[round(i * step):round((i + 1) * step)] for i in range(edits + 1))
-    return frozenset(out) if "" not in out and len(out) <= MAX_ALTERNATIVES else None
+    runs: list[str] = []
+    _runs(items, runs)
+    out: list[str] = []
+    for run in runs:
+        if not run.isascii() or len(run) < PIECE - 1:
+            continue
+        count = max(1, len(run) // PIECE)
+        step = len(run) / count
+        out.extend(run[round(i * step):round((i + 1) * step)].lower() for i in range(count))
+    if len(out) <= edits:
+        return None
+    return Pieces(tuple(out), len(out) - edits)
 
 
 def may_match(need: Requirement, text: str, start: int = 0, end: int | None = None) -> bool:

@@ -179,7 +179,7 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     likeliest = sorted((w for w in windows if w.anchors >= needed), key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
     fuzzy_need = rx.fuzzy_need if folded else None
     for w in sorted(likeliest, key=lambda w: w.start):
-        if not text.holds(fuzzy_need, w.start, w.end):
+        if fuzzy_need is not None and not fuzzy_need.found_in(text.lowered, w.start, w.end):
             continue
         m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
         if m is not None and m.end() > m.start():
