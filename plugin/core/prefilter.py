@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 try:  # The parser behind ``re``; private, so its absence only turns the prefilter off.
     from re import _constants as _c
