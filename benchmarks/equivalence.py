@@ -85,7 +85,7 @@ def record(ticket: Ticket, patterns: PatternSet) -> dict[str, Any]:
     data["source"] = result.source
     text = normalize(ticket.text)
     data["fields"] = {
-        f.id: [[v.value, v.text, v.start, v.end, str(moment)] for v, moment in find_values(f, text, reference=EXAMPLE_REFERENCE)]
+        f.id: [[v.value, v.text, v.start, v.end, str(moment)] for v, moment in find_values(f, text, 30.0, reference=EXAMPLE_REFERENCE)]
         for f in patterns.fields
     }
     return json.loads(json.dumps(data, default=str))

@@ -232,8 +232,11 @@ def test_regex_windows_skipped_only_where_no_match_could_be(patterns: PatternSet
     texts = [normalize(_mutations(rng, e, rng.randint(0, 2)).upper() if rng.random() < 0.2 else _mutations(rng, e, rng.randint(0, 2)))
              for e in examples for _ in range(3)]
     texts += [normalize(t) for t in _tickets()[:200]]
-    regexes = [r for p in patterns.error_patterns for r in p.regexes]
+    regexes = [r for p in [*patterns.error_patterns, *patterns.fields] for r in p.regexes]
+    texts += [normalize(ex.text) for f in patterns.fields for ex in f.spec.examples.match]
+    texts += [normalize(ex.text) for f in patterns.fields for o in f.overlays for ex in o.field_match]
     assert sum(r.need is not None for r in regexes) > len(regexes) // 2
+    assert sum(r.chars is not None for r in regexes) > 10
     assert sum(r.fuzzy_need is not None for r in regexes) > 0
     matched = fuzzy_matched = 0
     for text in texts:
@@ -242,6 +245,7 @@ def test_regex_windows_skipped_only_where_no_match_could_be(patterns: PatternSet
             for m in r.exact.finditer(text.text):
                 matched += 1
                 assert may_match(r.need, text.lowered, m.start(), m.end()), (r.name, m.group())
+                assert r.chars is None or r.chars.search(text.text, m.start(), m.end()), (r.name, m.group())
             if r.fuzzy is not None and r.fuzzy_need is not None:
                 m = r.fuzzy.search(text.text)
                 if m is not None and m.end() > m.start():

@@ -19,7 +19,7 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
-from .prefilter import Pieces, Requirement, folded_literals, fuzzy_pieces, required_literals, splittable
+from .prefilter import Pieces, Requirement, folded_literals, fuzzy_pieces, required_chars, required_literals, splittable
 from .schema import (
     ContextSpec,
     ErrorPatternSpec,
@@ -75,6 +75,8 @@ class CompiledRegex:
     """Lower-case ASCII strings one of which every exact match holds (see prefilter.py); None: unknown."""
     fuzzy_need: Pieces | None = None
     """For the fuzzy twin: pieces of the words it always holds, enough of which survive ``max_errors`` edits."""
+    chars: regex.Pattern[str] | None = None
+    """A character class every exact match holds (digits for a time): a window without one is skipped."""
 
     @property
     def name(self) -> str:
@@ -275,7 +277,9 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
             f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.ENHANCEMATCH
         )
     need = folded_literals(spec.pattern, frozenset(spec.anchors))
-    return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None)
+    chars = required_chars(spec.pattern)
+    return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None,
+                         regex.compile(chars, _flags(spec)) if chars else None)
 
 
 _ESCAPES = regex.compile(r"\\(?:[pPN]\{[^}]*\}|.)", regex.DOTALL)

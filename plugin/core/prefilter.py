@@ -32,7 +32,14 @@ Requirement = frozenset[str] | None
 
 # Syntax that ``regex`` reads differently from ``re``'s parser (fuzzy "{e<=1}", POSIX "[[:alpha:]]",
 # nested sets) or that ties one part of a pattern to another (back references, recursion).
-_FOREIGN = re.compile(r"\{(?![0-9]*,?[0-9]*\})|\[\[|\\[1-9gGpPLmMX]|\(\?(?:P[=>]|[&R(|0-9+-])")
+_FOREIGN_ESCAPE = re.compile(r"\\[1-9gGpPLmMX]")
+_FOREIGN_GROUP = re.compile(r"\{(?![0-9]*,?[0-9]*\})|\[\[|\(\?(?:P[=>]|[&R(|0-9+-])")
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
+
+
+def _foreign(source: str) -> bool:
+    """Whether the source uses syntax ``re``'s parser reads differently (or ties parts together)."""
+    return bool(_FOREIGN_ESCAPE.search(source) or _FOREIGN_GROUP.search(_ESCAPED.sub("__", source)))
 
 
 MIN_AVOIDED = 4
@@ -109,7 +116,7 @@ def required_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requi
     ``avoid``: words sure to be near where the regex is searched; strings holding them (or held by
     them) are chosen only when nothing else is required.
     """
-    if _p is None or _FOREIGN.search(source):
+    if _p is None or _foreign(source):
         return None
     try:
         with warnings.catch_warnings():
@@ -125,13 +132,14 @@ def required_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requi
     return need
 
 
-_TIED = re.compile(r"\\[1-9gG]|\(\?(?:P[=>]|[&R(|0-9+-])|\(\?[a-zA-Z^]+\)")
+_TIED_ESCAPE = re.compile(r"\\[1-9gG]")
+_TIED_GROUP = re.compile(r"\(\?(?:P[=>]|[&R(|0-9+-])|\(\?[a-zA-Z^]+\)")
 
 
 def splittable(term: str) -> bool:
     """Whether one term of an alternation ``(?:a)|(?:b)`` matches alone where it matched joined: no
     back reference or recursion across terms, no inline flag that would reach the other terms."""
-    return _TIED.search(term) is None
+    return not (_TIED_ESCAPE.search(term) or _TIED_GROUP.search(_ESCAPED.sub("__", term)))
 
 
 def folded_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requirement:
@@ -257,7 +265,7 @@ def _word_only(items: Iterable[tuple[object, object]], is_word: Callable[[str], 
 
 
 def _parse(term: str) -> list[tuple[object, object]] | None:
-    if _p is None or _FOREIGN.search(term) or _TIED.search(term):
+    if _p is None or _foreign(term) or not splittable(term):
         return None
     try:
         with warnings.catch_warnings():
@@ -333,8 +341,10 @@ def _char_sets(items: Iterable[tuple[object, object]]) -> Ranges | None:
         found: Ranges | None = None
         if op is _c.LITERAL:
             found = frozenset({(av, av)})  # type: ignore[arg-type]
-        elif op is _c.IN and all(o in (_c.LITERAL, _c.RANGE) for o, _ in av):  # type: ignore[attr-defined]
-            found = frozenset((v, v) if o is _c.LITERAL else tuple(v) for o, v in av)  # type: ignore[attr-defined,misc]
+        elif op is _c.IN and all(o in (_c.LITERAL, _c.RANGE) or (o, v) == (_c.CATEGORY, _c.CATEGORY_DIGIT)
+                                 for o, v in av):  # type: ignore[attr-defined]
+            found = frozenset(DIGITS if o is _c.CATEGORY else (v, v) if o is _c.LITERAL else tuple(v)
+                              for o, v in av)  # type: ignore[attr-defined,misc]
         elif op is _c.SUBPATTERN and not (av[1] or av[2]):  # type: ignore[index]
             found = _char_sets(av[3])  # type: ignore[index]
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:  # type: ignore[index]
@@ -342,19 +352,37 @@ def _char_sets(items: Iterable[tuple[object, object]]) -> Ranges | None:
         elif op is _c.BRANCH:
             parts = [_char_sets(b) for b in av[1]]  # type: ignore[index]
             found = None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
-        if found is not None and (best is None or _width(found) < _width(best)):
+        if found is not None and (best is None or _rank(found) < _rank(best)):
             best = found
     return best
 
 
+_COMMON = " .,'\n"
+"""Characters in nearly every window of every ticket."""
+
+
+def _rank(ranges: Ranges) -> tuple[bool, int]:
+    """Letters last (every text has them), then the narrowest."""
+    return any(_has_ascii_letter(lo, hi) for lo, hi in ranges), _width(ranges)
+
+
+DIGITS = (-1, -1)
+"""Stands for ``\\d`` among the ranges (every Unicode digit, as ``regex`` reads it)."""
+
+
 def _width(ranges: Ranges) -> int:
-    return sum(hi - lo + 1 for lo, hi in ranges)
+    return sum(10 if (lo, hi) == DIGITS else hi - lo + 1 for lo, hi in ranges)
+
+
+def _has_ascii_letter(lo: int, hi: int) -> bool:
+    return any(lo <= b and a <= hi for a, b in ((0x41, 0x5A), (0x61, 0x7A)))
 
 
 def required_chars(source: str) -> str | None:
     """A character class (``[...]``) one of whose characters every match of ``source`` holds, when
-    it is narrow (a script, a few letters): searching for it is one fast pass. None otherwise."""
-    if _p is None or _FOREIGN.search(source) or _TIED.search(source):
+    it is narrow and holds no ASCII letter (digits, a script such as kana): searching for it is one
+    fast pass. None otherwise."""
+    if _p is None or _foreign(source) or not splittable(source):
         return None
     try:
         with warnings.catch_warnings():
@@ -365,6 +393,8 @@ def required_chars(source: str) -> str | None:
     if parsed.state.flags & _c.SRE_FLAG_LOCALE:
         return None
     ranges = _char_sets(parsed.data)
-    if not ranges or any(lo < 0x80 for lo, _ in ranges):
-        return None  # ASCII letters are in every text: no use looking for them first
-    return "[" + "".join(f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}" for lo, hi in sorted(ranges)) + "]"
+    if not ranges or _width(ranges) > MAX_RANGE or any(_has_ascii_letter(lo, hi) or any(lo <= ord(c) <= hi for c in _COMMON)
+                                                      for lo, hi in ranges):
+        return None  # letters, spaces and full stops are in every text: no use looking for them first
+    return "[" + "".join("\\d" if (lo, hi) == DIGITS else f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}"
+                         for lo, hi in sorted(ranges)) + "]"
