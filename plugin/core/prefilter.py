@@ -42,6 +42,29 @@ def _foreign(source: str) -> bool:
     return bool(_FOREIGN_ESCAPE.search(source) or _FOREIGN_GROUP.search(_ESCAPED.sub("__", source)))
 
 
+_NAMED_GROUP = re.compile(r"\\.|\(\?P?<(?![=!])\w+>", re.DOTALL)
+
+
+def _parsed(source: str) -> tuple[list[tuple[object, object]], int] | None:
+    """The parse tree's top items and global flags; None for anything unknown or foreign.
+
+    Group names are dropped first: ``regex`` allows a name twice ("hour" in two branches), ``re``
+    does not, and no analysis here needs them (back references are refused as foreign).
+    """
+    if _p is None or _foreign(source):
+        return None
+    plain = _NAMED_GROUP.sub(lambda m: m.group() if m.group().startswith("\\") else "(", source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parsed = _p.parse(plain, 0)
+    except Exception:  # noqa: BLE001 - anything the stdlib parser refuses is simply not analysed
+        return None
+    if parsed.state.flags & _c.SRE_FLAG_LOCALE:
+        return None
+    return list(parsed.data), parsed.state.flags
+
+
 MIN_AVOIDED = 4
 """Shorter words to avoid ("a", "id") would make every string look sure to be present."""
 
@@ -116,17 +139,10 @@ def required_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requi
     ``avoid``: words sure to be near where the regex is searched; strings holding them (or held by
     them) are chosen only when nothing else is required.
     """
-    if _p is None or _foreign(source):
+    parsed = _parsed(source)
+    if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            parsed = _p.parse(source, 0)
-    except Exception:  # noqa: BLE001 - anything the stdlib parser refuses is simply not prefiltered
-        return None
-    if parsed.state.flags & (_c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_LOCALE):
-        return None
-    need = _sequence(parsed.data, _Choice(avoid) if avoid else _PLAIN)
+    need = _sequence(parsed[0], _Choice(avoid) if avoid else _PLAIN)
     if need is None or "" in need or any(len(ch.lower()) != 1 for s in need for ch in s):
         return None
     return need
@@ -265,17 +281,12 @@ def _word_only(items: Iterable[tuple[object, object]], is_word: Callable[[str], 
 
 
 def _parse(term: str) -> list[tuple[object, object]] | None:
-    if _p is None or _foreign(term) or not splittable(term):
+    """The top items of a term with no global flags and nothing tying it to other terms, an outer
+    non-capturing group unwrapped."""
+    parsed = None if not splittable(term) else _parsed(term)
+    if parsed is None:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            parsed = _p.parse(term, 0)
-    except Exception:  # noqa: BLE001 - unknown syntax: nothing known about it
-        return None
-    if parsed.state.flags & _c.SRE_FLAG_LOCALE:
-        return None
-    items = list(parsed.data)
+    items = parsed[0]
     while len(items) == 1 and items[0][0] is _c.SUBPATTERN and not (items[0][1][1] or items[0][1][2]):  # type: ignore[index]
         items = list(items[0][1][3])  # type: ignore[index]
     return items
@@ -382,17 +393,10 @@ def required_chars(source: str) -> str | None:
     """A character class (``[...]``) one of whose characters every match of ``source`` holds, when
     it is narrow and holds no ASCII letter (digits, a script such as kana): searching for it is one
     fast pass. None otherwise."""
-    if _p is None or _foreign(source) or not splittable(source):
+    parsed = None if not splittable(source) else _parsed(source)
+    if parsed is None:
         return None
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            parsed = _p.parse(source, 0)
-    except Exception:  # noqa: BLE001 - unknown syntax: no requirement
-        return None
-    if parsed.state.flags & _c.SRE_FLAG_LOCALE:
-        return None
-    ranges = _char_sets(parsed.data)
+    ranges = _char_sets(parsed[0])
     if not ranges or _width(ranges) > MAX_RANGE or any(_has_ascii_letter(lo, hi) or any(lo <= ord(c) <= hi for c in _COMMON)
                                                       for lo, hi in ranges):
         return None  # letters, spaces and full stops are in every text: no use looking for them first
