@@ -373,8 +373,12 @@ _COMMON = " .,'\n"
 
 
 def _rank(ranges: Ranges) -> tuple[bool, int]:
-    """Letters last (every text has them), then the narrowest."""
-    return any(_has_ascii_letter(lo, hi) for lo, hi in ranges), _width(ranges)
+    """Letters, spaces and full stops last (every text has them), then the narrowest."""
+    return _everywhere(ranges), _width(ranges)
+
+
+def _everywhere(ranges: Ranges) -> bool:
+    return any(_has_ascii_letter(lo, hi) or any(lo <= ord(c) <= hi for c in _COMMON) for lo, hi in ranges)
 
 
 DIGITS = (-1, -1)
@@ -397,8 +401,7 @@ def required_chars(source: str) -> str | None:
     if parsed is None:
         return None
     ranges = _char_sets(parsed[0])
-    if not ranges or _width(ranges) > MAX_RANGE or any(_has_ascii_letter(lo, hi) or any(lo <= ord(c) <= hi for c in _COMMON)
-                                                      for lo, hi in ranges):
+    if not ranges or _width(ranges) > MAX_RANGE or _everywhere(ranges):
         return None  # letters, spaces and full stops are in every text: no use looking for them first
     return "[" + "".join("\\d" if (lo, hi) == DIGITS else f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}"
                          for lo, hi in sorted(ranges)) + "]"
