@@ -16,7 +16,7 @@ import regex
 from plugin.core.language import _ENGLISH_WORDS, _RE_WORD, _REGEX_WORD, marker_count
 from plugin.core.normalize import normalize
 from plugin.core.patterns import PatternSet
-from plugin.core.prefilter import marker_shape, may_match, required_chars, required_literals, splittable
+from plugin.core.prefilter import fuzzy_pieces, marker_shape, may_match, required_chars, required_literals, splittable
 from plugin.core.thread import _CANDIDATE, _CANDIDATE_WORDS, _CASE_TRAPS, _lines_holding
 
 DATA = Path(__file__).parent / "data"
@@ -252,3 +252,32 @@ def test_regex_windows_skipped_only_where_no_match_could_be(patterns: PatternSet
                     fuzzy_matched += 1
                     assert r.fuzzy_need.found_in(text.lowered, m.start(), m.end()), (r.name, m.group())
     assert matched > 500 and fuzzy_matched > 100
+
+
+def test_analysis_is_sound_on_random_regexes() -> None:
+    """Random regexes (groups, classes, repeats, lookarounds, flags) on random texts: every match holds
+    a required string and a required character, and every fuzzy match enough pieces."""
+    tokens = ["a", "b", "ab", "ba", "c", "ä", "日", "1", "2", " ", "'", ":", "\\b", "\\w", "\\d", "(", ")", "(?:",
+              "(?P<x>", "(?=", "(?!", "(?<=a)", "|", "*", "+", "?", "{2}", "{1,3}", "[ab]", "[a-c]", "[^a]", "[\\d:]",
+              ".", "(?>", "++", "(?i:", "[12]"]
+    rng = random.Random(2)
+    texts = ["".join(rng.choice("ab c1:2'ä日AB") for _ in range(rng.randint(0, 30))) for _ in range(60)]
+    checked = 0
+    for _ in range(3000):
+        source = "".join(rng.choice(tokens) for _ in range(rng.randint(1, 10)))
+        try:
+            compiled = regex.compile(source)
+        except regex.error:
+            continue
+        need, chars, parts = required_literals(source), required_chars(source), fuzzy_pieces(source, 1)
+        fuzzy = regex.compile(f"(?:{source}){{e<=1}}", regex.IGNORECASE) if parts is not None else None
+        for text in texts:
+            for m in compiled.finditer(text):
+                if m.end() > m.start():
+                    checked += 1
+                    assert may_match(need, text, m.start(), m.end()), (source, text)
+                    assert chars is None or regex.search(chars, text[m.start():m.end()]), (source, text)
+            found = fuzzy.search(text) if fuzzy is not None else None
+            if found is not None and found.end() > found.start():
+                assert parts.found_in(text.lower(), found.start(), found.end()), (source, text)
+    assert checked > 10_000
