@@ -7,7 +7,7 @@ from dataclasses import dataclass, replace
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
-from .search import Deadline, Found, first_veto, scan, search_near
+from .search import Deadline, Found, first_veto, scan
 from .thread import HYPOTHETICAL, Layout, build_layout
 
 NEAR_FIRST = 500
@@ -47,11 +47,10 @@ class _WholeTextContexts:
         if near is not None and len(target) > 2 * NEAR_FIRST:
             # The word "Amazon" is usually beside the error: look there before reading the whole ticket.
             s, e = max(0, near[0] - NEAR_FIRST), min(len(target), near[1] + NEAR_FIRST)
-            if ctx.regex.search(target, s, e, timeout=self.deadline.remaining()) is not None:
+            if ctx.occurs(self.text, s, e, self.deadline.remaining):
                 self.found[key] = True
                 return True
-        hit = ctx.regex.search(target, timeout=self.deadline.remaining())
-        self.found[key] = hit is not None
+        self.found[key] = ctx.occurs(self.text, 0, len(target), self.deadline.remaining)
         return self.found[key]
 
 
@@ -70,6 +69,9 @@ class TicketView:
         self._layout: Layout | None = None
         self.contexts: dict[str, bool] = {}
         """Whole-text contexts already searched in this ticket, by regex."""
+        self.seen: set[str] | None = text.seen_of(patterns.anchors) if patterns is not None else None
+        """The anchors (spelt right or not) found in the ticket, when all of the patterns' were looked
+        for: a regex none of whose anchors is among them cannot match, and is not even started."""
 
     def layout(self) -> Layout:
         if self._layout is None:
@@ -86,17 +88,18 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
             score += ctx.spec.boost
             continue
         if ctx.spec.window == 0:
-            m = whole(ctx, (found.start, found.end)) or None
+            present = whole(ctx, (found.start, found.end))
         else:
             target = text.lowered if ctx.on_lowered else text.text
-            m = search_near(ctx.regex, target, found.start, found.end, ctx.spec.window, deadline)
-            if m is None and view.subject_end and ctx.spec.name.startswith(AMAZON_CONTEXT):
+            w = ctx.spec.window
+            present = ctx.occurs(text, max(0, found.start - w), min(len(target), found.end + w), deadline.remaining)
+            if not present and view.subject_end and ctx.spec.name.startswith(AMAZON_CONTEXT):
                 # The ticket's subject ("Amazon connection") says what the whole ticket is about.
-                m = ctx.regex.search(target, 0, min(view.subject_end, found.start), timeout=deadline.remaining())
-        if m is None and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
+                present = ctx.occurs(text, 0, min(view.subject_end, found.start), deadline.remaining)
+        if not present and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
             return None, f"required context {ctx.spec.name!r} not found {where}"
-        if m is not None:
+        if present:
             score += ctx.spec.boost
     score = round(min(score, 1.0), 3)
     if score < pattern.spec.min_score:
@@ -122,9 +125,12 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     quoted_evidence: list[tuple[Evidence, tuple[int, int]]] = []
     suppressed: list[Suppressed] = []
     whole = _WholeTextContexts(text, deadline, view.contexts)
+    seen = view.seen
     for rx in pattern.regexes:
         if len(best) >= MAX_EVIDENCE:
             break
+        if seen is not None and rx.anchor_set.isdisjoint(seen):
+            continue
         for found in scan(rx, text, deadline):
             if len(best) >= MAX_EVIDENCE:
                 break

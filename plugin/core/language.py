@@ -8,8 +8,15 @@ explanation) are in the agent's language, a setting.
 from __future__ import annotations
 
 import re
+from collections import Counter
+from typing import TYPE_CHECKING
 
-from .patterns import PatternSet
+import regex
+
+from .prefilter import marker_shape
+
+if TYPE_CHECKING:
+    from .patterns import Language, PatternSet
 
 ENGLISH = "en"
 SAMPLE_CHARS = 800
@@ -17,10 +24,114 @@ SAMPLE_CHARS = 800
 MIN_MARKERS = 2
 
 _ENGLISH_MARKERS = re.compile(
-    r"\b(?:the|and|is|are|my|i|it|to|you|your|not|have|has|with|this|that|what|when|please|can|can't|"
+    r"\b(?:the|and|is|are|my|i|it|to|you|your|not|have|has|with|this|that|what|when|please|can|"
     r"cannot|we|our|but|of|for|get|still|says?|tried|when|thanks?)\b",
     re.IGNORECASE,
 )
+"""Common English words. ("can't" counts once, as "can": the apostrophe ends the word.)"""
+_RE_WORD = re.compile(r"\w+")
+_REGEX_WORD = regex.compile(r"\w+")
+MAX_KNOWN_WORDS = 50_000
+"""Words remembered per marker set (whether the markers match them); past this the memory starts over."""
+
+
+class WordMarkers:
+    """Counts a marker regex's matches in a text word by word (see prefilter.marker_shape).
+
+    When every marker is one whole word (``\\bund\\b``, ``\\bmein\\w*\\b``), the matches are exactly
+    the words the regex matches whole: whether it matches a word is remembered, so the regex runs on
+    each distinct word once instead of trying all its branches at every word of every ticket. A few
+    markers may start with a word and go on past it (``\\bj'\\w+``): at those words (``starts``) the
+    regex itself is run where the word stands, as findall would.
+    """
+
+    def __init__(self, markers: re.Pattern[str] | regex.Pattern[str], starts: frozenset[str] = frozenset()) -> None:
+        self.markers = markers
+        self.known: dict[str, bool] = {}
+        self.starts: re.Pattern[str] | regex.Pattern[str] | None = None
+        if starts:
+            source = "|".join(re.escape(w) for w in sorted(starts))
+            self.starts = (regex.compile(source, markers.flags) if isinstance(markers, regex.Pattern)
+                           else re.compile(source, markers.flags))
+        self.begins: dict[str, bool] = {}
+
+    def _remember(self, table: dict[str, bool], word: str, pattern: re.Pattern[str] | regex.Pattern[str]) -> bool:
+        if len(table) >= MAX_KNOWN_WORDS:
+            table.clear()
+        table[word] = found = pattern.fullmatch(word) is not None
+        return found
+
+    def count(self, words: Counter[str]) -> int:
+        """The matches among ``words`` (the text's words and how often each occurs); only when no
+        marker goes past a word (``starts`` empty)."""
+        total = 0
+        known = self.known
+        for word, times in words.items():
+            hit = known.get(word)
+            if hit is None:
+                hit = self._remember(known, word, self.markers)
+            if hit:
+                total += times
+        return total
+
+    def any_begins(self, words: Counter[str]) -> bool:
+        """Whether a marker may run past one of these words (else ``count`` is exact)."""
+        begins, starts = self.begins, self.starts
+        for word in words:
+            may_begin = begins.get(word)
+            if may_begin is None and starts is not None:
+                may_begin = self._remember(begins, word, starts)
+            if may_begin:
+                return True
+        return False
+
+    def count_in(self, sample: str, tokens: list[regex.Match[str]]) -> int:
+        """The matches in ``sample``, whose words (by the same word characters) are ``tokens``."""
+        total, last_end = 0, 0
+        known, begins, starts = self.known, self.begins, self.starts
+        for token in tokens:
+            start = token.start()
+            if start < last_end:
+                continue  # inside the previous match ("ai" of "j'ai")
+            word = token.group()
+            may_begin = begins.get(word)
+            if may_begin is None and starts is not None:
+                may_begin = self._remember(begins, word, starts)
+            if may_begin:
+                found = self.markers.match(sample, start)
+                if found is not None:
+                    total += 1
+                    last_end = found.end()
+                continue
+            hit = known.get(word)
+            if hit is None:
+                hit = self._remember(known, word, self.markers)
+            if hit:
+                total += 1
+                last_end = token.end()
+        return total
+
+
+_ENGLISH_WORDS = WordMarkers(_ENGLISH_MARKERS)
+
+
+def word_markers(markers: regex.Pattern[str], terms: list[str]) -> WordMarkers | None:
+    """A word-by-word counter for a language's markers, when every term has a shape that allows it."""
+    shapes = [marker_shape(t, lambda c: _REGEX_WORD.fullmatch(c) is not None) for t in terms]
+    if any(shape is None for shape in shapes):
+        return None
+    return WordMarkers(markers, frozenset().union(*shapes))  # type: ignore[arg-type]
+
+
+def marker_count(language: Language, sample: str, words: Counter[str], tokens: list[regex.Match[str]]) -> int:
+    """How often the language's markers occur in ``sample`` (``words``, ``tokens``: its words, by ``regex``)."""
+    if language.words is not None:
+        if language.words.starts is None or not language.words.any_begins(words):
+            return language.words.count(words)
+        return language.words.count_in(sample, tokens)
+    if language.script is not None and language.script.search(sample) is None:
+        return 0
+    return len(language.markers.findall(sample))
 
 
 def base_language(locale: str | None) -> str | None:
@@ -34,10 +145,12 @@ def base_language(locale: str | None) -> str | None:
 def detect_language(text: str, patterns: PatternSet) -> str:
     """The language whose markers occur most often; English unless another clearly wins."""
     sample = text[:SAMPLE_CHARS]
-    best, best_count = ENGLISH, len(_ENGLISH_MARKERS.findall(sample))
+    best, best_count = ENGLISH, _ENGLISH_WORDS.count(Counter(_RE_WORD.findall(sample)))
     english = best_count
+    tokens = list(_REGEX_WORD.finditer(sample))
+    words = Counter(t.group() for t in tokens)
     for language in patterns.languages:
-        count = len(language.markers.findall(sample))
+        count = marker_count(language, sample, words, tokens)
         if count >= MIN_MARKERS and count > best_count and count > english * 0.8:
             best, best_count = language.lang, count
     return best

@@ -17,6 +17,11 @@ from html.parser import HTMLParser
 
 from .anchors import AnchorIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
+from .prefilter import SEARCH_TRAPS, Requirement, may_match
+
+SHORT_TEXT = 4000
+"""Up to this length, looking for a word in the whole text costs about what a window does, and is
+done once per ticket."""
 
 _LOOKS_LIKE_HTML = re.compile(r"<(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?>|</[a-z][a-z0-9]*\s*>", re.I)
 _BLOCK_TAGS = frozenset(
@@ -125,6 +130,7 @@ class NormalizedText:
     _seen: set[str] = field(default_factory=set, compare=False, repr=False)
     _preloaded: set[AnchorIndex] = field(default_factory=set, compare=False, repr=False)
     _covered: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
+    _present: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
@@ -148,6 +154,10 @@ class NormalizedText:
             return not covered
         return index not in self._preloaded or not anchors.isdisjoint(self._seen)
 
+    def seen_of(self, index: AnchorIndex) -> set[str] | None:
+        """The anchors found right or misspelt, once ``index`` was looked for (else None)."""
+        return self._seen if index in self._preloaded else None
+
     @property
     def has_typos(self) -> bool:
         return bool(self._typo_hits)
@@ -159,8 +169,11 @@ class NormalizedText:
     def find_all(self, needle: str, limit: int) -> list[int]:
         """Start positions of a lower-case literal, at most ``limit``; patterns share anchors, so cache them."""
         hits = self._anchor_hits.get(needle)
-        if hits is None and any(needle in index.anchors for index in self._preloaded):
-            return []
+        if hits is not None:
+            return hits
+        for index in self._preloaded:
+            if needle in index.anchors:
+                return []
         if hits is None:
             hits = []
             pos = self.lowered.find(needle)
@@ -181,6 +194,34 @@ class NormalizedText:
                 text, m = rewrite_constant(text, pattern, repl) if isinstance(repl, str) else rewrite(text, pattern, repl)
                 maps.append(m)
         return text, tuple(maps)
+
+    def holds(self, need: Requirement, start: int = 0, end: int | None = None) -> bool:
+        """False only when no string of ``need`` lies wholly within ``lowered[start:end]`` (see
+        prefilter.py). In a short text, which strings occur at all is remembered per ticket: the
+        same words are asked for by several negatives, patterns and hits."""
+        if need is None:
+            return True
+        low = self.lowered
+        end = len(low) if end is None else end
+        if len(low) > SHORT_TEXT:
+            return may_match(need, low, start, end)
+        present = self._present.get(need)
+        if present is None:
+            present = self._present[need] = tuple([s for s in need if s in low])
+        if not present:
+            return False
+        if start <= 0 and end >= len(low):
+            return True
+        for s in present:
+            if low.find(s, start, end) != -1:
+                return True
+        return False
+
+    @cached_property
+    def folds_plainly(self) -> bool:
+        """Whether lower-cased ASCII words found in ``lowered`` are exactly where a case-insensitive
+        regex finds them in ``text`` (no "İ", see prefilter.SEARCH_TRAPS)."""
+        return not any(c in self.text for c in SEARCH_TRAPS)
 
     @property
     def _maps(self) -> tuple[OffsetMap, ...]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import regex
 
+from .language import word_markers
 from .patterns import (
     FIELDS_DIR,
     CompiledContext,
@@ -26,6 +27,7 @@ from .patterns import (
     _compile_terms,
     _FileLoader,
 )
+from .prefilter import required_chars
 from .schema import LANG, ContextSpec, ErrorOverlaySpec, FieldOverlaySpec, LanguageSpec, RegexSpec
 
 LANGUAGE_FILE = "language.toml"
@@ -50,7 +52,9 @@ def _compile_language(loader: _FileLoader, spec: LanguageSpec) -> Language | Non
             return None
     if markers is None:
         return None
-    return Language(spec, loader.path, markers, quotes)
+    words = word_markers(markers, spec.markers)
+    chars = required_chars(markers.pattern)
+    return Language(spec, loader.path, markers, quotes, words, regex.compile(chars, markers.flags) if chars else None)
 
 
 def _load_language(directory: Path, errors: list[PatternFileError]) -> Language | None:

@@ -10,14 +10,16 @@ import dataclasses
 import functools
 import hashlib
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex
+from .prefilter import Pieces, Requirement, folded_literals, fuzzy_pieces, required_chars, required_literals, splittable
 from .schema import (
     ContextSpec,
     ErrorPatternSpec,
@@ -31,6 +33,10 @@ from .schema import (
     ReplyPartsFile,
 )
 from .tomlpos import key_lines, line_of
+
+if TYPE_CHECKING:
+    from .language import WordMarkers
+    from .normalize import NormalizedText
 
 FIELDS_DIR = "fields"
 I18N_DIR = "i18n"
@@ -65,6 +71,12 @@ class CompiledRegex:
     spec: RegexSpec
     exact: regex.Pattern[str]
     fuzzy: regex.Pattern[str] | None
+    need: Requirement = None
+    """Lower-case ASCII strings one of which every exact match holds (see prefilter.py); None: unknown."""
+    fuzzy_need: Pieces | None = None
+    """For the fuzzy twin: pieces of the words it always holds, enough of which survive ``max_errors`` edits."""
+    chars: regex.Pattern[str] | None = None
+    """A character class every exact match holds (digits for a time): a window without one is skipped."""
 
     @property
     def name(self) -> str:
@@ -81,11 +93,31 @@ class CompiledContext:
     regex: regex.Pattern[str]
     on_lowered: bool = False
     """Search ``NormalizedText.lowered`` (the regex was compiled case-sensitive, see compile_lowered)."""
+    terms: tuple[tuple[regex.Pattern[str], Requirement], ...] = ()
+    """Each term alone with the words it needs (empty: search the joined regex). A context only
+    asks whether some term occurs, so the terms whose words are absent are never run."""
 
     @classmethod
     def build(cls, spec: ContextSpec) -> CompiledContext:
         compiled, lowered = compile_lowered("|".join(f"(?:{t})" for t in spec.terms))
-        return cls(spec, compiled, lowered)
+        terms: tuple[tuple[regex.Pattern[str], Requirement], ...] = ()
+        if lowered and all(splittable(t) for t in spec.terms):
+            try:
+                terms = tuple((regex.compile(t), required_literals(t)) for t in spec.terms)
+            except regex.error:  # a term that only compiles joined to its neighbours: search them joined
+                terms = ()
+        return cls(spec, compiled, lowered, terms)
+
+    def occurs(self, text: NormalizedText, start: int, end: int, remaining: Callable[[], float]) -> bool:
+        """Whether the joined regex would find a match in ``[start:end]`` of the ticket (``remaining``
+        gives the time left, and raises TimeoutError when there is none)."""
+        target = text.lowered if self.on_lowered else text.text
+        if not self.terms:
+            return self.regex.search(target, start, end, timeout=remaining()) is not None
+        for term, need in self.terms:  # terms exist only for a context searched on the lowered text
+            if text.holds(need, start, end) and term.search(target, start, end, timeout=remaining()) is not None:
+                return True
+        return False
 
 
 @dataclass(frozen=True)
@@ -93,6 +125,8 @@ class CompiledNegative:
     spec: NegativeSpec
     regex: regex.Pattern[str]
     on_lowered: bool = False
+    need: Requirement = None
+    """Strings one of which any match contains (see prefilter.py); None: always search."""
 
 
 @dataclass(frozen=True)
@@ -114,6 +148,10 @@ class Language:
     path: Path
     markers: regex.Pattern[str]
     quote_headers: regex.Pattern[str] | None
+    words: WordMarkers | None = field(default=None, compare=False)
+    """Counts the markers word by word, when every marker is one whole word (see language.py)."""
+    script: regex.Pattern[str] | None = field(default=None, compare=False)
+    """A character class every marker match holds (Japanese: kana): without one, no marker occurs."""
 
     @property
     def lang(self) -> str:
@@ -238,7 +276,10 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
         fuzzy = regex.compile(
             f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.ENHANCEMATCH
         )
-    return CompiledRegex(spec, exact, fuzzy)
+    need = folded_literals(spec.pattern, frozenset(spec.anchors))
+    chars = required_chars(spec.pattern)
+    return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None,
+                         regex.compile(chars, _flags(spec)) if chars else None)
 
 
 _ESCAPES = regex.compile(r"\\(?:[pPN]\{[^}]*\}|.)", regex.DOTALL)
@@ -264,7 +305,7 @@ def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
 
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
     compiled, lowered = compile_lowered(spec.pattern)
-    return CompiledNegative(spec, compiled, lowered)
+    return CompiledNegative(spec, compiled, lowered, required_literals(spec.pattern) if lowered else None)
 
 
 class _FileLoader:
@@ -392,6 +433,19 @@ def load_field_pattern(path: Path, problems: list[PatternFileError]) -> FieldPat
     return FieldPattern(spec, path, regexes, negatives, zones={k.lower(): v for k, v in spec.zones.items()})
 
 
+def with_prefilters(pattern: ErrorPattern) -> ErrorPattern:
+    """The words each negative needs, chosen among those that are not the pattern's own anchors nor
+    its Amazon context's words: a negative is only searched beside a hit, where the anchors always
+    are and "Amazon" usually is. (Any choice gives the same result; this one skips more searches.)"""
+    usual = {s for c in pattern.contexts if c.spec.name.startswith("amazon") for _, need in c.terms for s in need or ()}
+    avoid = pattern.anchor_set | frozenset(usual)
+    negatives = tuple(
+        dataclasses.replace(n, need=required_literals(n.spec.pattern, avoid)) if n.on_lowered else n
+        for n in pattern.negatives
+    )
+    return dataclasses.replace(pattern, negatives=negatives)
+
+
 def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
     """Every whole-ticket "amazon..." context gets the union of their terms: one question ("is this
     about an Amazon seller account?"), answered once per ticket instead of once per pattern."""
@@ -410,7 +464,7 @@ def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
             if c.spec.name.startswith("amazon") and c.spec.window == 0:
                 spec = c.spec.model_copy(update={"terms": terms})
                 built = shared.get(tuple(terms))
-                c = CompiledContext(spec, built.regex, built.on_lowered) if built else CompiledContext.build(spec)
+                c = CompiledContext(spec, built.regex, built.on_lowered, built.terms) if built else CompiledContext.build(spec)
                 shared[tuple(terms)] = c
             contexts.append(c)
         out.append(dataclasses.replace(p, contexts=tuple(contexts)))
@@ -481,6 +535,7 @@ def load_patterns(directory: str | Path) -> PatternSet:
     if problems:
         raise PatternSetError(problems)
     ordered = share_amazon_context(sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id)))
+    ordered = [with_prefilters(p) for p in ordered]
     return PatternSet(
         error_patterns=tuple(ordered),
         fields=tuple(f for f in fields if f is not None),

@@ -60,7 +60,10 @@ def anchor_windows(text: NormalizedText, rx: CompiledRegex, typos: bool = False)
     spec = rx.spec
     hits: list[tuple[int, int, int]] = []
     for i, anchor in enumerate(spec.anchors):
-        hits.extend((pos, pos + len(anchor), i) for pos in text.find_all(anchor, MAX_ANCHOR_HITS))
+        found = text.find_all(anchor, MAX_ANCHOR_HITS)
+        if found:
+            n = len(anchor)
+            hits.extend([(pos, pos + n, i) for pos in found])
         if typos:
             hits.extend((pos, pos + length, i) for pos, length, _ in text.typos_of(anchor))
     if not hits:
@@ -147,7 +150,14 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     windows = anchor_windows(text, rx)
     last_end = -1
     exact = False
+    # The words the regex needs besides its anchors: a window without them cannot match.
+    folded = text.folds_plainly
+    need = rx.need if folded else None
     for w in windows:
+        if not text.holds(need, max(w.start, last_end), w.end):
+            continue
+        if rx.chars is not None and rx.chars.search(text.text, max(w.start, last_end), w.end) is None:
+            continue
         for m in rx.exact.finditer(text.text, max(w.start, last_end), w.end, timeout=deadline.remaining()):
             if m.end() > m.start():
                 exact = True
@@ -169,7 +179,10 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     # The costly fuzzy twin runs only where two of the regex's anchors meet (or its only one).
     needed = min(2, len(rx.spec.anchors))
     likeliest = sorted((w for w in windows if w.anchors >= needed), key=lambda w: (-w.anchors, w.start))[:MAX_FUZZY_WINDOWS]
+    fuzzy_need = rx.fuzzy_need if folded else None
     for w in sorted(likeliest, key=lambda w: w.start):
+        if fuzzy_need is not None and not fuzzy_need.found_in(text.lowered, w.start, w.end):
+            continue
         m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
         if m is not None and m.end() > m.start():
             yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
@@ -186,24 +199,21 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
     for neg in negatives:
         if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
             continue
+        # A negative's words (neg.need) are looked for in the lowered text, which it is searched in.
+        target = text.lowered if neg.on_lowered else text.text
         if neg.spec.scope != "window" and layout is not None:
             shape = layout()
             s, e = (shape.sentence if neg.spec.scope == "sentence" else shape.clause)(found.start, found.end)
-            m = neg.regex.search(text.lowered if neg.on_lowered else text.text, s, e, timeout=deadline.remaining())
-            if m is not None:
-                return neg, m
+        else:
+            s, e = window_around(len(target), found.start, found.end, neg.spec.window)
+        if not text.holds(neg.need, s, e):
             continue
-        m = search_near(neg.regex, text.lowered if neg.on_lowered else text.text, found.start, found.end,
-                        neg.spec.window, deadline)
+        m = neg.regex.search(target, s, e, timeout=deadline.remaining())
         if m is not None:
             return neg, m
     return None
 
 
-def search_near(pattern: regex.Pattern[str], text: str, start: int, end: int, window: int,
-                deadline: Deadline) -> regex.Match[str] | None:
-    """Search ``window`` characters either side of a span; 0 means the whole text."""
-    if window == 0:
-        return pattern.search(text, timeout=deadline.remaining())
-    return pattern.search(text, max(0, start - window), min(len(text), end + window),
-                          timeout=deadline.remaining())
+def window_around(size: int, start: int, end: int, window: int) -> tuple[int, int]:
+    """``window`` characters either side of a span; 0 means the whole text."""
+    return (0, size) if window == 0 else (max(0, start - window), min(size, end + window))

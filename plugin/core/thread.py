@@ -126,23 +126,52 @@ _HEADER_SHAPE = re.compile(r"^[^\n]{0,300}[:：][ \t]*$|-----|^[ \t]*[^\s:：]{1
 _CANDIDATE = re.compile(r"wrote|message|_{5}|^[ \t]*from[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 
-def _header_lines(source: str, lines: list[str], extra: regex.Pattern[str] | None) -> set[int]:
-    """Indexes of the lines that start a quoted (or forwarded) message, found in whole-text passes."""
+_CANDIDATE_WORDS = ("wrote", "message", "from")
+"""What a line needs, lower-cased, for _CANDIDATE to match in it (besides "_____")."""
+_CASE_TRAPS = ("\u0130", "\u0131", "\u017f")
+"""Characters ``re`` matches case-insensitively to an ASCII letter ("İ", "ı" ~ i, "ſ" ~ s) that
+``str.lower`` does not turn into it (every other code point agrees: see test_thread)."""
+
+
+def _lines_holding(source: str, offsets: list[int], words: tuple[str, ...], exact: tuple[str, ...]) -> set[int] | None:
+    """Lines holding one of ``words`` (any case) or of ``exact``; None when case folding could
+    disagree with ``re``'s, and the caller must search every line."""
+    low = source.lower()
+    if len(low) != len(source) or any(c in source for c in _CASE_TRAPS):
+        return None
+    found: set[int] = set()
+    for text, needles in ((low, words), (source, exact)):
+        for needle in needles:
+            pos = text.find(needle)
+            while pos != -1:
+                line = bisect.bisect_right(offsets, pos) - 1
+                found.add(line)
+                pos = text.find(needle, offsets[line + 1] if line + 1 < len(offsets) else len(text))
+    return found
+
+
+def _header_lines(source: str, lines: list[str], extra: regex.Pattern[str] | None, offsets: list[int],
+                  holding: set[int] | None) -> set[int]:
+    """Indexes of the lines that start a quoted (or forwarded) message.
+
+    Both regexes match within one line, so they are run only on the lines that hold what a match
+    needs (found with ``str.find``: ``holding``, None for every line), which gives the same lines as
+    running them over the text. ``offsets``: where each line starts.
+    """
     candidates: set[int] = set()
-    offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
-
-    def line_of(pos: int) -> int:
-        return bisect.bisect_right(offsets, pos) - 1
-
-    for found in (m.start() for m in _CANDIDATE.finditer(source)):
-        candidates.add(line_of(found))
+    if holding is None:
+        candidates.update(bisect.bisect_right(offsets, m.start()) - 1 for m in _CANDIDATE.finditer(source))
+    else:
+        candidates.update(i for i in holding if _CANDIDATE.search(lines[i]))
     if extra is not None:
         # A language's quote header is a line ending in a colon, a "-----" rule or a "Field:" line;
         # only those lines are tried against the (many-branched) header regex.
-        for m in _HEADER_SHAPE.finditer(source):
-            i = line_of(m.start())
-            if i < len(lines) and extra.search(lines[i]):
-                candidates.add(i)
+        shaped = _lines_holding(source, offsets, (), (":", "：", "-----"))
+        if shaped is None:
+            shaped = {bisect.bisect_right(offsets, m.start()) - 1 for m in _HEADER_SHAPE.finditer(source)}
+        else:
+            shaped = {i for i in shaped if _HEADER_SHAPE.search(lines[i])}
+        candidates.update(i for i in shaped if i < len(lines) and extra.search(lines[i]))
     return {i for i in candidates if i < len(lines) and _header_at(lines, i, extra)}
 
 
@@ -186,16 +215,19 @@ _MARKERS = re.compile(r"^[ \t]*(?:>[ \t]*)+")
 _SENDER_FIELD = re.compile(r"^\s*(?:from|de|von|da|差出人)\s*:", re.IGNORECASE)
 
 
-def _amazon_quote_blocks(lines: list[str]) -> set[int]:
-    """Lines of "> " blocks that carry a mail from Amazon itself (a forward quoted with markers)."""
+def _amazon_quote_blocks(lines: list[str], marked: list[bool]) -> set[int]:
+    """Lines of "> " blocks that carry a mail from Amazon itself (a forward quoted with markers).
+
+    ``marked[i]``: whether line i is quoted with markers.
+    """
     out: set[int] = set()
     i = 0
     while i < len(lines):
-        if _QUOTE_LINE.match(lines[i]) is None:
+        if not marked[i]:
             i += 1
             continue
         j = i
-        while j < len(lines) and _QUOTE_LINE.match(lines[j]) is not None:
+        while j < len(lines) and marked[j]:
             j += 1
         head = [_MARKERS.sub("", x) for x in lines[i:min(j, i + 8)]]
         if any(_SENDER_FIELD.match(x) and _AMAZON_SENDER.search(x) for x in head):
@@ -207,6 +239,10 @@ def _amazon_quote_blocks(lines: list[str]) -> set[int]:
 def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None) -> Layout:
     """Lines and quoted spans of ``source`` in the coordinates of its normalised text ``normalized``."""
     lines = source.split("\n")
+    offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
+    marked = [_QUOTE_LINE.match(line) is not None for line in lines]
+    # Lines that may be a header inside a quote ("> On Tue, Dana wrote:"): _HEADERS needs these words.
+    may_head = _lines_holding(source, offsets, _CANDIDATE_WORDS, ("_____",))
     starts: list[int] = []
     quoted: list[tuple[int, int]] = []
     pieces: list[str] = []
@@ -216,11 +252,12 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     region_agent = False
     agent: list[tuple[int, int]] = []
     header_at = -10
-    headers = _header_lines(source, lines, quote_headers)
-    amazon_quoted = _amazon_quote_blocks(lines) if ">" in source else set()
+    headers = _header_lines(source, lines, quote_headers, offsets, may_head)
+    # A block from Amazon names its sender in a "From:" line: no colon, no such block.
+    amazon_quoted = _amazon_quote_blocks(lines, marked) if ">" in source and (":" in source or "：" in source) else set()
     mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
     for i, line in enumerate(lines):
-        is_marked = _QUOTE_LINE.match(line) is not None
+        is_marked = marked[i]
         if i in headers and not is_marked:
             # Lines of one header block ("---- Forwarded message ----" then "From: ...") share its verdict.
             same_block = i - header_at <= 3 and region_amazon
@@ -235,12 +272,13 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
             # The merchant answers between the quoted lines: their own words again.
             region_quoted = region_agent = False
             mode = ""
-        if is_marked:
+        if is_marked and (may_head is None or i in may_head):
             inner = _MARKERS.sub("", line)
             if _HEADERS.match(inner):
                 # A quote inside the quote ("> On Tue, Dana wrote:"): whose words follow?
                 region_agent = bool(_SUPPORT_SIDE.search(inner))
-        piece = fragment(line)
+        # fragment() in short for the usual line (plain ASCII, no entity, no quote marker).
+        piece = " ".join(line.split()) if line.isascii() and "&" not in line and ">" not in line else fragment(line)
         if not piece:
             continue
         if pieces:

@@ -1,0 +1,407 @@
+"""Literal words a regex cannot match without, so a search can be skipped when none is there.
+
+Most negatives and contexts are alternations of phrases that start at any word (``\\b(?:jetzt|nun)
+...``): the regex engine tries every branch at every word, although the text holds none of their
+words. ``str.find`` for the words each branch needs is many times cheaper, and when none occurs in
+the window the regex cannot match there, so the answer is the same without running it.
+
+The requirement is read from the regex's parse tree (the standard library's parser; the ``regex``
+module has no public one). It is conservative: anything the parser reads differently from
+``regex``, or does not know, gives no requirement, and the regex simply always runs. Only regexes
+matched case-sensitively (on the lowered text) get one, so a literal means exactly that string.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+try:  # The parser behind ``re``; private, so its absence only turns the prefilter off.
+    from re import _constants as _c
+    from re import _parser as _p
+except ImportError:  # pragma: no cover - other Python versions
+    _p = None  # type: ignore[assignment]
+
+MAX_ALTERNATIVES = 64
+"""More alternative words than this cost more to look for than the regex does."""
+
+Requirement = frozenset[str] | None
+"""Strings one of which lies inside every match; None: unknown (always run the regex)."""
+
+# Syntax that ``regex`` reads differently from ``re``'s parser (fuzzy "{e<=1}", POSIX "[[:alpha:]]",
+# nested sets) or that ties one part of a pattern to another (back references, recursion).
+_FOREIGN_ESCAPE = re.compile(r"\\[1-9gGpPLmMX]")
+_FOREIGN_GROUP = re.compile(r"\{(?![0-9]*,?[0-9]*\})|\[\[|\(\?(?:P[=>]|[&R(|0-9+-])")
+_ESCAPED = re.compile(r"\\.", re.DOTALL)
+
+
+def _foreign(source: str) -> bool:
+    """Whether the source uses syntax ``re``'s parser reads differently (or ties parts together)."""
+    return bool(_FOREIGN_ESCAPE.search(source) or _FOREIGN_GROUP.search(_ESCAPED.sub("__", source)))
+
+
+_NAMED_GROUP = re.compile(r"\\.|\(\?P?<(?![=!])\w+>", re.DOTALL)
+
+
+def _parsed(source: str) -> tuple[list[tuple[object, object]], int] | None:
+    """The parse tree's top items and global flags; None for anything unknown or foreign.
+
+    Group names are dropped first: ``regex`` allows a name twice ("hour" in two branches), ``re``
+    does not, and no analysis here needs them (back references are refused as foreign).
+    """
+    if _p is None or _foreign(source):
+        return None
+    plain = _NAMED_GROUP.sub(lambda m: m.group() if m.group().startswith("\\") else "(", source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            parsed = _p.parse(plain, 0)
+    except Exception:  # noqa: BLE001 - anything the stdlib parser refuses is simply not analysed
+        return None
+    if parsed.state.flags & _c.SRE_FLAG_LOCALE:
+        return None
+    return list(parsed.data), parsed.state.flags
+
+
+MIN_AVOIDED = 4
+"""Shorter words to avoid ("a", "id") would make every string look sure to be present."""
+
+
+class _Choice:
+    """Which of two requirements is more selective: none of its strings is a word the text surely
+    holds where the regex is searched (``avoid``: the pattern's anchors, beside every hit), then a
+    longer shortest string, then fewer strings."""
+
+    def __init__(self, avoid: frozenset[str]) -> None:
+        self.avoid = frozenset(a for a in avoid if len(a) >= MIN_AVOIDED)
+
+    def _key(self, need: frozenset[str]) -> tuple[bool, int, int]:
+        sure = any(s in a or a in s for s in need for a in self.avoid)
+        return (not sure, min(map(len, need)), -len(need))
+
+    def better(self, a: Requirement, b: Requirement) -> Requirement:
+        if a is None:
+            return b
+        if b is None:
+            return a
+        return b if self._key(b) > self._key(a) else a
+
+
+_PLAIN = _Choice(frozenset())
+
+
+def _sequence(items: Iterable[tuple[object, object]], choice: _Choice = _PLAIN) -> Requirement:
+    best: Requirement = None
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        if op is _c.AT:
+            continue  # zero width (\b, ^): the letters either side stay next to each other in the match
+        if run:
+            best = choice.better(best, frozenset({"".join(run)}))
+            run = []
+        best = choice.better(best, _node(op, av, choice))
+    if run:
+        best = choice.better(best, frozenset({"".join(run)}))
+    return best
+
+
+def _node(op: object, av: object, choice: _Choice) -> Requirement:
+    if op is _c.SUBPATTERN:
+        _group, add, remove, body = av  # type: ignore[misc]
+        if (add | remove) & (_c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_LOCALE):
+            return None
+        return _sequence(body, choice)
+    if op is _c.ATOMIC_GROUP:
+        return _sequence(av, choice)  # type: ignore[arg-type]
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, _high, body = av  # type: ignore[misc]
+        return _sequence(body, choice) if low >= 1 else None
+    if op is _c.BRANCH:
+        _, branches = av  # type: ignore[misc]
+        needs = [_sequence(b, choice) for b in branches]
+        if any(n is None for n in needs):
+            return None
+        union = frozenset().union(*needs)  # type: ignore[arg-type]
+        return union if len(union) <= MAX_ALTERNATIVES else None
+    if op is _c.IN and all(o is _c.LITERAL for o, _ in av):  # type: ignore[attr-defined]
+        return frozenset(chr(v) for _, v in av)  # type: ignore[attr-defined]
+    return None
+
+
+def required_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requirement:
+    """Strings one of which every match of ``source`` (compiled case-sensitively) contains.
+
+    ``avoid``: words sure to be near where the regex is searched; strings holding them (or held by
+    them) are chosen only when nothing else is required.
+    """
+    parsed = _parsed(source)
+    if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
+        return None
+    need = _sequence(parsed[0], _Choice(avoid) if avoid else _PLAIN)
+    if need is None or "" in need or any(len(ch.lower()) != 1 for s in need for ch in s):
+        return None
+    return need
+
+
+_TIED_ESCAPE = re.compile(r"\\[1-9gG]")
+_TIED_GROUP = re.compile(r"\(\?(?:P[=>]|[&R(|0-9+-])|\(\?[a-zA-Z^]+\)")
+
+
+def splittable(term: str) -> bool:
+    """Whether one term of an alternation ``(?:a)|(?:b)`` matches alone where it matched joined: no
+    back reference or recursion across terms, no inline flag that would reach the other terms."""
+    return not (_TIED_ESCAPE.search(term) or _TIED_GROUP.search(_ESCAPED.sub("__", term)))
+
+
+def folded_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requirement:
+    """For a regex matched case-insensitively on the normalised text: the strings one of which
+    every match holds, lower-cased, to look for in the lowered text. Only plain ASCII strings: for
+    those, ``regex``'s case-insensitive match and ``str.lower`` agree on every character a
+    normalised text can hold except "İ" (see ``SEARCH_TRAPS``), where the caller must not use them."""
+    need = required_literals(source, avoid)
+    if need is None or not all(s.isascii() for s in need):
+        return None
+    return frozenset(s.lower() for s in need)
+
+
+SEARCH_TRAPS = ("\u0130",)
+"""In a normalised text (NFKC), the characters ``regex`` matches case-insensitively to an ASCII
+letter that ``str.lower`` leaves alone ("İ" ~ i): with one present, folded literals do not apply."""
+
+
+PIECE = 4
+"""Length of the pieces a fuzzy regex's words are cut into: long enough to be rare, short enough
+for there to be many."""
+
+
+@dataclass(frozen=True)
+class Pieces:
+    """Pieces of the words every match of a regex holds; a match with up to ``edits`` edits still
+    holds at least ``least`` of them whole (an edit breaks at most one piece)."""
+
+    strings: tuple[str, ...]
+    least: int
+
+    def found_in(self, text: str, start: int, end: int) -> bool:
+        missing = len(self.strings) - self.least
+        for piece in self.strings:
+            if text.find(piece, start, end) == -1:
+                missing -= 1
+                if missing < 0:
+                    return False
+        return True
+
+
+def _runs(items: Iterable[tuple[object, object]], out: list[str]) -> None:
+    """The literal runs every match holds, each once, in the order of the pattern."""
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        if op is _c.AT:
+            continue
+        if run:
+            out.append("".join(run))
+            run = []
+        if op is _c.SUBPATTERN and not (av[1] or av[2]):  # type: ignore[index]
+            _runs(av[3], out)  # type: ignore[index]
+        elif op is _c.ATOMIC_GROUP:
+            _runs(av, out)  # type: ignore[arg-type]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:  # type: ignore[index]
+            _runs(av[2], out)  # type: ignore[index]
+    if run:
+        out.append("".join(run))
+
+
+def fuzzy_pieces(source: str, edits: int) -> Pieces | None:
+    """For ``(?:source){e<=edits}`` matched case-insensitively: pieces of the plain ASCII words the
+    pattern always holds (lower-cased, see ``folded_literals``), or None when there are too few."""
+    items = _parse(source)
+    if items is None:
+        return None
+    runs: list[str] = []
+    _runs(items, runs)
+    out: list[str] = []
+    for run in runs:
+        if not run.isascii() or len(run) < PIECE - 1:
+            continue
+        count = max(1, len(run) // PIECE)
+        step = len(run) / count
+        out.extend(run[round(i * step):round((i + 1) * step)].lower() for i in range(count))
+    if len(out) <= edits:
+        return None
+    return Pieces(tuple(out), len(out) - edits)
+
+
+def may_match(need: Requirement, text: str, start: int = 0, end: int | None = None) -> bool:
+    """False only when no required string lies wholly within ``text[start:end]``."""
+    if need is None:
+        return True
+    end = len(text) if end is None else end
+    return any(text.find(s, start, end) != -1 for s in need)
+
+
+MAX_RANGE = 5000
+"""Character ranges wider than this are not checked one by one (the term is then not "whole words")."""
+
+
+def _word_only(items: Iterable[tuple[object, object]], is_word: Callable[[str], bool]) -> bool:
+    """Whether every character these nodes can match is a word character (``is_word``)."""
+    for op, av in items:
+        if op is _c.LITERAL:
+            if not is_word(chr(av)):  # type: ignore[arg-type]
+                return False
+        elif op is _c.IN:
+            for o, v in av:  # type: ignore[attr-defined]
+                if o is _c.LITERAL and is_word(chr(v)):
+                    continue
+                if o is _c.RANGE and v[1] - v[0] <= MAX_RANGE and all(is_word(chr(x)) for x in range(v[0], v[1] + 1)):
+                    continue
+                if o is _c.CATEGORY and v in (_c.CATEGORY_WORD, _c.CATEGORY_DIGIT):
+                    continue
+                return False
+        elif op is _c.BRANCH:
+            if not all(_word_only(b, is_word) for b in av[1]):  # type: ignore[index]
+                return False
+        elif op is _c.SUBPATTERN:
+            if av[1] or av[2] or not _word_only(av[3], is_word):  # type: ignore[index]
+                return False
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            if not _word_only(av[2], is_word):  # type: ignore[index]
+                return False
+        else:
+            return False
+    return True
+
+
+def _parse(term: str) -> list[tuple[object, object]] | None:
+    """The top items of a term with no global flags and nothing tying it to other terms, an outer
+    non-capturing group unwrapped."""
+    parsed = None if not splittable(term) else _parsed(term)
+    if parsed is None:
+        return None
+    items = parsed[0]
+    while len(items) == 1 and items[0][0] is _c.SUBPATTERN and not (items[0][1][1] or items[0][1][2]):  # type: ignore[index]
+        items = list(items[0][1][3])  # type: ignore[index]
+    return items
+
+
+_BOUNDARY = (_c.AT, _c.AT_BOUNDARY) if _p is not None else ()
+
+
+def _shape(items: list[tuple[object, object]], is_word: Callable[[str], bool]) -> frozenset[str] | None:
+    """For a sequence starting with ``\\b``: frozenset() when every match is one whole word, the one
+    word that starts every match when it is a literal word then punctuation ("j'" + more), None else."""
+    if len(items) < 2 or tuple(items[0]) != _BOUNDARY:
+        return None
+    if tuple(items[-1]) == _BOUNDARY and len(items) >= 3:
+        body = items[1:-1]
+        if _word_only(body, is_word) and _p.SubPattern(_p.State(), body).getwidth()[0] >= 1:
+            return frozenset()
+    word = []
+    for op, av in items[1:]:
+        if op is not _c.LITERAL:
+            return None
+        ch = chr(av)  # type: ignore[arg-type]
+        if is_word(ch):
+            word.append(ch)
+            continue
+        # Punctuation right after the word: every match starts with exactly that word.
+        return frozenset({"".join(word)}) if word and ch.isascii() else None
+    return None
+
+
+def marker_shape(term: str, is_word: Callable[[str], bool]) -> frozenset[str] | None:
+    """How a marker term matches, for counting its matches word by word (see language.py).
+
+    ``frozenset()``: every match is exactly one whole word (``\\bund\\b``, ``\\bmein\\w*\\b``), so a
+    word's verdict can be remembered. A set of words: besides whole words, some matches start with
+    one of these words followed by punctuation (``\\bj'\\w+``, ``\\b(?:è|e')\\b``): only there must
+    the regex run in the text. None: any other shape (count with the regex).
+    """
+    items = _parse(term)
+    if items is None:
+        return None
+    firsts: set[str] = set()
+    # \b(?:a|b)\b is \ba\b or \bb\b (tried in that order at the same place): judge each.
+    if len(items) >= 2 and tuple(items[0]) == _BOUNDARY and items[1][0] is _c.BRANCH:
+        sequences = [[items[0], *alt, *items[2:]] for alt in items[1][1][1]]  # type: ignore[index]
+    else:
+        sequences = [items]
+    for seq in sequences:
+        shape = _shape(seq, is_word)
+        if shape is None:
+            return None
+        firsts |= shape
+    return frozenset(firsts)
+
+
+Ranges = frozenset[tuple[int, int]]
+
+
+def _char_sets(items: Iterable[tuple[object, object]]) -> Ranges | None:
+    """Characters (as code point ranges) one of which every match of the sequence holds; None: unknown."""
+    best: Ranges | None = None
+    for op, av in items:
+        found: Ranges | None = None
+        if op is _c.LITERAL:
+            found = frozenset({(av, av)})  # type: ignore[arg-type]
+        elif op is _c.IN and all(o in (_c.LITERAL, _c.RANGE) or (o, v) == (_c.CATEGORY, _c.CATEGORY_DIGIT)
+                                 for o, v in av):  # type: ignore[attr-defined]
+            found = frozenset(DIGITS if o is _c.CATEGORY else (v, v) if o is _c.LITERAL else tuple(v)
+                              for o, v in av)  # type: ignore[attr-defined,misc]
+        elif op is _c.SUBPATTERN and not (av[1] or av[2]):  # type: ignore[index]
+            found = _char_sets(av[3])  # type: ignore[index]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] >= 1:  # type: ignore[index]
+            found = _char_sets(av[2])  # type: ignore[index]
+        elif op is _c.BRANCH:
+            parts = [_char_sets(b) for b in av[1]]  # type: ignore[index]
+            found = None if any(p is None for p in parts) else frozenset().union(*parts)  # type: ignore[arg-type]
+        if found is not None and (best is None or _rank(found) < _rank(best)):
+            best = found
+    return best
+
+
+_COMMON = " .,'\n"
+"""Characters in nearly every window of every ticket."""
+
+
+def _rank(ranges: Ranges) -> tuple[bool, int]:
+    """Letters, spaces and full stops last (every text has them), then the narrowest."""
+    return _everywhere(ranges), _width(ranges)
+
+
+def _everywhere(ranges: Ranges) -> bool:
+    return any(_has_ascii_letter(lo, hi) or any(lo <= ord(c) <= hi for c in _COMMON) for lo, hi in ranges)
+
+
+DIGITS = (-1, -1)
+"""Stands for ``\\d`` among the ranges (every Unicode digit, as ``regex`` reads it)."""
+
+
+def _width(ranges: Ranges) -> int:
+    return sum(10 if (lo, hi) == DIGITS else hi - lo + 1 for lo, hi in ranges)
+
+
+def _has_ascii_letter(lo: int, hi: int) -> bool:
+    return any(lo <= b and a <= hi for a, b in ((0x41, 0x5A), (0x61, 0x7A)))
+
+
+def required_chars(source: str) -> str | None:
+    """A character class (``[...]``) one of whose characters every match of ``source`` holds, when
+    it is narrow and holds no ASCII letter (digits, a script such as kana): searching for it is one
+    fast pass. None otherwise."""
+    parsed = None if not splittable(source) else _parsed(source)
+    if parsed is None:
+        return None
+    ranges = _char_sets(parsed[0])
+    if not ranges or _width(ranges) > MAX_RANGE or _everywhere(ranges):
+        return None  # letters, spaces and full stops are in every text: no use looking for them first
+    return "[" + "".join("\\d" if (lo, hi) == DIGITS else f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}"
+                         for lo, hi in sorted(ranges)) + "]"

@@ -1,0 +1,283 @@
+"""The shortcuts detection takes must give exactly what the regexes give: words a regex needs,
+contexts asked term by term, language markers counted word by word, quote headers line by line."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import unicodedata
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import regex
+
+from plugin.core.language import _ENGLISH_WORDS, _RE_WORD, _REGEX_WORD, marker_count
+from plugin.core.normalize import normalize
+from plugin.core.patterns import PatternSet
+from plugin.core.prefilter import fuzzy_pieces, marker_shape, may_match, required_chars, required_literals, splittable
+from plugin.core.thread import _CANDIDATE, _CANDIDATE_WORDS, _CASE_TRAPS, _lines_holding
+
+DATA = Path(__file__).parent / "data"
+OLD_ENGLISH_MARKERS = re.compile(
+    r"\b(?:the|and|is|are|my|i|it|to|you|your|not|have|has|with|this|that|what|when|please|can|can't|"
+    r"cannot|we|our|but|of|for|get|still|says?|tried|when|thanks?)\b",
+    re.IGNORECASE,
+)
+"""The English markers before "can't" was dropped (it never matched: "can" comes first)."""
+
+
+def _tickets() -> list[str]:
+    paths = [DATA / "labelled_tickets.jsonl", *sorted((DATA / "tuning").glob("*.jsonl"))]
+    return [json.loads(line)["description"] for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    (r"\bfoo (?:bar|baz)\b", {"foo ba"}),
+    (r"(?:jetzt|nun) (?:\w+ )?verbunden", {"verbunden"}),
+    (r"a|bc", {"a", "bc"}),
+    (r"(?:x)?yz", {"yz"}),
+    (r"\bstaging[ -]?(?:seite|site)", {"staging"}),
+])
+def test_required_literals(source: str, expected: set[str]) -> None:
+    assert required_literals(source) == expected
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    (r"(?:abc){e<=1}", None),   # fuzzy: the stdlib parser would read "{e<=1}" as letters
+    (r"[[:alpha:]]+ing", None),  # POSIX class
+    (r"\p{L}+ing", None),        # Unicode property
+    (r"(a)bc\1", None),          # back reference
+    (r"(?i)abc", None),          # case-insensitive: a literal no longer means one string
+    (r"(?i:abc)d", {"d"}),       # ... only the case-sensitive part counts
+    (r"\w+", None),              # nothing literal at all
+    (r"a?b*", None),
+])
+def test_no_requirement_where_unsure(source: str, expected: set[str] | None) -> None:
+    assert required_literals(source) == expected
+
+
+def test_avoided_words_are_chosen_last() -> None:
+    assert required_literals(r"amazon ?pay\w*") == {"amazon"}
+    assert required_literals(r"amazon ?pay\w*", frozenset({"amazon"})) == {"pay"}
+
+
+def test_may_match_looks_only_inside_the_window() -> None:
+    need = frozenset({"geht", "klappt"})
+    assert may_match(need, "es geht jetzt", 0, 13)
+    assert not may_match(need, "es geht jetzt", 4, 13)
+    assert may_match(None, "", 0, 0)
+
+
+@pytest.mark.parametrize("filler", ["", "x " * 3000])
+def test_a_ticket_remembers_which_words_it_holds(filler: str) -> None:
+    """Short tickets answer from memory, long ones look in the window; both say the same."""
+    text = normalize("Es geht jetzt. " + filler + "Klappt nicht.")
+    need = frozenset({"geht", "klappt"})
+    end = len(text.lowered)
+    assert text.holds(need) and text.holds(need, 0, 8) and text.holds(need, end - 14, end)
+    assert not text.holds(need, 8, end - 14) and not text.holds(need, 0, 4)
+    assert not text.holds(frozenset({"nie"})) and text.holds(None, 5, 5)
+
+
+def _windows(rng: random.Random, text: str) -> list[tuple[int, int]]:
+    out = [(0, len(text))]
+    for _ in range(3):
+        s = rng.randint(0, len(text))
+        out.append((s, min(len(text), s + rng.randint(0, 400))))
+    return out
+
+
+def test_a_skipped_negative_or_context_could_not_have_matched(patterns: PatternSet) -> None:
+    """Soundness on real tickets: wherever a regex matches in a window, its words are in that window."""
+    rng = random.Random(5)
+    texts = [normalize(t).lowered for t in _tickets()]
+    checked = 0
+    for p in patterns.error_patterns:
+        for neg in p.negatives:
+            if neg.need is None:
+                continue
+            for text in texts:
+                for s, e in _windows(rng, text):
+                    if neg.regex.search(text, s, e) is not None:
+                        checked += 1
+                        assert may_match(neg.need, text, s, e), (p.id, neg.spec.name, text[s:e])
+    assert checked > 100
+
+
+def test_contexts_term_by_term_find_what_the_joined_regex_finds(patterns: PatternSet) -> None:
+    rng = random.Random(6)
+    texts = [normalize(t) for t in _tickets()]
+    contexts = {c.regex.pattern: c for p in patterns.error_patterns for c in p.contexts}.values()
+    assert any(c.terms for c in contexts)
+    found = 0
+    for ctx in contexts:
+        for text in texts:
+            target = text.lowered if ctx.on_lowered else text.text
+            for s, e in _windows(rng, target):
+                joined = ctx.regex.search(target, s, e) is not None
+                found += joined
+                assert ctx.occurs(text, s, e, lambda: 1.0) is joined, (ctx.spec.name, target[s:e])
+    assert found > 100
+
+
+def test_terms_tied_to_each_other_are_not_split() -> None:
+    assert splittable(r"verk(?:ä|a)ufer")
+    assert not splittable(r"(a)\1")
+    assert not splittable(r"(?i)abc")
+
+
+def _fuzz_texts(patterns: PatternSet, count: int) -> list[str]:
+    rng = random.Random(11)
+    vocab = [regex.sub(r"\\[bw]|[\\()?:*+\[\]|]", "", t) for la in patterns.languages for t in la.spec.markers]
+    vocab += ("the and is can't cannot THE İs ıt ſtill thanks it's J'AI j'ai E' e'x qu'il c'est aujourd'hui l'ordre "
+              "d'accord è È straße STRASSE meine meinung _x 12 日本 です ありがとう").split()
+    odd = [" ", ",", ".", "'", "’", "-", "_", "\n", "\u0301", "\u200d", "İ", "ı", "ſ", "\u212a", "ẞ", "ー", "1"]
+    texts = []
+    for _ in range(count):
+        parts = []
+        for _ in range(rng.randint(0, 40)):
+            r = rng.random()
+            word = rng.choice(vocab) if r < 0.6 else rng.choice(odd) if r < 0.8 else chr(rng.randint(0x20, 0x3100))
+            parts.append(word.upper() if rng.random() < 0.15 else word)
+            parts.append(rng.choice([" ", " ", "", ", ", "'", ".", "\u0301", "-"]))
+        texts.append("".join(parts))
+    return texts + [t[:800] for t in _tickets()]
+
+
+def test_markers_counted_word_by_word_as_findall_counts_them(patterns: PatternSet) -> None:
+    assert [la.lang for la in patterns.languages if la.words is not None]  # the shortcut is in use
+    for text in _fuzz_texts(patterns, 4000):
+        tokens = list(_REGEX_WORD.finditer(text))
+        words = Counter(t.group() for t in tokens)
+        assert _ENGLISH_WORDS.count(Counter(_RE_WORD.findall(text))) == len(OLD_ENGLISH_MARKERS.findall(text)), text
+        for la in patterns.languages:
+            assert marker_count(la, text, words, tokens) == len(la.markers.findall(text)), (la.lang, text)
+
+
+@pytest.mark.parametrize(("term", "shape"), [
+    (r"\bund\b", frozenset()),
+    (r"\bmein\w*\b", frozenset()),
+    (r"\best(?:á|a)\b", frozenset()),
+    (r"\bj'\w+", frozenset({"j"})),
+    (r"\b(?:è|e')\b", frozenset({"e"})),
+    (r"です", None),
+    (r"\b\w*\b", None),
+    (r"\bfoo.\b", None),
+])
+def test_marker_shapes(term: str, shape: frozenset[str] | None) -> None:
+    assert marker_shape(term, lambda c: _REGEX_WORD.fullmatch(c) is not None) == shape
+
+
+def test_a_script_every_marker_needs() -> None:
+    chars = required_chars(r"です|[\u3041-\u3096]+")
+    assert chars is not None and regex.search(chars, "テスト です") and not regex.search(chars, "plain text")
+    assert required_chars(r"\bund\b") is None
+
+
+def test_case_traps_are_the_only_letters_lower_and_re_disagree_on() -> None:
+    """_lines_holding finds re's case-insensitive words in str.lower()'d text; that is exact for ASCII
+    letters except at these characters, which make it fall back to the regex."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    compiled = {c: re.compile(c, re.IGNORECASE) for c in letters}
+    disagree = set()
+    for cp in range(0x110000):
+        ch = chr(cp)
+        if unicodedata.category(ch) in ("Cs", "Cn") or (ch.lower() == ch and ch.upper() == ch and ch.casefold() == ch):
+            continue  # uncased: matches only itself, with or without IGNORECASE
+        for c, rx in compiled.items():
+            if bool(rx.fullmatch(ch)) != (ch.lower() == c):
+                disagree.add(ch)
+    assert disagree <= set(_CASE_TRAPS)
+
+
+def test_header_lines_found_line_by_line_as_over_the_whole_text() -> None:
+    rng = random.Random(2)
+    bits = ["On Tue, Dana wrote:", "> On Mon, Support WROTE:", "-----Original Message-----", "From: a@amazon.com",
+            "Sent: Monday", "_______", "meſſage", "İ wrote", "plain words", "   ", "MESSAGE from x", "from:"]
+    for _ in range(2000):
+        source = "\n".join(rng.choice(bits) for _ in range(rng.randint(1, 12)))
+        lines = source.split("\n")
+        offsets = [0]
+        for line in lines:
+            offsets.append(offsets[-1] + len(line) + 1)
+        whole = {max(i for i, o in enumerate(offsets) if o <= m.start()) for m in _CANDIDATE.finditer(source)}
+        holding = _lines_holding(source, offsets, _CANDIDATE_WORDS, ("_____",))
+        by_line = whole if holding is None else {i for i in holding if _CANDIDATE.search(lines[i])}
+        assert by_line == whole, source
+
+
+def _mutations(rng: random.Random, text: str, edits: int) -> str:
+    chars = list(text)
+    for _ in range(edits):
+        if not chars:
+            break
+        i = rng.randrange(len(chars))
+        kind = rng.random()
+        if kind < 0.33:
+            del chars[i]
+        elif kind < 0.66:
+            chars.insert(i, rng.choice("abcdefghijklmnopqrstuvwxyz "))
+        else:
+            chars[i] = rng.choice("abcdefghijklmnopqrstuvwxyz ")
+    return "".join(chars)
+
+
+def test_regex_windows_skipped_only_where_no_match_could_be(patterns: PatternSet) -> None:
+    """Exact and fuzzy twins: a match (up to max_errors edits) always holds one of the words or pieces."""
+    rng = random.Random(9)
+    examples = [e for p in patterns.error_patterns for e in p.spec.examples.match]
+    examples += [e for p in patterns.error_patterns for o in p.overlays for e in o.match]
+    texts = [normalize(_mutations(rng, e, rng.randint(0, 2)).upper() if rng.random() < 0.2 else _mutations(rng, e, rng.randint(0, 2)))
+             for e in examples for _ in range(3)]
+    texts += [normalize(t) for t in _tickets()[:200]]
+    regexes = [r for p in [*patterns.error_patterns, *patterns.fields] for r in p.regexes]
+    texts += [normalize(ex.text) for f in patterns.fields for ex in f.spec.examples.match]
+    texts += [normalize(ex.text) for f in patterns.fields for o in f.overlays for ex in o.field_match]
+    assert sum(r.need is not None for r in regexes) > len(regexes) // 2
+    assert sum(r.chars is not None for r in regexes) > 10
+    assert sum(r.fuzzy_need is not None for r in regexes) > 0
+    matched = fuzzy_matched = 0
+    for text in texts:
+        assert text.folds_plainly
+        for r in regexes:
+            for m in r.exact.finditer(text.text):
+                matched += 1
+                assert may_match(r.need, text.lowered, m.start(), m.end()), (r.name, m.group())
+                assert r.chars is None or r.chars.search(text.text, m.start(), m.end()), (r.name, m.group())
+            if r.fuzzy is not None and r.fuzzy_need is not None:
+                m = r.fuzzy.search(text.text)
+                if m is not None and m.end() > m.start():
+                    fuzzy_matched += 1
+                    assert r.fuzzy_need.found_in(text.lowered, m.start(), m.end()), (r.name, m.group())
+    assert matched > 500 and fuzzy_matched > 100
+
+
+def test_analysis_is_sound_on_random_regexes() -> None:
+    """Random regexes (groups, classes, repeats, lookarounds, flags) on random texts: every match holds
+    a required string and a required character, and every fuzzy match enough pieces."""
+    tokens = ["a", "b", "ab", "ba", "c", "ä", "日", "1", "2", " ", "'", ":", "\\b", "\\w", "\\d", "(", ")", "(?:",
+              "(?P<x>", "(?=", "(?!", "(?<=a)", "|", "*", "+", "?", "{2}", "{1,3}", "[ab]", "[a-c]", "[^a]", "[\\d:]",
+              ".", "(?>", "++", "(?i:", "[12]"]
+    rng = random.Random(2)
+    texts = ["".join(rng.choice("ab c1:2'ä日AB") for _ in range(rng.randint(0, 30))) for _ in range(60)]
+    checked = 0
+    for _ in range(3000):
+        source = "".join(rng.choice(tokens) for _ in range(rng.randint(1, 10)))
+        try:
+            compiled = regex.compile(source)
+        except regex.error:
+            continue
+        need, chars, parts = required_literals(source), required_chars(source), fuzzy_pieces(source, 1)
+        fuzzy = regex.compile(f"(?:{source}){{e<=1}}", regex.IGNORECASE) if parts is not None else None
+        for text in texts:
+            for m in compiled.finditer(text):
+                if m.end() > m.start():
+                    checked += 1
+                    assert may_match(need, text, m.start(), m.end()), (source, text)
+                    assert chars is None or regex.search(chars, text[m.start():m.end()]), (source, text)
+            found = fuzzy.search(text) if fuzzy is not None else None
+            if found is not None and found.end() > found.start():
+                assert parts.found_in(text.lower(), found.start(), found.end()), (source, text)
+    assert checked > 10_000
