@@ -67,18 +67,56 @@ def send_all(job: tuple[int, list[tuple[bytes, dict[str, str]]], float]) -> tupl
     return latencies, statuses, began, ended
 
 
-def saturate(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: int) -> tuple[float, list[float], dict[int, int]]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), to say where the cores went."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
+
+
+def saturate(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: int,
+             watch: dict[str, int] | None = None) -> tuple[float, list[float], dict[int, int], dict[str, float]]:
+    """Send everything from ``clients`` processes; also CPU ms per request of the ``watch``ed processes,
+    of the clients, and of the whole machine (other jobs included)."""
     start_at = time.time() + 0.5
     jobs = [(port, requests[i::clients], start_at) for i in range(clients)]
+    watch = watch or {}
+    before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    client_before = os.times()
+    machine_before = machine_busy()
     with multiprocessing.get_context("fork").Pool(clients) as pool:
         results = pool.map(send_all, jobs)
+    machine_after = machine_busy()
+    client_after = os.times()
+    n = len(requests)
+    cpu = {name: (cpu_seconds(pid) - before[name]) / n * 1000 for name, pid in watch.items()}
+    cpu["client"] = ((client_after.children_user + client_after.children_system)
+                     - (client_before.children_user + client_before.children_system)) / n * 1000
+    cpu["machine"] = (machine_after[0] - machine_before[0]) / n * 1000
+    cpu["cores busy"] = (machine_after[0] - machine_before[0]) / max(1e-9, machine_after[1] - machine_before[1]) * os.cpu_count()
     latencies = [x for r in results for x in r[0]]
     statuses: dict[int, int] = {}
     for r in results:
         for k, v in r[1].items():
             statuses[k] = statuses.get(k, 0) + v
     elapsed = max(r[3] for r in results) - min(r[2] for r in results)
-    return len(latencies) / elapsed, latencies, statuses
+    return len(latencies) / elapsed, latencies, statuses, cpu
 
 
 def paced(port: int, requests: list[tuple[bytes, dict[str, str]]], rate: float) -> list[float]:
@@ -155,8 +193,10 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         requests = signed(range(offset + 100_000, offset + 100_000 + args.requests))
         saturate(bare_port, requests[:300], args.clients)  # warm both up
         saturate(ours_port, signed(range(offset + 900_000, offset + 900_300)), args.clients)
-        bare_rate, bare_lat, bare_codes = saturate(bare_port, requests, args.clients)
-        ours_rate, ours_lat, ours_codes = saturate(ours_port, requests, args.clients)
+        bare_rate, bare_lat, bare_codes, bare_cpu = saturate(bare_port, requests, args.clients, {"web": bare.pid})
+        worker = children(ours.pid)
+        ours_rate, ours_lat, ours_codes, ours_cpu = saturate(ours_port, requests, args.clients,
+                                                             {"web": ours.pid, **({"worker": worker[0]} if worker else {})})
         drained = drain(env["DATABASE_URL"] if "DATABASE_URL" in env else f"sqlite:///{tmp / 'amazon-triage.db'}")
         steady = signed(range(offset + 200_000, offset + 200_000 + int(args.rate * 10)))
         bare_steady = paced(bare_port, steady, args.rate)
@@ -176,7 +216,8 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
                 time.sleep(0.005)
             e2e.append((time.perf_counter() - start) * 1000)
         writes = sum(len(fake.writes(offset + 500_000 + i)) for i in range(args.e2e))
-        return {"mode": mode, "bare": (bare_rate, bare_lat, bare_codes), "ours": (ours_rate, ours_lat, ours_codes),
+        return {"mode": mode, "bare": (bare_rate, bare_lat, bare_codes, bare_cpu),
+                "ours": (ours_rate, ours_lat, ours_codes, ours_cpu),
                 "steady": (bare_steady, ours_steady), "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
     finally:
         for p in (ours, bare):
@@ -187,10 +228,12 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
 def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"\n== {r['mode']} ({'SQLite store and queue' if r['mode'] == 'embedded' else 'PostgreSQL + Redis'}), "
           f"{args.requests} requests from {args.clients} keep-alive client processes, waitress {THREADS} threads ==")
-    print(f"{'':>22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+    print(f"{'':>22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses; CPU ms per request (machine: every process)")
     for name, key in (("bare Flask 202", "bare"), ("amazon-triage intake", "ours")):
-        rate, lat, codes = r[key]
-        print(f"{name:>22} {rate:8.0f} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f}  {codes}")
+        rate, lat, codes, cpu = r[key]
+        usage = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items() if k != "cores busy")
+        print(f"{name:>22} {rate:8.0f} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f}  {codes}; {usage}; "
+              f"{cpu['cores busy']:.1f} of {os.cpu_count()} cores busy")
     print(f"throughput ratio (ours / bare) at saturation, worker running: {r['ours'][0] / r['bare'][0]:.2f} (target >= 0.50)")
     print(f"the worker finished the backlog {r['drained']:.1f} s after the saturation run (then the steady run starts)")
     bare_steady, ours_steady = r["steady"]

@@ -42,5 +42,6 @@ def receive(delivery: Delivery, store: _Store, queue: _Queue) -> Intake:
             log.error("ticket %s stored but not queued (%s); the recovery sweep will pick it up",
                       delivery.ticket_id, type(exc).__name__)
     outcome = Intake(delivery.ticket_id, duplicate=received.duplicate)
-    log.info("webhook %s ticket %s (%s)", outcome.status, delivery.ticket_id, delivery.source)
+    # The access log's line for this call carries the status and the ticket id: one line per delivery.
+    log.debug("webhook %s ticket %s (%s)", outcome.status, delivery.ticket_id, delivery.source)
     return outcome
