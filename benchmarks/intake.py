@@ -83,6 +83,23 @@ def children(pid: int) -> list[int]:
         return []
 
 
+SERVERS = ("postgres", "redis-server")
+
+
+def servers_cpu() -> float:
+    """CPU seconds so far of every PostgreSQL and Redis server process on the machine (other users' work included)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.index("(") + 1:text.rindex(")")] in SERVERS:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def machine_busy() -> tuple[float, float]:
     """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
     values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
@@ -99,15 +116,16 @@ def saturate(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: i
     watch = watch or {}
     before = {name: cpu_seconds(pid) for name, pid in watch.items()}
     client_before = os.times()
-    machine_before = machine_busy()
+    machine_before, servers_before = machine_busy(), servers_cpu()
     with multiprocessing.get_context("fork").Pool(clients) as pool:
         results = pool.map(send_all, jobs)
-    machine_after = machine_busy()
+    machine_after, servers_after = machine_busy(), servers_cpu()
     client_after = os.times()
     n = len(requests)
     cpu = {name: (cpu_seconds(pid) - before[name]) / n * 1000 for name, pid in watch.items()}
     cpu["client"] = ((client_after.children_user + client_after.children_system)
                      - (client_before.children_user + client_before.children_system)) / n * 1000
+    cpu["database servers"] = (servers_after - servers_before) / n * 1000
     cpu["machine"] = (machine_after[0] - machine_before[0]) / n * 1000
     cpu["cores busy"] = (machine_after[0] - machine_before[0]) / max(1e-9, machine_after[1] - machine_before[1]) * os.cpu_count()
     latencies = [x for r in results for x in r[0]]
