@@ -8,7 +8,11 @@ http.client connections from several processes, so the client is not the bottlen
 Modes: embedded (SQLite store and queue) and production (PostgreSQL + Redis, from TEST_POSTGRES_URL
 and TEST_REDIS_URL, a fresh schema and a flushed Redis database).
 
-Run: .venv/bin/python benchmarks/intake.py [--mode embedded|production|both] [--requests 4000]
+Also prints CPU time per request of each process (web, worker, clients, the PostgreSQL and Redis servers,
+the whole machine), and a calibration: the bare endpoint plus --work-ms of CPU work per request, to show
+what that much Python work per delivery costs under the same server.
+
+Run: .venv/bin/python benchmarks/intake.py [--mode embedded|production|both] [--requests 4000] [--work-ms 0.25]
 """
 
 from __future__ import annotations
@@ -198,12 +202,15 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
     if mode == "production":
         # Production defaults for the sweep and leases (the tests' short ones would re-queue the backlog every second).
         env = {**production.production_config(env), "SWEEP_SECONDS": "60", "LEASE_SECONDS": "120"}
-    ours_port, bare_port = free_port(), free_port()
+    ours_port, bare_port, work_port = free_port(), free_port(), free_port()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     ours = subprocess.Popen([sys.executable, "-m", "plugin", "serve", "--port", str(ours_port), "--threads", str(THREADS)],
                             env={**os.environ, **env}, **quiet)
     bare = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), str(bare_port), str(THREADS), str(IDLE)],
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, **quiet)
+    # The calibration: the bare endpoint plus a fixed amount of CPU work per request, same server settings.
+    work = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), str(work_port), str(THREADS), str(IDLE),
+                             str(args.work_ms)], env={**os.environ, "PYTHONPATH": str(ROOT)}, **quiet) if args.work_ms else None
     offset = {"embedded": 0, "production": 5_000_000}[mode]
     try:
         wait_ready(ours_port, ours)
@@ -212,6 +219,12 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         saturate(bare_port, requests[:300], args.clients)  # warm both up
         saturate(ours_port, signed(range(offset + 900_000, offset + 900_300)), args.clients)
         bare_rate, bare_lat, bare_codes, bare_cpu = saturate(bare_port, requests, args.clients, {"web": bare.pid})
+        calibration = None
+        if work is not None:
+            wait_ready(work_port, work)
+            saturate(work_port, requests[:300], args.clients)
+            calibration = saturate(work_port, requests, args.clients, {"web": work.pid})
+            work.terminate()  # idle during our run, but gone is simpler to reason about
         worker = children(ours.pid)
         ours_rate, ours_lat, ours_codes, ours_cpu = saturate(ours_port, requests, args.clients,
                                                              {"web": ours.pid, **({"worker": worker[0]} if worker else {})})
@@ -235,10 +248,10 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
             e2e.append((time.perf_counter() - start) * 1000)
         writes = sum(len(fake.writes(offset + 500_000 + i)) for i in range(args.e2e))
         return {"mode": mode, "bare": (bare_rate, bare_lat, bare_codes, bare_cpu),
-                "ours": (ours_rate, ours_lat, ours_codes, ours_cpu),
+                "ours": (ours_rate, ours_lat, ours_codes, ours_cpu), "calibration": calibration,
                 "steady": (bare_steady, ours_steady), "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
     finally:
-        for p in (ours, bare):
+        for p in (ours, bare, *([work] if work else [])):
             p.terminate()
             p.wait(timeout=20)
 
@@ -252,6 +265,10 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
         usage = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items() if k != "cores busy")
         print(f"{name:>22} {rate:8.0f} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f}  {codes}; {usage}; "
               f"{cpu['cores busy']:.1f} of {os.cpu_count()} cores busy")
+    if r["calibration"]:
+        rate, _, _, cpu = r["calibration"]
+        print(f"calibration: bare + {args.work_ms:g} ms of CPU per request: {rate:.0f} req/s, ratio {rate / r['bare'][0]:.2f}, "
+              f"web {cpu['web']:.2f} ms CPU per request")
     print(f"throughput ratio (ours / bare) at saturation, worker running: {r['ours'][0] / r['bare'][0]:.2f} (target >= 0.50)")
     print(f"the worker finished the backlog {r['drained']:.1f} s after the saturation run (then the steady run starts)")
     bare_steady, ours_steady = r["steady"]
@@ -269,6 +286,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--e2e", type=int, default=20)
     parser.add_argument("--rate", type=float, default=50.0, help="requests/s of the steady run")
+    parser.add_argument("--work-ms", type=float, default=0.25,
+                        help="calibration: also run the bare endpoint with this much CPU work per request (0: not)")
     args = parser.parse_args()
     modes = ["embedded", "production"] if args.mode == "both" else [args.mode]
     if "production" in modes and (reason := production.missing_services()):

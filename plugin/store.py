@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from .core.delivery import Delivery
@@ -193,26 +192,11 @@ class Store:
         # SQLite allows one writer; waiting here is cheap, while SQLite's own busy handler sleeps
         # in steps of up to 100 ms. Other processes still meet the busy handler. PostgreSQL takes
         # concurrent writers (row locks): serialising them would cap a process at one commit at a time.
+        # (Intake is the exception on both: one batch at a time per process, see record_delivery.)
         self._write_lock: contextlib.AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        # Built once: constructing SQLAlchemy statements costs more than running them on SQLite.
         b = sa.bindparam
-        self._new_delivery = (
-            insert(deliveries)
-            .values(dedupe_key=b("dedupe_key"), ticket_id=b("ticket_id"), source=b("source"),
-                    payload=b("payload"), received_at=b("now"))
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(deliveries.c.id, deliveries.c.dedupe_key, deliveries.c.ticket_id)
-        )
-        self._new_decision = (
-            insert(decisions)
-            .values(ticket_id=b("ticket_id"), delivery_id=b("delivery_id"), status=QUEUED, matched=[], evidence=[],
-                    attempts=0, created_at=b("now"), updated_at=b("now"), next_attempt_at=b("now"))
-            .on_conflict_do_nothing(index_elements=["ticket_id"]).returning(decisions.c.ticket_id)
-        )
-
-        dialect = engine.dialect
+        dialect = engine.dialect  # intake's statements are fixed SQL; these convert its values as the columns do
         self._sqlite_time = deliveries.c.received_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         self._sqlite_json = deliveries.c.payload.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         self._pg_intake = _PG_INTAKE.bindparams(sa.bindparam("now", type_=sa.DateTime(timezone=True)))
