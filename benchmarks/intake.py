@@ -177,6 +177,26 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise SystemExit(f"server on port {port} not ready in {timeout} s")
 
 
+def commit_latency(database_url: str, n: int = 300) -> list[float]:
+    """One-row autocommit INSERTs on the store's database, ms each: what a durable commit costs here
+    (on PostgreSQL the WAL flush, shared with every other user of that server and disk)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE commit_probe (x integer)")
+            out = []
+            for i in range(n):
+                t0 = time.perf_counter()
+                conn.exec_driver_sql("INSERT INTO commit_probe VALUES (%(x)s)", {"x": i})
+                out.append((time.perf_counter() - t0) * 1000)
+            conn.exec_driver_sql("DROP TABLE commit_probe")
+        return out
+    finally:
+        engine.dispose()
+
+
 def drain(database_url: str, timeout: float = 300) -> float:
     """Wait for the worker to finish the backlog the saturation run left; seconds it took."""
     from plugin.store import Store
@@ -229,6 +249,7 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         ours_rate, ours_lat, ours_codes, ours_cpu = saturate(ours_port, requests, args.clients,
                                                              {"web": ours.pid, **({"worker": worker[0]} if worker else {})})
         drained = drain(env["DATABASE_URL"] if "DATABASE_URL" in env else f"sqlite:///{tmp / 'amazon-triage.db'}")
+        probe = commit_latency(env["DATABASE_URL"]) if mode == "production" else []
         steady = signed(range(offset + 200_000, offset + 200_000 + int(args.rate * 10)))
         bare_steady = paced(bare_port, steady, args.rate)
         ours_steady = paced(ours_port, steady, args.rate)
@@ -249,7 +270,7 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         writes = sum(len(fake.writes(offset + 500_000 + i)) for i in range(args.e2e))
         return {"mode": mode, "bare": (bare_rate, bare_lat, bare_codes, bare_cpu),
                 "ours": (ours_rate, ours_lat, ours_codes, ours_cpu), "calibration": calibration,
-                "steady": (bare_steady, ours_steady), "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
+                "steady": (bare_steady, ours_steady), "probe": probe, "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
     finally:
         for p in (ours, bare, *([work] if work else [])):
             p.terminate()
@@ -274,6 +295,9 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     bare_steady, ours_steady = r["steady"]
     print(f"steady {args.rate:.0f} req/s for 10 s: ack p50/p99 bare {pct(bare_steady, 50):.2f}/{pct(bare_steady, 99):.2f} ms, "
           f"ours {pct(ours_steady, 50):.2f}/{pct(ours_steady, 99):.2f} ms (target p99 <= 20 ms)")
+    if r["probe"]:
+        print(f"a one-row PostgreSQL commit on the same server meanwhile: p50 {pct(r['probe'], 50):.2f} ms, "
+              f"p99 {pct(r['probe'], 99):.2f} ms (the WAL flush every acknowledged delivery waits for)")
     if r["e2e"]:
         print(f"end to end (post -> comment on the fake), {len(r['e2e'])} matched tickets one at a time: "
               f"p50 {pct(r['e2e'], 50):.0f} ms, p99 {pct(r['e2e'], 99):.0f} ms; writes per matched ticket {r['writes']:.2f}")
