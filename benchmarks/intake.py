@@ -8,7 +8,11 @@ http.client connections from several processes, so the client is not the bottlen
 Modes: embedded (SQLite store and queue) and production (PostgreSQL + Redis, from TEST_POSTGRES_URL
 and TEST_REDIS_URL, a fresh schema and a flushed Redis database).
 
-Run: .venv/bin/python benchmarks/intake.py [--mode embedded|production|both] [--requests 4000]
+Also prints CPU time per request of each process (web, worker, clients, the PostgreSQL and Redis servers,
+the whole machine), and a calibration: the bare endpoint plus --work-ms of CPU work per request, to show
+what that much Python work per delivery costs under the same server.
+
+Run: .venv/bin/python benchmarks/intake.py [--mode embedded|production|both] [--requests 4000] [--work-ms 0.25]
 """
 
 from __future__ import annotations
@@ -67,18 +71,74 @@ def send_all(job: tuple[int, list[tuple[bytes, dict[str, str]]], float]) -> tupl
     return latencies, statuses, began, ended
 
 
-def saturate(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: int) -> tuple[float, list[float], dict[int, int]]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc), to say where the cores went."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+SERVERS = ("postgres", "redis-server")
+
+
+def servers_cpu() -> float:
+    """CPU seconds so far of every PostgreSQL and Redis server process on the machine (other users' work included)."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if text[text.index("(") + 1:text.rindex(")")] in SERVERS:
+            fields = text.rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def machine_busy() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]
+    return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
+
+
+def saturate(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: int,
+             watch: dict[str, int] | None = None) -> tuple[float, list[float], dict[int, int], dict[str, float]]:
+    """Send everything from ``clients`` processes; also CPU ms per request of the ``watch``ed processes,
+    of the clients, and of the whole machine (other jobs included)."""
     start_at = time.time() + 0.5
     jobs = [(port, requests[i::clients], start_at) for i in range(clients)]
+    watch = watch or {}
+    before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    client_before = os.times()
+    machine_before, servers_before = machine_busy(), servers_cpu()
     with multiprocessing.get_context("fork").Pool(clients) as pool:
         results = pool.map(send_all, jobs)
+    machine_after, servers_after = machine_busy(), servers_cpu()
+    client_after = os.times()
+    n = len(requests)
+    cpu = {name: (cpu_seconds(pid) - before[name]) / n * 1000 for name, pid in watch.items()}
+    cpu["client"] = ((client_after.children_user + client_after.children_system)
+                     - (client_before.children_user + client_before.children_system)) / n * 1000
+    cpu["database servers"] = (servers_after - servers_before) / n * 1000
+    cpu["machine"] = (machine_after[0] - machine_before[0]) / n * 1000
+    cpu["cores busy"] = (machine_after[0] - machine_before[0]) / max(1e-9, machine_after[1] - machine_before[1]) * os.cpu_count()
     latencies = [x for r in results for x in r[0]]
     statuses: dict[int, int] = {}
     for r in results:
         for k, v in r[1].items():
             statuses[k] = statuses.get(k, 0) + v
     elapsed = max(r[3] for r in results) - min(r[2] for r in results)
-    return len(latencies) / elapsed, latencies, statuses
+    return len(latencies) / elapsed, latencies, statuses, cpu
 
 
 def paced(port: int, requests: list[tuple[bytes, dict[str, str]]], rate: float) -> list[float]:
@@ -117,6 +177,26 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
     raise SystemExit(f"server on port {port} not ready in {timeout} s")
 
 
+def commit_latency(database_url: str, n: int = 300) -> list[float]:
+    """One-row autocommit INSERTs on the store's database, ms each: what a durable commit costs here
+    (on PostgreSQL the WAL flush, shared with every other user of that server and disk)."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(database_url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CREATE TABLE commit_probe (x integer)")
+            out = []
+            for i in range(n):
+                t0 = time.perf_counter()
+                conn.exec_driver_sql("INSERT INTO commit_probe VALUES (%(x)s)", {"x": i})
+                out.append((time.perf_counter() - t0) * 1000)
+            conn.exec_driver_sql("DROP TABLE commit_probe")
+        return out
+    finally:
+        engine.dispose()
+
+
 def drain(database_url: str, timeout: float = 300) -> float:
     """Wait for the worker to finish the backlog the saturation run left; seconds it took."""
     from plugin.store import Store
@@ -142,12 +222,15 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
     if mode == "production":
         # Production defaults for the sweep and leases (the tests' short ones would re-queue the backlog every second).
         env = {**production.production_config(env), "SWEEP_SECONDS": "60", "LEASE_SECONDS": "120"}
-    ours_port, bare_port = free_port(), free_port()
+    ours_port, bare_port, work_port = free_port(), free_port(), free_port()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     ours = subprocess.Popen([sys.executable, "-m", "plugin", "serve", "--port", str(ours_port), "--threads", str(THREADS)],
                             env={**os.environ, **env}, **quiet)
     bare = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), str(bare_port), str(THREADS), str(IDLE)],
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, **quiet)
+    # The calibration: the bare endpoint plus a fixed amount of CPU work per request, same server settings.
+    work = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), str(work_port), str(THREADS), str(IDLE),
+                             str(args.work_ms)], env={**os.environ, "PYTHONPATH": str(ROOT)}, **quiet) if args.work_ms else None
     offset = {"embedded": 0, "production": 5_000_000}[mode]
     try:
         wait_ready(ours_port, ours)
@@ -155,9 +238,18 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         requests = signed(range(offset + 100_000, offset + 100_000 + args.requests))
         saturate(bare_port, requests[:300], args.clients)  # warm both up
         saturate(ours_port, signed(range(offset + 900_000, offset + 900_300)), args.clients)
-        bare_rate, bare_lat, bare_codes = saturate(bare_port, requests, args.clients)
-        ours_rate, ours_lat, ours_codes = saturate(ours_port, requests, args.clients)
+        bare_rate, bare_lat, bare_codes, bare_cpu = saturate(bare_port, requests, args.clients, {"web": bare.pid})
+        calibration = None
+        if work is not None:
+            wait_ready(work_port, work)
+            saturate(work_port, requests[:300], args.clients)
+            calibration = saturate(work_port, requests, args.clients, {"web": work.pid})
+            work.terminate()  # idle during our run, but gone is simpler to reason about
+        worker = children(ours.pid)
+        ours_rate, ours_lat, ours_codes, ours_cpu = saturate(ours_port, requests, args.clients,
+                                                             {"web": ours.pid, **({"worker": worker[0]} if worker else {})})
         drained = drain(env["DATABASE_URL"] if "DATABASE_URL" in env else f"sqlite:///{tmp / 'amazon-triage.db'}")
+        probe = commit_latency(env["DATABASE_URL"]) if mode == "production" else []
         steady = signed(range(offset + 200_000, offset + 200_000 + int(args.rate * 10)))
         bare_steady = paced(bare_port, steady, args.rate)
         ours_steady = paced(ours_port, steady, args.rate)
@@ -176,10 +268,11 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
                 time.sleep(0.005)
             e2e.append((time.perf_counter() - start) * 1000)
         writes = sum(len(fake.writes(offset + 500_000 + i)) for i in range(args.e2e))
-        return {"mode": mode, "bare": (bare_rate, bare_lat, bare_codes), "ours": (ours_rate, ours_lat, ours_codes),
-                "steady": (bare_steady, ours_steady), "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
+        return {"mode": mode, "bare": (bare_rate, bare_lat, bare_codes, bare_cpu),
+                "ours": (ours_rate, ours_lat, ours_codes, ours_cpu), "calibration": calibration,
+                "steady": (bare_steady, ours_steady), "probe": probe, "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
     finally:
-        for p in (ours, bare):
+        for p in (ours, bare, *([work] if work else [])):
             p.terminate()
             p.wait(timeout=20)
 
@@ -187,15 +280,24 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
 def report(r: dict[str, Any], args: argparse.Namespace) -> None:
     print(f"\n== {r['mode']} ({'SQLite store and queue' if r['mode'] == 'embedded' else 'PostgreSQL + Redis'}), "
           f"{args.requests} requests from {args.clients} keep-alive client processes, waitress {THREADS} threads ==")
-    print(f"{'':>22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses")
+    print(f"{'':>22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses; CPU ms per request (machine: every process)")
     for name, key in (("bare Flask 202", "bare"), ("amazon-triage intake", "ours")):
-        rate, lat, codes = r[key]
-        print(f"{name:>22} {rate:8.0f} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f}  {codes}")
+        rate, lat, codes, cpu = r[key]
+        usage = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items() if k != "cores busy")
+        print(f"{name:>22} {rate:8.0f} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f}  {codes}; {usage}; "
+              f"{cpu['cores busy']:.1f} of {os.cpu_count()} cores busy")
+    if r["calibration"]:
+        rate, _, _, cpu = r["calibration"]
+        print(f"calibration: bare + {args.work_ms:g} ms of CPU per request: {rate:.0f} req/s, ratio {rate / r['bare'][0]:.2f}, "
+              f"web {cpu['web']:.2f} ms CPU per request")
     print(f"throughput ratio (ours / bare) at saturation, worker running: {r['ours'][0] / r['bare'][0]:.2f} (target >= 0.50)")
     print(f"the worker finished the backlog {r['drained']:.1f} s after the saturation run (then the steady run starts)")
     bare_steady, ours_steady = r["steady"]
     print(f"steady {args.rate:.0f} req/s for 10 s: ack p50/p99 bare {pct(bare_steady, 50):.2f}/{pct(bare_steady, 99):.2f} ms, "
           f"ours {pct(ours_steady, 50):.2f}/{pct(ours_steady, 99):.2f} ms (target p99 <= 20 ms)")
+    if r["probe"]:
+        print(f"a one-row PostgreSQL commit on the same server meanwhile: p50 {pct(r['probe'], 50):.2f} ms, "
+              f"p99 {pct(r['probe'], 99):.2f} ms (the WAL flush every acknowledged delivery waits for)")
     if r["e2e"]:
         print(f"end to end (post -> comment on the fake), {len(r['e2e'])} matched tickets one at a time: "
               f"p50 {pct(r['e2e'], 50):.0f} ms, p99 {pct(r['e2e'], 99):.0f} ms; writes per matched ticket {r['writes']:.2f}")
@@ -208,6 +310,8 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="client processes")
     parser.add_argument("--e2e", type=int, default=20)
     parser.add_argument("--rate", type=float, default=50.0, help="requests/s of the steady run")
+    parser.add_argument("--work-ms", type=float, default=0.25,
+                        help="calibration: also run the bare endpoint with this much CPU work per request (0: not)")
     args = parser.parse_args()
     modes = ["embedded", "production"] if args.mode == "both" else [args.mode]
     if "production" in modes and (reason := production.missing_services()):

@@ -131,5 +131,9 @@ def init_app(app: Any) -> None:
         started = g.get("log_started")
         took = (time.perf_counter() - started) * 1000 if started else 0.0
         # request.path never includes the query string, which may carry tokens or ticket text.
-        access_log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code, took)
+        ticket = TICKET_ID.get()
+        if ticket is None:
+            access_log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code, took)
+        else:  # a delivery: its ticket, so that one line per call says what came in
+            access_log.info("%s %s %s %.1f ms ticket %s", request.method, request.path, response.status_code, took, ticket)
         return response

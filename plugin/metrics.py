@@ -83,10 +83,11 @@ def observed_run(run: Callable[[int], Any], store: Any) -> Callable[[int], Any]:
 
 # --- web side -----------------------------------------------------------------------------------
 
-def _webhook_outcome(status: int, body: Any) -> str:
+def _webhook_outcome(status: int, response: Any) -> str:
     if status == 202:
         return "accepted"
-    if status == 200:
+    if status == 200:  # only then is the body read: "duplicate", "ignored"
+        body = response.get_json(silent=True)
         return str((body or {}).get("status", "ok")) if isinstance(body, dict) else "ok"
     if status == 401:
         return "rejected_signature"
@@ -153,7 +154,7 @@ def init_app(app: Any) -> None:
     @app.after_request
     def count_webhook(response: Any) -> Any:
         if request.endpoint == "webhook.receive":
-            outcome = _webhook_outcome(response.status_code, response.get_json(silent=True))
+            outcome = _webhook_outcome(response.status_code, response)
             DELIVERIES.labels(outcome).inc()
             if outcome == "rejected_signature":
                 SIGNATURE_REJECTIONS.inc()

@@ -8,19 +8,20 @@ picked up again.
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 
 from .core.delivery import Delivery
 from .core.plan import DEAD, DONE, DRY_RUN, FINAL, NO_MATCH, PROCESSING, QUEUED, RETRY, SKIPPED
+from .group_commit import GroupCommit
 
 __all__ = ["DEAD", "DONE", "DRY_RUN", "FINAL", "NO_MATCH", "PROCESSING", "QUEUED", "RETRY", "SKIPPED",
            "Claim", "DecisionRow", "Received", "Store", "make_engine", "metadata", "utcnow"]
@@ -75,6 +76,36 @@ admin_sessions = sa.Table(
     sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
 )
 
+
+
+# PostgreSQL intake in one statement, so one round trip per batch (autocommit: no BEGIN, no COMMIT):
+# store the deliveries whose key is new, open a decision for each ticket that has none (its first new
+# delivery in the batch), and say which did. The arrays keep the statement the same for any batch size.
+_PG_INTAKE = sa.text("""
+WITH batch AS (
+    SELECT * FROM unnest(CAST(:keys AS varchar[]), CAST(:tickets AS bigint[]), CAST(:sources AS varchar[]),
+                         CAST(:payloads AS json[])) WITH ORDINALITY AS b(dedupe_key, ticket_id, source, payload, n)
+), stored AS (
+    INSERT INTO deliveries (dedupe_key, ticket_id, source, payload, received_at)
+    SELECT dedupe_key, ticket_id, source, payload, :now FROM batch ORDER BY n
+    ON CONFLICT (dedupe_key) DO NOTHING
+    RETURNING id, dedupe_key, ticket_id
+), opened AS (
+    INSERT INTO decisions (ticket_id, delivery_id, status, matched, evidence, attempts, created_at, updated_at,
+                           next_attempt_at)
+    SELECT DISTINCT ON (ticket_id) ticket_id, id, :queued, '[]', '[]', 0, :now, :now, :now
+    FROM stored ORDER BY ticket_id, id
+    ON CONFLICT (ticket_id) DO NOTHING
+    RETURNING delivery_id
+)
+SELECT s.id, s.dedupe_key, o.delivery_id IS NOT NULL AS opened FROM stored s LEFT JOIN opened o ON o.delivery_id = s.id
+""")
+
+
+_SQLITE_NEW_DELIVERY = """INSERT INTO deliveries (dedupe_key, ticket_id, source, payload, received_at)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"""
+_SQLITE_NEW_DECISION = """INSERT INTO decisions (ticket_id, delivery_id, status, matched, evidence, attempts, created_at,
+updated_at, next_attempt_at) VALUES (?, ?, ?, '[]', '[]', 0, ?, ?, ?) ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id"""
 
 
 def utcnow() -> datetime:
@@ -161,23 +192,16 @@ class Store:
         # SQLite allows one writer; waiting here is cheap, while SQLite's own busy handler sleeps
         # in steps of up to 100 ms. Other processes still meet the busy handler. PostgreSQL takes
         # concurrent writers (row locks): serialising them would cap a process at one commit at a time.
+        # (Intake is the exception on both: one batch at a time per process, see record_delivery.)
         self._write_lock: contextlib.AbstractContextManager[Any] = (
             threading.Lock() if engine.dialect.name == "sqlite" else contextlib.nullcontext())
-        insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
-        # Built once: constructing SQLAlchemy statements costs more than running them on SQLite.
         b = sa.bindparam
-        self._new_delivery = (
-            insert(deliveries)
-            .values(dedupe_key=b("dedupe_key"), ticket_id=b("ticket_id"), source=b("source"),
-                    payload=b("payload"), received_at=b("now"))
-            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(deliveries.c.id)
-        )
-        self._new_decision = (
-            insert(decisions)
-            .values(ticket_id=b("ticket_id"), delivery_id=b("delivery_id"), status=QUEUED, matched=[], evidence=[],
-                    attempts=0, created_at=b("now"), updated_at=b("now"), next_attempt_at=b("now"))
-            .on_conflict_do_nothing(index_elements=["ticket_id"]).returning(decisions.c.ticket_id)
-        )
+        dialect = engine.dialect  # intake's statements are fixed SQL; these convert its values as the columns do
+        self._sqlite_time = deliveries.c.received_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        self._sqlite_json = deliveries.c.payload.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
+        self._pg_intake = _PG_INTAKE.bindparams(sa.bindparam("now", type_=sa.DateTime(timezone=True)))
+        self._intake_conn: Connection | None = None
+        self._intake: GroupCommit[Delivery, Received] = GroupCommit(self.record_deliveries)
 
         d = deliveries
         self._claimed = (
@@ -200,6 +224,10 @@ class Store:
         return store
 
     def close(self) -> None:
+        if self._intake_conn is not None:
+            with contextlib.suppress(Exception):
+                self._intake_conn.close()
+            self._intake_conn = None
         self.engine.dispose()
 
     def create_schema(self) -> None:
@@ -215,17 +243,88 @@ class Store:
     # --- intake -------------------------------------------------------------------------
 
     def record_delivery(self, delivery: Delivery) -> Received:
-        """Store a delivery and open its ticket's decision, in one transaction."""
-        now = utcnow()
-        with self._writing() as conn:
-            row = conn.execute(self._new_delivery, {"dedupe_key": delivery.dedupe_key, "ticket_id": delivery.ticket_id,
-                                                    "source": delivery.source, "payload": delivery.to_json(),
-                                                    "now": now}).first()
-            if row is None:
-                return Received(None, duplicate=True, enqueue=False)
-            params = {"ticket_id": delivery.ticket_id, "delivery_id": row.id, "now": now}
-            opened = conn.execute(self._new_decision, params).first() is not None
-        return Received(row.id, duplicate=not opened, enqueue=opened)
+        """Store a delivery and open its ticket's decision; returns once that is committed.
+
+        Deliveries arriving meanwhile from other threads share the transaction (group commit).
+        """
+        return self._intake.submit(delivery)
+
+    def record_deliveries(self, batch: Sequence[Delivery]) -> list[Received]:
+        """Store deliveries and open their tickets' decisions, in one transaction; one answer each, in order.
+
+        A dedupe key already stored, or repeated in the batch, is a duplicate; the first new delivery
+        of a ticket without a decision opens it (enqueue), later ones are stored as duplicates.
+        """
+        firsts: dict[str, Delivery] = {}
+        for d in batch:
+            firsts.setdefault(d.dedupe_key, d)
+        unique = list(firsts.values())
+        stored = self._write_new(unique) if unique else {}
+        out, answered = [], set()
+        for d in batch:
+            hit = None if d.dedupe_key in answered else stored.get(d.dedupe_key)
+            answered.add(d.dedupe_key)
+            if hit is None:
+                out.append(Received(None, duplicate=True, enqueue=False))
+            else:
+                out.append(Received(hit[0], duplicate=not hit[1], enqueue=hit[1]))
+        return out
+
+    def _write_new(self, batch: list[Delivery]) -> dict[str, tuple[int, bool]]:
+        """One transaction: the deliveries whose key is new, by key: (delivery id, opened its ticket's decision)."""
+        for attempt in (1, 2):
+            conn = self._intake_connection()
+            try:
+                with self._write_lock, conn.begin():
+                    return self._insert_new(conn, batch, utcnow())
+            except sa.exc.DBAPIError as exc:
+                # A connection the server dropped (a restart, pg_terminate_backend): once more on a new one.
+                # The statement is atomic, so it either committed (then the retry finds every key stored:
+                # duplicates, and the recovery sweep queues the tickets) or left nothing behind.
+                self._intake_conn = None
+                with contextlib.suppress(Exception):
+                    conn.close()
+                if attempt == 2 or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _intake_connection(self) -> Connection:
+        """A connection kept for intake: no pool checkout and no pre-ping round trip per batch."""
+        if self._intake_conn is None:
+            conn = self.engine.connect()
+            if self.engine.dialect.name == "postgresql":
+                # One statement per batch, committed on its own: no BEGIN or COMMIT round trips.
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._intake_conn = conn
+        return self._intake_conn
+
+    def _insert_new(self, conn: Connection, batch: list[Delivery], now: datetime) -> dict[str, tuple[int, bool]]:
+        if self.engine.dialect.name == "postgresql":
+            rows = conn.execute(self._pg_intake, {
+                "keys": [d.dedupe_key for d in batch], "tickets": [d.ticket_id for d in batch],
+                "sources": [d.source for d in batch], "payloads": [json.dumps(d.to_json()) for d in batch],
+                "now": now, "queued": QUEUED})
+            return {r.dedupe_key: (r.id, r.opened) for r in rows}
+        # SQLite: no round trips to save, but SQLAlchemy's per-statement work costs more than SQLite's own,
+        # so the hot path runs two fixed statements on the driver's cursor, inside SQLAlchemy's transaction,
+        # with SQLAlchemy's own converters for the JSON and time columns.
+        moment = self._sqlite_time(now)
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            stored: dict[str, tuple[int, int]] = {}
+            for d in batch:
+                row = cur.execute(_SQLITE_NEW_DELIVERY, (d.dedupe_key, d.ticket_id, d.source,
+                                                         self._sqlite_json(d.to_json()), moment)).fetchone()
+                if row is not None:
+                    stored[d.dedupe_key] = (row[0], d.ticket_id)
+            firsts: dict[int, int] = {}
+            for delivery_id, ticket_id in stored.values():  # in batch order: the first new delivery opens
+                firsts.setdefault(ticket_id, delivery_id)
+            opened = {t for t, i in firsts.items()
+                      if cur.execute(_SQLITE_NEW_DECISION, (t, i, QUEUED, moment, moment, moment)).fetchone()}
+        finally:
+            cur.close()
+        return {k: (i, t in opened and firsts[t] == i) for k, (i, t) in stored.items()}
 
     def delivery(self, delivery_id: int) -> Delivery | None:
         with self.engine.connect() as conn:

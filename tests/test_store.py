@@ -65,6 +65,58 @@ def test_concurrent_duplicate_deliveries_open_exactly_one(store: Store) -> None:
     assert sum(r.enqueue for r in results) == 1
 
 
+def test_a_batch_stores_new_keys_once_and_opens_each_ticket_once(store: Store) -> None:
+    assert store.record_delivery(Delivery(3, "trigger", "old")).enqueue
+    got = store.record_deliveries([
+        Delivery(1, "trigger", "a", TicketFacts(subject="first")), Delivery(1, "event", "b"),  # same ticket, two keys
+        Delivery(2, "trigger", "a"),  # a key repeated inside the batch
+        Delivery(3, "trigger", "c"),  # a ticket whose decision exists
+        Delivery(4, "trigger", "old"),  # a key stored before
+        Delivery(5, "event", "d"),
+    ])
+    assert [(r.duplicate, r.enqueue) for r in got] == [(False, True), (True, False), (True, False), (True, False),
+                                                       (True, False), (False, True)]
+    assert got[2].delivery_id is None and got[4].delivery_id is None
+    assert store.decision(1).delivery_id == got[0].delivery_id and store.decision(5).delivery_id == got[5].delivery_id
+    assert store.delivery(got[0].delivery_id).ticket.subject == "first" and store.delivery(got[1].delivery_id).source == "event"
+    assert store.decision(2) is None and store.decision(4) is None
+    assert store.counts() == {QUEUED: 3}
+
+
+def test_concurrent_deliveries_each_get_their_own_answer(store: Store) -> None:
+    results: dict[int, object] = {}
+
+    def deliver(i: int) -> None:
+        results[i] = store.record_delivery(Delivery(100 + i % 10, "trigger", f"key-{i}"))
+
+    threads = [threading.Thread(target=deliver, args=(i,)) for i in range(60)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    opened = [i for i, r in results.items() if r.enqueue]
+    assert len(results) == 60 and sorted(100 + i % 10 for i in opened) == list(range(100, 110))
+    for ticket in range(100, 110):
+        assert store.decision(ticket).delivery_id in {results[i].delivery_id for i in opened}
+
+
+@pytest.mark.skipif(not POSTGRES, reason="PostgreSQL not available: set TEST_POSTGRES_URL (.ci/run sets it)")
+def test_intake_survives_its_postgres_connection_being_killed(tmp_path: Path) -> None:
+    empty_postgres(POSTGRES)
+    store = Store.from_url(POSTGRES)
+    try:
+        assert store.record_delivery(Delivery(1, "trigger", "k1")).enqueue
+        with store.engine.connect() as conn:
+            killed = conn.execute(sa.text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+        assert killed >= 1
+        again = store.record_delivery(Delivery(2, "trigger", "k2"))  # on a new connection, no error
+        assert again.enqueue and store.decision(2) is not None
+    finally:
+        store.close()
+
+
 def test_claim_is_exclusive_and_counts_attempts(store: Store) -> None:
     store.record_delivery(Delivery(2, "trigger", "k2"))
     claims = []

@@ -29,7 +29,7 @@ from ..core.scrub import scrub
 from ..store import FINAL, utcnow
 from . import overview
 from .extensions import runtime, web
-from .guards import OK, THROTTLED, admin_session_valid, bearer, too_many
+from .guards import OK, THROTTLED, admin_session_valid, bearer, client_address, too_many
 from .highlight import segments
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -113,6 +113,8 @@ def login() -> Any:
     token = runtime().settings.admin_token
     error = None
     if request.method == "POST":
+        if not web().login_throttle.take(client_address()):
+            abort(429, "too many log-in attempts from this address; wait a minute")
         given = request.form.get("token", "")
         if len(given) <= 1024 and hmac.compare_digest(given.encode("utf-8", "replace"), token.encode()):
             web().sessions.end(session.get("sid"))

@@ -8,8 +8,6 @@ from typing import Any
 
 from flask import Flask, has_request_context, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -19,7 +17,7 @@ from ..config import Settings
 from ..runtime import Runtime
 from . import admin, agent, body, health, webhook
 from .extensions import WebState, cors, csrf
-from .guards import BearerThrottle
+from .guards import AttemptThrottle
 from .sessions import AdminSessions
 
 log = logging.getLogger("plugin")
@@ -31,6 +29,12 @@ class _SessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
+
+    def open_session(self, app: Flask, request: Any) -> Any:
+        # No cookie (every webhook call): an empty session without building the signing serializer.
+        if "Cookie" not in request.headers:
+            return self.session_class()
+        return super().open_session(app, request)
 
 
 def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None,
@@ -63,7 +67,8 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
     sessions = AdminSessions(rt.store.engine, settings.admin_session_seconds, key=app.config["SECRET_KEY"],
                              admin_token=settings.admin_token)
-    WebState(rt, sessions, BearerThrottle(settings.bearer_failure_limit), settings.suggest_concurrency).init_app(app)
+    WebState(rt, sessions, AttemptThrottle(settings.bearer_failure_limit), settings.suggest_concurrency,
+             AttemptThrottle(settings.login_rate_limit)).init_app(app)
 
     body.init_app(app)
     csrf.init_app(app)
@@ -72,10 +77,6 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     cors.init_app(app, resources={r"/api/*": {"origins": "*"}}, allow_headers=["Authorization", "Content-Type"])
     for blueprint in (webhook.bp, health.bp, admin.bp, admin.api, agent.bp):
         app.register_blueprint(blueprint)
-    # Admin log-in attempts per client address. Per app: its counts are its own.
-    limiter = Limiter(key_func=get_remote_address, app=app, storage_uri="memory://", default_limits=[])
-    app.view_functions["admin.login"] = limiter.limit(settings.login_rate_limit, methods=["POST"])(
-        app.view_functions["admin.login"])
     _json_errors(app)
     logs.init_app(app)
     metrics.init_app(app)

@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
-    from .guards import BearerThrottle
+    from .guards import AttemptThrottle
     from .sessions import AdminSessions
 
 csrf = CSRFProtect()
@@ -24,10 +24,13 @@ cors = CORS()
 class WebState:
     """Holds the adapters (Runtime) and the web's own per-app state for the views."""
 
-    def __init__(self, runtime: Runtime, sessions: AdminSessions, throttle: BearerThrottle, suggest_slots: int) -> None:
+    def __init__(self, runtime: Runtime, sessions: AdminSessions, throttle: AttemptThrottle, suggest_slots: int,
+                 login_throttle: AttemptThrottle) -> None:
         self.runtime = runtime
         self.sessions = sessions
         self.throttle = throttle
+        self.login_throttle = login_throttle
+        """Admin log-in attempts (LOGIN_RATE_LIMIT) per client address; per app, its counts are its own."""
         self.suggest_slots = threading.BoundedSemaphore(max(1, suggest_slots))
         """/api/suggest calls at once in this process: agents' calls can't take every thread from intake."""
 

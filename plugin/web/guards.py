@@ -20,21 +20,29 @@ MAX_TOKEN_CHARS = 256
 OK, ABSENT, WRONG, THROTTLED = "ok", "absent", "wrong", "throttled"
 
 
-class BearerThrottle:
-    """Failed bearer attempts per client address, in this process (a moving window)."""
+class AttemptThrottle:
+    """Attempts per client address, in this process (a moving window): failed bearer tokens, admin log-ins.
+
+    The `limits` library directly, not Flask-Limiter: that one does its work in a hook on every request,
+    the webhook's too, to guard one form.
+    """
 
     def __init__(self, limit: str) -> None:
         self.item = parse(limit)
         self.limiter = MovingWindowRateLimiter(MemoryStorage())
 
     def allowed(self, client: str) -> bool:
-        return self.limiter.test(self.item, "bearer", client)
+        return self.limiter.test(self.item, "attempt", client)
 
     def failed(self, client: str) -> None:
-        self.limiter.hit(self.item, "bearer", client)
+        self.limiter.hit(self.item, "attempt", client)
+
+    def take(self, client: str) -> bool:
+        """Count an attempt; False when this one is over the limit."""
+        return self.limiter.hit(self.item, "attempt", client)
 
 
-def _client() -> str:
+def client_address() -> str:
     return request.remote_addr or "unknown"
 
 
@@ -44,7 +52,7 @@ def bearer(*tokens: str) -> str:
     if not header.startswith("Bearer "):
         return ABSENT
     throttle = web().throttle
-    client = _client()
+    client = client_address()
     if not throttle.allowed(client):
         return THROTTLED
     given = header[7:].strip()
