@@ -33,6 +33,8 @@ def test_admin_is_off_without_a_token(client) -> None:
     assert client.get("/admin/").status_code == 404
     assert client.get("/admin/login").status_code == 404
     assert client.post("/admin/api/reload").status_code == 404
+    for r in (client.get("/admin/"), client.post("/admin/api/reload")):
+        assert "set ADMIN_TOKEN" in r.get_json()["message"], "say how to turn the pages on, not 'check your spelling'"
 
 
 def test_login_is_required_and_checked(admin_app) -> None:

@@ -37,6 +37,8 @@ api = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 
 ID = "int(max=9223372036854775807)"
 """Ids beyond a 64-bit integer cannot exist: 404, not a database overflow."""
+OFF = "the admin pages are off: set ADMIN_TOKEN and restart the service, then log in at /admin/ with that token"
+"""Why /admin answers 404 without a token: an admin following the README should not be told to check the spelling."""
 
 
 def page(template: str, http_status: int = 200, /, **context: Any) -> Any:
@@ -60,7 +62,7 @@ def local_next(target: str) -> str | None:
 def _guard() -> Any:
     token = runtime().settings.admin_token
     if not token:
-        abort(404)
+        abort(404, description=OFF)
     if request.endpoint == "admin.login":
         return None
     status = bearer(token)
@@ -77,7 +79,7 @@ def _guard() -> Any:
 def _guard_api() -> Any:
     token = runtime().settings.admin_token
     if not token:
-        abort(404)
+        abort(404, description=OFF)
     status = bearer(token)
     if status == THROTTLED:
         return too_many()
