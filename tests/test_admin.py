@@ -170,6 +170,20 @@ def test_decision_page_shows_why_and_the_comment(admin, admin_app, fake_zendesk)
     assert admin.get("/admin/decisions/999").status_code == 404
 
 
+
+def test_a_ticket_can_be_looked_up_and_an_unknown_one_says_what_that_means(admin) -> None:
+    admin.application.extensions["amazon_triage"].store.record_delivery(Delivery(77, "trigger", "k77"))
+    assert admin.get("/admin/find?ticket=%2377").headers["Location"] == "/admin/decisions/77"
+    missing = admin.get("/admin/decisions/999")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "No decision for ticket #999" in missing.text and "amazon-triage backfill" in missing.text
+    assert 'href="/admin/">Overview' in missing.text  # still inside the admin pages, not a bare JSON answer
+    for bad in ("abc", "", "99999999999999999999"):
+        r = admin.get("/admin/find", query_string={"ticket": bad})
+        assert r.status_code == 302 and r.headers["Location"] == "/admin/decisions"
+    assert "is not a ticket number" in admin.get("/admin/decisions").text
+
+
 # --- issue 7: edges ------------------------------------------------------------------------------
 
 

@@ -205,8 +205,19 @@ def decisions() -> Any:
 def decision(ticket_id: int) -> Any:
     row = runtime().store.decision(ticket_id)
     if row is None:
-        abort(404)
+        # An admin looking a ticket up gets a page that says what that means, not a bare JSON 404.
+        return page("admin/no_decision.html", 404, ticket_id=ticket_id)
     return page("admin/decision.html", row=row)
+
+
+@bp.get("/find")
+def find_ticket() -> Any:
+    """The decisions page's "Find a ticket" box: its number (or "#123") opens that ticket's decision."""
+    given = request.args.get("ticket", "").strip().removeprefix("#")
+    if given.isascii() and given.isdigit() and 0 < int(given) < 2**63:
+        return redirect(url_for("admin.decision", ticket_id=int(given)))
+    flash(f"{given[:40]!r} is not a ticket number." if given else "Type a ticket number.", "error")
+    return redirect(url_for("admin.decisions"))
 
 
 @bp.get("/dead")
