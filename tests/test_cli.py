@@ -179,3 +179,28 @@ def test_classify_reads_a_wrapped_ticket_and_names_objects_without_text(tmp_path
     assert f"{src}:2: no ticket text" in result.stderr
     whole = run("classify", "-", input=json.dumps({"ticket": {"id": 23, "description": "Amazon: staging mode"}}, indent=2))
     assert json.loads(whole.stdout)["matches"][0]["error"] == "staging_mode"
+
+
+def test_reload_says_why_the_service_refused(make_app, monkeypatch) -> None:
+    import threading
+
+    from werkzeug.serving import make_server
+
+    def serving(app):
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    monkeypatch.setenv("ADMIN_TOKEN", "admin-token-for-tests")
+    off = serving(make_app())  # the service runs without ADMIN_TOKEN: its /admin/api is off
+    on = serving(make_app(ADMIN_TOKEN="admin-token-for-tests"))
+    try:
+        refused = CliRunner().invoke(main, ["reload", "--url", f"http://127.0.0.1:{off.server_port}"])
+        assert refused.exit_code == 1 and "answered 404" in refused.output and "set ADMIN_TOKEN" in refused.output
+        done = CliRunner().invoke(main, ["reload", "--url", f"http://127.0.0.1:{on.server_port}"])
+        assert done.exit_code == 0 and done.output.startswith("reloaded: patterns ")
+    finally:
+        off.shutdown()
+        on.shutdown()
+    gone = CliRunner().invoke(main, ["reload", "--url", f"http://127.0.0.1:{off.server_port}"])
+    assert gone.exit_code == 1 and "is the service running there?" in gone.output

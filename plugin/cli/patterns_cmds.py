@@ -299,12 +299,13 @@ def reload(patterns_dir: Path | None, url: str) -> None:
     try:
         r = requests.post(url.rstrip("/") + "/admin/api/reload", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     except requests.RequestException as exc:
-        click.echo(f"error: cannot reach {url}: {type(exc).__name__}", err=True)
+        click.echo(f"error: cannot reach {url} ({type(exc).__name__}): is the service running there? (--url)", err=True)
         raise SystemExit(1) from None
     data = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else {}
     if r.status_code == 200:
         click.echo(f"reloaded: patterns {data.get('fingerprint')} ({'changed' if data.get('changed') else 'unchanged'}); "
                    "workers pick the change up within seconds")
         return
-    click.echo(f"error: the service answered {r.status_code}: {data.get('errors') or data.get('error') or r.text[:200]}", err=True)
+    why = data.get("errors") or data.get("message") or data.get("error") or r.text[:200]
+    click.echo(f"error: the service answered {r.status_code}: {why}", err=True)
     raise SystemExit(1)
