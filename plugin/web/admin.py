@@ -127,6 +127,12 @@ def login() -> Any:
     return page("admin/login.html", 401 if error else 200, error=error)
 
 
+@bp.errorhandler(429)
+def _too_many_logins(exc: Any) -> Any:
+    """The log-in form's rate limit answers as a page (the person is in a browser), not as JSON."""
+    return page("admin/login.html", 429, error="Too many log-in attempts from this address: wait a minute, then try again.")
+
+
 @bp.post("/logout")
 def logout() -> Any:
     web().sessions.end(session.get("sid"))
