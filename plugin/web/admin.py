@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 
 from ..core.checks import run_examples
 from ..core.classify import classify
@@ -125,6 +126,12 @@ def login() -> Any:
             return redirect(target or url_for("admin.dashboard"))
         error = "That token is not right."
     return page("admin/login.html", 401 if error else 200, error=error)
+
+
+@bp.errorhandler(CSRFError)
+def _form_expired(exc: CSRFError) -> Any:
+    """An admin form sent with an expired or missing CSRF token: a page that says what to do, not JSON."""
+    return page("admin/form_expired.html", 400, reason=exc.description)
 
 
 @bp.errorhandler(429)
