@@ -180,7 +180,7 @@ def test_a_ticket_can_be_looked_up_and_an_unknown_one_says_what_that_means(admin
     assert missing.status_code == 404 and missing.mimetype == "text/html"
     assert "No decision for ticket #999" in missing.text and "amazon-triage backfill" in missing.text
     assert 'href="/admin/">Overview' in missing.text  # still inside the admin pages, not a bare JSON answer
-    for bad in ("abc", "", "99999999999999999999"):
+    for bad in ("abc", "", "99999999999999999999", "9" * 5000, "0", "²"):
         r = admin.get("/admin/find", query_string={"ticket": bad})
         assert r.status_code == 302 and r.headers["Location"] == "/admin/decisions"
     assert "is not a ticket number" in admin.get("/admin/decisions").text

@@ -227,7 +227,7 @@ def decision(ticket_id: int) -> Any:
 def find_ticket() -> Any:
     """The decisions page's "Find a ticket" box: its number (or "#123") opens that ticket's decision."""
     given = request.args.get("ticket", "").strip().removeprefix("#")
-    if given.isascii() and given.isdigit() and 0 < int(given) < 2**63:
+    if given.isascii() and given.isdigit() and len(given) <= 19 and 0 < int(given) < 2**63:
         return redirect(url_for("admin.decision", ticket_id=int(given)))
     flash(f"{given[:40]!r} is not a ticket number." if given else "Type a ticket number.", "error")
     return redirect(url_for("admin.decisions"))
