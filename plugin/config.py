@@ -234,6 +234,9 @@ class Settings(BaseSettings):
     def validate(self) -> list[str]:
         """Raise ConfigError on a setting that cannot work; return warnings to log loudly."""
         warnings: list[str] = []
+        problem = database_url_problem(self.database_url)
+        if problem:
+            raise ConfigError(problem)
         partial = [n for n in ("zendesk_subdomain", "zendesk_email", "zendesk_api_token") if getattr(self, n)]
         if partial and not self.has_credentials:
             missing = {"zendesk_subdomain", "zendesk_email", "zendesk_api_token"} - set(partial)
@@ -278,6 +281,30 @@ class Settings(BaseSettings):
             warnings.append("UNSIGNED WEBHOOKS ACCEPTED: ZENDESK_WEBHOOK_SECRET is not set (allowed in dry run only).")
         return warnings
 
+
+def database_url_problem(url: str) -> str | None:
+    """Why DATABASE_URL's driver cannot be loaded on this install, else None.
+
+    Checked at start-up so that a PostgreSQL URL on an install without the `postgres` extra says
+    what to install instead of ending in a ModuleNotFoundError traceback. A malformed URL is left
+    to the engine's own "check DATABASE_URL" message.
+    """
+    import sqlalchemy as sa
+
+    try:
+        parsed = sa.engine.make_url(url)
+        dialect = parsed.get_dialect()
+    except sa.exc.ArgumentError:
+        return None
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        hint = f"install the Python package that provides {exc.name!r}"
+        if parsed.get_backend_name() == "postgresql":
+            hint = "pip install 'amazon-triage[postgres]' (psycopg) and use postgresql+psycopg://..."
+        return (f"DATABASE_URL uses the {parsed.drivername!r} driver, whose module {exc.name!r} is not installed: "
+                f"{hint}")
+    return None
 
 
 def _config_error(exc: ValidationError) -> ConfigError:

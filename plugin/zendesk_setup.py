@@ -27,7 +27,10 @@ EVENT_TYPES = ["zen:event-type:ticket.comment_added", "zen:event-type:ticket.tag
 TRIGGER_TITLE = "amazon-triage: triage new tickets"
 TRIGGER_BODY = {"ticket": {"id": "{{ticket.id}}", "subject": "{{ticket.title}}",
                            "description": "{{ticket.description}}",
-                           "requester_first_name": "{{ticket.requester.first_name}}"}}
+                           "requester_first_name": "{{ticket.requester.first_name}}",
+                           "created_at": "{{ticket.created_at_with_timestamp}}"}}
+"""created_at (ISO 8601, e.g. 2013-12-12T05:35Z, per Zendesk's placeholders reference) lets the overview time
+tickets from their creation and lets "yesterday at 3pm" resolve against the day the ticket was written."""
 
 
 def webhook_fields(url: str) -> dict[str, Any]:

@@ -74,4 +74,16 @@ def seed(store: Any, now: datetime | None = None) -> None:
                 created_at=now - timedelta(days=days_ago), attempts=6))
 
 
-__all__ = ["ERRORS", "SEEDED", "seed"]
+def seed_corrections(fstore: Any, now: datetime | None = None) -> None:
+    """Agents' corrections for /admin/corrections and /admin/missed: one removed tag, one missed ticket with its text."""
+    from plugin.core.corrections import Correction
+
+    when = (now or utcnow()) - timedelta(hours=2)
+    fstore.finish(1001, 1, "seeded", found=[(Correction(1001, "generic_error", "removed", when, 90210,
+                                                         ("An error has occurred",)), "", "")])
+    fstore.finish(3001, 2, "seeded", found=[(Correction(3001, "staging_mode", "added", when, 90210), "Amazon channel",
+                                             "Connecting the Amazon channel in my Shopify store, it says my seller "
+                                             "account might still be in stagging mode. Merchant token A2EUQ1WTGCTBG2.")])
+
+
+__all__ = ["ERRORS", "SEEDED", "seed", "seed_corrections"]

@@ -33,6 +33,8 @@ def test_admin_is_off_without_a_token(client) -> None:
     assert client.get("/admin/").status_code == 404
     assert client.get("/admin/login").status_code == 404
     assert client.post("/admin/api/reload").status_code == 404
+    for r in (client.get("/admin/"), client.post("/admin/api/reload")):
+        assert "set ADMIN_TOKEN" in r.get_json()["message"], "say how to turn the pages on, not 'check your spelling'"
 
 
 def test_login_is_required_and_checked(admin_app) -> None:
@@ -48,7 +50,7 @@ def test_login_is_required_and_checked(admin_app) -> None:
 
 def test_login_form_needs_its_csrf_token(admin_app) -> None:
     r = admin_app.test_client().post("/admin/login", data={"token": ADMIN})
-    assert r.status_code == 400 and "CSRF" in r.get_json()["message"]
+    assert r.status_code == 400 and r.mimetype == "text/html" and "The CSRF token is missing" in r.text
 
 
 def test_bearer_header_works_without_a_session(admin_app) -> None:
@@ -147,7 +149,9 @@ def test_login_attempts_are_rate_limited(make_app) -> None:
     token = csrf(c.get("/admin/login").text)
     codes = [c.post("/admin/login", data={"token": "guess", "csrf_token": token}).status_code for _ in range(4)]
     assert codes == [401, 401, 401, 429]
-    assert c.post("/admin/login", data={"token": ADMIN, "csrf_token": token}).get_json()["error"] == "Too Many Requests"
+    limited = c.post("/admin/login", data={"token": ADMIN, "csrf_token": token})
+    assert limited.status_code == 429 and limited.mimetype == "text/html"  # a page for the person at the form, not JSON
+    assert "Too many log-in attempts from this address: wait a minute" in limited.text and 'name="token"' in limited.text
     assert c.get("/admin/login").status_code == 200
 
 
@@ -166,6 +170,20 @@ def test_decision_page_shows_why_and_the_comment(admin, admin_app, fake_zendesk)
     assert "matched “The account connection timed out”" in page
     assert "Internal note" in page and "15 minutes" in page
     assert admin.get("/admin/decisions/999").status_code == 404
+
+
+
+def test_a_ticket_can_be_looked_up_and_an_unknown_one_says_what_that_means(admin) -> None:
+    admin.application.extensions["amazon_triage"].store.record_delivery(Delivery(77, "trigger", "k77"))
+    assert admin.get("/admin/find?ticket=%2377").headers["Location"] == "/admin/decisions/77"
+    missing = admin.get("/admin/decisions/999")
+    assert missing.status_code == 404 and missing.mimetype == "text/html"
+    assert "No decision for ticket #999" in missing.text and "amazon-triage backfill" in missing.text
+    assert 'href="/admin/">Overview' in missing.text  # still inside the admin pages, not a bare JSON answer
+    for bad in ("abc", "", "99999999999999999999", "9" * 5000, "0", "²"):
+        r = admin.get("/admin/find", query_string={"ticket": bad})
+        assert r.status_code == 302 and r.headers["Location"] == "/admin/decisions"
+    assert "is not a ticket number" in admin.get("/admin/decisions").text
 
 
 # --- issue 7: edges ------------------------------------------------------------------------------
@@ -277,3 +295,9 @@ def test_decision_page_says_which_patterns_ran_out_of_time(admin, admin_app) -> 
     store.record_delivery(Delivery(33, "trigger", "k33"))
     store.finish(33, NO_MATCH, matched=[], timed_out=[])
     assert 'id="timed-out"' not in admin.get("/admin/decisions/33").text
+
+
+def test_an_admin_form_without_its_csrf_token_answers_with_a_page(admin) -> None:
+    r = admin.post("/admin/reload")  # e.g. a form left open across a restart with a new SECRET_KEY
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    assert "That form was not accepted" in r.text and "Nothing was changed" in r.text

@@ -22,6 +22,7 @@ def api(agent_app):
 
 def test_off_without_tokens_and_needs_the_bearer(client, api) -> None:
     assert client.post("/api/suggest", json={"description": "x"}).status_code == 404
+    assert "set AGENT_TOKEN" in client.get("/api/suggest?ticket_id=1").get_json()["message"]
     assert api.post("/api/suggest", json={"description": "x"}).status_code == 401
     assert api.post("/api/suggest", json={"description": "x"}, headers={"Authorization": "Bearer no"}).status_code == 401
 

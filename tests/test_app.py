@@ -58,3 +58,12 @@ def test_an_unexpected_error_is_a_json_500_without_details(app, caplog) -> None:
     assert r.status_code == 500 and r.get_json() == {"error": "Internal Server Error",
                                                      "message": "the request could not be processed"}
     assert "secret detail" not in r.text
+
+
+def test_the_readme_address_answers_with_the_admin_pages_or_what_is_here(client, make_app) -> None:
+    # README: "on http://127.0.0.1:8000"; opening it gave a 404 telling the admin to check the spelling.
+    r = client.get("/")
+    assert r.status_code == 200 and r.get_json()["webhook"] == "POST /webhooks/zendesk"
+    assert "set ADMIN_TOKEN" in r.get_json()["admin"]
+    with_admin = make_app(ADMIN_TOKEN="admin-token-for-tests").test_client().get("/")
+    assert with_admin.status_code == 302 and with_admin.headers["Location"] == "/admin/"

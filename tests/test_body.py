@@ -57,3 +57,10 @@ class _BadChunks(io.BytesIO):
 def test_malformed_chunked_encoding_is_400_not_500(client) -> None:
     r = chunked(client, "/webhooks/zendesk", _BadChunks(), signed_headers(b"{}"))
     assert r.status_code == 400 and "chunked" in r.get_json()["message"]
+
+
+def test_a_delivery_with_a_content_length_over_the_limit_names_the_setting(make_app) -> None:
+    app = make_app(MAX_BODY_BYTES="2000")
+    body = trigger_body(43, description="x" * 5000)
+    r = app.test_client().post("/webhooks/zendesk", data=body, headers=signed_headers(body))
+    assert r.status_code == 413 and r.get_json()["message"] == "the body is more than 2000 bytes (MAX_BODY_BYTES)"

@@ -320,10 +320,11 @@ def assert_laid_out(page, name: str) -> None:
 
 @pytest.fixture
 def seeded_app(live_app):
-    from .dashboard_seed import seed
+    from .dashboard_seed import seed, seed_corrections
 
     rt = live_app.extensions["amazon_triage"]
     seed(rt.store)
+    seed_corrections(rt.fstore)
     return live_app
 
 
@@ -334,7 +335,10 @@ ADMIN_PAGES = [
     ("decisions", "/admin/decisions", "Decisions", ["#decisions tbody tr", "td[data-label=Evidence] q"]),
     ("decisions-missing", "/admin/decisions?escalation=missing&error=generic_error", "Decisions", ["#decisions .bad"]),
     ("decision", "/admin/decisions/1001", "Ticket #1001", ["#why", "#comment"]),
+    ("decision-missing", "/admin/decisions/999", "Ticket #999", ["[role=alert]", "main ul"]),
     ("dead", "/admin/dead", "Dead letters", ["table"]),
+    ("corrections", "/admin/corrections", "Agents' corrections", ["#stats tbody tr", "#recent tbody tr"]),
+    ("missed", "/admin/missed", "Missed tickets", [".missed .source", ".missed button"]),
 ]
 
 

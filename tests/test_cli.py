@@ -164,3 +164,43 @@ def test_serve_and_worker_stop_with_a_message_when_the_store_cannot_work(tmp_pat
     assert proc.proc.wait(timeout=60) in (1, 2)
     output = proc.output()
     assert message in output and "Traceback" not in output, output
+
+
+def test_classify_reads_a_wrapped_ticket_and_names_objects_without_text(tmp_path: Path) -> None:
+    # Zendesk's GET /api/v2/tickets/N.json and the trigger webhook's body both wrap the ticket in {"ticket": ...}:
+    # reading them as a ticket without text said "no match" for a ticket that plainly matches.
+    src = tmp_path / "t.jsonl"
+    src.write_text(json.dumps({"ticket": {"id": 21, "subject": "Amazon", "description": "Amazon says: staging mode"}}) + "\n"
+                   + json.dumps({"id": 22, "comment": "no text field here"}) + "\n")
+    result = run("classify", str(src))
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert records[0]["id"] == 21 and records[0]["matches"][0]["error"] == "staging_mode"
+    assert records[1]["line"] == 2 and records[1]["error"].startswith("no ticket text: expected 'subject' and/or 'description'")
+    assert f"{src}:2: no ticket text" in result.stderr
+    whole = run("classify", "-", input=json.dumps({"ticket": {"id": 23, "description": "Amazon: staging mode"}}, indent=2))
+    assert json.loads(whole.stdout)["matches"][0]["error"] == "staging_mode"
+
+
+def test_reload_says_why_the_service_refused(make_app, monkeypatch) -> None:
+    import threading
+
+    from werkzeug.serving import make_server
+
+    def serving(app):
+        server = make_server("127.0.0.1", 0, app, threaded=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        return server
+
+    monkeypatch.setenv("ADMIN_TOKEN", "admin-token-for-tests")
+    off = serving(make_app())  # the service runs without ADMIN_TOKEN: its /admin/api is off
+    on = serving(make_app(ADMIN_TOKEN="admin-token-for-tests"))
+    try:
+        refused = CliRunner().invoke(main, ["reload", "--url", f"http://127.0.0.1:{off.server_port}"])
+        assert refused.exit_code == 1 and "answered 404" in refused.output and "set ADMIN_TOKEN" in refused.output
+        done = CliRunner().invoke(main, ["reload", "--url", f"http://127.0.0.1:{on.server_port}"])
+        assert done.exit_code == 0 and done.output.startswith("reloaded: patterns ")
+    finally:
+        off.shutdown()
+        on.shutdown()
+    gone = CliRunner().invoke(main, ["reload", "--url", f"http://127.0.0.1:{off.server_port}"])
+    assert gone.exit_code == 1 and "is the service running there?" in gone.output

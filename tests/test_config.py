@@ -126,3 +126,19 @@ def test_readme_documents_every_setting() -> None:
     readme = (ROOT / "README.md").read_text()
     missing = [name.upper() for name in Settings.model_fields if f"`{name.upper()}`" not in readme]
     assert missing == []
+
+
+@pytest.mark.parametrize("url", ["postgresql+pg8000://triage@127.0.0.1:5432/triage", "mysql://u@127.0.0.1/x"])
+def test_a_database_driver_that_is_not_installed_is_named_at_start_up(url: str) -> None:
+    with pytest.raises(ConfigError, match="DATABASE_URL uses the .* driver, whose module .* is not installed") as info:
+        load(DATABASE_URL=url).validate()
+    if url.startswith("postgresql"):
+        assert "amazon-triage[postgres]" in str(info.value)
+
+
+def test_installed_drivers_and_malformed_urls_pass_the_driver_check() -> None:
+    from plugin.config import database_url_problem
+
+    assert database_url_problem("sqlite:///instance/x.db") is None
+    assert database_url_problem("postgresql+psycopg://postgres@127.0.0.1:5432/x") is None  # the [postgres] extra
+    assert database_url_problem("notaurl") is None  # the engine's "check DATABASE_URL" message names it

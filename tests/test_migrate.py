@@ -153,3 +153,12 @@ def test_head_has_the_admin_sessions_table(url: str) -> None:
     columns = {c["name"] for c in sa.inspect(engine).get_columns("admin_sessions")}
     assert columns == {"id_hash", "token_tag", "created_at", "expires_at"}
     engine.dispose()
+
+
+@pytest.mark.parametrize("command", [["db", "current"], ["db", "upgrade"], ["backfill", "--since", "1h"],
+                                     ["web", "--port", "18799"], ["worker"]])
+def test_cli_names_a_missing_database_driver_without_a_traceback(monkeypatch, command: list[str]) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql+pg8000://triage@127.0.0.1:5432/triage")
+    result = CliRunner().invoke(main, command)
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "module 'pg8000' is not installed" in result.output and "amazon-triage[postgres]" in result.output

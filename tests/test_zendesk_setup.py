@@ -102,3 +102,19 @@ def test_bad_url_and_missing_credentials(env, monkeypatch) -> None:
     assert run("status").exit_code == 2
     dry = run("setup", "--url", "https://x.example.com", "--dry-run")
     assert dry.exit_code == 0 and "assuming nothing exists yet" in dry.output
+
+
+def test_the_trigger_body_carries_the_ticket_creation_time(env, fake_zendesk) -> None:
+    # Without it the overview measures every ticket from our receipt and tells the admin to add created_at.
+    from plugin.core.tickets import parse_when
+    from plugin.web.payloads import parse_delivery
+
+    from .conftest import free_port
+
+    assert run("setup", "--url", f"http://127.0.0.1:{free_port()}").exit_code == 0  # nobody listens: the body is kept
+    ticket = fake_zendesk.create_ticket(41, "Amazon", "Connecting Amazon: An error has occurred.")
+    fake_zendesk.settle()
+    [sent] = fake_zendesk.deliveries("trigger")
+    delivery = parse_delivery(json.loads(sent.body))
+    assert delivery.ticket_id == 41 and delivery.ticket.created_at == ticket["created_at"]
+    assert parse_when(delivery.ticket.created_at) is not None

@@ -36,11 +36,14 @@ def settings_or_exit(validate: bool = True, announce: bool = True) -> Any:
     ``validate`` (for the service) also logs the loud start-up warnings (dry run, unsigned webhooks),
     unless ``announce`` is False (a worker started by `serve`: its parent said them).
     """
-    from ..config import ConfigError, Settings
+    from ..config import ConfigError, Settings, database_url_problem
 
     try:
         settings = Settings.load()
         warnings = settings.validate() if validate else []
+        problem = None if validate else database_url_problem(settings.database_url)  # validate() checks it too
+        if problem:
+            raise ConfigError(problem)
     except ConfigError as exc:
         click.echo(f"configuration error: {exc}", err=True)
         raise SystemExit(2) from None

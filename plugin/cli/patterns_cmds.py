@@ -106,11 +106,25 @@ def try_(text: str | None, patterns_dir: Path | None, subject: str, first_name: 
         click.echo(_render_try(result, color=sys.stdout.isatty()))
 
 
+TEXT_KEYS = ("subject", "raw_subject", "title", "description", "text", "body")
+"""Where ticket_from_mapping finds a ticket's text; an object with none of them is not a ticket."""
+
+
 def read_tickets(stream: BinaryIO | TextIO) -> Iterator[tuple[int, Ticket | None, str | None]]:
-    """(line, ticket, error) from JSONL, or from one JSON document such as a tickets export."""
+    """(line, ticket, error) from JSONL, or from one JSON document such as a tickets export.
+
+    ``{"ticket": {...}}`` (Zendesk's show-ticket answer, the trigger webhook's body) is read as the
+    ticket inside it; an object with no text field is an error, not a silent "no match".
+    """
     for line, data, error in _read_json(stream):
         if error is not None:
             yield line, None, error
+            continue
+        if isinstance(data, dict) and isinstance(data.get("ticket"), dict) and not any(k in data for k in TEXT_KEYS):
+            data = data["ticket"]
+        if isinstance(data, dict) and not any(k in data for k in TEXT_KEYS):
+            keys = ", ".join(repr(k) for k in list(data)[:5]) or "none"
+            yield line, None, f"no ticket text: expected 'subject' and/or 'description' (keys found: {keys})"
             continue
         try:
             yield line, ticket_from_mapping(data, require_id=False), None
@@ -285,12 +299,13 @@ def reload(patterns_dir: Path | None, url: str) -> None:
     try:
         r = requests.post(url.rstrip("/") + "/admin/api/reload", headers={"Authorization": f"Bearer {token}"}, timeout=10)
     except requests.RequestException as exc:
-        click.echo(f"error: cannot reach {url}: {type(exc).__name__}", err=True)
+        click.echo(f"error: cannot reach {url} ({type(exc).__name__}): is the service running there? (--url)", err=True)
         raise SystemExit(1) from None
     data = r.json() if r.headers.get("Content-Type", "").startswith("application/json") else {}
     if r.status_code == 200:
         click.echo(f"reloaded: patterns {data.get('fingerprint')} ({'changed' if data.get('changed') else 'unchanged'}); "
                    "workers pick the change up within seconds")
         return
-    click.echo(f"error: the service answered {r.status_code}: {data.get('errors') or data.get('error') or r.text[:200]}", err=True)
+    why = data.get("errors") or data.get("message") or data.get("error") or r.text[:200]
+    click.echo(f"error: the service answered {r.status_code}: {why}", err=True)
     raise SystemExit(1)

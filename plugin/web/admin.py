@@ -21,6 +21,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 
 from ..core.checks import run_examples
 from ..core.classify import classify
@@ -37,6 +38,8 @@ api = Blueprint("admin_api", __name__, url_prefix="/admin/api")
 
 ID = "int(max=9223372036854775807)"
 """Ids beyond a 64-bit integer cannot exist: 404, not a database overflow."""
+OFF = "the admin pages are off: set ADMIN_TOKEN and restart the service, then log in at /admin/ with that token"
+"""Why /admin answers 404 without a token: an admin following the README should not be told to check the spelling."""
 
 
 def page(template: str, http_status: int = 200, /, **context: Any) -> Any:
@@ -60,7 +63,7 @@ def local_next(target: str) -> str | None:
 def _guard() -> Any:
     token = runtime().settings.admin_token
     if not token:
-        abort(404)
+        abort(404, description=OFF)
     if request.endpoint == "admin.login":
         return None
     status = bearer(token)
@@ -77,7 +80,7 @@ def _guard() -> Any:
 def _guard_api() -> Any:
     token = runtime().settings.admin_token
     if not token:
-        abort(404)
+        abort(404, description=OFF)
     status = bearer(token)
     if status == THROTTLED:
         return too_many()
@@ -125,6 +128,18 @@ def login() -> Any:
             return redirect(target or url_for("admin.dashboard"))
         error = "That token is not right."
     return page("admin/login.html", 401 if error else 200, error=error)
+
+
+@bp.errorhandler(CSRFError)
+def _form_expired(exc: CSRFError) -> Any:
+    """An admin form sent with an expired or missing CSRF token: a page that says what to do, not JSON."""
+    return page("admin/form_expired.html", 400, reason=exc.description)
+
+
+@bp.errorhandler(429)
+def _too_many_logins(exc: Any) -> Any:
+    """The log-in form's rate limit answers as a page (the person is in a browser), not as JSON."""
+    return page("admin/login.html", 429, error="Too many log-in attempts from this address: wait a minute, then try again.")
 
 
 @bp.post("/logout")
@@ -205,8 +220,19 @@ def decisions() -> Any:
 def decision(ticket_id: int) -> Any:
     row = runtime().store.decision(ticket_id)
     if row is None:
-        abort(404)
+        # An admin looking a ticket up gets a page that says what that means, not a bare JSON 404.
+        return page("admin/no_decision.html", 404, ticket_id=ticket_id)
     return page("admin/decision.html", row=row)
+
+
+@bp.get("/find")
+def find_ticket() -> Any:
+    """The decisions page's "Find a ticket" box: its number (or "#123") opens that ticket's decision."""
+    given = request.args.get("ticket", "").strip().removeprefix("#")
+    if given.isascii() and given.isdigit() and len(given) <= 19 and 0 < int(given) < 2**63:
+        return redirect(url_for("admin.decision", ticket_id=int(given)))
+    flash(f"{given[:40]!r} is not a ticket number." if given else "Type a ticket number.", "error")
+    return redirect(url_for("admin.decisions"))
 
 
 @bp.get("/dead")

@@ -29,7 +29,7 @@ def _guard() -> Any:
         return None  # CORS preflight, answered by flask-cors
     s = runtime().settings
     if not (s.admin_token or s.agent_token):
-        abort(404)
+        abort(404, description="/api/suggest is off: set AGENT_TOKEN (or ADMIN_TOKEN) and restart the service")
     status = bearer(s.admin_token, s.agent_token)
     if status == THROTTLED:
         return too_many()

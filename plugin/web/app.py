@@ -90,6 +90,9 @@ def _json_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
+        if exc.code == 413:  # as the chunked path (body.py) says it: which limit, and its setting
+            limit = app.config["MAX_CONTENT_LENGTH"]
+            return jsonify(error=exc.name, message=f"the body is more than {limit} bytes (MAX_BODY_BYTES)"), 413
         return jsonify(error=exc.name, message=exc.description), exc.code
 
     @app.errorhandler(Exception)

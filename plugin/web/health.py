@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, redirect, url_for
 
 from .extensions import runtime
 
 bp = Blueprint("health", __name__)
+
+
+@bp.get("/")
+def index() -> Any:
+    """What a first-time visitor of the README's address finds: the admin pages, or what this service answers."""
+    if runtime().settings.admin_token:
+        return redirect(url_for("admin.dashboard"))
+    return jsonify(service="amazon-triage", webhook="POST /webhooks/zendesk", health="/healthz", ready="/readyz",
+                   admin="off: set ADMIN_TOKEN and restart to open /admin/")
 
 
 @bp.get("/healthz")
