@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from .core.dashboard import EscalationState, TriageRecord, escalation_state, with_facts
 from .core.scrub import scrub
+from .core.tickets import parse_when
 from .store import dead_letters, decisions, deliveries
 
 SCAN_LIMIT = 20000
@@ -35,16 +36,6 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is not None and moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment
-
-
-def _when(text: Any) -> datetime | None:
-    if not isinstance(text, str) or not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else None
 
 
 def _ids(value: Any) -> tuple[str, ...]:
@@ -77,7 +68,7 @@ def _record(row: Any, facts: dict[int, dict[str, Any]] | None) -> TriageRecord:
     return TriageRecord(
         ticket_id=ticket_id, status=m["status"], matched=_ids(m["matched"]),
         received_at=_aware(m["created_at"]), updated_at=_aware(m["updated_at"]),
-        ticket_created_at=_when(m["ticket_created_at"]), attempts=int(m["attempts"] or 0),
+        ticket_created_at=parse_when(m["ticket_created_at"]), attempts=int(m["attempts"] or 0),
         escalation=with_facts(at_first, facts.get(ticket_id)) if facts is not None else at_first,
         first_missing=at_first.missing if facts is not None else None,
     )

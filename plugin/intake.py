@@ -19,8 +19,8 @@ class _Store(Protocol):
     def record_delivery(self, delivery: Delivery) -> Any: ...
 
 
-class _Queue(Protocol):
-    def enqueue(self, ticket_id: int, delay: float | None = None) -> None: ...
+class QueuePort(Protocol):
+    def enqueue(self, ticket_id: int, delay: float | None = None) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -33,14 +33,19 @@ class Intake:
         return "duplicate" if self.duplicate else "accepted"
 
 
-def receive(delivery: Delivery, store: _Store, queue: _Queue) -> Intake:
+def queue_stored(ticket_id: int, queue: QueuePort, what: str = "") -> None:
+    """Queue a ticket whose delivery is stored; a failure is logged, never raised (the sweep finds it)."""
+    try:
+        queue.enqueue(ticket_id)
+    except Exception as exc:  # stored already: the worker's recovery sweep will find it
+        log.error("ticket %s %sstored but not queued (%s); the recovery sweep will pick it up",
+                  ticket_id, what, type(exc).__name__)
+
+
+def receive(delivery: Delivery, store: _Store, queue: QueuePort) -> Intake:
     received = store.record_delivery(delivery)
     if received.enqueue:
-        try:
-            queue.enqueue(delivery.ticket_id)
-        except Exception as exc:  # stored already: the worker's recovery sweep will find it
-            log.error("ticket %s stored but not queued (%s); the recovery sweep will pick it up",
-                      delivery.ticket_id, type(exc).__name__)
+        queue_stored(delivery.ticket_id, queue)
     outcome = Intake(delivery.ticket_id, duplicate=received.duplicate)
     log.info("webhook %s ticket %s (%s)", outcome.status, delivery.ticket_id, delivery.source)
     return outcome

@@ -40,8 +40,20 @@ def formatter(log_format: str) -> logging.Formatter:
     return logging.Formatter(TEXT_FORMAT)
 
 
+QUIET_LOGGERS = ("alembic",)
+"""Libraries whose INFO lines say nothing useful on every start (Alembic: "Context impl SQLiteImpl.",
+"setup plugin ..."); their warnings still show. ``amazon-triage db upgrade`` reports its own progress."""
+
+
+def quiet_libraries() -> None:
+    """Turn the chatty libraries down to warnings (idempotent; called wherever logging is set up)."""
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def setup(log_format: str = "text", level: int = logging.INFO) -> None:
     """Configure the root logger once per process: one stderr handler in the chosen format."""
+    quiet_libraries()
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(formatter(log_format))
     handler.addFilter(ContextFilter())
@@ -64,8 +76,15 @@ def configure_logging(log_format: str = "text", level: int = logging.INFO) -> No
     if _configured:
         return
     _configured = True
+    quiet_libraries()
     if not logging.getLogger().handlers:
         setup(log_format, level)
+
+
+def announce(warnings: list[str]) -> None:
+    """The loud start-up warnings (DRY RUN, unsigned webhooks), said by the process that starts the service."""
+    for warning in warnings:
+        logging.getLogger("plugin").warning("*** %s ***", warning)
 
 
 def safe_invocation_id(value: str | None) -> str | None:

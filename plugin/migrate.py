@@ -48,6 +48,18 @@ def head() -> str:
     return ScriptDirectory.from_config(alembic_config()).get_current_head() or BASELINE
 
 
+def steps(start: str | None, end: str | None) -> list[tuple[str, str]]:
+    """The revisions after ``start`` up to ``end``, oldest first, each with its message's first line."""
+    if end is None or start == end:
+        return []
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        revisions = list(script.iterate_revisions(end, start or "base"))
+    except Exception:  # not an upgrade path (a --revision below the current one): nothing to list
+        return []
+    return [(r.revision, (r.doc or "").strip().splitlines()[0] if r.doc else "") for r in reversed(revisions)]
+
+
 def current(engine: Engine) -> str | None:
     """The database's revision; None for an empty database (or a pre-migration one, until upgraded)."""
     with engine.connect() as conn:

@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from .core.delivery import Delivery, TicketFacts
+from .core.tickets import parse_when
 from .followup_store import FollowupStore
 from .store import Store, utcnow
-from .zendesk import RateLimited
-from .zendesk_followup import ExportedTicket, FollowupReader
+from .zendesk import RateLimited, TicketState
+from .zendesk_followup import FollowupReader
 
 log = logging.getLogger(__name__)
 RECONCILE = "reconcile"
@@ -34,13 +35,6 @@ class TickReport:
     queued: list[int] = field(default_factory=list)
     rate_limited: float | None = None
     """Seconds Zendesk asked us to wait (the tick stopped there), or None."""
-
-
-def _created(ticket: ExportedTicket) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(ticket.created_at).replace("Z", "+00:00")) if ticket.created_at else None
-    except ValueError:
-        return None
 
 
 class Reconciler:
@@ -88,8 +82,8 @@ class Reconciler:
                 break
         return report
 
-    def _consider(self, ticket: ExportedTicket, since: datetime, report: TickReport) -> None:
-        created = _created(ticket)
+    def _consider(self, ticket: TicketState, since: datetime, report: TickReport) -> None:
+        created = parse_when(ticket.created_at)
         if ticket.status == "deleted" or self.marker in ticket.tags or created is None or created < since:
             return
         if self.store.decision(ticket.id) is not None:

@@ -76,7 +76,7 @@ def web(host: str, port: int, threads: int) -> None:
     """Serve the web app alone (a Procfile's `web`, a systemd unit)."""
     from . import create_app
 
-    app = create_app()
+    app = create_app(announce=False)  # the command said the start-up warnings
     rt = app.extensions["amazon_triage"]
     server = make_server(app, host, port, threads, rt.settings.idle_timeout_seconds, rt.settings.max_body_bytes)
     # SIGHUP reloads the patterns in place; SIGTERM/SIGINT stop accepting and exit.
@@ -110,7 +110,7 @@ def serve(host: str, port: int, threads: int) -> None:
     try:
         from . import create_app
 
-        app = create_app()
+        app = create_app(announce=False)  # the command said the start-up warnings
         rt = app.extensions["amazon_triage"]
         server = make_server(app, host, port, threads, rt.settings.idle_timeout_seconds, rt.settings.max_body_bytes)
 

@@ -12,7 +12,7 @@ import os
 import threading
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from zenpy import Zenpy
@@ -56,6 +56,8 @@ class Permanent(ZendeskError):
 
 @dataclass(frozen=True)
 class TicketState:
+    """A ticket as one read gives it (a ticket read, or a row of the incremental export)."""
+
     id: int
     subject: str
     description: str
@@ -64,6 +66,7 @@ class TicketState:
     requester_id: int | None = None
     submitter_id: int | None = None
     created_at: str | None = None
+    status: str = ""
 
 
 class _RetryAfterHook:
@@ -140,11 +143,23 @@ class ZendeskClient:
         except ZenpyException as exc:
             raise Permanent(f"{what}: {type(exc).__name__}") from None
 
+    def get_json(self, what: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """One GET of ``/api/v2/{path}`` and nothing more (zenpy's generators would fetch further pages).
+
+        The URL is built as zenpy builds it (its ZENPY_FORCE_* overrides included) and sent through
+        zenpy's request path, so failures are sorted by ``call`` like every other call.
+        """
+        api = self._zenpy.tickets
+        scheme = os.environ.get("ZENPY_FORCE_SCHEME", "https")
+        url = f"{scheme}://{api.base_url}/api/v2/{path}?{urlencode(params)}"
+        return self.call(what, api._get, url, raw_response=True).json()
+
     def ticket(self, ticket_id: int) -> TicketState:
         t = self.call(f"show ticket {ticket_id}", self._zenpy.tickets, id=ticket_id)
         return TicketState(
             id=int(t.id), subject=t.subject or "", description=t.description or "", tags=tuple(t.tags or ()),
             updated_at=t.updated_at, requester_id=t.requester_id, submitter_id=t.submitter_id, created_at=t.created_at,
+            status=t.status or "",
         )
 
     def first_name(self, user_id: int) -> str | None:

@@ -3,21 +3,18 @@
 Both read one page per request and say where to go on, so the caller decides how much to read: a
 ticket with 10,000 comments costs one request when only its newest comments are new, and a quiet
 reconciliation tick costs one request. zenpy's own generators would fetch further pages behind our
-back, so these build the URL as zenpy does (its ZENPY_FORCE_* overrides included) and send it through
-zenpy's request path, which keeps its error types (turned into RateLimited, Transient... by
-``ZendeskClient.call``; a 429 never sleeps, see plugin/zendesk.py).
+back, so each page is one ``ZendeskClient.get_json`` (the same call wrapper as every other Zendesk
+call: failures become RateLimited, Transient...; a 429 never sleeps, see plugin/zendesk.py).
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
 
 from .core.followup import Comment
-from .zendesk import ZendeskClient
+from .core.tickets import parse_when
+from .zendesk import TicketState, ZendeskClient
 
 COMMENTS_PAGE = 100
 EXPORT_PAGE = 1000
@@ -33,29 +30,10 @@ class CommentsRead:
 
 
 @dataclass(frozen=True)
-class ExportedTicket:
-    id: int
-    subject: str
-    description: str
-    tags: tuple[str, ...]
-    status: str
-    created_at: str | None
-    updated_at: str | None
-    requester_id: int | None
-
-
-@dataclass(frozen=True)
 class ExportPage:
-    tickets: list[ExportedTicket]
+    tickets: list[TicketState]
     after_cursor: str | None
     end_of_stream: bool
-
-
-def _when(value: Any) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")) if value else None
-    except ValueError:
-        return None
 
 
 def _int(value: Any) -> int | None:
@@ -70,19 +48,12 @@ def _comment(data: dict[str, Any]) -> Comment | None:
     if cid is None:
         return None
     body = data.get("plain_body") or data.get("body") or ""
-    return Comment(cid, str(body), _int(data.get("author_id")), bool(data.get("public", True)), _when(data.get("created_at")))
+    return Comment(cid, str(body), _int(data.get("author_id")), bool(data.get("public", True)), parse_when(data.get("created_at")))
 
 
 class FollowupReader:
     def __init__(self, client: ZendeskClient) -> None:
         self.client = client
-
-    def _get(self, what: str, path: str, params: dict[str, Any]) -> dict[str, Any]:
-        api = self.client.zenpy.tickets
-        scheme = os.environ.get("ZENPY_FORCE_SCHEME", "https")
-        url = f"{scheme}://{api.base_url}/api/v2/{path}?{urlencode(params)}"
-        response = self.client.call(what, api._get, url, raw_response=True)
-        return response.json()
 
     def comments_since(self, ticket_id: int, last_seen: int | None, me: int | None = None,
                        max_pages: int = 3) -> CommentsRead:
@@ -94,7 +65,7 @@ class FollowupReader:
         found: list[Comment] = []
         params: dict[str, Any] = {"page[size]": COMMENTS_PAGE, "sort": "-created_at"}
         for page in range(1, max_pages + 1):
-            data = self._get(f"comments of ticket {ticket_id}", f"tickets/{ticket_id}/comments.json", params)
+            data = self.client.get_json(f"comments of ticket {ticket_id}", f"tickets/{ticket_id}/comments.json", params)
             for raw in data.get("comments") or ():
                 comment = _comment(raw)
                 if comment is None:
@@ -117,15 +88,16 @@ class FollowupReader:
             raise ValueError("give either start_time or cursor")
         params: dict[str, Any] = {"per_page": per_page}
         params.update({"cursor": cursor} if cursor is not None else {"start_time": start_time})
-        data = self._get("incremental ticket export", "incremental/tickets/cursor.json", params)
+        data = self.client.get_json("incremental ticket export", "incremental/tickets/cursor.json", params)
         tickets = []
         for raw in data.get("tickets") or ():
             tid = _int(raw.get("id"))
             if tid is None:
                 continue
             tags = raw.get("tags")
-            tickets.append(ExportedTicket(
+            tickets.append(TicketState(
                 tid, str(raw.get("subject") or raw.get("raw_subject") or ""), str(raw.get("description") or ""),
-                tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (),
-                str(raw.get("status") or ""), raw.get("created_at"), raw.get("updated_at"), _int(raw.get("requester_id"))))
+                tuple(t for t in tags if isinstance(t, str)) if isinstance(tags, list) else (), raw.get("updated_at"),
+                requester_id=_int(raw.get("requester_id")), created_at=raw.get("created_at"),
+                status=str(raw.get("status") or "")))
         return ExportPage(tickets, data.get("after_cursor") or cursor, bool(data.get("end_of_stream", True)))

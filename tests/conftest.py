@@ -2,8 +2,10 @@
 
 The service chain: ``fake_zendesk`` -> ``service_config`` (a dict) -> ``settings`` (built from that
 dict alone, never the environment) -> ``app`` -> ``client``; ``make_app(**overrides)`` for variants,
-and helpers ``signed_headers``, ``signed_post``, ``trigger_body``. Also the shipped patterns, a scratch
-copy admins' edits can be tried on, and the Hypothesis profiles ("ci" is derandomized).
+and helpers ``signed_headers``, ``signed_post``, ``trigger_body``. Real processes: ``spawn`` runs a
+command, ``start_server`` starts ``serve`` or ``web`` and waits until it answers (the end-to-end
+tests share it). Also the shipped patterns, a scratch copy admins' edits can be tried on, and the
+Hypothesis profiles ("ci" is derandomized).
 """
 
 from __future__ import annotations
@@ -212,3 +214,41 @@ def spawn(tmp_path: Path) -> Iterator[Callable[..., Process]]:
     yield _spawn
     for p in started:
         p.stop(kill=True)
+
+
+def exited(proc: Process) -> bool:
+    """False while the process runs; once it has exited, fail with its log (not a time-out later)."""
+    if proc.proc.poll() is not None:
+        raise AssertionError(f"process exited early:\n{proc.output()}")
+    return False
+
+
+def wait_ready(proc: Process, url: str, timeout: float = 30.0) -> None:
+    """Poll ``url`` until it answers 200, failing at once with the log if the process exits first."""
+    import requests
+
+    def ready() -> bool:
+        try:
+            return requests.get(url, timeout=2).status_code == 200
+        except requests.RequestException:
+            return exited(proc)
+
+    wait_for(ready, timeout=timeout)
+
+
+@pytest.fixture
+def start_server(spawn: Callable[..., Process]) -> Callable[..., tuple[Process, str]]:
+    """Start ``amazon-triage serve`` (or ``web``) on a port, wait until ``probe`` answers: (process, base URL).
+
+    ``start_server(config, command="web", port=..., probe="/healthz", timeout=60)``; stopped with the test.
+    """
+
+    def _start(config: dict[str, str], *, command: str = "serve", port: int | None = None,
+               probe: str = "/readyz", timeout: float = 30.0) -> tuple[Process, str]:
+        port = port or free_port()
+        proc = spawn([command, "--port", str(port)], config)
+        base = f"http://127.0.0.1:{port}"
+        wait_ready(proc, base + probe, timeout)
+        return proc, base
+
+    return _start

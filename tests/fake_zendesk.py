@@ -41,6 +41,9 @@ EPOCH = datetime(2026, 11, 26, 9, 0, tzinfo=timezone.utc)
 CREATED = "zen:event-type:ticket.created"
 COMMENT_ADDED = "zen:event-type:ticket.comment_added"
 TAGS_CHANGED = "zen:event-type:ticket.tags_changed"
+EVENTS_DOC = "https://developer.zendesk.com/api-reference/webhooks/event-types/ticket-events/"
+"""The ticket event payloads the fake sends: ``detail`` (the ticket, ids as strings), ``event.meta.sequence``,
+``event.comment`` {id, body, is_public, author {id, is_staff, name}} and ``event.tags_added``/``tags_removed``."""
 
 
 @dataclass
@@ -539,29 +542,35 @@ class FakeZendesk:
                 if action.get("field") == "notification_webhook":
                     hook_id, template = action["value"][0], action["value"][1]
                     self._queue(hook_id, f"trigger:{trig['id']}", self._render(template, change))
-        events = []
+        events: list[tuple[str, dict[str, Any]]] = []
         if change.created:
             events.append((CREATED, {}))
         if change.comment is not None and not change.created:
             c = change.comment
             author = self.users.get(c["author_id"], {})
             events.append((COMMENT_ADDED, {"comment": {
-                "id": str(c["id"]), "body": c["body"], "is_public": c["public"], "attachments": [],
-                "author": {"id": str(c["author_id"]), "name": author.get("name", ""),
-                           "is_staff": author.get("role") in {"agent", "admin"}}}}))
+                "id": str(c["id"]), "body": c["body"], "is_public": c["public"],
+                "author": {"id": str(c["author_id"]), "is_staff": author.get("role") in {"agent", "admin"},
+                           "name": author.get("name", "")}}}))
         if (change.added or change.removed) and not change.created:
-            events.append((TAGS_CHANGED, {"tags": {"added": list(change.added), "removed": list(change.removed)}}))
+            events.append((TAGS_CHANGED, {"tags_added": list(change.added), "tags_removed": list(change.removed)}))
+        sequence = uuid.uuid4().hex.upper()  # one action, one sequence: its events share the id
+        for position, (_, event) in enumerate(events, start=1):
+            event["meta"] = {"sequence": {"id": sequence, "position": position}}
         for hook in self.webhooks.values():
             for kind, event in events:
                 if kind in (hook.get("subscriptions") or ()) and hook.get("status", "active") == "active":
                     self._queue(hook["id"], kind, json.dumps(self._event(kind, change, event)).encode())
 
     def _event(self, kind: str, change: Change, event: dict[str, Any]) -> dict[str, Any]:
+        """An event webhook's body, in the documented shape (see EVENTS_DOC): top level, ``detail``, ``event``."""
         t = change.ticket
         detail = {"actor_id": str(change.actor_id), "assignee_id": None, "brand_id": "1", "created_at": t["created_at"],
-                  "description": t["description"], "id": str(t["id"]), "is_public": True, "requester_id": str(t["requester_id"]),
-                  "status": t["status"].upper(), "subject": t["subject"], "submitter_id": str(t["submitter_id"]),
-                  "tags": list(t["tags"]), "type": None, "updated_at": t["updated_at"], "via": {"channel": "web_service"}}
+                  "custom_status": None, "description": t["description"], "external_id": None, "form_id": None,
+                  "group_id": None, "id": str(t["id"]), "is_public": True, "organization_id": None, "priority": None,
+                  "requester_id": str(t["requester_id"]), "status": t["status"].upper(), "subject": t["subject"],
+                  "submitter_id": str(t["submitter_id"]), "tags": list(t["tags"]), "type": None,
+                  "updated_at": t["updated_at"], "via": {"channel": "web_service"}}
         return {"account_id": ACCOUNT_ID, "detail": detail, "event": event, "id": str(uuid.uuid4()),
                 "subject": f"zen:ticket:{t['id']}", "time": t["updated_at"], "type": kind,
                 "zendesk_event_version": "2022-11-06"}

@@ -22,6 +22,8 @@ import requests
 
 from plugin.queue import REDIS_CLIENT_NAME
 
+from .conftest import exited, wait_for, wait_ready
+
 MODE = os.environ.get("E2E_MODE", "embedded")
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -120,9 +122,9 @@ class Cluster:
         for _ in range(workers):
             self.start_worker()
         for base, proc in zip(self.bases, self.webs, strict=True):
-            _wait(lambda b=base, p=proc: _ready(b, p), 60)
+            wait_ready(proc, f"{base}/readyz", timeout=60)
         for proc in self.workers:
-            _wait(lambda p=proc: "Huey consumer started" in p.output() or _dead(p), 60)
+            wait_for(lambda p=proc: "Huey consumer started" in p.output() or exited(p), timeout=60)
         return self
 
     def start_worker(self) -> Any:
@@ -132,28 +134,6 @@ class Cluster:
 
     def kill_worker(self, index: int = 0) -> None:
         self.workers[index].stop(kill=True)
-
-
-def _dead(proc: Any) -> bool:
-    if proc.proc.poll() is not None:
-        raise AssertionError(f"process exited early:\n{proc.output()[-3000:]}")
-    return False
-
-
-def _ready(base: str, proc: Any) -> bool:
-    try:
-        return requests.get(f"{base}/readyz", timeout=2).status_code == 200
-    except requests.RequestException:
-        return _dead(proc)
-
-
-def _wait(predicate: Callable[[], Any], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"not ready within {timeout} s")
 
 
 def post_until_accepted(base: str, body: bytes, headers_for: Callable[[bytes], dict[str, str]],

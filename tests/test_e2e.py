@@ -59,21 +59,10 @@ def app(app):
 
 
 @pytest.fixture
-def server(service_config, spawn, fake_zendesk):
+def server(service_config, spawn, start_server, fake_zendesk):
     if production.production():  # two web instances and two workers; tests talk to the first
         return production.Cluster(service_config, spawn, free_port).start().bases[0]
-    port = free_port()
-    proc = spawn(["serve", "--port", str(port)], service_config)
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"{base}/readyz", timeout=1).status_code == 200
-        except requests.RequestException:
-            return proc.proc.poll() is not None and pytest.fail(proc.output())
-
-    wait_for(ready, timeout=30)
-    return base
+    return start_server(service_config)[1]
 
 
 def post(base: str, body: bytes, invocation: str | None = None) -> requests.Response:

@@ -34,20 +34,6 @@ def config(service_config, monkeypatch) -> dict[str, str]:
     return cfg
 
 
-def start(spawn, config: dict[str, str], port: int):
-    proc = spawn(["serve", "--port", str(port)], config)
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"{base}/readyz", timeout=1).status_code == 200
-        except requests.RequestException:
-            return proc.proc.poll() is not None and pytest.fail(proc.output())
-
-    wait_for(ready, timeout=30)
-    return proc, base
-
-
 def set_up(port: int) -> None:
     result = CliRunner().invoke(main, ["zendesk", "setup", "--url", f"http://127.0.0.1:{port}"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -71,10 +57,10 @@ def settled(fake: FakeZendesk, store: Store, tickets: list[int]) -> None:
     wait_for(idle, timeout=30, interval=0.2)
 
 
-def test_an_escalation_completes_in_two_replies_and_replays_change_nothing(config, spawn, fake_zendesk: FakeZendesk) -> None:
+def test_an_escalation_completes_in_two_replies_and_replays_change_nothing(config, start_server, fake_zendesk: FakeZendesk) -> None:
     port = free_port()
     set_up(port)
-    _, base = start(spawn, config, port)
+    _, base = start_server(config, port=port)
     store = Store.from_url(config["DATABASE_URL"])
     fake_zendesk.create_ticket(1, "Amazon", GENERIC)
     settled(fake_zendesk, store, [1])
@@ -99,11 +85,11 @@ def test_an_escalation_completes_in_two_replies_and_replays_change_nothing(confi
 
 
 def test_tickets_created_while_the_service_was_down_are_triaged_once_without_a_delivery(
-        config, spawn, fake_zendesk: FakeZendesk) -> None:
+        config, start_server, fake_zendesk: FakeZendesk) -> None:
     fake_zendesk.epoch = datetime.now(timezone.utc).replace(microsecond=0)
     port = free_port()
     set_up(port)
-    proc, _ = start(spawn, config, port)
+    proc, _ = start_server(config, port=port)
     store = Store.from_url(config["DATABASE_URL"])
     wait_for(lambda: any("/incremental/" in r.path for r in fake_zendesk.calls("GET")), timeout=20)
     proc.stop()
@@ -111,16 +97,16 @@ def test_tickets_created_while_the_service_was_down_are_triaged_once_without_a_d
         fake_zendesk.create_ticket(tid, "Amazon", GENERIC if tid != 23 else "Please resend my invoice.")
     fake_zendesk.settle()
     assert all(s.status == 0 for s in fake_zendesk.deliveries())  # nobody was listening
-    start(spawn, config, port)
+    start_server(config, port=port)
     settled(fake_zendesk, store, [21, 22, 23])
     assert [len(fake_zendesk.writes(t)) for t in (21, 22, 23)] == [1, 1, 0]
     assert store.decision(21).status == DONE and store.delivery(store.decision(21).delivery_id).source == "reconcile"
 
 
-def test_agents_corrections_show_in_stats_and_the_export_replays(config, spawn, fake_zendesk: FakeZendesk, tmp_path) -> None:
+def test_agents_corrections_show_in_stats_and_the_export_replays(config, start_server, fake_zendesk: FakeZendesk, tmp_path) -> None:
     port = free_port()
     set_up(port)
-    _, base = start(spawn, config, port)
+    _, base = start_server(config, port=port)
     store = Store.from_url(config["DATABASE_URL"])
     fake_zendesk.create_ticket(31, "Amazon", GENERIC)
     fake_zendesk.create_ticket(32, "Amazon", "Connecting Amazon: The account connection timed out.")
@@ -146,10 +132,10 @@ def test_agents_corrections_show_in_stats_and_the_export_replays(config, spawn, 
     assert json.loads(replay.output[replay.output.index("{"):])["labelled_by_agents"] == 2
 
 
-def test_bad_input_gets_a_log_line_no_5xx_and_nothing_lost(config, spawn, fake_zendesk: FakeZendesk) -> None:
+def test_bad_input_gets_a_log_line_no_5xx_and_nothing_lost(config, start_server, fake_zendesk: FakeZendesk) -> None:
     port = free_port()
     set_up(port)
-    proc, base = start(spawn, config, port)
+    proc, base = start_server(config, port=port)
     store = Store.from_url(config["DATABASE_URL"])
     fake_zendesk.add_ticket(41, "Amazon", GENERIC)  # created before the service knew it: no delivery
     fake_zendesk.add_comment(41, "an update for a ticket we never saw")

@@ -117,22 +117,13 @@ def test_faults_mid_run_lose_nothing_and_reply_once(cluster, config, store, fake
     assert_one_reply_each(fake_zendesk, ids)
 
 
-def test_deliveries_taken_while_redis_is_unreachable_are_queued_by_the_sweep(cluster, config, store, spawn,
+def test_deliveries_taken_while_redis_is_unreachable_are_queued_by_the_sweep(cluster, config, store, start_server,
                                                                               fake_zendesk: FakeZendesk) -> None:
     """A web instance that cannot reach Redis still stores and acknowledges; the workers' sweep queues the tickets."""
     import requests
 
-    port = free_port()
-    cut_off = spawn(["web", "--port", str(port)], {**config, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"})
-    base = f"http://127.0.0.1:{port}"
-
-    def alive() -> bool:
-        try:
-            return requests.get(f"{base}/healthz", timeout=1).status_code == 200
-        except requests.RequestException:
-            return cut_off.proc.poll() is not None and pytest.fail(cut_off.output())
-
-    wait_for(alive, timeout=60)
+    cut_off, base = start_server({**config, "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}, command="web",
+                                 probe="/healthz", timeout=60)
     assert requests.get(f"{base}/readyz", timeout=5).status_code == 503  # the load balancer would take it out
     ids = list(range(3000, 3005))
     for tid in ids:

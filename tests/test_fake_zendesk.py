@@ -74,6 +74,12 @@ def test_a_trigger_fires_once_with_escaped_placeholders_and_a_valid_signature(fa
                                           "name": "Zoë", "tags": "vip"}}
 
 
+TOP_KEYS = {"account_id", "detail", "event", "id", "subject", "time", "type", "zendesk_event_version"}
+DETAIL_KEYS = {"actor_id", "assignee_id", "brand_id", "created_at", "custom_status", "description", "external_id",
+               "form_id", "group_id", "id", "is_public", "organization_id", "priority", "requester_id", "status",
+               "subject", "submitter_id", "tags", "type", "updated_at", "via"}
+
+
 def test_events_carry_the_comment_its_author_and_the_tag_change(fake_zendesk: FakeZendesk, receiver) -> None:
     hook(fake_zendesk, receiver.url, [CREATED, COMMENT_ADDED, TAGS_CHANGED])
     fake_zendesk.create_ticket(8, "Amazon", "It fails")
@@ -84,12 +90,19 @@ def test_events_carry_the_comment_its_author_and_the_tag_change(fake_zendesk: Fa
     fake_zendesk.settle()
     events = [json.loads(body) for _, body in receiver.calls]
     assert [e["type"] for e in events] == [CREATED, COMMENT_ADDED, TAGS_CHANGED, COMMENT_ADDED, TAGS_CHANGED]
-    assert events[1]["event"]["comment"] == {"id": str(comment["id"]), "body": "Internal: checking", "is_public": False,
-                                             "attachments": [], "author": {"id": str(AGENT_ID), "name": "Alex Agent",
-                                                                           "is_staff": True}}
-    assert events[2]["event"]["tags"] == {"added": ["amazon_error_staging_mode"], "removed": []}
-    assert events[3]["detail"]["actor_id"] == str(ME_ID) and events[4]["event"]["tags"]["removed"] == ["amazon_error_staging_mode"]
+    # The documented shapes (EVENTS_DOC): event.comment {id, body, is_public, author}, event.tags_added/removed,
+    # event.meta.sequence shared by the events of one action; detail holds exactly the documented properties.
+    assert events[1]["event"] == {"comment": {"id": str(comment["id"]), "body": "Internal: checking", "is_public": False,
+                                              "author": {"id": str(AGENT_ID), "is_staff": True, "name": "Alex Agent"}},
+                                  "meta": {"sequence": {"id": events[1]["event"]["meta"]["sequence"]["id"], "position": 1}}}
+    assert {k: v for k, v in events[2]["event"].items() if k != "meta"} == {
+        "tags_added": ["amazon_error_staging_mode"], "tags_removed": []}
+    assert events[3]["detail"]["actor_id"] == str(ME_ID) and events[4]["event"]["tags_removed"] == ["amazon_error_staging_mode"]
+    ours = [e["event"]["meta"]["sequence"] for e in events[3:]]  # one PUT: a comment and a tag change
+    assert ours[0]["id"] == ours[1]["id"] != events[1]["event"]["meta"]["sequence"]["id"]
+    assert [s["position"] for s in ours] == [1, 2]
     assert all(e["detail"]["id"] == "8" and e["subject"] == "zen:ticket:8" for e in events)
+    assert all(set(e["detail"]) == DETAIL_KEYS and set(e) == TOP_KEYS for e in events)
 
 
 def test_nothing_leaves_for_other_hosts_or_while_paused(fake_zendesk: FakeZendesk, receiver) -> None:

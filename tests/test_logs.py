@@ -10,7 +10,7 @@ import requests
 
 from plugin import logs
 
-from .conftest import SECRET, free_port, signed_headers, trigger_body, wait_for
+from .conftest import SECRET, signed_headers, trigger_body, wait_for
 from .fake_zendesk import FakeZendesk
 
 SENTINEL = "Couldn't connect, contact Amazon. My card is 4111-1111-1111-1111 zebra-sentinel"
@@ -41,18 +41,10 @@ def test_only_id_shaped_invocation_headers_are_logged(header, kept) -> None:
 
 
 @pytest.mark.slow
-def test_service_logs_are_json_without_ticket_text_secrets_or_query_strings(service_config, spawn, fake_zendesk: FakeZendesk) -> None:
-    port = free_port()
-    proc = spawn(["serve", "--port", str(port)], {**service_config, "LOG_FORMAT": "json", "ADMIN_TOKEN": "admin-token-0123456789abcdef"})
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"{base}/healthz?token=query-secret-value", timeout=1).status_code == 200
-        except requests.RequestException:
-            return proc.proc.poll() is not None and pytest.fail(proc.output())
-
-    wait_for(ready)
+def test_service_logs_are_json_without_ticket_text_secrets_or_query_strings(service_config, start_server,
+                                                                            fake_zendesk: FakeZendesk) -> None:
+    proc, base = start_server({**service_config, "LOG_FORMAT": "json", "ADMIN_TOKEN": "admin-token-0123456789abcdef"},
+                              probe="/healthz?token=query-secret-value")
     fake_zendesk.add_ticket(8, "Amazon", SENTINEL)
     body = trigger_body(8, subject="Amazon", description=SENTINEL)
     headers = signed_headers(body, invocation="inv-logs-8")

@@ -142,19 +142,9 @@ def test_metrics_without_a_long_enough_token_is_a_configuration_error(service_co
 
 
 @pytest.mark.slow
-def test_serve_shows_the_workers_counters_on_the_webs_metrics(service_config, spawn, fake_zendesk: FakeZendesk) -> None:
+def test_serve_shows_the_workers_counters_on_the_webs_metrics(service_config, start_server, fake_zendesk: FakeZendesk) -> None:
     """Web and worker are two processes: multiprocess mode adds the worker's samples to /metrics."""
-    port = free_port()
-    proc = spawn(["serve", "--port", str(port)], {**service_config, "METRICS": "on"})
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"{base}/readyz", timeout=1).status_code == 200
-        except requests.RequestException:
-            return proc.proc.poll() is not None and pytest.fail(proc.output())
-
-    wait_for(ready)
+    _, base = start_server({**service_config, "METRICS": "on"})
     fake_zendesk.add_ticket(7, "Amazon", MATCHING)
     body = trigger_body(7)
     assert requests.post(f"{base}/webhooks/zendesk", data=body, headers=signed_headers(body), timeout=5).status_code == 202

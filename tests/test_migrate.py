@@ -122,7 +122,11 @@ def test_cli_upgrade_then_current(url: str, monkeypatch) -> None:
     before = runner.invoke(main, ["db", "current"], catch_exceptions=False)
     assert before.exit_code == 0 and "current: none" in before.output and "needs `amazon-triage db upgrade`" in before.output
     done = runner.invoke(main, ["db", "upgrade"], catch_exceptions=False)
-    assert done.exit_code == 0 and f"revision {head()}" in done.output
+    assert done.exit_code == 0 and f"revision {head()} (was none" in done.output
+    assert done.output.startswith("applied 0001: The tables as the first releases created them")
+    assert f"applied {head()}: " in done.output
+    again = runner.invoke(main, ["db", "upgrade"], catch_exceptions=False)
+    assert again.output == f"database schema at revision {head()} (already there)\n"
     after = runner.invoke(main, ["db", "current"], catch_exceptions=False)
     assert f"current: {head()}" in after.output and "up to date" in after.output
 

@@ -15,19 +15,8 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def base(service_config, spawn) -> str:
-    port = free_port()
-    proc = spawn(["serve", "--port", str(port)], {**service_config, "IDLE_TIMEOUT_SECONDS": "3"})
-    url = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"{url}/healthz", timeout=1).status_code == 200
-        except requests.RequestException:
-            return proc.proc.poll() is not None and pytest.fail(proc.output())
-
-    wait_for(ready)
-    return url
+def base(service_config, start_server) -> str:
+    return start_server({**service_config, "IDLE_TIMEOUT_SECONDS": "3"}, probe="/healthz")[1]
 
 
 def open_dripping(port: int, count: int) -> list[socket.socket]:
@@ -110,3 +99,12 @@ def test_serve_stops_with_an_error_when_its_worker_dies(service_config, spawn) -
     os.kill(pid, signal.SIGKILL)
     assert proc.proc.wait(timeout=30) == 1
     assert "the worker exited" in proc.output()
+
+
+def test_serve_says_its_start_up_warnings_once_and_alembic_says_nothing(service_config, start_server) -> None:
+    """The DRY RUN banner comes from the process that was started, not again from its app and worker."""
+    proc, _ = start_server({**service_config, "TRIAGE_DRY_RUN": "1"})
+    wait_for(lambda: "Huey consumer started" in proc.output())
+    log = proc.output()
+    assert log.count("*** DRY RUN (TRIAGE_DRY_RUN is set)") == 1, log
+    assert "alembic" not in log and "Running upgrade" not in log, log  # a fresh database was migrated

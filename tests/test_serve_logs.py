@@ -5,23 +5,13 @@ from __future__ import annotations
 import pytest
 import requests
 
-from .conftest import SECRET, free_port, signed_headers, trigger_body, wait_for
+from .conftest import SECRET, signed_headers, trigger_body, wait_for
 
 pytestmark = pytest.mark.slow
 
 
-def test_the_log_keeps_paths_and_statuses_but_no_query_ticket_text_or_secret(service_config, spawn, fake_zendesk) -> None:
-    port = free_port()
-    proc = spawn(["serve", "--port", str(port)], {**service_config, "ADMIN_TOKEN": "admin-token-in-logs?"})
-    base = f"http://127.0.0.1:{port}"
-
-    def ready() -> bool:
-        try:
-            return requests.get(f"{base}/readyz?probe=QUERYMARK", timeout=1).status_code == 200
-        except requests.RequestException:
-            return proc.proc.poll() is not None and pytest.fail(proc.output())
-
-    wait_for(ready, timeout=30)
+def test_the_log_keeps_paths_and_statuses_but_no_query_ticket_text_or_secret(service_config, start_server, fake_zendesk) -> None:
+    proc, base = start_server({**service_config, "ADMIN_TOKEN": "admin-token-in-logs?"}, probe="/readyz?probe=QUERYMARK")
     text = "TICKETTEXTMARK Your account is not a Professional Amazon seller account"
     body = trigger_body(71, subject="Amazon", description=text)
     fake_zendesk.add_ticket(71, "Amazon", text)

@@ -170,9 +170,33 @@ def test_ticket_bodies_and_secrets_never_reach_the_logs(client, caplog) -> None:
     assert SECRET not in caplog.text
 
 
+def test_a_tags_event_is_read_as_documented_and_one_without_its_fields_gets_a_400(client, app) -> None:
+    """developer.zendesk.com/api-reference/webhooks/event-types/ticket-events/: event.tags_added / tags_removed."""
+    event = {"type": "zen:event-type:ticket.tags_changed", "id": "evt-t",
+             "detail": {"id": "13", "actor_id": "777", "tags": ["vip"]},
+             "event": {"meta": {"sequence": {"id": "seq-1", "position": 1}}, "tags_added": ["vip"],
+                       "tags_removed": ["amazon_error_staging_mode"]}}
+    assert post(client, json.dumps(event).encode()).status_code == 202
+    [pending] = app.extensions["amazon_triage"].fstore.pending(13, 0)
+    change = pending.change
+    assert (change.added, change.removed, change.actor_id, change.tags) == (
+        ("vip",), ("amazon_error_staging_mode",), 777, ("vip",))
+    undocumented = {**event, "id": "evt-u", "event": {"tags": {"added": ["vip"], "removed": []}}}
+    r = post(client, json.dumps(undocumented).encode())
+    assert r.status_code == 400 and "event.tags_added" in r.get_json()["error"]
+
+
+def test_a_comment_event_without_author_or_visibility_falls_back_to_the_detail_actor(client, app) -> None:
+    event = {"type": "zen:event-type:ticket.comment_added", "id": "evt-c", "detail": {"id": "14", "actor_id": "501"},
+             "event": {"comment": {"id": "7001", "body": "hi"}}}
+    assert post(client, json.dumps(event).encode()).status_code == 202
+    [pending] = app.extensions["amazon_triage"].fstore.pending(14, 0)
+    assert (pending.change.comment_id, pending.change.actor_id, pending.change.comment_public) == (7001, 501, None)
+
+
 def test_a_tag_event_with_a_lone_surrogate_is_stored_cleaned(client, app) -> None:
     event = {"type": "zen:event-type:ticket.tags_changed", "id": "evt-s", "detail": {"id": "12", "subject": "x\ud800y"},
-             "event": {"tags": {"added": ["amazon_error_staging_mode"], "removed": []}}}
+             "event": {"tags_added": ["amazon_error_staging_mode"], "tags_removed": []}}
     assert post(client, json.dumps(event).encode()).status_code == 202
     [pending] = app.extensions["amazon_triage"].fstore.pending(12, 0)
     assert pending.change.subject == "x\ufffdy" and pending.change.added == ("amazon_error_staging_mode",)

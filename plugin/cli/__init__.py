@@ -6,7 +6,6 @@ Each submodule registers its commands on ``main``; they import what they need wh
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +30,11 @@ def load_or_exit(patterns_dir: Path | None) -> PatternSet:
         raise SystemExit(2) from None
 
 
-def settings_or_exit(validate: bool = True) -> Any:
+def settings_or_exit(validate: bool = True, announce: bool = True) -> Any:
     """Settings from the environment; a configuration error ends the command with its message.
 
-    ``validate`` (for the service) also logs the loud start-up warnings (dry run, unsigned webhooks).
+    ``validate`` (for the service) also logs the loud start-up warnings (dry run, unsigned webhooks),
+    unless ``announce`` is False (a worker started by `serve`: its parent said them).
     """
     from ..config import ConfigError, Settings
 
@@ -45,11 +45,11 @@ def settings_or_exit(validate: bool = True) -> Any:
         click.echo(f"configuration error: {exc}", err=True)
         raise SystemExit(2) from None
     if validate:
-        from ..logs import configure_logging
+        from .. import logs
 
-        configure_logging(settings.log_format)
-        for warning in warnings:
-            logging.getLogger("plugin").warning("*** %s ***", warning)
+        logs.configure_logging(settings.log_format)
+        if announce:
+            logs.announce(warnings)
     return settings
 
 

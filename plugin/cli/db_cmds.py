@@ -39,10 +39,13 @@ def upgrade(revision: str) -> None:
     import sqlalchemy as sa
     from alembic.util import CommandError
 
+    from ..migrate import current as revision_of
+    from ..migrate import steps
     from ..migrate import upgrade as run_upgrade
 
     engine = _engine_or_exit()
     try:
+        before = revision_of(engine)
         reached = run_upgrade(engine, revision)
     except CommandError as exc:
         click.echo(f"error: {exc}", err=True)
@@ -51,7 +54,10 @@ def upgrade(revision: str) -> None:
         _fail(exc)
     finally:
         engine.dispose()
-    click.echo(f"database schema at revision {reached}")
+    for rev, message in steps(before, reached):
+        click.echo(f"applied {rev}: {message}")
+    was = "already there" if before == reached else f"was {before or 'none (empty or pre-migration database)'}"
+    click.echo(f"database schema at revision {reached} ({was})")
 
 
 @db.command()

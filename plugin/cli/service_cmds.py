@@ -80,9 +80,9 @@ def web(host: str, port: int, threads: int) -> None:
 def worker(metrics_port: int, metrics_host: str) -> None:
     """Run a background worker alone: it processes the queued tickets."""
     from ..runtime import Runtime
-    from ..serve import exit_with_parent
+    from ..serve import PARENT_ENV, exit_with_parent
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(announce=not os.environ.get(PARENT_ENV))  # under `serve`, the parent said them
     logs.setup(settings.log_format)
     if settings.worker_nice > 0:
         # Background work yields the CPU to intake: a burst of deliveries is acknowledged at full speed

@@ -203,13 +203,18 @@ def _same_length_lower(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
-def fragment(line: str) -> str:
-    """One line normalised exactly as normalize() treats it inside a whole text."""
-    text = line
+def _fold(text: str) -> str:
+    """The character stages both entry points share: HTML entities, then Unicode folding."""
     if "&" in text:
         text = _ENTITY.sub(_unescape, text)
     if not text.isascii():
         text = _NON_ASCII.sub(_fold_unicode, text)
+    return text
+
+
+def fragment(line: str) -> str:
+    """One line normalised exactly as normalize() treats it inside a whole text."""
+    text = _fold(line)
     if ">" in text:
         text = _FIRST_QUOTE_MARKER.sub("", text)
     return " ".join(text.split())
@@ -218,11 +223,7 @@ def fragment(line: str) -> str:
 def normalize(raw: str) -> NormalizedText:
     """Normalise one ticket text; never raises on any str."""
     source = html_to_text(raw) if _LOOKS_LIKE_HTML.search(raw) else raw
-    text = source
-    if "&" in text:
-        text = _ENTITY.sub(_unescape, text)
-    if not text.isascii():
-        text = _NON_ASCII.sub(_fold_unicode, text)
+    text = _fold(source)
     if ">" in text:
         text = _QUOTE_MARKERS.sub("\n", _FIRST_QUOTE_MARKER.sub("", text))
     # Same result as the _space stage, at C speed.

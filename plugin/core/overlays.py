@@ -26,7 +26,7 @@ from .patterns import (
     _compile_terms,
     _FileLoader,
 )
-from .schema import LANG, ContextSpec, ErrorOverlaySpec, FieldOverlaySpec, LanguageSpec
+from .schema import LANG, ContextSpec, ErrorOverlaySpec, FieldOverlaySpec, LanguageSpec, RegexSpec
 
 LANGUAGE_FILE = "language.toml"
 AMAZON_CONTEXT_PREFIX = "amazon"
@@ -127,11 +127,8 @@ def _apply_error_overlay(pattern: ErrorPattern, path: Path, lang: str, language:
     if not isinstance(spec, ErrorOverlaySpec):
         return pattern
     names = {r.name for r in pattern.regexes}
-    for i, r in enumerate(spec.regex):
-        if r.name in names:
-            loader.fail(("regex", i, "name"), f"regex name {r.name!r} is already used by {pattern.id!r} (prefix it with {lang}_)")
-            return pattern
-        names.add(r.name)
+    if not _add_regex_names(loader, names, spec.regex, pattern.id, lang):
+        return pattern
     for i, neg in enumerate(spec.negative):
         unknown = set(neg.regexes) - names
         if unknown:
@@ -152,6 +149,16 @@ def _apply_error_overlay(pattern: ErrorPattern, path: Path, lang: str, language:
     )
 
 
+def _add_regex_names(loader: _FileLoader, names: set[str], regexes: list[RegexSpec], owner: str, lang: str) -> bool:
+    """Add an overlay's regex names to ``names``; False, with the problem recorded, when one is taken."""
+    for i, r in enumerate(regexes):
+        if r.name in names:
+            loader.fail(("regex", i, "name"), f"regex name {r.name!r} is already used by {owner!r} (prefix it with {lang}_)")
+            return False
+        names.add(r.name)
+    return True
+
+
 def _apply_field_overlay(field: FieldPattern, path: Path, lang: str, errors: list[PatternFileError]) -> FieldPattern:
     loader = _FileLoader(path, errors)
     spec = _overlay_spec(loader, FieldOverlaySpec, lang, {field.id: field})
@@ -168,12 +175,8 @@ def _apply_field_overlay(field: FieldPattern, path: Path, lang: str, errors: lis
             loader.fail(("zones", name), problem)
         if problems:
             return field
-    names = {r.name for r in field.regexes}
-    for i, r in enumerate(spec.regex):
-        if r.name in names:
-            loader.fail(("regex", i, "name"), f"regex name {r.name!r} is already used by {field.id!r} (prefix it with {lang}_)")
-            return field
-        names.add(r.name)
+    if not _add_regex_names(loader, {r.name for r in field.regexes}, spec.regex, field.id, lang):
+        return field
     regexes = _compile_regexes(loader, spec.regex)
     negatives = _compile_negatives(loader, spec.negative)
     if regexes is None or negatives is None:

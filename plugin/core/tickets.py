@@ -53,7 +53,8 @@ def _tags(value: Any) -> tuple[str, ...]:
     raise TicketDataError("'tags' must be a list of strings or a space-separated string")
 
 
-def _when(value: Any) -> datetime | None:
+def parse_when(value: Any) -> datetime | None:
+    """An ISO-8601 time with its zone, as Zendesk writes them ("...Z"); None when missing, malformed or naive."""
     if not value:
         return None
     try:
@@ -93,7 +94,7 @@ def ticket_from_mapping(data: Any, *, require_id: bool = True) -> Ticket:
         description=_text(data, "description", "text", "body"),
         requester_first_name=_text(data, "requester_first_name") or None,
         tags=_tags(data.get("tags")),
-        created_at=_when(data.get("created_at")),
+        created_at=parse_when(data.get("created_at")),
         locale=_locale(data),
         brand_id=_optional_id(data, "brand_id"),
         form_id=_optional_id(data, "ticket_form_id", "form_id"),

@@ -33,15 +33,20 @@ class _SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
 
 
-def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None) -> Flask:
-    """``settings`` replaces the environment (tests); else the environment, then ``config`` on top."""
+def create_app(config: dict[str, Any] | None = None, *, settings: Settings | None = None,
+               announce: bool = True) -> Flask:
+    """``settings`` replaces the environment (tests); else the environment, then ``config`` on top.
+
+    ``announce=False``: the command that started the process has logged the start-up warnings already.
+    """
     config = dict(config or {})
     flask_config = {k: config.pop(k) for k in list(config) if k in FLASK_KEYS}
     if settings is None:
         settings = Settings.load(config)
     logs.configure_logging(settings.log_format)
-    for warning in settings.validate():
-        log.warning("*** %s ***", warning)
+    warnings = settings.validate()
+    if announce:
+        logs.announce(warnings)
     rt = Runtime.for_web(settings)
     app = Flask("plugin", instance_path=str(Path(settings.instance_path).resolve()))
     app.config.update(

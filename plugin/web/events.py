@@ -1,9 +1,19 @@
 """Zendesk ticket events after creation (comment added, tags changed) as TicketChanges.
 
-Event payloads (developer.zendesk.com, webhook event types, ticket events): ``detail`` is the ticket
-(ids as strings, ``actor_id`` who did it, ``tags`` after the change, ``updated_at``); ``event.comment``
-holds ``id``, ``body``, ``is_public`` and ``author.id``; ``event.tags`` holds ``added`` and ``removed``.
-Each comment is one change (its id is the dedupe key), so a Zendesk retry or a replay does nothing.
+The payload shape (developer.zendesk.com/api-reference/webhooks/event-types/ticket-events/):
+``detail`` is the ticket, ids as strings (``id``, ``actor_id`` who did it, ``tags`` after the change,
+``updated_at``, ``subject``, ``description``...); ``event`` holds what changed:
+
+* ``zen:event-type:ticket.comment_added``: ``event.comment`` with ``id``, ``body``, ``is_public`` and
+  ``author`` (``id``, ``is_staff``, ``name``).
+* ``zen:event-type:ticket.tags_changed``: ``event.tags_added`` and ``event.tags_removed``, lists of tags.
+
+(The per-event names were checked against public integrations modelling that page, not against a real
+delivery yet: see the README's "Setting up Zendesk".) Read as documented; where a field is missing we fall back: no ``comment.author.id`` means
+``detail.actor_id``, no ``is_public`` means "unknown". The comment's text is never taken from the
+event: the worker reads the ticket's new comments from the API (one request, which also sees comments
+whose events were lost), so ``comment.body`` is not stored twice. Each comment is one change (its id is
+the dedupe key), so a Zendesk retry or a replay does nothing.
 """
 
 from __future__ import annotations
@@ -84,12 +94,11 @@ def parse_change(body: dict[str, Any], invocation_id: str | None = None) -> tupl
                               comment_public=public if isinstance(public, bool) else None, **common)
         return change, f"comment:{ticket_id}:{comment_id}"
     if kind == TAGS_CHANGED:
-        changed = event.get("tags")
-        if not isinstance(changed, dict):
-            raise ChangeError("'event.tags' must be an object")
+        if "tags_added" not in event and "tags_removed" not in event:
+            raise ChangeError("a tags_changed event needs 'event.tags_added' or 'event.tags_removed'")
         actor = _id(detail.get("actor_id"), "detail.actor_id", required=False)
-        change = TicketChange(ticket_id, TAGS, actor, added=_strings(changed.get("added")),
-                              removed=_strings(changed.get("removed")), **common)
+        change = TicketChange(ticket_id, TAGS, actor, added=_strings(event.get("tags_added")),
+                              removed=_strings(event.get("tags_removed")), **common)
         key = event_key or (f"tags:{invocation_id}" if invocation_id else None)
         if key is None:
             raise ChangeError("a tags_changed event needs its 'id'")
