@@ -117,6 +117,10 @@ def test_the_same_error_takes_up_what_the_support_side_named(patterns) -> None:
                     "On Mon, Codisto Support <help@example.com> wrote:\n"
                     "> If it says An error has occurred when connecting Amazon, send us your merchant ID.")
     assert detect(hypothetical, patterns).matched == ()
+    # "The same problem as my colleague" compares; it does not say the named error is still theirs.
+    other = ("Thanks, same problem as my colleague had with the shipping labels.\n\nOn Mon, Codisto Support wrote:\n"
+             "> We fixed the An error has occurred issue on Amazon for your colleague yesterday.")
+    assert detect(other, patterns).matched == ()
 
 
 def test_a_reply_with_the_merchant_id_asked_for_takes_up_the_escalation(patterns) -> None:

@@ -64,7 +64,7 @@ FOLLOW_UP = re.compile(
 )
 """Words of a merchant's reply that take up a quoted error as still theirs ("still the same")."""
 TAKES_UP = re.compile(
-    r"\b(?:still the same|(?:the )?same (?:error|message|banner|thing|problem|issue)|(?:error|message|banner) is (?:still )?the same"
+    r"\b(?:still the same|(?:the )?same (?:error|message|banner|thing|problem|issue)(?! as\b| like\b)|(?:error|message|banner) is (?:still )?the same"
     r"|nothing (?:has )?changed|no change|didn'?t (?:help|work|change anything)|did not (?:help|work)"
     r"|immer noch (?:das ?selbe|dasselbe|gleich|der gleiche|die gleiche|derselbe|dieselbe)|(?:gleiche|selbe|dieselbe|derselbe) (?:fehler|meldung|problem)\w*"
     r"|unver(?:ä|ae)ndert|nichts (?:hat sich )?ge(?:ä|ae)ndert|hat nicht (?:geholfen|funktioniert)"
