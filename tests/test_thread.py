@@ -102,6 +102,7 @@ def test_the_channels_own_desk_named_amazon_is_the_support_side_not_amazon(patte
              "> If it says the account connection timed out, start again within 15 minutes.")
     assert detect(raw, patterns).matched == ()
     assert detect(wrote, patterns).matched == ()
+    assert detect(wrote.replace("Amazon by Codisto Support", "Amazon Channel Support"), patterns).matched == ()
     amazon = ("see below\n\nFrom: Amazon Seller Support\nSent: Monday\nTo: Kim\nSubject: your account\n\n"
               "Your Amazon seller account might still be in staging mode.")
     assert detect(amazon, patterns).matched == ("staging_mode",)

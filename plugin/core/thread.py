@@ -37,9 +37,9 @@ _FORWARD = re.compile(
 )
 _AMAZON_SENDER = re.compile(r"@amazon\.|seller-notification|amazon", re.IGNORECASE)
 _AMAZON_ADDRESS = re.compile(r"@amazon\.|seller-notification", re.IGNORECASE)
-_CHANNEL_DESK = re.compile(r"codisto", re.IGNORECASE)
-"""The Amazon channel's own support desk ("Amazon by Codisto Support"): its name says Amazon, its
-mails are the support side's words, not Amazon's."""
+_CHANNEL_DESK = re.compile(r"codisto|amazon[ -]channel", re.IGNORECASE)
+"""The Amazon channel's own support desk ("Amazon by Codisto Support", "Amazon Channel Support"): its
+name says Amazon, its mails are the support side's words, not Amazon's."""
 
 
 def _from_amazon(sender: str) -> bool:
