@@ -91,3 +91,45 @@ def test_still_the_same_confirms_the_support_sides_question(patterns) -> None:
     raw = ("Still the same, also in another browser.\n\nOn Mon, Codisto Support <support@example.com> wrote:\n"
            "> When connecting Amazon, do you still see 'An error has occurred'?")
     assert detect(raw, patterns).matched == ("generic_error",)
+
+
+def test_the_channels_own_desk_named_amazon_is_the_support_side_not_amazon(patterns) -> None:
+    # "Amazon by Codisto Support" names Amazon, but its mail is the support side's, not Amazon's.
+    raw = ("Thanks, but I asked about shipping templates.\n\nFrom: Amazon by Codisto Support\nSent: Monday\n"
+           "To: Kim\nSubject: RE: your request\n\nIf the banner says your Amazon seller account might still be "
+           "in staging mode, check the vacation settings.")
+    wrote = ("All good now, thanks.\n\nOn Mon, Amazon by Codisto Support <help@example.com> wrote:\n"
+             "> If it says the account connection timed out, start again within 15 minutes.")
+    assert detect(raw, patterns).matched == ()
+    assert detect(wrote, patterns).matched == ()
+    assert detect(wrote.replace("Amazon by Codisto Support", "Amazon Channel Support"), patterns).matched == ()
+    amazon = ("see below\n\nFrom: Amazon Seller Support\nSent: Monday\nTo: Kim\nSubject: your account\n\n"
+              "Your Amazon seller account might still be in staging mode.")
+    assert detect(amazon, patterns).matched == ("staging_mode",)
+
+
+def test_the_same_error_takes_up_what_the_support_side_named(patterns) -> None:
+    raw = ("No, still the same after clearing the cache, the message has not changed.\n\n"
+           "On Mon, Codisto Support <help@example.com> wrote:\n"
+           "> The message An error has occurred when connecting Amazon means the problem is on our side.\n"
+           "> Could you clear your cache and try another browser?")
+    assert detect(raw, patterns).matched == ("generic_error",)
+    hypothetical = ("No, still the same, the shipping template does not apply.\n\n"
+                    "On Mon, Codisto Support <help@example.com> wrote:\n"
+                    "> If it says An error has occurred when connecting Amazon, send us your merchant ID.")
+    assert detect(hypothetical, patterns).matched == ()
+    # "The same problem as my colleague" compares; it does not say the named error is still theirs.
+    other = ("Thanks, same problem as my colleague had with the shipping labels.\n\nOn Mon, Codisto Support wrote:\n"
+             "> We fixed the An error has occurred issue on Amazon for your colleague yesterday.")
+    assert detect(other, patterns).matched == ()
+
+
+def test_a_reply_with_the_merchant_id_asked_for_takes_up_the_escalation(patterns) -> None:
+    raw = ("Here you go: my seller ID is A2K7 QX9P 4MRT 8Z, copied from Seller Central.\n\n"
+           "On Mon, Codisto Support <help@example.com> wrote:\n"
+           "> The banner An error has occurred when connecting Amazon is on our side. To escalate it we need\n"
+           "> your Amazon merchant ID and the time of the last attempt.")
+    assert detect(raw, patterns).matched == ("generic_error",)
+    # The same reply under an agent's words about another error: the ID is no take-up of that one.
+    other = raw.replace("An error has occurred", "your Amazon seller account might still be in staging mode")
+    assert "staging_mode" not in detect(other, patterns).matched

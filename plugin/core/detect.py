@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .fields import gives_merchant_id
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
@@ -66,12 +67,20 @@ class TicketView:
         self.quote_headers = patterns.quote_headers if patterns is not None else None
         self.amazon = amazon
         self.follow_up = patterns.follow_up if patterns is not None else None
+        self.patterns = patterns
         self._layout: Layout | None = None
         self.contexts: dict[str, bool] = {}
         """Whole-text contexts already searched in this ticket, by regex."""
         self.seen: set[str] | None = text.seen_of(patterns.anchors) if patterns is not None else None
         """The anchors (spelt right or not) found in the ticket, when all of the patterns' were looked
         for: a regex none of whose anchors is among them cannot match, and is not even started."""
+
+    def takes_up(self, pattern: ErrorPattern) -> bool:
+        """Whether the merchant's own words take up an error the support side named in its quoted mail."""
+        if self.layout().takes_up():
+            return True
+        return (pattern.spec.escalation_fields and self.patterns is not None
+                and gives_merchant_id(self.text, self.patterns, self.layout().is_quoted))
 
     def layout(self) -> Layout:
         if self._layout is None:
@@ -147,13 +156,14 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 continue
             if (s, e) not in best or best[(s, e)].score < score:
                 best[(s, e)] = ev
-    if not best and in_quotes and view.layout().follows_up(view.follow_up):
+    if not best and in_quotes and (view.layout().follows_up(view.follow_up) or view.takes_up(pattern)):
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
         # said what to do *if* an error appears (an agent's instructions).
         for ev in quoted_evidence:
             s, e = view.layout().sentence(*ev[1])
-            if view.layout().in_agent_quote(*ev[1]) and not _asks(text.text, e):
-                # The support side's words are the merchant's only when they asked "do you still see X?".
+            if view.layout().in_agent_quote(*ev[1]) and not (_asks(text.text, e) or view.takes_up(pattern)):
+                # The support side's words are the merchant's only when they asked "do you still see X?",
+                # or the merchant says it is still the same, or answers with the escalation facts asked for.
                 continue
             if not HYPOTHETICAL.search(text.text, s, ev[1][0]):
                 best[(ev[0].start, ev[0].end)] = ev[0]

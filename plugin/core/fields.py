@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from .models import Escalation, FieldValue, PatternFailure
@@ -46,6 +47,18 @@ def find_values(field: FieldPattern, text: NormalizedText, timeout: float = 0.25
             if value is not None:
                 found.append(value)
     return found
+
+
+def gives_merchant_id(text: NormalizedText, patterns: PatternSet, quoted: Callable[[int, int], bool],
+                      timeout: float = 0.05) -> bool:
+    """Whether the merchant's own (unquoted) words give a merchant ID: a reply with the escalation facts asked for."""
+    deadline = Deadline(timeout)
+    for field in patterns.field("merchant_id"):
+        for rx in field.regexes:
+            for hit in scan(rx, text, deadline):
+                if hit.match.groupdict().get("value") and not quoted(hit.start, hit.end):
+                    return True
+    return False
 
 
 def pick_time(values: list[tuple[FieldValue, datetime | None]]) -> tuple[FieldValue, datetime | None] | None:

@@ -36,6 +36,15 @@ _FORWARD = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _AMAZON_SENDER = re.compile(r"@amazon\.|seller-notification|amazon", re.IGNORECASE)
+_AMAZON_ADDRESS = re.compile(r"@amazon\.|seller-notification", re.IGNORECASE)
+_CHANNEL_DESK = re.compile(r"codisto|amazon[ -]channel", re.IGNORECASE)
+"""The Amazon channel's own support desk ("Amazon by Codisto Support", "Amazon Channel Support"): its
+name says Amazon, its mails are the support side's words, not Amazon's."""
+
+
+def _from_amazon(sender: str) -> bool:
+    """Whether a sender line is Amazon itself: an Amazon address, or the name Amazon without the channel's desk."""
+    return bool(_AMAZON_ADDRESS.search(sender) or (_AMAZON_SENDER.search(sender) and not _CHANNEL_DESK.search(sender)))
 _FIELD_LINE = re.compile(
     r"^\s*(?:from|sent|date|to|cc|subject|von|gesendet|an|betreff|datum|de|envoy[ée]|[àa]|objet|date|enviado|para|asunto"
     r"|fecha|da|inviato|a|oggetto|data|差出人|送信日時|宛先|件名)\s*:",
@@ -54,6 +63,21 @@ FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 """Words of a merchant's reply that take up a quoted error as still theirs ("still the same")."""
+TAKES_UP = re.compile(
+    r"\b(?:still the same|(?:the )?same (?:error|message|banner|thing|problem|issue)(?! as\b| like\b)|(?:error|message|banner) is (?:still )?the same"
+    r"|nothing (?:has )?changed|no change|didn'?t (?:help|work|change anything)|did not (?:help|work)"
+    r"|immer noch (?:das ?selbe|dasselbe|gleich|der gleiche|die gleiche|derselbe|dieselbe)|(?:gleiche|selbe|dieselbe|derselbe) (?:fehler|meldung|problem)\w*"
+    r"|unver(?:ä|ae)ndert|nichts (?:hat sich )?ge(?:ä|ae)ndert|hat nicht (?:geholfen|funktioniert)"
+    r"|toujours (?:pareil|la m[êe]me|le m[êe]me)|(?:message|erreur)(?: d'erreur)? (?:est )?(?:toujours )?(?:le|la) m[êe]me|m[êe]me (?:erreur|message|probl[èe]me)"
+    r"|rien (?:n'a|n a) chang[ée]|[çc]a n'a (?:rien chang[ée]|pas (?:march[ée]|fonctionn[ée]|aid[ée]))"
+    r"|sigue (?:igual|(?:saliendo|apareciendo) (?:el mismo|lo mismo))|(?:el )?mismo (?:error|mensaje|problema)|(?:la )?misma (?:pantalla|advertencia)"
+    r"|nada ha cambiado|no ha (?:servido|funcionado)"
+    r"|(?:sempre|ancora) (?:lo stesso|uguale|la stessa)|stess[oa] (?:errore|messaggio|problema|schermata)|non (?:è|e) cambiato (?:nulla|niente)|non ha funzionato)\b"
+    r"|同じエラー|同じメッセージ|同じ表示|同じです|変わらず|変わりません",
+    re.IGNORECASE,
+)
+"""Stronger words than FOLLOW_UP: the error the support side named is still the merchant's ("still the same",
+"toujours pareil", "同じエラー"), not merely "still waiting on another question"."""
 HYPOTHETICAL = re.compile(r"\b(?:if|in case|should|wenn|falls|si|se|qualora|caso)\b|もし|場合", re.IGNORECASE)
 LOOK = 600
 """How far a sentence or clause is followed either way (a sentence longer than this is cut)."""
@@ -84,6 +108,10 @@ class Layout:
         """Whether the merchant's own words say the quoted problem is still theirs."""
         own = self.own_text()[:20_000]
         return bool(FOLLOW_UP.search(own) or (extra is not None and extra.search(own)))
+
+    def takes_up(self) -> bool:
+        """Whether the merchant's own words say the error the support side named is still there."""
+        return bool(TAKES_UP.search(self.own_text()[:20_000]))
 
     def is_quoted(self, start: int, end: int) -> bool:
         """Whether a span lies wholly inside quoted text."""
@@ -203,7 +231,7 @@ def _evidence_block(lines: list[str], i: int) -> bool:
     senders = [x for x in block if _FROM.match(x) or re.match(r"^\s*(?:von|de|da|差出人)\s*:", x, re.I)]
     if _HEADERS.match(lines[i]) and not _FROM.match(lines[i]):
         senders.append(lines[i])
-    return any(_AMAZON_SENDER.search(x) for x in senders)
+    return any(_from_amazon(x) for x in senders)
 
 
 _SUPPORT_SIDE = re.compile(
@@ -230,7 +258,7 @@ def _amazon_quote_blocks(lines: list[str], marked: list[bool]) -> set[int]:
         while j < len(lines) and marked[j]:
             j += 1
         head = [_MARKERS.sub("", x) for x in lines[i:min(j, i + 8)]]
-        if any(_SENDER_FIELD.match(x) and _AMAZON_SENDER.search(x) for x in head):
+        if any(_SENDER_FIELD.match(x) and _from_amazon(x) for x in head):
             out.update(range(i, j))
         i = j
     return out
