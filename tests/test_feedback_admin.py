@@ -39,3 +39,13 @@ def test_the_pages_show_the_counts_and_missed_tickets_can_be_tried(admin, admin_
     tried = admin.post("/admin/try", data={"csrf_token": csrf(missed.text), "subject": "Amazon",
                                            "description": "my seller account might still be in staging mode"})
     assert tried.status_code == 200 and "staging_mode" in tried.text
+
+
+def test_without_corrections_the_page_says_its_figures_are_no_measurement_yet(admin, admin_app) -> None:  # noqa: F811
+    rt = admin_app.extensions["amazon_triage"]
+    rt.store.record_delivery(Delivery(9, "trigger", "ticket:9"))
+    rt.store.finish(9, "done", matched=["staging_mode"], evidence=[{"error": "staging_mode", "evidence": []}])
+    page = admin.get("/admin/corrections")
+    assert page.status_code == 200 and 'id="no-corrections"' in page.text
+    seed(admin_app)
+    assert 'id="no-corrections"' not in admin.get("/admin/corrections").text
