@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from .detect import detect_normalized, match_pattern
+from .detect import detect_normalized, detect_text, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
 from .patterns import REPLY_PARTS_FILE, ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
@@ -61,7 +61,7 @@ def _error_examples(patterns: PatternSet, p: ErrorPattern, path: Path, kind: str
                     examples: tuple[str, ...] | list[str]) -> list[CheckMessage]:
     out: list[CheckMessage] = []
     for i, example in enumerate(examples):
-        detection = detect_normalized(normalize(example), patterns)
+        detection = detect_text(example, patterns)[1]
         hit = p.id in detection.matched
         where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
         for failure in detection.failures:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 
 from .fields import gives_merchant_id
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
-from .normalize import NormalizedText, normalize
+from .normalize import NormalizedText, has_wrapped_words, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
 from .thread import HYPOTHETICAL, Layout, build_layout
@@ -230,11 +230,31 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
 
 
+def _with_unwrapped(result: Detection, unwrapped: NormalizedText, patterns: PatternSet, options: DetectOptions,
+                    amazon_ticket: bool, subject_end: int) -> Detection:
+    """Add what the ticket shows once words a screenshot's copy wrapped across lines are joined
+    ("Das Amazon-Konto ist i / n dieser Region nicht re / gistriert"). Evidence offsets are the
+    merchant's own text in both readings."""
+    second = detect_normalized(unwrapped, patterns, options, amazon_ticket, subject_end)
+    found = set(result.matched)
+    added = tuple(m for m in second.matches if m.error not in found)
+    if not added:
+        return result
+    errors = {m.error for m in added}
+    matches = sorted((*result.matches, *added), key=lambda m: (m.priority, -m.score, m.error))
+    return replace(result, matches=tuple(matches),
+                   suppressed=tuple(s for s in result.suppressed if s.error not in errors))
+
+
 def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions(),
                 amazon_ticket: bool = False, subject: str = "") -> tuple[NormalizedText, Detection]:
     """Normalise raw ticket text (plain or HTML), cut to ``max_chars``, and detect; never raises on any str."""
     text = normalize(raw[: options.max_chars])
-    result = detect_normalized(text, patterns, options, amazon_ticket, len(" ".join(subject.split())))
+    subject_end = len(" ".join(subject.split()))
+    result = detect_normalized(text, patterns, options, amazon_ticket, subject_end)
+    if has_wrapped_words(text.source):
+        result = _with_unwrapped(result, normalize(raw[: options.max_chars], unwrap=True), patterns, options,
+                                 amazon_ticket, subject_end)
     if len(raw) > options.max_chars:
         result = replace(result, truncated=True)
     return text, result

@@ -45,6 +45,53 @@ _OTHER_SPACE = re.compile(r"[^\S ]\s*")
 _SPACE_RUN = re.compile(r" \s+")
 _ENDS = re.compile(r"^ | $")
 
+# A line break between two letters, the second lower-case (or both Japanese): where text copied
+# from a screenshot (OCR) wrapped a word, e.g. "ist i\nn dieser Region nicht re\ngistriert".
+_WRAP_BREAK = re.compile(r"(?<=[^\W\d_])\r?\n(?=[^\W\d_])")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+WRAPPED_LINE = 40
+"""A screenshot's lines are short: a longer line ends where its writer chose to."""
+
+
+def _line_bounds(text: str, pos: int) -> tuple[int, int]:
+    start = text.rfind("\n", 0, pos) + 1
+    end = text.find("\n", pos)
+    return start, len(text) if end == -1 else end
+
+
+def _block_lines(text: str, pos: int, end: int) -> int:
+    """Non-empty lines, up to four, around the line break text[pos:end] with no blank line between."""
+    count = 2
+    start = text.rfind("\n", 0, pos)
+    if start != -1 and text[text.rfind("\n", 0, start) + 1:start].strip():
+        count += 1
+    after = text.find("\n", end)
+    if after != -1:
+        stop = text.find("\n", after + 1)
+        if text[after + 1:len(text) if stop == -1 else stop].strip():
+            count += 1
+    return count
+
+
+def _unwrap(m: re.Match[str]) -> str:
+    """Join a screenshot line that wrapped inside a word; any other line break stays."""
+    text, pos = m.string, m.start()
+    before, after = text[pos - 1], text[m.end()]
+    start, _ = _line_bounds(text, pos)
+    _, stop = _line_bounds(text, m.end())
+    # A header or label line ("Betreff: …", "件名：…") is no wrapped banner: quote detection reads it.
+    if pos - start > WRAPPED_LINE or ":" in text[start:stop]:
+        return m.group()
+    if not (after.islower() or _CJK.match(before) and _CJK.match(after)):
+        return m.group()
+    return "" if _block_lines(text, pos, m.end()) >= 3 else m.group()
+
+
+def has_wrapped_words(text: str) -> bool:
+    """Whether unwrapping (see _unwrap) would change this text: detection then also reads it unwrapped."""
+    return any(_unwrap(m) == "" for m in _WRAP_BREAK.finditer(text))
+
+
 _PUNCT = str.maketrans(
     {
         "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'", "\u00b4": "'",
@@ -131,6 +178,8 @@ class NormalizedText:
     _preloaded: set[AnchorIndex] = field(default_factory=set, compare=False, repr=False)
     _covered: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
     _present: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    unwrapped: bool = False
+    """Words a screenshot's copy wrapped across lines were joined (see _unwrap)."""
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
@@ -189,7 +238,8 @@ class NormalizedText:
         # replay normalize() with position tracking, so they must produce the same text.
         maps = []
         text = self.source
-        for needed, pattern, repl in _STAGES:
+        stages = _STAGES[:4] + ((lambda t: "\n" in t, _WRAP_BREAK, _unwrap),) + _STAGES[4:] if self.unwrapped else _STAGES
+        for needed, pattern, repl in stages:
             if needed(text):
                 text, m = rewrite_constant(text, pattern, repl) if isinstance(repl, str) else rewrite(text, pattern, repl)
                 maps.append(m)
@@ -261,12 +311,15 @@ def fragment(line: str) -> str:
     return " ".join(text.split())
 
 
-def normalize(raw: str) -> NormalizedText:
-    """Normalise one ticket text; never raises on any str."""
+def normalize(raw: str, unwrap: bool = False) -> NormalizedText:
+    """Normalise one ticket text; never raises on any str. ``unwrap``: join words a screenshot's
+    copy wrapped across lines (a second reading, see detect_text)."""
     source = html_to_text(raw) if _LOOKS_LIKE_HTML.search(raw) else raw
     text = _fold(source)
     if ">" in text:
         text = _QUOTE_MARKERS.sub("\n", _FIRST_QUOTE_MARKER.sub("", text))
+    if unwrap and "\n" in text:
+        text = _WRAP_BREAK.sub(_unwrap, text)
     # Same result as the _space stage, at C speed.
     text = " ".join(text.split())
-    return NormalizedText(source, text, _same_length_lower(text))
+    return NormalizedText(source, text, _same_length_lower(text), unwrapped=unwrap)
