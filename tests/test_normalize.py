@@ -50,3 +50,30 @@ def test_html_to_text_keeps_block_breaks() -> None:
 
 def test_plain_text_with_angle_brackets_is_not_treated_as_html() -> None:
     assert normalize("Send to <jane@example.com> please").text == "Send to <jane@example.com> please"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        # A screenshot's copy: short lines, wrapped inside words, in a block of three or more lines.
+        ("Kopie:\n\nDas Konto ist i\nn dieser Region nicht re\ngistriert.", "Kopie: Das Konto ist in dieser Region nicht registriert."),
+        ("画面:\n\nアカウント接続がタイム\nアウトしました。最初から\nやり直してください。", "画面: アカウント接続がタイムアウトしました。最初からやり直してください。"),
+        # Two short lines are a greeting and a sentence, not a wrapped banner; a long line ends where its writer chose.
+        ("hi there\nnot professional it says", "hi there not professional it says"),
+        ("We tried to connect the account again this morning and got\nthe same message again\nno change", "We tried to connect the account again this morning and got the same message again no change"),
+        # Header lines stay lines (quote detection reads them); a capital letter starts a new line.
+        ("宛先: 佐藤\n件名: 接続\nエラーです", "宛先: 佐藤 件名: 接続 エラーです"),
+        ("Thanks\nAnna\nShop owner", "Thanks Anna Shop owner"),
+    ],
+)
+def test_unwrapped_reading_joins_only_words_a_screenshot_wrapped(raw: str, expected: str) -> None:
+    text = normalize(raw, unwrap=True)
+    assert text.text == expected
+    assert normalize(raw).text == " ".join(raw.split())  # the first reading never joins
+
+
+def test_unwrapped_evidence_quotes_the_lines_as_written() -> None:
+    raw = "Kopie:\n\nDas Konto ist i\nn dieser Region nicht re\ngistriert."
+    text = normalize(raw, unwrap=True)
+    start = text.text.index("nicht registriert")
+    assert text.evidence(start, start + len("nicht registriert")) == "nicht re\ngistriert"

@@ -60,15 +60,15 @@ def _line_bounds(text: str, pos: int) -> tuple[int, int]:
 
 
 def _block_lines(text: str, pos: int, end: int) -> int:
-    """Non-empty lines, up to four, around the line break text[pos:end] with no blank line between."""
+    """Short non-empty lines, up to four, around the line break text[pos:end], no blank line between."""
     count = 2
     start = text.rfind("\n", 0, pos)
-    if start != -1 and text[text.rfind("\n", 0, start) + 1:start].strip():
+    if start != -1 and 0 < len(text[text.rfind("\n", 0, start) + 1:start].strip()) <= WRAPPED_LINE:
         count += 1
     after = text.find("\n", end)
     if after != -1:
         stop = text.find("\n", after + 1)
-        if text[after + 1:len(text) if stop == -1 else stop].strip():
+        if 0 < len(text[after + 1:len(text) if stop == -1 else stop].strip()) <= WRAPPED_LINE:
             count += 1
     return count
 
