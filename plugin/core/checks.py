@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from .detect import detect_normalized, detect_text, match_pattern
+from .detect import detect_text, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
 from .patterns import REPLY_PARTS_FILE, ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
