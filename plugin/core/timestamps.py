@@ -18,6 +18,9 @@ _OFFSET = re.compile(r"^(?:gmt|utc)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
 _TIME = re.compile(r"^(\d{1,2})(?:\s*(?:[:.h]|時)\s*(\d{2})(?:[:分](\d{2}))?)?\s*(?:分|uhr|h)?\s*(?:([ap])\.?m\.?)?$", re.I)
 _RELATIVE = {"today": 0, "this morning": 0, "this afternoon": 0, "this evening": 0, "tonight": 0,
              "yesterday": -1, "last night": -1}
+_NIGHT_BEFORE = frozenset({"last night"})
+"""A night just past: a time after midnight in it (0:40, 12:40 am) is on the day the merchant writes, not the day before."""
+EARLY_HOURS = 6
 _WEEKDAY = re.compile(r"^(?:last\s+)?(mon|tues|wednes|thurs|fri|satur|sun)day$")
 _WEEKDAYS = ["mon", "tues", "wednes", "thurs", "fri", "satur", "sun"]
 
@@ -228,6 +231,8 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
     else:
         written_day = groups.get("date") or groups.get("rel") or groups.get("date_after")
         day = parse_day(written_day, reference, zone, relative_days) if written_day else None
+        if day is not None and clock.hour < EARLY_HOURS and " ".join(written_day.lower().split()) in _NIGHT_BEFORE:
+            day += timedelta(days=1)
     if day is None:
         return ResolvedTime(text, None)
     return ResolvedTime(text, datetime.combine(day, clock, zone).astimezone(timezone.utc))
