@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from plugin.core.checks import EXAMPLE_REFERENCE
 from plugin.core.detect import detect
 from plugin.core.fields import find_values, pick
 from plugin.core.normalize import normalize
@@ -47,11 +48,11 @@ def test_error_example(pattern_id: str, kind: str, text: str) -> None:
 @pytest.mark.parametrize(("field_id", "text", "expect"), FIELD_MATCH)
 def test_field_example_match(field_id: str, text: str, expect: str) -> None:
     field = next(f for f in _SET.fields if f.id == field_id)
-    picked = pick(field, find_values(field, normalize(text)))
+    picked = pick(field, find_values(field, normalize(text), reference=EXAMPLE_REFERENCE))
     assert picked is not None and picked[0].value == expect
 
 
 @pytest.mark.parametrize(("field_id", "text"), FIELD_NO_MATCH)
 def test_field_example_no_match(field_id: str, text: str) -> None:
     field = next(f for f in _SET.fields if f.id == field_id)
-    assert find_values(field, normalize(text)) == []
+    assert find_values(field, normalize(text), reference=EXAMPLE_REFERENCE) == []
