@@ -41,18 +41,18 @@ def test_merchant_id(patterns, text: str, merchant_id: str | None) -> None:
     ("text", "written", "utc"),
     [
         ("last tried 26 Nov 2026 14:05 AEDT", "26 Nov 2026 14:05 AEDT", "2026-11-26T03:05:00Z"),
-        ("it failed at 3:15pm EST", "3:15pm EST", None),
+        ("it failed at 3:15pm EST", "3:15pm EST", "2026-11-25T20:15:00Z"),
         ("attempt 2026-11-25T09:41:00+01:00 failed", "2026-11-25T09:41:00+01:00", "2026-11-25T08:41:00Z"),
-        ("at 22:10 UTC", "22:10 UTC", None),
-        ("around 8.30am GMT+10", "8.30am GMT+10", None),
-        ("9:05 AM (America/Chicago) on my side", "9:05 AM (America/Chicago)", None),
+        ("at 22:10 UTC", "22:10 UTC", "2026-11-25T22:10:00Z"),
+        ("around 8.30am GMT+10", "8.30am GMT+10", "2026-11-25T22:30:00Z"),
+        ("9:05 AM (America/Chicago) on my side", "9:05 AM (America/Chicago)", "2026-11-25T15:05:00Z"),
         ("Nov 24, 2026 at 9:05 AM (America/Chicago)", "Nov 24, 2026 at 9:05 AM (America/Chicago)", "2026-11-24T15:05:00Z"),
         ("yesterday at 4pm AEDT", "yesterday at 4pm AEDT", "2026-11-25T05:00:00Z"),
         ("25/11/2026 10:30 pm PST", "25/11/2026 10:30 pm PST", "2026-11-26T06:30:00Z"),
         ("24 Nov at 13:00 CET", "24 Nov at 13:00 CET", "2026-11-24T12:00:00Z"),
         ("at 3pm Eastern Time on 1 July 2026", "3pm Eastern Time", None),
-        ("at 3:15 pm (EST)", "3:15 pm (EST)", None),
-        ("at 14:05 (Sydney time)", "14:05 (Sydney time)", None),
+        ("at 3:15 pm (EST)", "3:15 pm (EST)", "2026-11-25T20:15:00Z"),
+        ("at 14:05 (Sydney time)", "14:05 (Sydney time)", "2026-11-26T03:05:00Z"),
         ("25.11.2026 14:05 CET", "25.11.2026 14:05 CET", "2026-11-25T13:05:00Z"),
         ("11/25 3pm EST", "11/25 3pm EST", "2026-11-25T20:00:00Z"),
         ("Tuesday 9am EST", "Tuesday 9am EST", "2026-11-24T14:00:00Z"),
@@ -63,6 +63,37 @@ def test_timestamp_with_zone(patterns, text: str, written: str, utc: str | None)
     esc = escalation(patterns, text)
     assert esc.timestamp is not None and esc.timestamp.text == written
     assert esc.timestamp_utc == utc
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        # The ticket was written at 12:00 UTC on 26 November: a day-less time is its last occurrence before that.
+        ("last try 11:50 UTC", "2026-11-26T11:50:00Z"),
+        ("last try 12:10 UTC", "2026-11-26T12:10:00Z"),  # minutes after: clock skew, still today
+        ("last try 13:00 UTC", "2026-11-25T13:00:00Z"),  # later than the ticket: the day before
+        ("Zuletzt versucht um 09:15 Uhr MEZ", "2026-11-26T08:15:00Z"),
+        ("最後に試したのは20時05分 JSTです", "2026-11-26T11:05:00Z"),
+        ("tried at 9:30am New York time", "2026-11-25T14:30:00Z"),
+    ],
+)
+def test_a_time_without_a_day_is_its_last_occurrence_before_the_ticket(patterns, text: str, utc: str) -> None:
+    assert escalation(patterns, text).timestamp_utc == utc
+
+
+@pytest.mark.parametrize("text", ["at 3pm Eastern Time on 1 July 2026", "um 14:32 Uhr MEZ am 18.11.",
+                                  "alle 14:32 CET di venerdì", "at 14:32 CET on the 24th", "a las 9:40 CET del lunes"])
+def test_a_day_written_after_the_time_is_never_guessed(patterns, text: str) -> None:
+    """The regexes read no day after the time here; guessing the ticket's own day would misread it."""
+    esc = escalation(patterns, text)
+    assert esc.timestamp is not None
+    assert esc.timestamp_utc is None
+
+
+def test_the_fuller_reading_of_the_same_words_wins(patterns) -> None:
+    """'18/11/2026 alle 10:00 CET' is also read as a day-less '10:00 CET'; the day it names wins."""
+    assert escalation(patterns, "il 18/11/2026 alle 10:00 CET").timestamp_utc == "2026-11-18T09:00:00Z"
+    assert escalation(patterns, "le 18/11/2026 à 10h00 CET").timestamp_utc == "2026-11-18T09:00:00Z"
 
 
 @pytest.mark.parametrize(

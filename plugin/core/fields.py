@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -11,6 +12,20 @@ from .patterns import FieldPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
 from .timestamps import iso_utc, resolve
 
+# A day written after the time ("3pm EST on 1 July", "14:32 MEZ am 18.11.", "10h CET hier") that the
+# regex did not read: no day is inferred then, so a time is never put on the wrong day.
+_MONTHS = (r"jan|feb|f[ée]v|mar|m[äa]r|apr|avr|abr|may|mai|mag|jun|jui|giu|jul|lug|aug|ao[ûu]|ago|sep|set|oct|okt|ott|"
+           r"nov|dec|dez|d[ée]c|dic|gen|ene|j[äa]n")
+_WEEKDAYS = (r"mon|tue|wed|thu|fri|sat|sun|montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|lundi|mardi|"
+             r"mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|mi[ée]rcoles|jueves|viernes|s[áa]bado|domingo|"
+             r"luned[ìi]|marted[ìi]|mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|domenica")
+_RELATIVE = r"yesterday|today|gestern|vorgestern|heute|hier|avant-hier|aujourd'hui|ayer|anteayer|hoy|ieri|oggi|昨日|一昨日|今日|本日"
+DAY_AFTER = re.compile(
+    r"[\s,()（）]*(?:(?:on|the|of|am|le|el|il|di|de|del|den|du|vom|au|ce|a|d[íi]a)\s+)*"
+    rf"(?:\d{{1,2}}(?:st|nd|rd|th)\b|\d{{1,4}}\s*[./\-年月]\s*\d{{1,2}}|\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?(?:{_MONTHS})|"
+    rf"(?:{_MONTHS})[a-zé]*\.?\s+\d{{1,2}}\b|(?:{_WEEKDAYS})|(?:{_RELATIVE}))",
+    re.IGNORECASE,
+)
 
 def _value(field: FieldPattern, found: Found, text: NormalizedText,
            reference: datetime | None) -> tuple[FieldValue, datetime | None] | None:
@@ -30,6 +45,8 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
         resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months, field.dayparts)
         if resolved is None:
             return None
+        if resolved.inferred and DAY_AFTER.match(text.lowered, e):
+            return FieldValue(quoted, quoted, s, e), None  # "3pm EST on 1 July": the day is written, not read
         return FieldValue(resolved.utc_iso or quoted, quoted, s, e), resolved.utc
     return FieldValue(quoted, quoted, s, e), None
 
@@ -64,9 +81,17 @@ def gives_merchant_id(text: NormalizedText, patterns: PatternSet, quoted: Callab
 def pick_time(values: list[tuple[FieldValue, datetime | None]]) -> tuple[FieldValue, datetime | None] | None:
     """The most recent attempt: the latest resolved moment, else the last time mentioned."""
     resolved = [v for v in values if v[1] is not None]
+    # The same words read twice ("18/11 à 10h00 CET" and its "10h00 CET"): the fuller reading, which
+    # names the day, wins over one whose day was inferred.
+    resolved = [v for v in resolved if not any(_within(v[0], o[0]) for o in resolved)]
     if resolved:
         return max(resolved, key=lambda v: v[1])  # type: ignore[arg-type, return-value]
     return max(values, key=lambda v: v[0].start) if values else None
+
+
+def _within(inner: FieldValue, outer: FieldValue) -> bool:
+    """Whether inner is a strict part of outer's words."""
+    return outer.start <= inner.start and inner.end <= outer.end and (outer.end - outer.start) > (inner.end - inner.start)
 
 
 def pick(field: FieldPattern, values: list[tuple[FieldValue, datetime | None]]) -> tuple[FieldValue, datetime | None] | None:

@@ -33,6 +33,7 @@ def iso_utc(moment: datetime) -> str:
 class ResolvedTime:
     text: str
     utc: datetime | None
+    inferred: bool = False  # the day was not written: the last occurrence before the ticket
 
     @property
     def utc_iso(self) -> str | None:
@@ -234,5 +235,19 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
         if day is not None and clock.hour < EARLY_HOURS and " ".join(written_day.lower().split()) in _NIGHT_BEFORE:
             day += timedelta(days=1)
     if day is None:
-        return ResolvedTime(text, None)
+        return ResolvedTime(text, _latest_before(clock, zone, reference), inferred=True) if reference else ResolvedTime(text, None)
     return ResolvedTime(text, datetime.combine(day, clock, zone).astimezone(timezone.utc))
+
+
+# A merchant reports an attempt already made: a clock time a little after the ticket's creation is
+# clock skew, more than this is the day before.
+SKEW = timedelta(minutes=15)
+
+
+def _latest_before(clock: time, zone: tzinfo, reference: datetime) -> datetime:
+    """A time given without a day ("14:32 Uhr MEZ") is its last occurrence before the ticket was written."""
+    local = reference.astimezone(zone)
+    moment = datetime.combine(local.date(), clock, zone)
+    if moment > local + SKEW:
+        moment = datetime.combine(local.date() - timedelta(days=1), clock, zone)
+    return moment.astimezone(timezone.utc)
