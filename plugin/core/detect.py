@@ -156,12 +156,13 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 continue
             if (s, e) not in best or best[(s, e)].score < score:
                 best[(s, e)] = ev
-    if not best and in_quotes and (view.layout().follows_up(view.follow_up) or view.takes_up(pattern)):
+    taken_up = bool(not best and in_quotes) and view.takes_up(pattern)  # asked once: it reads the whole ticket
+    if not best and in_quotes and (taken_up or view.layout().follows_up(view.follow_up)):
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
         # said what to do *if* an error appears (an agent's instructions).
         for ev in quoted_evidence:
             s, e = view.layout().sentence(*ev[1])
-            if view.layout().in_agent_quote(*ev[1]) and not (_asks(text.text, e) or view.takes_up(pattern)):
+            if view.layout().in_agent_quote(*ev[1]) and not (taken_up or _asks(text.text, e)):
                 # The support side's words are the merchant's only when they asked "do you still see X?",
                 # or the merchant says it is still the same, or answers with the escalation facts asked for.
                 continue
@@ -226,8 +227,13 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
             if match is not None:
                 matches.append(match)
                 suppressed = [s for s in suppressed if s.error != pattern.id]
-    matches.sort(key=lambda m: (m.priority, -m.score, m.error))
+    matches.sort(key=_rank)
     return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
+
+
+def _rank(m: Match) -> tuple[int, float, str]:
+    """The order matches are reported in (and the reply composed in): priority, then the surer first."""
+    return (m.priority, -m.score, m.error)
 
 
 def _with_unwrapped(result: Detection, unwrapped: NormalizedText, patterns: PatternSet, options: DetectOptions,
@@ -241,7 +247,7 @@ def _with_unwrapped(result: Detection, unwrapped: NormalizedText, patterns: Patt
     if not added:
         return result
     errors = {m.error for m in added}
-    matches = sorted((*result.matches, *added), key=lambda m: (m.priority, -m.score, m.error))
+    matches = sorted((*result.matches, *added), key=_rank)
     return replace(result, matches=tuple(matches),
                    suppressed=tuple(s for s in result.suppressed if s.error not in errors))
 
