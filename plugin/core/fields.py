@@ -26,6 +26,23 @@ DAY_AFTER = re.compile(
     rf"(?:{_MONTHS})[a-zé]*\.?\s+\d{{1,2}}\b|(?:{_WEEKDAYS})|(?:{_RELATIVE}))",
     re.IGNORECASE,
 )
+# A day written just before the time in the same clause ("mardi passé vers 16 h 05", "am Montag um
+# 16.45 Uhr") that the regex did not read: likewise no day is inferred.
+_FULL_WEEKDAYS = (r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
+                  r"sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|mi[ée]rcoles|jueves|"
+                  r"viernes|s[áa]bado|domingo|luned[ìi]|marted[ìi]|mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|"
+                  r"domenica|[月火水木金土日]曜")
+DAY_BEFORE = re.compile(
+    rf"(?:\b(?:{_FULL_WEEKDAYS})|\b\d{{1,2}}(?:st|nd|rd|th)\b|(?<![\w'-])(?:{_RELATIVE})(?![\w'-])|\d{{1,2}}\s*[./月]\s*\d{{1,2}}|"
+    rf"\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?(?:{_MONTHS})[a-zäéû]*\.?)[^.!?;\n\d]{{0,25}}$",
+    re.IGNORECASE,
+)
+
+
+def _day_unread(text: NormalizedText, start: int, end: int) -> bool:
+    """Whether a day is written right after or just before a time whose day the regex did not read."""
+    return bool(DAY_AFTER.match(text.lowered, end) or DAY_BEFORE.search(text.lowered[max(0, start - 60):start]))
+
 
 def _value(field: FieldPattern, found: Found, text: NormalizedText,
            reference: datetime | None) -> tuple[FieldValue, datetime | None] | None:
@@ -45,7 +62,7 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
         resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months, field.dayparts)
         if resolved is None:
             return None
-        if resolved.inferred and DAY_AFTER.match(text.lowered, e):
+        if resolved.inferred and _day_unread(text, found.start, found.end):
             return FieldValue(quoted, quoted, s, e), None  # "3pm EST on 1 July": the day is written, not read
         return FieldValue(resolved.utc_iso or quoted, quoted, s, e), resolved.utc
     return FieldValue(quoted, quoted, s, e), None
