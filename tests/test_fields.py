@@ -232,3 +232,25 @@ def test_a_weekday_never_resolves_after_the_ticket(patterns) -> None:
     """Written on Thursday 26 November at 12:00 UTC: 'last Thursday ... 4:10 pm EST' is the 19th, not later today."""
     assert escalation(patterns, "last Thursday around 4:10 pm EST").timestamp_utc == "2026-11-19T21:10:00Z"
     assert escalation(patterns, "Thursday at 6:10 am EST").timestamp_utc == "2026-11-26T11:10:00Z"
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("yesterday at about 3:40pm EST", "2026-11-25T20:40:00Z"),
+        ("ieri sera alle 21:15 (ora italiana)", "2026-11-25T20:15:00Z"),
+        ("ayer por la tarde, a las 17:30 CET", "2026-11-25T16:30:00Z"),
+        ("gestern so gegen 17:30 Uhr (MEZ)", "2026-11-25T16:30:00Z"),
+        ("today, roughly 9:05 UTC", "2026-11-26T09:05:00Z"),
+    ],
+)
+def test_a_relative_day_a_few_words_before_the_time_is_read(patterns, text: str, utc: str) -> None:
+    assert escalation(patterns, text).timestamp_utc == utc
+
+
+@pytest.mark.parametrize("text", ["today, roughly 14:05 UTC", "Ich war hier um 11:05 Uhr MEZ"])
+def test_a_relative_day_that_cannot_hold_the_time_gives_none(patterns, text: str) -> None:
+    """'today' at a later hour than the ticket is no attempt already made; German 'hier' is 'here'."""
+    assert escalation(patterns, text).timestamp_utc in (None, "2026-11-26T10:05:00Z")
+    if text.startswith("today"):
+        assert escalation(patterns, text).timestamp_utc is None

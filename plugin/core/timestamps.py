@@ -18,6 +18,7 @@ _OFFSET = re.compile(r"^(?:gmt|utc)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
 _TIME = re.compile(r"^(\d{1,2})(?:\s*(?:[:.h]|時)\s*(\d{2})(?:[:分](\d{2}))?)?\s*(?:分|uhr|h)?\s*(?:([ap])\.?m\.?)?$", re.I)
 _RELATIVE = {"today": 0, "this morning": 0, "this afternoon": 0, "this evening": 0, "tonight": 0,
              "yesterday": -1, "last night": -1}
+RELATIVE_WORDS = frozenset(_RELATIVE)
 _NIGHT_BEFORE = frozenset({"last night"})
 """A night just past: a time after midnight in it (0:40, 12:40 am) is on the day the merchant writes, not the day before."""
 EARLY_HOURS = 6
