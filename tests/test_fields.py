@@ -203,3 +203,54 @@ def test_a_daypart_word_without_a_table_entry_gives_no_time(patterns) -> None:
 def test_afternoon_and_evening_words_resolve_in_every_language(patterns, text: str, utc: str) -> None:
     escalation, _ = extract_escalation(normalize(text), patterns, True, REF)
     assert escalation.timestamp_utc == utc
+
+
+@pytest.mark.parametrize("padding", [66, 67, 68])
+def test_an_id_is_never_cut_at_the_edge_of_a_search_window(patterns, padding: int) -> None:
+    """Many anchor letters ("a") before an ID split the text into bounded windows; one ended inside
+    the ID and its lookarounds took the window's end for the token's ("A2K7QX9MBV4")."""
+    text = "a" * padding + " a" * 40 + " A2K7QX9MBV4TRW"
+    assert escalation(patterns, text).merchant_id.value == "A2K7QX9MBV4TRW"
+
+
+@pytest.mark.parametrize("text", ["mercredi dernier vers 10 h 20, heure de Paris", "am Dienstag um 11.05 Uhr (MEZ)",
+                                  "last Thursday around 4:10 pm EST", "el jueves pasado a las 10:20 CET",
+                                  "giovedì scorso alle 10:20 CET", "the 12th, at 09:40 UTC"])
+def test_a_day_written_before_the_time_and_not_read_is_never_guessed(patterns, text: str) -> None:
+    """A weekday or date just before the time that no regex reads: the ticket's own day would misread it."""
+    esc = escalation(patterns, text)
+    assert esc.timestamp is not None
+    assert esc.timestamp_utc in (None, "2026-11-19T21:10:00Z")  # English reads "last Thursday" itself
+
+
+def test_a_day_far_before_the_time_does_not_stop_the_inference(patterns) -> None:
+    text = "Seit Montag geht es nicht. Ich habe alles probiert, zuletzt um 09:15 Uhr MEZ"
+    assert escalation(patterns, text).timestamp_utc == "2026-11-26T08:15:00Z"
+
+
+def test_a_weekday_never_resolves_after_the_ticket(patterns) -> None:
+    """Written on Thursday 26 November at 12:00 UTC: 'last Thursday ... 4:10 pm EST' is the 19th, not later today."""
+    assert escalation(patterns, "last Thursday around 4:10 pm EST").timestamp_utc == "2026-11-19T21:10:00Z"
+    assert escalation(patterns, "Thursday at 6:10 am EST").timestamp_utc == "2026-11-26T11:10:00Z"
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("yesterday at about 3:40pm EST", "2026-11-25T20:40:00Z"),
+        ("ieri sera alle 21:15 (ora italiana)", "2026-11-25T20:15:00Z"),
+        ("ayer por la tarde, a las 17:30 CET", "2026-11-25T16:30:00Z"),
+        ("gestern so gegen 17:30 Uhr (MEZ)", "2026-11-25T16:30:00Z"),
+        ("today, roughly 9:05 UTC", "2026-11-26T09:05:00Z"),
+    ],
+)
+def test_a_relative_day_a_few_words_before_the_time_is_read(patterns, text: str, utc: str) -> None:
+    assert escalation(patterns, text).timestamp_utc == utc
+
+
+@pytest.mark.parametrize("text", ["today, roughly 14:05 UTC", "Ich war hier um 11:05 Uhr MEZ"])
+def test_a_relative_day_that_cannot_hold_the_time_gives_none(patterns, text: str) -> None:
+    """'today' at a later hour than the ticket is no attempt already made; German 'hier' is 'here'."""
+    assert escalation(patterns, text).timestamp_utc in (None, "2026-11-26T10:05:00Z")
+    if text.startswith("today"):
+        assert escalation(patterns, text).timestamp_utc is None

@@ -10,7 +10,7 @@ from .models import Escalation, FieldValue, PatternFailure
 from .normalize import NormalizedText
 from .patterns import FieldPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
-from .timestamps import iso_utc, resolve
+from .timestamps import RELATIVE_WORDS, SKEW, iso_utc, resolve
 
 # A day written after the time ("3pm EST on 1 July", "14:32 MEZ am 18.11.", "10h CET hier") that the
 # regex did not read: no day is inferred then, so a time is never put on the wrong day.
@@ -26,6 +26,39 @@ DAY_AFTER = re.compile(
     rf"(?:{_MONTHS})[a-zé]*\.?\s+\d{{1,2}}\b|(?:{_WEEKDAYS})|(?:{_RELATIVE}))",
     re.IGNORECASE,
 )
+# A day written just before the time in the same clause ("mardi passé vers 16 h 05", "am Montag um
+# 16.45 Uhr") that the regex did not read: likewise no day is inferred.
+_FULL_WEEKDAYS = (r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|mittwoch|donnerstag|freitag|samstag|"
+                  r"sonntag|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche|lunes|martes|mi[ée]rcoles|jueves|"
+                  r"viernes|s[áa]bado|domingo|luned[ìi]|marted[ìi]|mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|"
+                  r"domenica|[月火水木金土日]曜")
+DAY_BEFORE = re.compile(
+    rf"(?:\b(?:{_FULL_WEEKDAYS})|\b\d{{1,2}}(?:st|nd|rd|th)\b|(?<![\w'-])(?:{_RELATIVE})(?![\w'-])|\d{{1,2}}\s*[./月]\s*\d{{1,2}}|"
+    rf"\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?(?:{_MONTHS})[a-zäéû]*\.?)[^.!?;\n\d]{{0,25}}$",
+    re.IGNORECASE,
+)
+
+
+def _day_unread(text: NormalizedText, start: int, end: int) -> bool:
+    """Whether a day is written right after or just before a time whose day the regex did not read."""
+    return bool(DAY_AFTER.match(text.lowered, end) or DAY_BEFORE.search(text.lowered[max(0, start - 60):start]))
+
+
+_RELATIVE_BEFORE: dict[tuple[str, ...], re.Pattern[str]] = {}
+
+
+def _relative_day_before(field: FieldPattern, text: NormalizedText, start: int) -> str | None:
+    """A relative day word ("yesterday", "ieri", "gestern") just before the time, in the same clause,
+    with at most a few words between ("yesterday at about", "ieri sera alle")."""
+    # French "hier" (yesterday) is German "here": too ambiguous to read where the regex did not.
+    words = tuple(sorted({*RELATIVE_WORDS, *field.relative_days} - {"hier"}, key=len, reverse=True))
+    rx = _RELATIVE_BEFORE.get(words)
+    if rx is None:
+        alternation = "|".join(re.escape(w) for w in words)
+        rx = _RELATIVE_BEFORE[words] = re.compile(rf"(?<![\w'-])({alternation})(?![\w'-])[^.!?;\n\d]{{0,25}}$")
+    m = rx.search(text.lowered[max(0, start - 60):start])
+    return m.group(1) if m else None
+
 
 def _value(field: FieldPattern, found: Found, text: NormalizedText,
            reference: datetime | None) -> tuple[FieldValue, datetime | None] | None:
@@ -45,8 +78,16 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
         resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months, field.dayparts)
         if resolved is None:
             return None
-        if resolved.inferred and DAY_AFTER.match(text.lowered, e):
-            return FieldValue(quoted, quoted, s, e), None  # "3pm EST on 1 July": the day is written, not read
+        if resolved.inferred:
+            rel = _relative_day_before(field, text, found.start)
+            if rel is not None:
+                # "ieri sera alle 22:10 (ora italiana)": the regex read the time, the day word is just before it.
+                resolved = resolve({**groups, "rel": rel}, quoted, field.zones, reference, field.relative_days,
+                                   field.months, field.dayparts)
+                if resolved is None or resolved.utc is None or (reference and resolved.utc > reference + SKEW):
+                    return FieldValue(quoted, quoted, s, e), None
+            elif _day_unread(text, found.start, found.end):
+                return FieldValue(quoted, quoted, s, e), None  # "3pm EST on 1 July": the day is written, not read
         return FieldValue(resolved.utc_iso or quoted, quoted, s, e), resolved.utc
     return FieldValue(quoted, quoted, s, e), None
 

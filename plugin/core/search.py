@@ -84,7 +84,19 @@ def anchor_windows(text: NormalizedText, rx: CompiledRegex, typos: bool = False)
         cur_s, cur_e, seen = (max(ws, cur_e - spec.window) if ws <= cur_e else ws), we, {i}
     if len(seen) >= spec.min_anchors:
         windows.append(Window(cur_s, cur_e, len(seen)))
-    return windows
+    return [Window(w.start, _word_end(text.lowered, w.end), w.anchors) for w in windows]
+
+
+_WORD_TAIL = regex.compile(r"\w{1,40}")
+
+
+def _word_end(lowered: str, end: int) -> int:
+    """A window never ends inside a word: a regex stopped there would take "A1MZ4RT8KQ2W" of
+    "A1MZ4RT8KQ2WVP" for a whole token (its lookarounds see the window's end as the text's)."""
+    if end == 0 or not lowered[end - 1 : end].isalnum():
+        return end
+    m = _WORD_TAIL.match(lowered, end)
+    return m.end() if m else end
 
 
 def _corrected(text: NormalizedText, rx: CompiledRegex, w: Window) -> tuple[str, list[tuple[int, int]], int] | None:

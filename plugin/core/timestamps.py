@@ -18,6 +18,7 @@ _OFFSET = re.compile(r"^(?:gmt|utc)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$", re.I)
 _TIME = re.compile(r"^(\d{1,2})(?:\s*(?:[:.h]|時)\s*(\d{2})(?:[:分](\d{2}))?)?\s*(?:分|uhr|h)?\s*(?:([ap])\.?m\.?)?$", re.I)
 _RELATIVE = {"today": 0, "this morning": 0, "this afternoon": 0, "this evening": 0, "tonight": 0,
              "yesterday": -1, "last night": -1}
+RELATIVE_WORDS = frozenset(_RELATIVE)
 _NIGHT_BEFORE = frozenset({"last night"})
 """A night just past: a time after midnight in it (0:40, 12:40 am) is on the day the merchant writes, not the day before."""
 EARLY_HOURS = 6
@@ -227,16 +228,22 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
     if zone is None or clock is None:
         return None
     day: date | None = None
+    written_day = groups.get("date") or groups.get("rel") or groups.get("date_after")
     if groups.get("day") and groups.get("month"):
         day = _day_from_groups(groups, months or {}, reference)
     else:
-        written_day = groups.get("date") or groups.get("rel") or groups.get("date_after")
         day = parse_day(written_day, reference, zone, relative_days) if written_day else None
         if day is not None and clock.hour < EARLY_HOURS and " ".join(written_day.lower().split()) in _NIGHT_BEFORE:
             day += timedelta(days=1)
+    if day is None and (written_day or groups.get("day")):
+        return ResolvedTime(text, None)  # a day is written but cannot be placed: no guess
     if day is None:
         return ResolvedTime(text, _latest_before(clock, zone, reference), inferred=True) if reference else ResolvedTime(text, None)
-    return ResolvedTime(text, datetime.combine(day, clock, zone).astimezone(timezone.utc))
+    moment = datetime.combine(day, clock, zone)
+    if reference is not None and written_day and _WEEKDAY.match(" ".join(written_day.lower().split())) \
+            and moment > reference + SKEW:
+        moment -= timedelta(days=7)  # "last Thursday" written on a Thursday before that hour: a week ago
+    return ResolvedTime(text, moment.astimezone(timezone.utc))
 
 
 # A merchant reports an attempt already made: a clock time a little after the ticket's creation is
