@@ -57,6 +57,8 @@ def test_plain_text_with_angle_brackets_is_not_treated_as_html() -> None:
     [
         # A screenshot's copy: short lines, wrapped inside words, in a block of three or more lines.
         ("Kopie:\n\nDas Konto ist i\nn dieser Region nicht re\ngistriert.", "Kopie: Das Konto ist in dieser Region nicht registriert."),
+        # The copy may indent its lines: the indentation goes with the break.
+        ("Copied:\n\n  ( ! ) Couldn't con\n  nect, contact\n  Amazon\n  Dismiss", "Copied: ( ! ) Couldn't connect, contact Amazon Dismiss"),
         ("画面:\n\nアカウント接続がタイム\nアウトしました。最初から\nやり直してください。", "画面: アカウント接続がタイムアウトしました。最初からやり直してください。"),
         # Two short lines are a greeting and a sentence, not a wrapped banner; a long line ends where its writer chose.
         ("hi there\nnot professional it says", "hi there not professional it says"),

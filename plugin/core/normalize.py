@@ -46,8 +46,9 @@ _SPACE_RUN = re.compile(r" \s+")
 _ENDS = re.compile(r"^ | $")
 
 # A line break between two letters, the second lower-case (or both Japanese): where text copied
-# from a screenshot (OCR) wrapped a word, e.g. "ist i\nn dieser Region nicht re\ngistriert".
-_WRAP_BREAK = re.compile(r"(?<=[^\W\d_])\r?\n(?=[^\W\d_])")
+# from a screenshot (OCR) wrapped a word, e.g. "ist i\nn dieser Region nicht re\ngistriert"; the copy
+# may indent its lines ("  Couldn't con\n  nect"), and the indentation goes with the break.
+_WRAP_BREAK = re.compile(r"(?<=[^\W\d_])\r?\n[ \t]*(?=[^\W\d_])")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 WRAPPED_LINE = 40
 """A screenshot's lines are short: a longer line ends where its writer chose to."""

@@ -287,11 +287,13 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     for i, line in enumerate(lines):
         is_marked = marked[i]
         if i in headers and not is_marked:
-            # Lines of one header block ("---- Forwarded message ----" then "From: ...") share its verdict.
-            same_block = i - header_at <= 3 and region_amazon
-            region_amazon = same_block or _evidence_block(lines, i)
+            # Lines of one header block ("---- Forwarded message ----" then "From: ...", or "De : ..." then
+            # "Envoyé : ...", each a header of its own) share its verdict: Amazon's, or the support side's.
+            same_block = i - header_at <= 3
+            region_amazon = (same_block and region_amazon) or _evidence_block(lines, i)
             region_quoted = not region_amazon
-            region_agent = region_quoted and bool(_SUPPORT_SIDE.search("\n".join(lines[i:i + 5])))
+            region_agent = region_quoted and ((same_block and region_agent)
+                                              or bool(_SUPPORT_SIDE.search("\n".join(lines[i:i + 5]))))
             header_at = i
             mode = "pending" if region_quoted else ""
         elif mode == "pending" and line.strip() and i - header_at > 0 and not _FIELD_LINE.match(line):
