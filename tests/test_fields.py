@@ -213,14 +213,28 @@ def test_an_id_is_never_cut_at_the_edge_of_a_search_window(patterns, padding: in
     assert escalation(patterns, text).merchant_id.value == "A2K7QX9MBV4TRW"
 
 
-@pytest.mark.parametrize("text", ["mercredi dernier vers 10 h 20, heure de Paris", "am Dienstag um 11.05 Uhr (MEZ)",
-                                  "last Thursday around 4:10 pm EST", "el jueves pasado a las 10:20 CET",
-                                  "giovedì scorso alle 10:20 CET", "the 12th, at 09:40 UTC"])
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        # Written on Thursday 26 November, 12:00 UTC.
+        ("mercredi dernier vers 10 h 20, heure de Paris", "2026-11-25T09:20:00Z"),
+        ("am Dienstag um 11.05 Uhr (MEZ)", "2026-11-24T10:05:00Z"),
+        ("el jueves pasado a las 10:20 CET", "2026-11-19T09:20:00Z"),  # "pasado" on a Thursday: a week ago
+        ("giovedì scorso alle 10:20 CET", "2026-11-19T09:20:00Z"),
+        ("jeudi vers 10 h 20, heure de Paris", "2026-11-26T09:20:00Z"),  # today, before the ticket
+        ("Donnerstag um 14:10 Uhr MEZ", "2026-11-19T13:10:00Z"),  # later than the ticket: last week's
+    ],
+)
+def test_a_weekday_just_before_the_time_gives_the_day_in_every_language(patterns, text: str, utc: str) -> None:
+    assert escalation(patterns, text).timestamp_utc == utc
+
+
+@pytest.mark.parametrize("text", ["the 12th, at 09:40 UTC", "le 12, vers 09:40 UTC", "mardi ou mercredi, vers 16 h 05 heure de Paris"])
 def test_a_day_written_before_the_time_and_not_read_is_never_guessed(patterns, text: str) -> None:
-    """A weekday or date just before the time that no regex reads: the ticket's own day would misread it."""
+    """A date just before the time that no regex reads: the ticket's own day would misread it."""
     esc = escalation(patterns, text)
     assert esc.timestamp is not None
-    assert esc.timestamp_utc in (None, "2026-11-19T21:10:00Z")  # English reads "last Thursday" itself
+    assert esc.timestamp_utc in (None, "2026-11-25T15:05:00Z")
 
 
 def test_a_day_far_before_the_time_does_not_stop_the_inference(patterns) -> None:

@@ -133,3 +133,18 @@ def test_a_reply_with_the_merchant_id_asked_for_takes_up_the_escalation(patterns
     # The same reply under an agent's words about another error: the ID is no take-up of that one.
     other = raw.replace("An error has occurred", "your Amazon seller account might still be in staging mode")
     assert "staging_mode" not in detect(other, patterns).matched
+
+
+def test_an_outlook_block_whose_field_lines_are_headers_keeps_the_support_sides_verdict(patterns) -> None:
+    # "De :" and "Envoyé :" each start a quote in French: the block is still the support side's, and its
+    # instructions are not taken up by "quand même" (a follow-up word) after a forwarded Amazon mail.
+    raw = ("Bonjour, j'ai refait la connexion d'une traite, mais elle échoue quand même.\n\n"
+           "-------- Message transféré --------\nDe : Amazon.fr <seller-performance@amazon.fr>\nObjet : Votre compte\n\n"
+           "Nous avons désactivé votre compte vendeur Amazon.fr.\n\n"
+           "-------- Message d'origine --------\nDe : Julien (Support Codisto)\nEnvoyé : lundi 16 novembre 2026 10:05\n"
+           "Objet : RE: connexion Amazon\n\n> Le message « La connexion au compte a expiré » signifie que le jeton a expiré.")
+    text = normalize(raw)
+    shape = build_layout(text.source, text.text, patterns.quote_headers)
+    pos = text.text.index("Le message")
+    assert shape.in_agent_quote(pos, pos + 10)
+    assert detect(raw, patterns).matched == ("blocked_or_region",)

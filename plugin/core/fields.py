@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 from .models import Escalation, FieldValue, PatternFailure
 from .normalize import NormalizedText
 from .patterns import FieldPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
-from .timestamps import RELATIVE_WORDS, SKEW, iso_utc, resolve
+from .timestamps import RELATIVE_WORDS, SKEW, ResolvedTime, iso_utc, resolve
 
 # A day written after the time ("3pm EST on 1 July", "14:32 MEZ am 18.11.", "10h CET hier") that the
 # regex did not read: no day is inferred then, so a time is never put on the wrong day.
@@ -33,7 +33,7 @@ _FULL_WEEKDAYS = (r"(?:mon|tues|wednes|thurs|fri|satur|sun)day|montag|dienstag|m
                   r"viernes|s[áa]bado|domingo|luned[ìi]|marted[ìi]|mercoled[ìi]|gioved[ìi]|venerd[ìi]|sabato|"
                   r"domenica|[月火水木金土日]曜")
 DAY_BEFORE = re.compile(
-    rf"(?:\b(?:{_FULL_WEEKDAYS})|\b\d{{1,2}}(?:st|nd|rd|th)\b|(?<![\w'-])(?:{_RELATIVE})(?![\w'-])|\d{{1,2}}\s*[./月]\s*\d{{1,2}}|"
+    rf"(?:\b(?:{_FULL_WEEKDAYS})|\b\d{{1,2}}(?:st|nd|rd|th)\b|\b(?:le|el|il|am|the|on the|del|vom) \d{{1,2}}(?:er|º|\.)?(?!\s*[:h.]\s*\d)\b|(?<![\w'-])(?:{_RELATIVE})(?![\w'-])|\d{{1,2}}\s*[./月]\s*\d{{1,2}}|"
     rf"\d{{1,2}}(?:st|nd|rd|th|er|º|\.)?\s+(?:of\s+|de\s+)?(?:{_MONTHS})[a-zäéû]*\.?)[^.!?;\n\d]{{0,25}}$",
     re.IGNORECASE,
 )
@@ -58,6 +58,34 @@ def _relative_day_before(field: FieldPattern, text: NormalizedText, start: int) 
         rx = _RELATIVE_BEFORE[words] = re.compile(rf"(?<![\w'-])({alternation})(?![\w'-])[^.!?;\n\d]{{0,25}}$")
     m = rx.search(text.lowered[max(0, start - 60):start])
     return m.group(1) if m else None
+
+
+_WEEKDAY_NAMES = {
+    0: "monday montag lundi lunes lunedì lunedi 月曜", 1: "tuesday dienstag mardi martes martedì martedi 火曜",
+    2: "wednesday mittwoch mercredi miércoles miercoles mercoledì mercoledi 水曜",
+    3: "thursday donnerstag jeudi jueves giovedì giovedi 木曜", 4: "friday freitag vendredi viernes venerdì venerdi 金曜",
+    5: "saturday samstag samedi sábado sabado sabato 土曜", 6: "sunday sonntag dimanche domingo domenica 日曜",
+}
+_WEEKDAY_INDEX = {name: i for i, names in _WEEKDAY_NAMES.items() for name in names.split()}
+_ENGLISH_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAY_BEFORE = re.compile(
+    r"(?<![\w'-])(last |letzten |am letzten |el |le |il )?(" + "|".join(sorted(_WEEKDAY_INDEX, key=len, reverse=True))
+    + r")(?:日)?(?![\w'-])((?: (?:passé|passe|dernier|scorso|pasado|pasada|letzte[nr]?))?)[^.!?;\n\d]{0,25}$"
+)
+
+
+def _weekday_before(text: NormalizedText, start: int) -> tuple[str, bool] | None:
+    """A weekday just before the time, in the same clause ("am Montag um 16.45", "mardi passé vers 16 h 05"),
+    as an English weekday, and whether it was called the last one ("passé", "scorso", "last")."""
+    span = text.lowered[max(0, start - 60):start]
+    m = WEEKDAY_BEFORE.search(span)
+    if not m:
+        return None
+    clause = re.split(r"[.!?;\n]", span)[-1]
+    if sum(1 for w in re.findall(r"[^\W\d_]+|[月火水木金土日]曜", clause) if w in _WEEKDAY_INDEX) > 1:
+        return None  # "mardi ou mercredi": which one is not known
+    last = bool((m.group(1) or "").strip() in ("last", "letzten", "am letzten") or (m.group(3) or "").strip())
+    return _ENGLISH_WEEKDAYS[_WEEKDAY_INDEX[m.group(2)]], last
 
 
 def _value(field: FieldPattern, found: Found, text: NormalizedText,
@@ -86,6 +114,15 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
                                    field.months, field.dayparts)
                 if resolved is None or resolved.utc is None or (reference and resolved.utc > reference + SKEW):
                     return FieldValue(quoted, quoted, s, e), None
+            elif (weekday := _weekday_before(text, found.start)) is not None and not DAY_AFTER.match(text.lowered, found.end):
+                name, last = weekday
+                resolved = resolve({**groups, "date": name}, quoted, field.zones, reference, field.relative_days,
+                                   field.months, field.dayparts)
+                if resolved is None or resolved.utc is None or reference is None:
+                    return FieldValue(quoted, quoted, s, e), None
+                if last and resolved.utc.astimezone(timezone.utc).date() >= reference.date() and \
+                        resolved.utc > reference - timedelta(days=1):
+                    resolved = ResolvedTime(resolved.text, resolved.utc - timedelta(days=7))  # "mardi passé" on a Tuesday
             elif _day_unread(text, found.start, found.end):
                 return FieldValue(quoted, quoted, s, e), None  # "3pm EST on 1 July": the day is written, not read
         return FieldValue(resolved.utc_iso or quoted, quoted, s, e), resolved.utc
