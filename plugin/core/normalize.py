@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from html.parser import HTMLParser
 
-from .anchors import AnchorIndex
+from .anchors import AnchorIndex, WordIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
 from .prefilter import SEARCH_TRAPS, Requirement, may_match
 
@@ -180,6 +180,21 @@ class NormalizedText:
     _present: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
     unwrapped: bool = False
     """Words a screenshot's copy wrapped across lines were joined (see _unwrap)."""
+    _words: set[str] = field(default_factory=set, compare=False, repr=False)
+    """Words of the preloaded word indexes that occur in a short text (see preload_words)."""
+    _word_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    _word_indexes: set[int] = field(default_factory=set, compare=False, repr=False)
+    live_branches: dict[int, tuple[object, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """Per negative (by id), the parts of it whose words occur in this short ticket (see CompiledNegative.live)."""
+
+    def preload_words(self, index: WordIndex) -> None:
+        """Find which of an index's words a short text holds, in one pass: ``holds`` then answers
+        from a set for requirements made of them."""
+        if len(self.lowered) > SHORT_TEXT or id(index) in self._word_indexes:
+            return
+        self._word_indexes.add(id(index))
+        self._words.update(index.found(self.lowered))
+        object.__setattr__(self, "_word_keys", self._word_keys | index.words if self._word_keys else index.words)
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
@@ -257,7 +272,11 @@ class NormalizedText:
             return may_match(need, low, start, end)
         present = self._present.get(need)
         if present is None:
-            present = self._present[need] = tuple([s for s in need if s in low])
+            if need <= self._word_keys:
+                present = tuple(need & self._words)
+            else:
+                present = tuple([s for s in need if s in low])
+            self._present[need] = present
         if not present:
             return False
         if start <= 0 and end >= len(low):
