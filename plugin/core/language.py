@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import regex
@@ -54,38 +55,50 @@ class WordMarkers:
             self.starts = (regex.compile(source, markers.flags) if isinstance(markers, regex.Pattern)
                            else re.compile(source, markers.flags))
         self.begins: dict[str, bool] = {}
+        self.hits: set[str] = set()
+        """The words of ``known`` the markers match (so a text's hits are one set intersection)."""
+        self.beginners: set[str] = set()
+        """The words of ``begins`` a marker may run past."""
 
     def _remember(self, table: dict[str, bool], word: str, pattern: re.Pattern[str] | regex.Pattern[str]) -> bool:
         if len(table) >= MAX_KNOWN_WORDS:
             table.clear()
+            (self.hits if table is self.known else self.beginners).clear()
         table[word] = found = pattern.fullmatch(word) is not None
+        if found:
+            (self.hits if table is self.known else self.beginners).add(word)
         return found
 
     def count(self, words: Counter[str]) -> int:
         """The matches among ``words`` (the text's words and how often each occurs); only when no
         marker goes past a word (``starts`` empty)."""
-        total = 0
-        known = self.known
-        for word, times in words.items():
-            hit = known.get(word)
-            if hit is None:
-                hit = self._remember(known, word, self.markers)
-            if hit:
-                total += times
-        return total
+        self._learn(self.known, self.hits, words, self.markers)
+        return sum(words[w] for w in self.hits.intersection(words))
 
     def any_begins(self, words: Counter[str]) -> bool:
         """Whether a marker may run past one of these words (else ``count`` is exact)."""
-        begins, starts = self.begins, self.starts
-        for word in words:
-            may_begin = begins.get(word)
-            if may_begin is None and starts is not None:
-                may_begin = self._remember(begins, word, starts)
-            if may_begin:
-                return True
-        return False
+        if self.starts is None:
+            return False
+        self._learn(self.begins, self.beginners, words, self.starts)
+        return not self.beginners.isdisjoint(words)
 
-    def count_in(self, sample: str, tokens: list[regex.Match[str]]) -> int:
+    @staticmethod
+    def _learn(table: dict[str, bool], matched: set[str], words: Counter[str],
+               pattern: re.Pattern[str] | regex.Pattern[str]) -> None:
+        """Judge the words not judged yet (``matched``: those ``pattern`` matches whole)."""
+        new = [w for w in words if w not in table]
+        if not new:
+            return
+        if len(table) + len(new) >= MAX_KNOWN_WORDS:
+            table.clear()
+            matched.clear()
+            new = list(words)
+        for word in new:
+            table[word] = found = pattern.fullmatch(word) is not None
+            if found:
+                matched.add(word)
+
+    def count_in(self, sample: str, tokens: Iterable[regex.Match[str]]) -> int:
         """The matches in ``sample``, whose words (by the same word characters) are ``tokens``."""
         total, last_end = 0, 0
         known, begins, starts = self.known, self.begins, self.starts
@@ -123,7 +136,7 @@ def word_markers(markers: regex.Pattern[str], terms: list[str]) -> WordMarkers |
     return WordMarkers(markers, frozenset().union(*shapes))  # type: ignore[arg-type]
 
 
-def marker_count(language: Language, sample: str, words: Counter[str], tokens: list[regex.Match[str]]) -> int:
+def marker_count(language: Language, sample: str, words: Counter[str], tokens: Iterable[regex.Match[str]]) -> int:
     """How often the language's markers occur in ``sample`` (``words``, ``tokens``: its words, by ``regex``)."""
     if language.words is not None:
         if language.words.starts is None or not language.words.any_begins(words):
@@ -142,13 +155,29 @@ def base_language(locale: str | None) -> str | None:
     return found.group(1).lower() if found else None
 
 
+class _Tokens:
+    """The words of a sample as ``regex`` matches, found when first asked for."""
+
+    def __init__(self, sample: str) -> None:
+        self.sample = sample
+        self._tokens: list[regex.Match[str]] | None = None
+
+    def __iter__(self) -> Iterator[regex.Match[str]]:
+        if self._tokens is None:
+            self._tokens = list(_REGEX_WORD.finditer(self.sample))
+        return iter(self._tokens)
+
+
 def detect_language(text: str, patterns: PatternSet) -> str:
     """The language whose markers occur most often; English unless another clearly wins."""
     sample = text[:SAMPLE_CHARS]
-    best, best_count = ENGLISH, _ENGLISH_WORDS.count(Counter(_RE_WORD.findall(sample)))
+    re_words = Counter(_RE_WORD.findall(sample))
+    best, best_count = ENGLISH, _ENGLISH_WORDS.count(re_words)
     english = best_count
-    tokens = list(_REGEX_WORD.finditer(sample))
-    words = Counter(t.group() for t in tokens)
+    # In plain ASCII both engines' \w+ find the same words; the tokens themselves are needed
+    # only where a marker may run past a word.
+    tokens = _Tokens(sample)
+    words = re_words if sample.isascii() else Counter(t.group() for t in tokens)
     for language in patterns.languages:
         count = marker_count(language, sample, words, tokens)
         if count >= MIN_MARKERS and count > best_count and count > english * 0.8:

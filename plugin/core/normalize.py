@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from html.parser import HTMLParser
@@ -87,9 +87,20 @@ def _unwrap(m: re.Match[str]) -> str:
     return "" if _block_lines(text, pos, m.end()) >= 3 else m.group()
 
 
+def _wrap_breaks(text: str) -> Iterator[re.Match[str]]:
+    """``_WRAP_BREAK.finditer(text)``, tried only at the line breaks (the regex starts with a
+    look-behind, so the engine would try it at every character)."""
+    pos = text.find("\n")
+    while pos != -1:
+        m = _WRAP_BREAK.match(text, pos - 1 if pos > 0 and text[pos - 1] == "\r" else pos)
+        if m is not None:
+            yield m
+        pos = text.find("\n", pos + 1)
+
+
 def has_wrapped_words(text: str) -> bool:
     """Whether unwrapping (see _unwrap) would change this text: detection then also reads it unwrapped."""
-    return any(_unwrap(m) == "" for m in _WRAP_BREAK.finditer(text))
+    return any(_unwrap(m) == "" for m in _wrap_breaks(text))
 
 
 _PUNCT = str.maketrans(
