@@ -145,10 +145,7 @@ class CompiledNegative:
     all in the window, instead of trying every phrase at every word."""
 
     def live(self, text: NormalizedText) -> tuple[tuple[regex.Pattern[str], Clauses], ...]:
-        """The branches whose words all occur somewhere in the ticket (a short one: remembered per
-        ticket; a long one: every branch, its words are looked for in the window only)."""
-        if len(text.lowered) > SHORT_TEXT:
-            return self.branches
+        """The branches whose words all occur somewhere in a short ticket (remembered per ticket)."""
         found = text.live_branches.get(id(self))
         if found is None:
             holds = text.holds
@@ -156,7 +153,10 @@ class CompiledNegative:
         return found  # type: ignore[return-value]
 
     def may_occur(self, text: NormalizedText) -> bool:
-        """False when the regex cannot match anywhere in the ticket: no word it needs is there."""
+        """False when the regex cannot match anywhere in a short ticket: no word it needs is there
+        (a long ticket is not read whole for this: its windows are looked at instead)."""
+        if len(text.lowered) > SHORT_TEXT:
+            return True
         if not text.holds(self.need):
             return False
         return not self.branches or bool(self.live(text))
@@ -165,7 +165,9 @@ class CompiledNegative:
                remaining: Callable[[], float]) -> regex.Match[str] | None:
         """The regex's first match in ``[start:end]`` of the text it is searched in."""
         target = text.lowered if self.on_lowered else text.text
-        if not self.branches:
+        if not self.branches or len(text.lowered) > SHORT_TEXT:
+            # A long ticket's words are not known in advance: looking for each branch's words in
+            # every window would cost more than the one regex.
             return self.regex.search(target, start, end, timeout=remaining())
         best: regex.Match[str] | None = None
         holds = text.holds
