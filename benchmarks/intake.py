@@ -3,7 +3,9 @@
 Starts the real service (`amazon-triage serve`: waitress + worker, so the worker runs meanwhile)
 pointed at the fake Zendesk, and benchmarks/bare_app.py under waitress with the settings `serve`
 uses. The client is light: requests are signed before the clock starts and sent over keep-alive
-http.client connections from several processes, so the client is not the bottleneck. 127.0.0.1 only.
+connections by wrk (C, Debian's package; benchmarks/wrk_client.lua gives each delivery once), so the
+client takes a small share of the two cores; without wrk, http.client from several processes (about
+ten times the client CPU per request, which on two cores the servers lose). 127.0.0.1 only.
 
 Modes: embedded (SQLite store and queue) and production (PostgreSQL + Redis, from TEST_POSTGRES_URL
 and TEST_REDIS_URL, a fresh schema and a flushed Redis database).
@@ -13,12 +15,14 @@ the whole machine), and a calibration: the bare endpoint plus --work-ms of CPU w
 what that much Python work per delivery costs under the same server.
 
 Run: .venv/bin/python benchmarks/intake.py [--mode embedded|production|both] [--requests 4000] [--work-ms 0.25]
+     [--client wrk|python] [--seconds 8]
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import shutil
 import multiprocessing
 import os
 import statistics
@@ -138,7 +142,43 @@ def saturate(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: i
         for k, v in r[1].items():
             statuses[k] = statuses.get(k, 0) + v
     elapsed = max(r[3] for r in results) - min(r[2] for r in results)
-    return len(latencies) / elapsed, latencies, statuses, cpu
+    return len(latencies) / elapsed, (pct(latencies, 50), pct(latencies, 99)), statuses, cpu
+
+
+WRK_SCRIPT = ROOT / "benchmarks" / "wrk_client.lua"
+
+
+def saturate_wrk(port: int, requests: list[tuple[bytes, dict[str, str]]], connections: int, seconds: float,
+                 watch: dict[str, int] | None = None) -> tuple[float, tuple[float, float], dict[int, int], dict[str, float]]:
+    """As saturate, from wrk: ``connections`` keep-alive connections on 2 threads for ``seconds``."""
+    watch = watch or {}
+    with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
+        for body, headers in requests:
+            f.write(f"{headers['X-Zendesk-Webhook-Signature']}\t{headers['X-Zendesk-Webhook-Signature-Timestamp']}\t"
+                    f"{body.decode()}\n")
+    threads = 2
+    before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+    client_before = os.times()
+    machine_before, servers_before = machine_busy(), servers_cpu()
+    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
+                          "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}"],
+                         env={**os.environ, "WRK_REQUESTS": f.name, "WRK_THREADS": str(threads)},
+                         capture_output=True, text=True, check=True).stdout
+    machine_after, servers_after = machine_busy(), servers_cpu()
+    client_after = os.times()
+    os.unlink(f.name)
+    result = next(line.split() for line in out.splitlines() if line.startswith("RESULT "))
+    n, micros, p50, p99 = int(result[1]), int(result[2]), float(result[3]), float(result[4])
+    statuses = {int(w[1]): int(w[2]) for w in (line.split() for line in out.splitlines() if line.startswith("STATUS "))}
+    if n >= len(requests):
+        raise SystemExit(f"wrk ran out of deliveries ({n} of {len(requests)}): give it more or fewer seconds")
+    cpu = {name: (cpu_seconds(pid) - before[name]) / n * 1000 for name, pid in watch.items()}
+    cpu["client"] = ((client_after.children_user + client_after.children_system)
+                     - (client_before.children_user + client_before.children_system)) / n * 1000
+    cpu["database servers"] = (servers_after - servers_before) / n * 1000
+    cpu["machine"] = (machine_after[0] - machine_before[0]) / n * 1000
+    cpu["cores busy"] = (machine_after[0] - machine_before[0]) / max(1e-9, machine_after[1] - machine_before[1]) * os.cpu_count()
+    return n / (micros / 1e6), (p50, p99), statuses, cpu
 
 
 def paced(port: int, requests: list[tuple[bytes, dict[str, str]]], rate: float) -> list[float]:
@@ -159,6 +199,7 @@ def paced(port: int, requests: list[tuple[bytes, dict[str, str]]], rate: float) 
 
 
 def pct(values: list[float], q: float) -> float:
+    """The q-th percentile (1-99)."""
     return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) >= 2 else values[0]
 
 
@@ -236,18 +277,23 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         wait_ready(ours_port, ours)
         wait_ready(bare_port, bare)
         requests = signed(range(offset + 100_000, offset + 100_000 + args.requests))
+        if args.client == "wrk":
+            def run(port: int, watch: dict[str, int] | None = None) -> Any:
+                return saturate_wrk(port, requests, args.connections, args.seconds, watch)
+        else:
+            def run(port: int, watch: dict[str, int] | None = None) -> Any:
+                return saturate(port, requests, args.clients, watch)
         saturate(bare_port, requests[:300], args.clients)  # warm both up
         saturate(ours_port, signed(range(offset + 900_000, offset + 900_300)), args.clients)
-        bare_rate, bare_lat, bare_codes, bare_cpu = saturate(bare_port, requests, args.clients, {"web": bare.pid})
+        bare_rate, bare_lat, bare_codes, bare_cpu = run(bare_port, {"web": bare.pid})
         calibration = None
         if work is not None:
             wait_ready(work_port, work)
             saturate(work_port, requests[:300], args.clients)
-            calibration = saturate(work_port, requests, args.clients, {"web": work.pid})
+            calibration = run(work_port, {"web": work.pid})
             work.terminate()  # idle during our run, but gone is simpler to reason about
         worker = children(ours.pid)
-        ours_rate, ours_lat, ours_codes, ours_cpu = saturate(ours_port, requests, args.clients,
-                                                             {"web": ours.pid, **({"worker": worker[0]} if worker else {})})
+        ours_rate, ours_lat, ours_codes, ours_cpu = run(ours_port, {"web": ours.pid, **({"worker": worker[0]} if worker else {})})
         drained = drain(env["DATABASE_URL"] if "DATABASE_URL" in env else f"sqlite:///{tmp / 'amazon-triage.db'}")
         probe = commit_latency(env["DATABASE_URL"]) if mode == "production" else []
         steady = signed(range(offset + 200_000, offset + 200_000 + int(args.rate * 10)))
@@ -278,13 +324,15 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
 
 
 def report(r: dict[str, Any], args: argparse.Namespace) -> None:
+    client = (f"wrk: {args.connections} keep-alive connections for {args.seconds:g} s" if args.client == "wrk"
+              else f"{args.requests} requests from {args.clients} keep-alive client processes")
     print(f"\n== {r['mode']} ({'SQLite store and queue' if r['mode'] == 'embedded' else 'PostgreSQL + Redis'}), "
-          f"{args.requests} requests from {args.clients} keep-alive client processes, waitress {THREADS} threads ==")
+          f"{client}, waitress {THREADS} threads ==")
     print(f"{'':>22} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8}  statuses; CPU ms per request (machine: every process)")
     for name, key in (("bare Flask 202", "bare"), ("amazon-triage intake", "ours")):
         rate, lat, codes, cpu = r[key]
         usage = ", ".join(f"{k} {v:.2f}" for k, v in cpu.items() if k != "cores busy")
-        print(f"{name:>22} {rate:8.0f} {pct(lat, 50):8.2f} {pct(lat, 99):8.2f}  {codes}; {usage}; "
+        print(f"{name:>22} {rate:8.0f} {lat[0]:8.2f} {lat[1]:8.2f}  {codes}; {usage}; "
               f"{cpu['cores busy']:.1f} of {os.cpu_count()} cores busy")
     if r["calibration"]:
         rate, _, _, cpu = r["calibration"]
@@ -306,13 +354,20 @@ def report(r: dict[str, Any], args: argparse.Namespace) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mode", choices=["embedded", "production", "both"], default="both")
-    parser.add_argument("--requests", type=int, default=4000)
-    parser.add_argument("--clients", type=int, default=4, help="client processes")
+    parser.add_argument("--requests", type=int, default=None,
+                        help="signed deliveries (default: 40000 for wrk, which sends what it can in --seconds, "
+                             "each at most once; 4000 for the python client, which sends them all)")
+    parser.add_argument("--clients", type=int, default=4, help="client processes (--client python; warm-ups)")
+    parser.add_argument("--client", choices=["wrk", "python"], default="wrk" if shutil.which("wrk") else "python",
+                        help="who saturates: wrk (light, the default when installed) or http.client processes")
+    parser.add_argument("--connections", type=int, default=8, help="wrk's keep-alive connections")
+    parser.add_argument("--seconds", type=float, default=8.0, help="wrk's run time per server")
     parser.add_argument("--e2e", type=int, default=20)
     parser.add_argument("--rate", type=float, default=50.0, help="requests/s of the steady run")
     parser.add_argument("--work-ms", type=float, default=0.25,
                         help="calibration: also run the bare endpoint with this much CPU work per request (0: not)")
     args = parser.parse_args()
+    args.requests = args.requests or (40000 if args.client == "wrk" else 4000)
     modes = ["embedded", "production"] if args.mode == "both" else [args.mode]
     if "production" in modes and (reason := production.missing_services()):
         if args.mode == "production":

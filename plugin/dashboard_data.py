@@ -114,9 +114,16 @@ class ListedDecision:
 
 def list_decisions(engine: sa.Engine, *, status: str | None = None, error: str | None = None,
                    escalation: str | None = None, since: datetime | None = None, until: datetime | None = None,
-                   limit: int = 200) -> list[ListedDecision]:
-    """Newest first, filtered by status, error id, escalation state ("ready", "missing", "none") and receipt date."""
-    stmt = sa.select(decisions).order_by(decisions.c.updated_at.desc())
+                   limit: int = 200, older_than: tuple[datetime, int] | None = None) -> list[ListedDecision]:
+    """Newest first, filtered by status, error id, escalation state ("ready", "missing", "none") and receipt date.
+
+    ``older_than`` (a row's updated_at and ticket id) pages on: only rows listed after that one.
+    """
+    stmt = sa.select(decisions).order_by(decisions.c.updated_at.desc(), decisions.c.ticket_id.desc())
+    if older_than:
+        moment, ticket_id = older_than
+        stmt = stmt.where(sa.or_(decisions.c.updated_at < moment,
+                                 sa.and_(decisions.c.updated_at == moment, decisions.c.ticket_id < ticket_id)))
     if status:
         stmt = stmt.where(decisions.c.status == status)
     if since:

@@ -37,6 +37,8 @@ class PatternRegistry:
     _signature: tuple = ()
     _checked_at: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _loader: threading.Thread | None = field(default=None, repr=False)
+    _loader_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _disk_signature(self) -> tuple:
         files = all_pattern_files(self.directory) if self.directory.is_dir() else []
@@ -95,10 +97,28 @@ class PatternRegistry:
         log.warning("running on the last good patterns (%s) until the edit is fixed", patterns.fingerprint)
         return patterns
 
-    def refresh(self) -> None:
-        """Look at the files if ``check_interval`` has passed (or nothing is loaded yet)."""
-        if self._current is None or time.monotonic() - self._checked_at >= self.check_interval:
+    def refresh(self, wait: bool = True) -> None:
+        """Look at the files if ``check_interval`` has passed (or nothing is loaded yet).
+
+        ``wait=False`` (a health probe): a changed set loads in a background thread while the
+        caller answers from the set in use, so a probe never waits for patterns to compile.
+        """
+        if self._current is not None and time.monotonic() - self._checked_at < self.check_interval:
+            return
+        if wait or self._current is None:
             self.reload()
+            return
+        with self._loader_lock:  # not _lock: a load in progress holds that one for as long as it compiles
+            if self._loader is not None and self._loader.is_alive():
+                return
+            self._loader = threading.Thread(target=self._reload_quietly, name="pattern-reload", daemon=True)
+            self._loader.start()
+
+    def _reload_quietly(self) -> None:
+        try:
+            self.reload()
+        except Exception as exc:  # a thread has nobody to raise to; the next refresh tries again
+            log.error("pattern reload failed (%s)", type(exc).__name__)
 
     def current(self) -> PatternSet:
         """The set to use now, refreshed as often as ``check_interval`` allows."""

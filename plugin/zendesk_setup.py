@@ -28,6 +28,7 @@ TRIGGER_TITLE = "amazon-triage: triage new tickets"
 TRIGGER_BODY = {"ticket": {"id": "{{ticket.id}}", "subject": "{{ticket.title}}",
                            "description": "{{ticket.description}}",
                            "requester_first_name": "{{ticket.requester.first_name}}",
+                           "requester_language": "{{ticket.requester.language}}",
                            "created_at": "{{ticket.created_at_with_timestamp}}"}}
 """created_at (ISO 8601, e.g. 2013-12-12T05:35Z, per Zendesk's placeholders reference) lets the overview time
 tickets from their creation and lets "yesterday at 3pm" resolve against the day the ticket was written."""

@@ -76,3 +76,28 @@ def test_decisions_filter_by_error_and_date(seeded) -> None:
 def test_bad_filters_are_explained(seeded, query, message) -> None:
     r = seeded.get(f"/admin/decisions?{query}", headers=AUTH)
     assert r.status_code == 400 and message in unescape(r.text) and "<script>" not in r.text
+
+
+def test_decisions_page_on_to_older_ones_without_gaps_or_repeats(seeded, monkeypatch) -> None:
+    from plugin.web import overview
+
+    monkeypatch.setattr(overview, "PAGE_SIZE", 30)
+    seen: list[str] = []
+    url = "/admin/decisions?status=done"
+    for _ in range(10):
+        html = seeded.get(url, headers=AUTH).text
+        seen += re.findall(r'href="/admin/decisions/(\d+)"', html)
+        older = re.search(r'href="([^"]*older=[^"]*)" rel="next"', html)
+        if older is None:
+            break
+        url = unescape(older.group(1))
+        assert "status=done" in url, "the filter stays on while paging"
+    assert len(seen) == len(set(seen)) > 30, "every decision once, over more than one page"
+    everything = re.findall(r'href="/admin/decisions/(\d+)"',
+                            seeded.get("/admin/decisions?status=done", headers=AUTH).text)
+    assert seen[:30] == everything[:30]
+
+
+def test_a_broken_page_position_is_explained(seeded) -> None:
+    r = seeded.get("/admin/decisions?older=yesterday", headers=AUTH)
+    assert r.status_code == 400 and "'older' must be a page position" in unescape(r.text)

@@ -98,7 +98,7 @@ def test_classify_jsonl_keeps_going_past_bad_lines(tmp_path: Path) -> None:
     assert records[1]["line"] == 2 and "not valid JSON" in records[1]["error"]
     assert records[2] == {"line": 3, "error": "'id' must be a ticket number, got 'abc'"}
     assert records[3]["id"] == 2 and records[3]["matches"] == [] and records[3]["update"] is None
-    assert "2 input line(s) could not be read" in result.stderr
+    assert "2 input line(s) could not be read" in result.stderr and result.exit_code == 1
     assert f"{src}:2: not valid JSON" in result.stderr and f"{src}:3: 'id' must be a ticket number" in result.stderr
 
 
@@ -120,6 +120,7 @@ def test_classify_keeps_a_ticket_whole_across_unicode_line_separators(tmp_path: 
                    encoding="utf-8")
     result = run("classify", str(src))
     records = [json.loads(line) for line in result.stdout.splitlines()]
+    assert result.exit_code == 0, "every line was read"
     assert [r.get("id") for r in records] == [5, 6] and records[0]["matches"][0]["error"] == "connection_timeout"
 
 

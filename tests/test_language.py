@@ -27,6 +27,9 @@ def german(english_copy: Path):
 @pytest.mark.parametrize(("locale", "expected"), [
     ("de", "de"), ("de-CH", "de"), ("fr-ca", "fr"), ("ja", "ja"), ("pt_BR", "pt"), ("", None), (None, None),
     ("not a locale!", None),
+    # {{ticket.requester.language}} in a trigger body gives the language's name
+    ("Deutsch", "de"), ("English", "en"), ("Español (España)", "es"), ("French - Français", "fr"), ("italiano", "it"),
+    ("日本語", "ja"), ("Klingon", None),
 ])
 def test_base_language(locale, expected) -> None:
     assert base_language(locale) == expected

@@ -78,3 +78,30 @@ def test_sweeper_thread_runs_until_stopped(tmp_path: Path) -> None:
     stop.set()
     thread.join(timeout=5)
     assert not thread.is_alive()
+
+
+def test_many_tickets_queued_in_one_write_come_out_in_order(tmp_path: Path, redis_url: str) -> None:
+    """Concurrent requests share one queue write; the worker still sees every ticket, oldest first."""
+    seen: list[int] = []
+    queue = TaskQueue(str(tmp_path / "q.db"), run=seen.append, redis_url=redis_url)
+    queue.huey.flush()
+    queue.enqueue_many([11, 12, 13])
+    assert queue.pending() == 3
+    for _ in range(3):
+        queue.huey.execute(queue.huey.dequeue())
+    assert seen == [11, 12, 13]
+
+
+def test_enqueues_from_many_threads_all_arrive_once(tmp_path: Path, redis_url: str) -> None:
+    seen: list[int] = []
+    queue = TaskQueue(str(tmp_path / "q.db"), run=seen.append, redis_url=redis_url)
+    queue.huey.flush()
+    threads = [threading.Thread(target=queue.enqueue, args=(100 + i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert queue.pending() == 40
+    while (task := queue.huey.dequeue()) is not None:
+        queue.huey.execute(task)
+    assert sorted(seen) == list(range(100, 140))

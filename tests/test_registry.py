@@ -54,3 +54,19 @@ def test_start_on_a_broken_edit_runs_the_last_good_copy(patterns_copy: Path, tmp
     restarted.reload(force=True)
     assert restarted.ready and len(restarted.current().error_patterns) == 8
     assert restarted.rejected and "not valid TOML" in restarted.rejected[0]
+
+
+def test_a_probe_never_waits_for_an_edit_to_compile(patterns_copy: Path) -> None:
+    """refresh(wait=False) answers from the set in use; the edited set arrives from a background load."""
+    import time
+
+    reg = PatternRegistry(patterns_copy, check_interval=0)
+    before = reg.current()
+    add_pattern(patterns_copy)
+    with reg._lock:  # a load already compiling elsewhere holds the lock: a waiting refresh would block here
+        reg.refresh(wait=False)
+        assert reg.fingerprint == before.fingerprint
+    deadline = time.monotonic() + 30
+    while reg.fingerprint == before.fingerprint and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert detect(NEW_TEXT, reg.current()).matched == ("staging_mode",)

@@ -194,7 +194,10 @@ def _read_lines(lines: list[str] | list[bytes]) -> Iterator[tuple[int, Any, str 
 @click.argument("source", type=click.File("rb"))
 @patterns_option
 def classify_cmd(source: BinaryIO, patterns_dir: Path | None) -> None:
-    """Classify tickets from a JSONL file (or - for standard input); print one JSON result a line."""
+    """Classify tickets from a JSONL file (or - for standard input); print one JSON result a line.
+
+    Exits 1 when a line could not be read (after classifying the rest), so a script sees the failure.
+    """
     ps = load_or_exit(patterns_dir)
     failed = read = 0
     for line, ticket, error in read_tickets(source):
@@ -207,7 +210,8 @@ def classify_cmd(source: BinaryIO, patterns_dir: Path | None) -> None:
         click.echo(json.dumps(classify(ticket, ps).to_json(), ensure_ascii=False))
     if failed:
         click.echo(f"{_name(source)}: {failed} input line(s) could not be read; see the error records.", err=True)
-    elif not read:
+        raise SystemExit(1)
+    if not read:
         click.echo(f"{_name(source)}: no tickets found (an empty file?)", err=True)
 
 

@@ -147,12 +147,25 @@ def marker_count(language: Language, sample: str, words: Counter[str], tokens: I
     return len(language.markers.findall(sample))
 
 
+LANGUAGE_NAMES = {
+    "english": "en", "german": "de", "deutsch": "de", "french": "fr", "français": "fr", "francais": "fr",
+    "spanish": "es", "español": "es", "espanol": "es", "italian": "it", "italiano": "it",
+    "japanese": "ja", "日本語": "ja",
+}
+"""Language names as Zendesk's ``{{ticket.requester.language}}`` placeholder may give them (the locale's
+name, "Deutsch", or its English name), for the languages replies are written in."""
+
+
 def base_language(locale: str | None) -> str | None:
-    """"de-CH", "fr_ca", "JA" -> "de", "fr", "ja"; None for anything that is no locale."""
+    """"de-CH", "fr_ca", "JA" -> "de", "fr", "ja"; "Deutsch", "Español (España)" -> "de", "es";
+    None for anything that is no locale."""
     if not locale or not isinstance(locale, str):
         return None
     found = re.match(r"\s*([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*\s*$", locale)
-    return found.group(1).lower() if found else None
+    if found:
+        return found.group(1).lower()
+    name = re.split(r"[(\-–,/]", locale, maxsplit=1)[0].strip().casefold()
+    return LANGUAGE_NAMES.get(name)
 
 
 class _Tokens:

@@ -211,8 +211,8 @@ def decisions() -> Any:
         filters = overview.parse_filters(request.args, statuses, known)
     except overview.FilterError as exc:
         problem, status, filters = f"Filter not applied: {exc}.", 400, overview.DecisionFilters()
-    rows = overview.decisions(rt.store, filters)
-    return page("admin/decisions.html", status, rows=rows, f=filters, known=known, statuses=statuses,
+    rows, older = overview.decisions(rt.store, filters)
+    return page("admin/decisions.html", status, rows=rows, older=older, f=filters, known=known, statuses=statuses,
                 escalation_states=overview.ESCALATION_STATES, utc_time=overview.utc_time, problem=problem)
 
 

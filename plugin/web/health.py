@@ -35,7 +35,7 @@ def readyz() -> Any:
             checks[name] = "ok"
         except Exception as exc:
             checks[name] = f"unreachable: {type(exc).__name__}"
-    rt.registry.refresh()
+    rt.registry.refresh(wait=False)  # an edited set loads in the background: the probe answers now
     # Unauthenticated: only ok / not ok and counts. The problems themselves are on /admin.
     rejected = len(rt.registry.rejected)
     if rt.registry.ready:

@@ -64,9 +64,13 @@ class DecisionFilters:
     escalation: str | None = None
     since: date | None = None
     until: date | None = None
+    older_than: tuple[datetime, int] | None = None
+    """Paging: list only the rows after this one (its updated_at and ticket id)."""
 
     def as_args(self) -> dict[str, str]:
-        return {k: str(v) for k, v in self.__dict__.items() if v}
+        """The filters as query arguments (the page position left out: a new filter starts at the top)."""
+        names = {"since": "from", "until": "to"}
+        return {names.get(k, k): str(v) for k, v in self.__dict__.items() if v and k != "older_than"}
 
 
 def _day(args: Any, key: str) -> date | None:
@@ -92,14 +96,38 @@ def parse_filters(args: Any, statuses: list[str], errors: list[str]) -> Decision
     since, until = _day(args, "from"), _day(args, "to")
     if since and until and since > until:
         raise FilterError("'from' is after 'to'")
-    return DecisionFilters(status, error, escalation, since, until)
+    return DecisionFilters(status, error, escalation, since, until, _cursor(args.get("older") or ""))
 
 
-def decisions(store: Any, filters: DecisionFilters, limit: int = 200) -> list[Any]:
+def cursor(row: Any) -> str:
+    """Where the next page starts: after ``row`` (the last one shown)."""
+    return f"{row.updated_at.astimezone(timezone.utc).isoformat()}~{row.ticket_id}"
+
+
+def _cursor(value: str) -> tuple[datetime, int] | None:
+    if not value:
+        return None
+    moment, _, ticket = value.partition("~")
+    try:
+        parsed = datetime.fromisoformat(moment)
+        if parsed.tzinfo is None or not ticket.isdigit():
+            raise ValueError
+    except ValueError:
+        raise FilterError(f"'older' must be a page position from an 'Older' link, got {value[:60]!r}") from None
+    return parsed, int(ticket)
+
+
+PAGE_SIZE = 200
+
+
+def decisions(store: Any, filters: DecisionFilters, limit: int | None = None) -> tuple[list[Any], str | None]:
+    """One page of the list, and where the next one starts (None on the last page)."""
+    limit = limit or PAGE_SIZE
     since = datetime.combine(filters.since, time.min, tzinfo=timezone.utc) if filters.since else None
     until = datetime.combine(filters.until + timedelta(days=1), time.min, tzinfo=timezone.utc) if filters.until else None
-    return list_decisions(store.engine, status=filters.status, error=filters.error, escalation=filters.escalation,
-                          since=since, until=until, limit=limit)
+    rows = list_decisions(store.engine, status=filters.status, error=filters.error, escalation=filters.escalation,
+                          since=since, until=until, limit=limit + 1, older_than=filters.older_than)
+    return rows[:limit], cursor(rows[limit - 1]) if len(rows) > limit else None
 
 
 def utc_time(iso: str | None) -> str:

@@ -122,7 +122,8 @@ def parse_delivery(body: Any, dedupe_key: str | None = None) -> Delivery | Chang
     facts = TicketFacts(subject=_text(raw, "subject"), description=_text(raw, "description"),
                         requester_first_name=_text(raw, "requester_first_name"), created_at=_text(raw, "created_at"),
                         tags=tuple(scrub(tags).split()) if isinstance(tags, str) else None,
-                        requester_locale=_text(raw, "requester_locale"))
+                        # a locale ("de-CH") or, from the trigger body, the requester's language by name ("Deutsch")
+                        requester_locale=_text(raw, "requester_locale") or _text(raw, "requester_language"))
     return Delivery(ticket_id, "trigger", dedupe_key or f"ticket:{ticket_id}", facts)
 
 
