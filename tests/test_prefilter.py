@@ -363,3 +363,14 @@ def test_negatives_searched_branch_by_branch_find_what_the_regex_finds(patterns:
                 found += want is not None
                 assert (want and want.span()) == (got and got.span()), (neg.spec.name, text.lowered[s:e])
     assert found > 100
+
+
+def test_marker_counts_stay_right_when_the_memory_starts_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    import plugin.core.language as language
+
+    monkeypatch.setattr(language, "MAX_KNOWN_WORDS", 6)
+    markers = language.WordMarkers(re.compile(r"\b(?:und|der|die)\b"))
+    for text in ["und der die das ein eine und", "x y z und w v u t s der", "die die die a b c d e f g h"]:
+        words = Counter(_RE_WORD.findall(text))
+        assert markers.count(words) == len(markers.markers.findall(text))
+        assert len(markers.known[0]) <= max(6, len(words))

@@ -34,6 +34,7 @@ _RE_WORD = re.compile(r"\w+")
 _REGEX_WORD = regex.compile(r"\w+")
 MAX_KNOWN_WORDS = 50_000
 """Words remembered per marker set (whether the markers match them); past this the memory starts over."""
+_Memo = tuple[dict[str, bool], set[str]]
 
 
 class WordMarkers:
@@ -48,77 +49,73 @@ class WordMarkers:
 
     def __init__(self, markers: re.Pattern[str] | regex.Pattern[str], starts: frozenset[str] = frozenset()) -> None:
         self.markers = markers
-        self.known: dict[str, bool] = {}
         self.starts: re.Pattern[str] | regex.Pattern[str] | None = None
         if starts:
             source = "|".join(re.escape(w) for w in sorted(starts))
             self.starts = (regex.compile(source, markers.flags) if isinstance(markers, regex.Pattern)
                            else re.compile(source, markers.flags))
-        self.begins: dict[str, bool] = {}
-        self.hits: set[str] = set()
-        """The words of ``known`` the markers match (so a text's hits are one set intersection)."""
-        self.beginners: set[str] = set()
-        """The words of ``begins`` a marker may run past."""
+        # (verdict per word, the words judged True): a pair that is only ever added to, the set
+        # first, and replaced whole when full, so a thread reading one pair always sees it agree.
+        self.known: _Memo = ({}, set())
+        self.begins: _Memo = ({}, set())
 
-    def _remember(self, table: dict[str, bool], word: str, pattern: re.Pattern[str] | regex.Pattern[str]) -> bool:
-        if len(table) >= MAX_KNOWN_WORDS:
-            table.clear()
-            (self.hits if table is self.known else self.beginners).clear()
-        table[word] = found = pattern.fullmatch(word) is not None
+    @staticmethod
+    def _judge(memo: _Memo, word: str, pattern: re.Pattern[str] | regex.Pattern[str]) -> bool:
+        found = pattern.fullmatch(word) is not None
         if found:
-            (self.hits if table is self.known else self.beginners).add(word)
+            memo[1].add(word)
+        memo[0][word] = found
         return found
+
+    def _learn(self, attr: str, words: Counter[str], pattern: re.Pattern[str] | regex.Pattern[str]) -> _Memo:
+        """The memo ``attr`` with every one of ``words`` judged."""
+        memo: _Memo = getattr(self, attr)
+        new = [w for w in words if w not in memo[0]]
+        if new and len(memo[0]) + len(new) >= MAX_KNOWN_WORDS:
+            memo = ({}, set())
+            setattr(self, attr, memo)
+            new = list(words)
+        for word in new:
+            self._judge(memo, word, pattern)
+        return memo
 
     def count(self, words: Counter[str]) -> int:
         """The matches among ``words`` (the text's words and how often each occurs); only when no
         marker goes past a word (``starts`` empty)."""
-        self._learn(self.known, self.hits, words, self.markers)
-        return sum(words[w] for w in self.hits.intersection(words))
+        hits = self._learn("known", words, self.markers)[1]
+        return sum(words[w] for w in hits.intersection(words))
 
     def any_begins(self, words: Counter[str]) -> bool:
         """Whether a marker may run past one of these words (else ``count`` is exact)."""
         if self.starts is None:
             return False
-        self._learn(self.begins, self.beginners, words, self.starts)
-        return not self.beginners.isdisjoint(words)
-
-    @staticmethod
-    def _learn(table: dict[str, bool], matched: set[str], words: Counter[str],
-               pattern: re.Pattern[str] | regex.Pattern[str]) -> None:
-        """Judge the words not judged yet (``matched``: those ``pattern`` matches whole)."""
-        new = [w for w in words if w not in table]
-        if not new:
-            return
-        if len(table) + len(new) >= MAX_KNOWN_WORDS:
-            table.clear()
-            matched.clear()
-            new = list(words)
-        for word in new:
-            table[word] = found = pattern.fullmatch(word) is not None
-            if found:
-                matched.add(word)
+        return not self._learn("begins", words, self.starts)[1].isdisjoint(words)
 
     def count_in(self, sample: str, tokens: Iterable[regex.Match[str]]) -> int:
         """The matches in ``sample``, whose words (by the same word characters) are ``tokens``."""
         total, last_end = 0, 0
         known, begins, starts = self.known, self.begins, self.starts
+        if len(known[0]) >= MAX_KNOWN_WORDS - SAMPLE_CHARS:
+            known = self.known = ({}, set())
+        if len(begins[0]) >= MAX_KNOWN_WORDS - SAMPLE_CHARS:
+            begins = self.begins = ({}, set())
         for token in tokens:
             start = token.start()
             if start < last_end:
                 continue  # inside the previous match ("ai" of "j'ai")
             word = token.group()
-            may_begin = begins.get(word)
+            may_begin = begins[0].get(word)
             if may_begin is None and starts is not None:
-                may_begin = self._remember(begins, word, starts)
+                may_begin = self._judge(begins, word, starts)
             if may_begin:
                 found = self.markers.match(sample, start)
                 if found is not None:
                     total += 1
                     last_end = found.end()
                 continue
-            hit = known.get(word)
+            hit = known[0].get(word)
             if hit is None:
-                hit = self._remember(known, word, self.markers)
+                hit = self._judge(known, word, self.markers)
             if hit:
                 total += 1
                 last_end = token.end()
