@@ -16,7 +16,16 @@ import regex
 from plugin.core.language import _ENGLISH_WORDS, _RE_WORD, _REGEX_WORD, marker_count
 from plugin.core.normalize import normalize
 from plugin.core.patterns import PatternSet
-from plugin.core.prefilter import fuzzy_pieces, marker_shape, may_match, required_chars, required_literals, splittable
+from plugin.core.prefilter import (
+    fuzzy_pieces,
+    marker_shape,
+    may_match,
+    required_chars,
+    required_clauses,
+    required_literals,
+    split_alternatives,
+    splittable,
+)
 from plugin.core.thread import _CANDIDATE, _CANDIDATE_WORDS, _CASE_TRAPS, _lines_holding
 
 DATA = Path(__file__).parent / "data"
@@ -281,3 +290,87 @@ def test_analysis_is_sound_on_random_regexes() -> None:
             if found is not None and found.end() > found.start():
                 assert parts.found_in(text.lower(), found.start(), found.end()), (source, text)
     assert checked > 10_000
+
+
+@pytest.mark.parametrize(("source", "branches"), [
+    (r"\b(?:now|finally) works\b", [r"\b(?:now) works\b", r"\b(?:finally) works\b"]),
+    (r"a|b(?:c|d)", ["a", "b(?:c|d)"]),
+    (r"(?:x|\b(?:y|z)\b)", ["x", r"\b(?:y)\b", r"\b(?:z)\b"]),
+    (r"(?:¿|\b)(?:necesito|hace falta)", [r"(?:¿)(?:necesito|hace falta)", r"(?:\b)(?:necesito|hace falta)"]),
+    (r"\b(?:a|b)?c", None),      # a repeated group tries its branches, then none: not the same split
+    (r"(a)|\1", None),           # back reference
+    (r"(?i)a|b", None),          # inline flag reaches every branch
+    (r"a\K|b", None),            # \K moves the match start
+    (r"\bfoo\b", None),          # nothing to split
+])
+def test_split_alternatives(source: str, branches: list[str] | None) -> None:
+    assert split_alternatives(source) == branches
+
+
+def test_clauses_spell_out_fixed_runs() -> None:
+    assert required_clauses(r"\b(?:please|you can) (?:mark|close) it\b") == (
+        frozenset({"please mark it", "please close it", "you can mark it", "you can close it"}),)
+    assert required_clauses(r"(?:now|finally) (?:\w+ )?works") == (frozenset({"works"}), frozenset({"finally ", "now "}))
+    assert required_clauses(r"(?i)abc") is None
+
+
+def test_analysis_of_branches_is_sound_on_random_regexes() -> None:
+    """Random alternations: the first match of the branches searched alone, leftmost then earliest,
+    is the regex's own, and every branch match holds a string of each of its clauses."""
+    tokens = ["a", "b", "ab", "ba", "c", " ", "'", "\\b", "\\w", "(", ")", "(?:", "(?=", "(?!", "(?<=a)", "|", "|", "|",
+              "*", "+", "?", "{1,3}", "[ab]", "[^a]", ".", "(?>", "(?i:"]
+    rng = random.Random(4)
+    texts = ["".join(rng.choice("ab c'AB") for _ in range(rng.randint(0, 30))) for _ in range(40)]
+    split = checked = 0
+    for _ in range(4000):
+        body = "".join(rng.choice(tokens) for _ in range(rng.randint(1, 10)))
+        source = rng.choice(["{}", "\\b(?:{})", "\\b(?:{})\\b", "(?:{})a", "(?:{})+"]).format(body)
+        try:
+            compiled = regex.compile(source)
+            parts = split_alternatives(source)
+            branches = [regex.compile(p) for p in parts] if parts else []
+        except regex.error:
+            continue
+        split += bool(branches)
+        clauses = [required_clauses(p) for p in parts or ()]
+        for text in texts:
+            for s, e in ((0, len(text)), (2, max(2, len(text) - 3))):
+                want = compiled.search(text, s, e)
+                if not branches:
+                    continue
+                found = [b.search(text, s, e) for b in branches]
+                got = min((m for m in found if m is not None), key=lambda m: m.start(), default=None)
+                assert (want and want.span()) == (got and got.span()), (source, text)
+                for m, need in zip(found, clauses, strict=True):
+                    if m is not None and need is not None:
+                        checked += 1
+                        assert all(may_match(c, text, m.start(), m.end()) for c in need), (source, text)
+    assert split > 200 and checked > 1000
+
+
+def test_negatives_searched_branch_by_branch_find_what_the_regex_finds(patterns: PatternSet) -> None:
+    rng = random.Random(8)
+    texts = [normalize(t) for t in _tickets()[::3]]
+    negatives = [n for p in patterns.error_patterns for n in p.negatives] + [n for f in patterns.fields for n in f.negatives]
+    assert sum(1 for n in negatives if n.branches) > len(negatives) // 2
+    found = 0
+    for text in texts:
+        text.preload_words(patterns.words)
+        for neg in negatives:
+            for s, e in _windows(rng, text.lowered):
+                want = neg.regex.search(text.lowered if neg.on_lowered else text.text, s, e)
+                got = neg.search(text, s, e, lambda: 1.0) if neg.may_occur(text) else None
+                found += want is not None
+                assert (want and want.span()) == (got and got.span()), (neg.spec.name, text.lowered[s:e])
+    assert found > 100
+
+
+def test_marker_counts_stay_right_when_the_memory_starts_over(monkeypatch: pytest.MonkeyPatch) -> None:
+    import plugin.core.language as language
+
+    monkeypatch.setattr(language, "MAX_KNOWN_WORDS", 6)
+    markers = language.WordMarkers(re.compile(r"\b(?:und|der|die)\b"))
+    for text in ["und der die das ein eine und", "x y z und w v u t s der", "die die die a b c d e f g h"]:
+        words = Counter(_RE_WORD.findall(text))
+        assert markers.count(words) == len(markers.markers.findall(text))
+        assert len(markers.known[0]) <= max(6, len(words))

@@ -130,3 +130,26 @@ class AnchorIndex:
                 near.sort()
             typos = {a: near for a, near in typos.items() if near}
         return hits, typos
+
+
+class WordIndex:
+    """Which of many words a text holds anywhere, in one pass (the words negatives and contexts need,
+    see prefilter.py): a short ticket then answers "is this word here?" from a set."""
+
+    MIN_LEN = 3
+    """Shorter strings ("is", "?") occur everywhere: they would only slow the pass; they are looked up with ``in``."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(w for w in words if len(w) >= self.MIN_LEN)
+        self._automaton: ahocorasick.Automaton | None = None
+        if self.words:
+            self._automaton = ahocorasick.Automaton()
+            for word in self.words:
+                self._automaton.add_word(word, word)
+            self._automaton.make_automaton()
+
+    def found(self, lowered: str) -> set[str]:
+        """The words that occur in ``lowered``."""
+        if self._automaton is None:
+            return set()
+        return {word for _, word in self._automaton.iter(lowered)}

@@ -135,11 +135,9 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     suppressed: list[Suppressed] = []
     whole = _WholeTextContexts(text, deadline, view.contexts)
     seen = view.seen
-    for rx in pattern.regexes:
+    for rx in pattern.regexes if seen is None else pattern.regexes_seen(seen):
         if len(best) >= MAX_EVIDENCE:
             break
-        if seen is not None and rx.anchor_set.isdisjoint(seen):
-            continue
         for found in scan(rx, text, deadline):
             if len(best) >= MAX_EVIDENCE:
                 break
@@ -197,6 +195,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     failures: list[PatternFailure] = []
     timed_out: list[str] = []
     text.preload(patterns.anchors)
+    text.preload_words(patterns.words)
     view = TicketView(text, patterns, amazon_ticket, subject_end)
     retry: list[ErrorPattern] = []
     for pattern in patterns.error_patterns:

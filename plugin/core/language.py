@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 import regex
@@ -33,6 +34,7 @@ _RE_WORD = re.compile(r"\w+")
 _REGEX_WORD = regex.compile(r"\w+")
 MAX_KNOWN_WORDS = 50_000
 """Words remembered per marker set (whether the markers match them); past this the memory starts over."""
+_Memo = tuple[dict[str, bool], set[str]]
 
 
 class WordMarkers:
@@ -47,65 +49,73 @@ class WordMarkers:
 
     def __init__(self, markers: re.Pattern[str] | regex.Pattern[str], starts: frozenset[str] = frozenset()) -> None:
         self.markers = markers
-        self.known: dict[str, bool] = {}
         self.starts: re.Pattern[str] | regex.Pattern[str] | None = None
         if starts:
             source = "|".join(re.escape(w) for w in sorted(starts))
             self.starts = (regex.compile(source, markers.flags) if isinstance(markers, regex.Pattern)
                            else re.compile(source, markers.flags))
-        self.begins: dict[str, bool] = {}
+        # (verdict per word, the words judged True): a pair that is only ever added to, the set
+        # first, and replaced whole when full, so a thread reading one pair always sees it agree.
+        self.known: _Memo = ({}, set())
+        self.begins: _Memo = ({}, set())
 
-    def _remember(self, table: dict[str, bool], word: str, pattern: re.Pattern[str] | regex.Pattern[str]) -> bool:
-        if len(table) >= MAX_KNOWN_WORDS:
-            table.clear()
-        table[word] = found = pattern.fullmatch(word) is not None
+    @staticmethod
+    def _judge(memo: _Memo, word: str, pattern: re.Pattern[str] | regex.Pattern[str]) -> bool:
+        found = pattern.fullmatch(word) is not None
+        if found:
+            memo[1].add(word)
+        memo[0][word] = found
         return found
+
+    def _learn(self, attr: str, words: Counter[str], pattern: re.Pattern[str] | regex.Pattern[str]) -> _Memo:
+        """The memo ``attr`` with every one of ``words`` judged."""
+        memo: _Memo = getattr(self, attr)
+        new = [w for w in words if w not in memo[0]]
+        if new and len(memo[0]) + len(new) >= MAX_KNOWN_WORDS:
+            memo = ({}, set())
+            setattr(self, attr, memo)
+            new = list(words)
+        for word in new:
+            self._judge(memo, word, pattern)
+        return memo
 
     def count(self, words: Counter[str]) -> int:
         """The matches among ``words`` (the text's words and how often each occurs); only when no
         marker goes past a word (``starts`` empty)."""
-        total = 0
-        known = self.known
-        for word, times in words.items():
-            hit = known.get(word)
-            if hit is None:
-                hit = self._remember(known, word, self.markers)
-            if hit:
-                total += times
-        return total
+        hits = self._learn("known", words, self.markers)[1]
+        return sum(words[w] for w in hits.intersection(words))
 
     def any_begins(self, words: Counter[str]) -> bool:
         """Whether a marker may run past one of these words (else ``count`` is exact)."""
-        begins, starts = self.begins, self.starts
-        for word in words:
-            may_begin = begins.get(word)
-            if may_begin is None and starts is not None:
-                may_begin = self._remember(begins, word, starts)
-            if may_begin:
-                return True
-        return False
+        if self.starts is None:
+            return False
+        return not self._learn("begins", words, self.starts)[1].isdisjoint(words)
 
-    def count_in(self, sample: str, tokens: list[regex.Match[str]]) -> int:
+    def count_in(self, sample: str, tokens: Iterable[regex.Match[str]]) -> int:
         """The matches in ``sample``, whose words (by the same word characters) are ``tokens``."""
         total, last_end = 0, 0
         known, begins, starts = self.known, self.begins, self.starts
+        if len(known[0]) >= MAX_KNOWN_WORDS - SAMPLE_CHARS:
+            known = self.known = ({}, set())
+        if len(begins[0]) >= MAX_KNOWN_WORDS - SAMPLE_CHARS:
+            begins = self.begins = ({}, set())
         for token in tokens:
             start = token.start()
             if start < last_end:
                 continue  # inside the previous match ("ai" of "j'ai")
             word = token.group()
-            may_begin = begins.get(word)
+            may_begin = begins[0].get(word)
             if may_begin is None and starts is not None:
-                may_begin = self._remember(begins, word, starts)
+                may_begin = self._judge(begins, word, starts)
             if may_begin:
                 found = self.markers.match(sample, start)
                 if found is not None:
                     total += 1
                     last_end = found.end()
                 continue
-            hit = known.get(word)
+            hit = known[0].get(word)
             if hit is None:
-                hit = self._remember(known, word, self.markers)
+                hit = self._judge(known, word, self.markers)
             if hit:
                 total += 1
                 last_end = token.end()
@@ -123,7 +133,7 @@ def word_markers(markers: regex.Pattern[str], terms: list[str]) -> WordMarkers |
     return WordMarkers(markers, frozenset().union(*shapes))  # type: ignore[arg-type]
 
 
-def marker_count(language: Language, sample: str, words: Counter[str], tokens: list[regex.Match[str]]) -> int:
+def marker_count(language: Language, sample: str, words: Counter[str], tokens: Iterable[regex.Match[str]]) -> int:
     """How often the language's markers occur in ``sample`` (``words``, ``tokens``: its words, by ``regex``)."""
     if language.words is not None:
         if language.words.starts is None or not language.words.any_begins(words):
@@ -155,13 +165,29 @@ def base_language(locale: str | None) -> str | None:
     return LANGUAGE_NAMES.get(name)
 
 
+class _Tokens:
+    """The words of a sample as ``regex`` matches, found when first asked for."""
+
+    def __init__(self, sample: str) -> None:
+        self.sample = sample
+        self._tokens: list[regex.Match[str]] | None = None
+
+    def __iter__(self) -> Iterator[regex.Match[str]]:
+        if self._tokens is None:
+            self._tokens = list(_REGEX_WORD.finditer(self.sample))
+        return iter(self._tokens)
+
+
 def detect_language(text: str, patterns: PatternSet) -> str:
     """The language whose markers occur most often; English unless another clearly wins."""
     sample = text[:SAMPLE_CHARS]
-    best, best_count = ENGLISH, _ENGLISH_WORDS.count(Counter(_RE_WORD.findall(sample)))
+    re_words = Counter(_RE_WORD.findall(sample))
+    best, best_count = ENGLISH, _ENGLISH_WORDS.count(re_words)
     english = best_count
-    tokens = list(_REGEX_WORD.finditer(sample))
-    words = Counter(t.group() for t in tokens)
+    # In plain ASCII both engines' \w+ find the same words; the tokens themselves are needed
+    # only where a marker may run past a word.
+    tokens = _Tokens(sample)
+    words = re_words if sample.isascii() else Counter(t.group() for t in tokens)
     for language in patterns.languages:
         count = marker_count(language, sample, words, tokens)
         if count >= MIN_MARKERS and count > best_count and count > english * 0.8:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from html.parser import HTMLParser
 
-from .anchors import AnchorIndex
+from .anchors import AnchorIndex, WordIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
 from .prefilter import SEARCH_TRAPS, Requirement, may_match
 
@@ -88,9 +88,20 @@ def _unwrap(m: re.Match[str]) -> str:
     return "" if _block_lines(text, pos, m.end()) >= 3 else m.group()
 
 
+def _wrap_breaks(text: str) -> Iterator[re.Match[str]]:
+    """``_WRAP_BREAK.finditer(text)``, tried only at the line breaks (the regex starts with a
+    look-behind, so the engine would try it at every character)."""
+    pos = text.find("\n")
+    while pos != -1:
+        m = _WRAP_BREAK.match(text, pos - 1 if pos > 0 and text[pos - 1] == "\r" else pos)
+        if m is not None:
+            yield m
+        pos = text.find("\n", pos + 1)
+
+
 def has_wrapped_words(text: str) -> bool:
     """Whether unwrapping (see _unwrap) would change this text: detection then also reads it unwrapped."""
-    return any(_unwrap(m) == "" for m in _WRAP_BREAK.finditer(text))
+    return any(_unwrap(m) == "" for m in _wrap_breaks(text))
 
 
 _PUNCT = str.maketrans(
@@ -181,6 +192,21 @@ class NormalizedText:
     _present: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
     unwrapped: bool = False
     """Words a screenshot's copy wrapped across lines were joined (see _unwrap)."""
+    _words: set[str] = field(default_factory=set, compare=False, repr=False)
+    """Words of the preloaded word indexes that occur in a short text (see preload_words)."""
+    _word_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
+    _word_indexes: set[int] = field(default_factory=set, compare=False, repr=False)
+    live_branches: dict[int, tuple[object, ...]] = field(default_factory=dict, compare=False, repr=False)
+    """Per negative (by id), the parts of it whose words occur in this short ticket (see CompiledNegative.live)."""
+
+    def preload_words(self, index: WordIndex) -> None:
+        """Find which of an index's words a short text holds, in one pass: ``holds`` then answers
+        from a set for requirements made of them."""
+        if len(self.lowered) > SHORT_TEXT or id(index) in self._word_indexes:
+            return
+        self._word_indexes.add(id(index))
+        self._words.update(index.found(self.lowered))
+        object.__setattr__(self, "_word_keys", self._word_keys | index.words if self._word_keys else index.words)
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
@@ -258,7 +284,11 @@ class NormalizedText:
             return may_match(need, low, start, end)
         present = self._present.get(need)
         if present is None:
-            present = self._present[need] = tuple([s for s in need if s in low])
+            if need <= self._word_keys:
+                present = tuple(need & self._words)
+            else:
+                present = tuple([s for s in need if s in low])
+            self._present[need] = present
         if not present:
             return False
         if start <= 0 and end >= len(low):

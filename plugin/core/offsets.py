@@ -57,11 +57,16 @@ def rewrite_constant(text: str, pattern: re.Pattern[str], new: str) -> tuple[str
         return text, OffsetMap()
     width = len(new)
     edits: list[Edit] = []
-    shift = 0
+    kept: list[str] = []
+    shift = last = 0
     for s, e in spans:
         edits.append((s + shift, s + shift + width, s, e))
         shift += width - (e - s)
-    return pattern.sub(new, text), OffsetMap.of(edits)
+        kept.append(text[last:s])
+        last = e
+    kept.append(text[last:])
+    # The text between the matches, joined by ``new``: what sub() writes, without a second search.
+    return (new.join(kept) if "\\" not in new else pattern.sub(new, text)), OffsetMap.of(edits)
 
 
 def rewrite(text: str, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> tuple[str, OffsetMap]:

@@ -18,8 +18,20 @@ from typing import TYPE_CHECKING, Any
 import regex
 from pydantic import ValidationError
 
-from .anchors import AnchorIndex
-from .prefilter import Pieces, Requirement, folded_literals, fuzzy_pieces, required_chars, required_literals, splittable
+from .anchors import AnchorIndex, WordIndex
+from .normalize import SHORT_TEXT
+from .prefilter import (
+    Clauses,
+    Pieces,
+    Requirement,
+    folded_literals,
+    fuzzy_pieces,
+    required_chars,
+    required_clauses,
+    required_literals,
+    split_alternatives,
+    splittable,
+)
 from .schema import (
     ContextSpec,
     ErrorPatternSpec,
@@ -127,6 +139,50 @@ class CompiledNegative:
     on_lowered: bool = False
     need: Requirement = None
     """Strings one of which any match contains (see prefilter.py); None: always search."""
+    branches: tuple[tuple[regex.Pattern[str], Clauses], ...] = ()
+    """The regex's alternatives alone, each with the words it needs (see prefilter.split_alternatives);
+    empty: search the regex whole. A negative of many phrases runs only the phrases whose words are
+    all in the window, instead of trying every phrase at every word."""
+
+    def live(self, text: NormalizedText) -> tuple[tuple[regex.Pattern[str], Clauses], ...]:
+        """The branches whose words all occur somewhere in a short ticket (remembered per ticket)."""
+        found = text.live_branches.get(id(self))
+        if found is None:
+            holds = text.holds
+            found = text.live_branches[id(self)] = tuple(b for b in self.branches if all(holds(need) for need in b[1]))
+        return found  # type: ignore[return-value]
+
+    def may_occur(self, text: NormalizedText) -> bool:
+        """False when the regex cannot match anywhere in a short ticket: no word it needs is there
+        (a long ticket is not read whole for this: its windows are looked at instead)."""
+        if len(text.lowered) > SHORT_TEXT:
+            return True
+        if not text.holds(self.need):
+            return False
+        return not self.branches or bool(self.live(text))
+
+    def search(self, text: NormalizedText, start: int, end: int,
+               remaining: Callable[[], float]) -> regex.Match[str] | None:
+        """The regex's first match in ``[start:end]`` of the text it is searched in."""
+        target = text.lowered if self.on_lowered else text.text
+        if not self.branches or len(text.lowered) > SHORT_TEXT:
+            # A long ticket's words are not known in advance: looking for each branch's words in
+            # every window would cost more than the one regex.
+            return self.regex.search(target, start, end, timeout=remaining())
+        best: regex.Match[str] | None = None
+        holds = text.holds
+        for branch, clauses in self.live(text):
+            for need in clauses:
+                if not holds(need, start, end):
+                    break
+            else:
+                m = branch.search(target, start, end, timeout=remaining())
+                # The whole regex takes the leftmost match; at the same place, the earlier branch.
+                if m is not None and (best is None or m.start() < best.start()):
+                    best = m
+                    if m.start() == start:
+                        break
+        return best
 
 
 @dataclass(frozen=True)
@@ -190,6 +246,21 @@ class ErrorPattern:
     def anchor_set(self) -> frozenset[str]:
         return frozenset(a for r in self.regexes for a in r.spec.anchors)
 
+    @functools.cached_property
+    def regexes_by_anchor(self) -> dict[str, tuple[int, ...]]:
+        """For each anchor, the regexes (by index) that need it."""
+        out: dict[str, list[int]] = {}
+        for i, r in enumerate(self.regexes):
+            for a in r.anchor_set:
+                out.setdefault(a, []).append(i)
+        return {a: tuple(ix) for a, ix in out.items()}
+
+    def regexes_seen(self, seen: set[str]) -> tuple[CompiledRegex, ...]:
+        """The regexes one of whose anchors is among ``seen``, in order (the others cannot match)."""
+        by_anchor = self.regexes_by_anchor
+        found = {i for a in self.anchor_set.intersection(seen) for i in by_anchor[a]}
+        return tuple(self.regexes[i] for i in sorted(found))
+
     @property
     def priority(self) -> int:
         return self.spec.priority
@@ -235,6 +306,9 @@ class PatternSet:
     quote_headers: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
     """Every language's quote headers in one regex (English ones are built into thread.py)."""
 
+    words: WordIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    """Every word a negative, a context or a regex needs (see prefilter.py), found in one pass per ticket."""
+
     follow_up: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
     """Every language's follow-up cues ("immer noch"), beside the built-in ones of thread.py."""
 
@@ -250,6 +324,8 @@ class PatternSet:
         if self.anchors is None:
             words = {a for p in self.error_patterns for r in p.regexes for a in r.spec.anchors}
             object.__setattr__(self, "anchors", AnchorIndex(words, MAX_ANCHOR_HITS, typos=True))
+        if self.words is None:
+            object.__setattr__(self, "words", WordIndex(_needed_words(self)))
 
     def __repr__(self) -> str:
         return f"PatternSet({len(self.error_patterns)} errors, {len(self.fields)} fields, fingerprint={self.fingerprint!r})"
@@ -262,6 +338,18 @@ class PatternSet:
 
     def field(self, kind: str) -> tuple[FieldPattern, ...]:
         return tuple(f for f in self.fields if f.spec.kind == kind)
+
+
+def _needed_words(patterns: PatternSet) -> set[str]:
+    needs: list[Requirement] = []
+    for p in patterns.error_patterns:
+        needs += [r.need for r in p.regexes] + [n.need for n in p.negatives]
+        needs += [c for n in p.negatives for _, clauses in n.branches for c in clauses]
+        needs += [need for c in p.contexts for _, need in c.terms]
+    for f in patterns.fields:
+        needs += [r.need for r in f.regexes] + [n.need for n in f.negatives]
+        needs += [c for n in f.negatives for _, clauses in n.branches for c in clauses]
+    return {w for need in needs if need for w in need}
 
 
 def _flags(spec: RegexSpec) -> int:
@@ -303,9 +391,22 @@ def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
     return regex.compile(source, regex.IGNORECASE), False
 
 
+def split_branches(source: str) -> tuple[tuple[regex.Pattern[str], Clauses], ...]:
+    """The alternatives of a regex searched case-sensitively on the lowered text, compiled alone with
+    the words each needs; empty when it does not split (see prefilter.split_alternatives)."""
+    parts = split_alternatives(source)
+    if parts is None:
+        return ()
+    try:
+        return tuple((regex.compile(part), required_clauses(part) or ()) for part in parts)
+    except regex.error:  # a branch that only compiles with its neighbours: search them joined
+        return ()
+
+
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
     compiled, lowered = compile_lowered(spec.pattern)
-    return CompiledNegative(spec, compiled, lowered, required_literals(spec.pattern) if lowered else None)
+    return CompiledNegative(spec, compiled, lowered, required_literals(spec.pattern) if lowered else None,
+                            split_branches(spec.pattern) if lowered else ())
 
 
 class _FileLoader:

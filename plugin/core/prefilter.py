@@ -13,6 +13,7 @@ matched case-sensitively (on the lowered text) get one, so a literal means exact
 
 from __future__ import annotations
 
+import itertools
 import re
 import warnings
 from collections.abc import Callable, Iterable
@@ -405,3 +406,208 @@ def required_chars(source: str) -> str | None:
         return None  # letters, spaces and full stops are in every text: no use looking for them first
     return "[" + "".join("\\d" if (lo, hi) == DIGITS else f"\\U{lo:08x}" if lo == hi else f"\\U{lo:08x}-\\U{hi:08x}"
                          for lo, hi in sorted(ranges)) + "]"
+
+
+def _top_level(source: str, stop: int | None = None) -> tuple[list[int], int] | None:
+    """Positions of the ``|`` at depth 0 of ``source`` and where depth 0 ends (a ``)`` closing an
+    outer group, or the end); None when the source cannot be read plainly."""
+    bars: list[int] = []
+    depth, i, n = 0, 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i += 1
+            if i < n and source[i] == "^":
+                i += 1
+            if i < n and source[i] == "]":
+                i += 1
+            while i < n and source[i] != "]":
+                i += 2 if source[i] == "\\" else 1
+            if i >= n:
+                return None
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                return bars, i
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            bars.append(i)
+        i += 1
+    return (bars, n) if depth == 0 else None
+
+
+def _cut(source: str, bars: list[int]) -> list[str]:
+    edges = [-1, *bars, len(source)]
+    return [source[a + 1:b] for a, b in itertools.pairwise(edges)]
+
+
+MAX_BRANCHES = 80
+"""More branches than this cost more in words looked for than the one regex does."""
+
+
+def _alternatives(source: str) -> list[str] | None:
+    top = _top_level(source)
+    if top is None or top[1] != len(source):
+        return None
+    bars, _ = top
+    if bars:
+        out: list[str] = []
+        for part in _cut(source, bars):
+            sub = _alternatives(part)
+            if sub is None:
+                return None
+            out.extend(sub)
+        return out
+    for prefix in ("\\b", ""):
+        if not source.startswith(prefix + "(?:"):
+            continue
+        body_at = len(prefix) + 3
+        inner = _top_level(source[body_at:])
+        if inner is None or inner[1] >= len(source) - body_at:
+            return [source]
+        bars, close = inner
+        body, rest = source[body_at:body_at + close], source[body_at + close + 1:]
+        if rest[:1] in ("?", "*", "+", "{"):
+            return [source]  # a repeated group tries its branches, then more or fewer of them
+        if bars:
+            out = []
+            for alt in _cut(body, bars):
+                sub = _alternatives(f"{prefix}(?:{alt}){rest}")
+                if sub is None:
+                    return None
+                out.extend(sub)
+            return out
+        if not prefix and not rest:
+            return _alternatives(body)
+        return [source]
+    return [source]
+
+
+def split_alternatives(source: str) -> list[str] | None:
+    """The branches of a regex that is an alternation, possibly after ``\\b`` or inside a group with
+    more after it (``\\b(?:a|b)\\b`` -> ``\\b(?:a)\\b``, ``\\b(?:b)\\b``), each standing alone; None
+    when it is not one, or when a branch alone might match differently.
+
+    At each position the regex tries its branches in this order before moving on, so its first match
+    is the leftmost of the branches' first matches, the earliest branch winning a tie (see
+    ``first_of_branches``). The prefix must be zero-width and sure (``\\b`` or nothing) for that.
+    """
+    if not splittable(source) or "\\K" in source:
+        return None
+    if _parsed(source) is None:
+        return None
+    parts = _alternatives(source)
+    if parts is None or len(parts) < 2 or len(parts) > MAX_BRANCHES:
+        return None
+    return parts
+
+
+Clauses = tuple[frozenset[str], ...]
+"""Sets of strings: every match holds one string of each set."""
+
+
+MAX_EXACT = 32
+"""Strings a run of fixed words may spell before it is cut ("(?:you can|please) (?:mark|close)" -> 4)."""
+_ZERO_WIDTH = (_c.AT, _c.ASSERT, _c.ASSERT_NOT) if _p is not None else ()
+
+
+def _exact_sequence(items: Iterable[tuple[object, object]]) -> set[str] | None:
+    """Every string the sequence can match, when they are few; None: more, or unknown."""
+    out = {""}
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue  # consumes nothing: the letters either side stay next to each other
+        found = _exact_node(op, av)
+        if found is None:
+            return None
+        out = {a + b for a in out for b in found}
+        if len(out) > MAX_EXACT:
+            return None
+    return out
+
+
+def _exact_node(op: object, av: object) -> set[str] | None:
+    if op is _c.LITERAL:
+        return {chr(av)}  # type: ignore[arg-type]
+    if op is _c.SUBPATTERN:
+        _group, add, remove, body = av  # type: ignore[misc]
+        return None if add or remove else _exact_sequence(body)
+    if op is _c.BRANCH:
+        out: set[str] = set()
+        for alt in av[1]:  # type: ignore[index]
+            found = _exact_sequence(alt)
+            if found is None:
+                return None
+            out |= found
+        return out if len(out) <= MAX_EXACT else None
+    if op is _c.IN and all(o is _c.LITERAL for o, _ in av):  # type: ignore[attr-defined]
+        return {chr(v) for _, v in av}  # type: ignore[attr-defined]
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] in (0, 1) and av[1] == 1:  # type: ignore[index]
+        found = _exact_sequence(av[2])  # type: ignore[index]
+        return None if found is None else found | {""} if av[0] == 0 else found  # type: ignore[index]
+    return None
+
+
+def _minimal(strings: set[str]) -> frozenset[str]:
+    """Drop the strings that hold another of the set: finding that one is enough."""
+    return frozenset(s for s in strings if not any(t != s and t in s for t in strings))
+
+
+def _clauses_of(items: Iterable[tuple[object, object]], out: list[frozenset[str]]) -> None:
+    run = {""}  # what the fixed nodes since the last other one spell
+
+    def close() -> None:
+        if "" not in run:
+            out.append(_minimal(run))
+
+    for op, av in items:
+        if op in _ZERO_WIDTH:
+            continue
+        found = _exact_node(op, av)
+        if found is not None:
+            joined = {a + b for a in run for b in found}
+            if len(joined) <= MAX_EXACT:
+                run = joined
+                continue
+            close()
+            run = found
+            continue
+        close()
+        run = {""}
+        if op is _c.SUBPATTERN:
+            _group, add, remove, body = av  # type: ignore[misc]
+            if not (add | remove) & (_c.SRE_FLAG_IGNORECASE | _c.SRE_FLAG_LOCALE):
+                _clauses_of(body, out)
+        elif op is _c.ATOMIC_GROUP:
+            _clauses_of(av, out)  # type: ignore[arg-type]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            if av[0] >= 1:  # type: ignore[index]
+                _clauses_of(av[2], out)  # type: ignore[index]
+        else:
+            need = _node(op, av, _PLAIN)
+            if need is not None:
+                out.append(need)
+    close()
+
+
+def required_clauses(source: str) -> Clauses | None:
+    """For a regex matched case-sensitively: sets of strings such that every match holds one string
+    of each (``(?:now|finally) it works`` -> {now, finally}, {" it works"}); None: unknown."""
+    parsed = _parsed(source)
+    if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
+        return None
+    out: list[frozenset[str]] = []
+    _clauses_of(parsed[0], out)
+    clean = []
+    for need in out:
+        if "" in need or any(len(ch.lower()) != 1 for s in need for ch in s):
+            continue
+        if need not in clean and not any(len(s) < 2 and not s.strip() for s in need):
+            clean.append(need)
+    # The longest shortest string first: the rarest words rule a branch out soonest.
+    clean.sort(key=lambda need: -min(map(len, need)))
+    return tuple(clean)

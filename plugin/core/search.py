@@ -211,6 +211,8 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
     for neg in negatives:
         if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
             continue
+        if not neg.may_occur(text):
+            continue  # none of its words in the whole ticket: no need to find its sentence
         # A negative's words (neg.need) are looked for in the lowered text, which it is searched in.
         target = text.lowered if neg.on_lowered else text.text
         if neg.spec.scope != "window" and layout is not None:
@@ -220,7 +222,7 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
             s, e = window_around(len(target), found.start, found.end, neg.spec.window)
         if not text.holds(neg.need, s, e):
             continue
-        m = neg.regex.search(target, s, e, timeout=deadline.remaining())
+        m = neg.search(text, s, e, deadline.remaining)
         if m is not None:
             return neg, m
     return None
