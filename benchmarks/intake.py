@@ -22,9 +22,9 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import shutil
 import multiprocessing
 import os
+import shutil
 import statistics
 import subprocess
 import sys
