@@ -115,27 +115,37 @@ def machine_busy() -> tuple[float, float]:
     return (sum(values) - idle) / os.sysconf("SC_CLK_TCK"), sum(values) / os.sysconf("SC_CLK_TCK")
 
 
+class CpuMeter:
+    """CPU time from now on of the ``watch``ed processes, this process's children (the clients), the
+    PostgreSQL and Redis servers and the whole machine (other jobs included)."""
+
+    def __init__(self, watch: dict[str, int]) -> None:
+        self.watch = watch
+        self.before = {name: cpu_seconds(pid) for name, pid in watch.items()}
+        self.clients, self.machine, self.servers = os.times(), machine_busy(), servers_cpu()
+
+    def per_request(self, n: int) -> dict[str, float]:
+        """CPU ms per request since the meter started, and how many cores were busy meanwhile."""
+        machine, servers, clients = machine_busy(), servers_cpu(), os.times()
+        cpu = {name: (cpu_seconds(pid) - self.before[name]) / n * 1000 for name, pid in self.watch.items()}
+        cpu["client"] = ((clients.children_user + clients.children_system)
+                         - (self.clients.children_user + self.clients.children_system)) / n * 1000
+        cpu["database servers"] = (servers - self.servers) / n * 1000
+        cpu["machine"] = (machine[0] - self.machine[0]) / n * 1000
+        cpu["cores busy"] = (machine[0] - self.machine[0]) / max(1e-9, machine[1] - self.machine[1]) * os.cpu_count()
+        return cpu
+
+
 def saturate(port: int, requests: list[tuple[bytes, dict[str, str]]], clients: int,
              watch: dict[str, int] | None = None) -> tuple[float, list[float], dict[int, int], dict[str, float]]:
     """Send everything from ``clients`` processes; also CPU ms per request of the ``watch``ed processes,
     of the clients, and of the whole machine (other jobs included)."""
     start_at = time.time() + 0.5
     jobs = [(port, requests[i::clients], start_at) for i in range(clients)]
-    watch = watch or {}
-    before = {name: cpu_seconds(pid) for name, pid in watch.items()}
-    client_before = os.times()
-    machine_before, servers_before = machine_busy(), servers_cpu()
+    meter = CpuMeter(watch or {})
     with multiprocessing.get_context("fork").Pool(clients) as pool:
         results = pool.map(send_all, jobs)
-    machine_after, servers_after = machine_busy(), servers_cpu()
-    client_after = os.times()
-    n = len(requests)
-    cpu = {name: (cpu_seconds(pid) - before[name]) / n * 1000 for name, pid in watch.items()}
-    cpu["client"] = ((client_after.children_user + client_after.children_system)
-                     - (client_before.children_user + client_before.children_system)) / n * 1000
-    cpu["database servers"] = (servers_after - servers_before) / n * 1000
-    cpu["machine"] = (machine_after[0] - machine_before[0]) / n * 1000
-    cpu["cores busy"] = (machine_after[0] - machine_before[0]) / max(1e-9, machine_after[1] - machine_before[1]) * os.cpu_count()
+    cpu = meter.per_request(len(requests))
     latencies = [x for r in results for x in r[0]]
     statuses: dict[int, int] = {}
     for r in results:
@@ -151,34 +161,23 @@ WRK_SCRIPT = ROOT / "benchmarks" / "wrk_client.lua"
 def saturate_wrk(port: int, requests: list[tuple[bytes, dict[str, str]]], connections: int, seconds: float,
                  watch: dict[str, int] | None = None) -> tuple[float, tuple[float, float], dict[int, int], dict[str, float]]:
     """As saturate, from wrk: ``connections`` keep-alive connections on 2 threads for ``seconds``."""
-    watch = watch or {}
     with tempfile.NamedTemporaryFile("w", suffix=".tsv", delete=False) as f:
         for body, headers in requests:
             f.write(f"{headers['X-Zendesk-Webhook-Signature']}\t{headers['X-Zendesk-Webhook-Signature-Timestamp']}\t"
                     f"{body.decode()}\n")
     threads = 2
-    before = {name: cpu_seconds(pid) for name, pid in watch.items()}
-    client_before = os.times()
-    machine_before, servers_before = machine_busy(), servers_cpu()
+    meter = CpuMeter(watch or {})
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
                           "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}"],
                          env={**os.environ, "WRK_REQUESTS": f.name, "WRK_THREADS": str(threads)},
                          capture_output=True, text=True, check=True).stdout
-    machine_after, servers_after = machine_busy(), servers_cpu()
-    client_after = os.times()
     os.unlink(f.name)
     result = next(line.split() for line in out.splitlines() if line.startswith("RESULT "))
     n, micros, p50, p99 = int(result[1]), int(result[2]), float(result[3]), float(result[4])
     statuses = {int(w[1]): int(w[2]) for w in (line.split() for line in out.splitlines() if line.startswith("STATUS "))}
     if n >= len(requests):
         raise SystemExit(f"wrk ran out of deliveries ({n} of {len(requests)}): give it more or fewer seconds")
-    cpu = {name: (cpu_seconds(pid) - before[name]) / n * 1000 for name, pid in watch.items()}
-    cpu["client"] = ((client_after.children_user + client_after.children_system)
-                     - (client_before.children_user + client_before.children_system)) / n * 1000
-    cpu["database servers"] = (servers_after - servers_before) / n * 1000
-    cpu["machine"] = (machine_after[0] - machine_before[0]) / n * 1000
-    cpu["cores busy"] = (machine_after[0] - machine_before[0]) / max(1e-9, machine_after[1] - machine_before[1]) * os.cpu_count()
-    return n / (micros / 1e6), (p50, p99), statuses, cpu
+    return n / (micros / 1e6), (p50, p99), statuses, meter.per_request(n)
 
 
 def paced(port: int, requests: list[tuple[bytes, dict[str, str]]], rate: float) -> list[float]:
