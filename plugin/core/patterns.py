@@ -139,12 +139,12 @@ class CompiledNegative:
     on_lowered: bool = False
     need: Requirement = None
     """Strings one of which any match contains (see prefilter.py); None: always search."""
-    branches: tuple[tuple[regex.Pattern[str], Clauses], ...] = ()
+    branches: tuple[tuple[Branch, Clauses], ...] = ()
     """The regex's alternatives alone, each with the words it needs (see prefilter.split_alternatives);
     empty: search the regex whole. A negative of many phrases runs only the phrases whose words are
     all in the window, instead of trying every phrase at every word."""
 
-    def live(self, text: NormalizedText) -> tuple[tuple[regex.Pattern[str], Clauses], ...]:
+    def live(self, text: NormalizedText) -> tuple[tuple[Branch, Clauses], ...]:
         """The branches whose words all occur somewhere in a short ticket (remembered per ticket)."""
         found = text.live_branches.get(id(self))
         if found is None:
@@ -391,22 +391,43 @@ def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
     return regex.compile(source, regex.IGNORECASE), False
 
 
-def split_branches(source: str) -> tuple[tuple[regex.Pattern[str], Clauses], ...]:
-    """The alternatives of a regex searched case-sensitively on the lowered text, compiled alone with
-    the words each needs; empty when it does not split (see prefilter.split_alternatives)."""
+class Branch:
+    """One alternative of a negative, compiled the first time a ticket holds all its words.
+
+    A pattern set has thousands of these and most are never searched in a given process: compiling
+    them all at load doubled the time a service takes to start or reload its patterns.
+    """
+
+    __slots__ = ("source", "whole", "_compiled")
+
+    def __init__(self, source: str, whole: regex.Pattern[str]) -> None:
+        self.source, self.whole = source, whole
+        self._compiled: regex.Pattern[str] | None = None
+
+    def search(self, target: str, start: int, end: int, timeout: float | None = None) -> regex.Match[str] | None:
+        compiled = self._compiled
+        if compiled is None:
+            try:
+                compiled = regex.compile(self.source)
+            except regex.error:  # a branch that only compiles with its neighbours: the whole regex instead
+                compiled = self.whole
+            self._compiled = compiled  # two threads racing here compile the same thing twice: harmless
+        return compiled.search(target, start, end, timeout=timeout)
+
+
+def split_branches(source: str, whole: regex.Pattern[str]) -> tuple[tuple[Branch, Clauses], ...]:
+    """The alternatives of a regex searched case-sensitively on the lowered text, each with the words
+    it needs; empty when it does not split (see prefilter.split_alternatives)."""
     parts = split_alternatives(source)
     if parts is None:
         return ()
-    try:
-        return tuple((regex.compile(part), required_clauses(part) or ()) for part in parts)
-    except regex.error:  # a branch that only compiles with its neighbours: search them joined
-        return ()
+    return tuple((Branch(part, whole), required_clauses(part) or ()) for part in parts)
 
 
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
     compiled, lowered = compile_lowered(spec.pattern)
     return CompiledNegative(spec, compiled, lowered, required_literals(spec.pattern) if lowered else None,
-                            split_branches(spec.pattern) if lowered else ())
+                            split_branches(spec.pattern, compiled) if lowered else ())
 
 
 class _FileLoader:
