@@ -13,6 +13,7 @@ matched case-sensitively (on the lowered text) get one, so a literal means exact
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 import warnings
@@ -52,6 +53,13 @@ def _parsed(source: str) -> tuple[list[tuple[object, object]], int] | None:
     Group names are dropped first: ``regex`` allows a name twice ("hour" in two branches), ``re``
     does not, and no analysis here needs them (back references are refused as foreign).
     """
+    found = _parse_tree(source)
+    return None if found is None else (list(found[0]), found[1])
+
+
+@functools.lru_cache(maxsize=16384)
+def _parse_tree(source: str) -> tuple[tuple[tuple[object, object], ...], int] | None:
+    """_parsed, remembered: each analysis of a regex parses it, and so does every load of a set."""
     if _p is None or _foreign(source):
         return None
     plain = _NAMED_GROUP.sub(lambda m: m.group() if m.group().startswith("\\") else "(", source)
@@ -63,7 +71,7 @@ def _parsed(source: str) -> tuple[list[tuple[object, object]], int] | None:
         return None
     if parsed.state.flags & _c.SRE_FLAG_LOCALE:
         return None
-    return list(parsed.data), parsed.state.flags
+    return tuple(parsed.data), parsed.state.flags
 
 
 MIN_AVOIDED = 4
