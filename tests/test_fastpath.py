@@ -81,10 +81,10 @@ def test_an_oversized_body_gets_flasks_413(make_app) -> None:
 def test_a_failure_inside_is_a_json_500_and_a_log_line_without_the_body(app, caplog, monkeypatch) -> None:
     store = app.extensions["amazon_triage"].store
 
-    def broken(delivery):
+    def broken(batch):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(store, "record_delivery", broken)
+    monkeypatch.setattr(store, "record_deliveries", broken)
     body = trigger_body(530, description="secret merchant words")
     with caplog.at_level(logging.INFO):
         r = app.test_client().post(URL, data=body, headers=signed_headers(body))

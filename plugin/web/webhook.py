@@ -14,7 +14,6 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from .. import logs
-from ..intake import receive as take_in
 from ..intake_followup import receive_change
 from ..runtime import Runtime
 from .events import Change
@@ -47,7 +46,7 @@ def answer(headers: Mapping[str, str], body: bytes, rt: Runtime) -> Answer:
     if isinstance(parsed, Change):
         taken = receive_change(parsed.change, parsed.dedupe_key, rt.fstore, rt.queue)
         return Answer(200 if taken.duplicate else 202, {"status": taken.status, "ticket_id": taken.ticket_id})
-    outcome = take_in(parsed, rt.store, rt.queue)
+    outcome = rt.intake.receive(parsed)
     return Answer(200 if outcome.duplicate else 202, {"status": outcome.status, "ticket_id": outcome.ticket_id})
 
 
