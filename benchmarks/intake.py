@@ -287,6 +287,9 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
                 return saturate(port, requests, args.clients, watch)
         saturate(bare_port, rounds[0][:300], args.clients)  # warm both up
         saturate(ours_port, signed(range(offset + 900_000, offset + 900_300)), args.clients)
+        # The worker loads its patterns at start (seconds of CPU): measure once it has, and has done the warm-up.
+        database_url = env["DATABASE_URL"] if "DATABASE_URL" in env else f"sqlite:///{tmp / 'amazon-triage.db'}"
+        drain(database_url)
         calibration = None
         if work is not None:
             wait_ready(work_port, work)
@@ -299,7 +302,7 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
             bare_result = run(bare_port, requests, {"web": bare.pid})
             ours_result = run(ours_port, requests, {"web": ours.pid, **({"worker": worker[0]} if worker else {})})
             results.append((bare_result, ours_result))
-        drained = drain(env["DATABASE_URL"] if "DATABASE_URL" in env else f"sqlite:///{tmp / 'amazon-triage.db'}")
+        drained = drain(database_url)
         probe = commit_latency(env["DATABASE_URL"]) if mode == "production" else []
         steady = signed(range(offset + 200_000, offset + 200_000 + int(args.rate * 10)))
         bare_steady = paced(bare_port, steady, args.rate)
