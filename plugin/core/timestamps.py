@@ -158,9 +158,11 @@ def _meridiem(written: str, dayparts: Mapping[str, str] | None = None) -> str:
 
 
 def _clock_from_groups(groups: Mapping[str, str | None], dayparts: Mapping[str, str] | None = None) -> time | None:
-    """A clock from ``hour``/``minute``/``second``/``ampm`` groups ("14h32", "14時32分")."""
+    """A clock from ``hour``/``minute``/``second``/``ampm`` groups ("14h32", "14時32分"); a ``half`` group
+    that matched stands for 30 minutes ("2時半")."""
     try:
-        hour, minute, second = int(groups["hour"] or ""), int(groups.get("minute") or 0), int(groups.get("second") or 0)
+        hour, second = int(groups["hour"] or ""), int(groups.get("second") or 0)
+        minute = 30 if groups.get("half") else int(groups.get("minute") or 0)
     except (ValueError, TypeError):
         return None
     written = groups.get("ampm") or ""
