@@ -64,6 +64,22 @@ def test_sentences_and_clauses() -> None:
     assert text.text[s:e] == "Amazon is fine"
 
 
+def test_sentence_and_clause_bounds_are_found_once_per_span(monkeypatch) -> None:
+    raw = "First line here\nThe FTP import timed out. Amazon is fine, but Shopify session expired; again"
+    text, shape = layout(raw)
+    _, fresh = layout(raw)
+    spans = [(s, e) for s in range(0, len(text.text), 7) for e in (s + 1, s + 9) if e <= len(text.text)]
+    # Asked in any order, and again, the remembered bounds are those a fresh layout computes.
+    for s, e in spans + spans[::-1]:
+        assert shape.clause(s, e) == fresh.clause(s, e)
+        assert shape.sentence(s, e) == fresh.sentence(s, e)
+    calls = []
+    monkeypatch.setattr(type(shape), "_bounds", lambda self, *a: calls.append(a) or (0, 1))
+    shape.sentence(*spans[0])
+    shape.clause(*spans[0])
+    assert calls == []
+
+
 def test_an_amazon_mail_forwarded_with_quote_markers_is_evidence() -> None:
     raw = ("here is Amazon's mail, is this why it won't connect?\n\n> De : performance-vendeur@amazon.fr\n"
            "> Objet : Votre compte\n>\n> Nous avons désactivé votre compte vendeur Amazon.fr.")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import regex
 
@@ -91,6 +91,9 @@ class Layout:
     agent_quoted: tuple[tuple[int, int], ...] = ()
     """Quoted spans under a header naming the support side ("Codisto Support wrote:"): the agent's
     words, never taken up as the merchant's error."""
+    _spans: dict[tuple[int, int, bool], tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    """Sentence (False) and clause (True) bounds already found, by span: every negative of a pattern
+    asks for the same hit's sentence, and each search reads up to ``LOOK`` characters either way."""
 
     def in_agent_quote(self, start: int, end: int) -> bool:
         return any(s <= start and end <= e for s, e in self.agent_quoted)
@@ -142,12 +145,18 @@ class Layout:
         return s, e
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
-        return self._bounds(start, end, _SENTENCE_END)
+        found = self._spans.get((start, end, False))
+        if found is None:
+            found = self._spans[(start, end, False)] = self._bounds(start, end, _SENTENCE_END)
+        return found
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
-        s, e = self.sentence(start, end)
-        cs, ce = self._bounds(start, end, _CLAUSE_BREAK)
-        return max(s, cs), min(e, ce) if min(e, ce) >= end else e
+        found = self._spans.get((start, end, True))
+        if found is None:
+            s, e = self.sentence(start, end)
+            cs, ce = self._bounds(start, end, _CLAUSE_BREAK)
+            found = self._spans[(start, end, True)] = (max(s, cs), min(e, ce) if min(e, ce) >= end else e)
+        return found
 
 
 _HEADER_SHAPE = re.compile(r"^[^\n]{0,300}[:：][ \t]*$|-----|^[ \t]*[^\s:：]{1,12}[ \t]?[:：]", re.MULTILINE)
