@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +27,13 @@ from .prefilter import (
     Requirement,
     folded_literals,
     fuzzy_pieces,
+    leading_literals,
     required_chars,
     required_clauses,
     required_literals,
     split_alternatives,
     splittable,
+    starts_finder,
 )
 from .schema import (
     ContextSpec,
@@ -143,6 +146,9 @@ class CompiledNegative:
     """The regex's alternatives alone, each with the words it needs (see prefilter.split_alternatives);
     empty: search the regex whole. A negative of many phrases runs only the phrases whose words are
     all in the window, instead of trying every phrase at every word."""
+    starts: re.Pattern[str] | None = field(default=None, compare=False)
+    """Finds the strings one of which every match starts with, when a match may begin with a
+    look-around (see prefilter.leading_literals): the regex searched whole is tried only there."""
 
     def live(self, text: NormalizedText) -> tuple[tuple[Branch, Clauses], ...]:
         """The branches whose words all occur somewhere in a short ticket (remembered per ticket)."""
@@ -168,6 +174,8 @@ class CompiledNegative:
         if not self.branches or len(text.lowered) > SHORT_TEXT:
             # A long ticket's words are not known in advance: looking for each branch's words in
             # every window would cost more than the one regex.
+            if self.starts is not None:
+                return first_match(self.regex, self.starts, target, start, end, remaining)
             return self.regex.search(target, start, end, timeout=remaining())
         best: regex.Match[str] | None = None
         holds = text.holds
@@ -183,6 +191,30 @@ class CompiledNegative:
                     if m.start() == start:
                         break
         return best
+
+
+FIRST_TRIES = 16
+"""Places ``first_match`` tries the regex at before it lets the regex search on by itself (a window
+dense with a match's first words, "it", gains nothing from being read place by place)."""
+
+
+def first_match(pattern: regex.Pattern[str], starts: re.Pattern[str], target: str, start: int, end: int,
+                remaining: Callable[[], float]) -> regex.Match[str] | None:
+    """``pattern.search(target, start, end)``, the regex tried only where ``starts`` finds a string
+    every match starts with. The same match: a match cannot start elsewhere, and the regex tried at
+    one place reads the text around it as a search does there (look-behinds and ``\\b`` see before
+    ``pos``, ``^`` and ``\\A`` only the text's start; ``\\G``, which would not, gets no ``starts``)."""
+    pos = start
+    for _ in range(FIRST_TRIES):
+        found = starts.search(target, pos, end)
+        if found is None:
+            return None
+        m = pattern.match(target, found.start(), end, timeout=remaining())
+        if m is not None:
+            return m
+        pos = found.start() + 1
+    found = starts.search(target, pos, end)
+    return None if found is None else pattern.search(target, found.start(), end, timeout=remaining())
 
 
 @dataclass(frozen=True)
@@ -432,8 +464,10 @@ def split_branches(source: str, whole: regex.Pattern[str]) -> tuple[tuple[Branch
 
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
     compiled, lowered = compile_lowered(spec.pattern)
+    starts = leading_literals(spec.pattern) if lowered else None
     return CompiledNegative(spec, compiled, lowered, required_literals(spec.pattern) if lowered else None,
-                            split_branches(spec.pattern, compiled) if lowered else ())
+                            split_branches(spec.pattern, compiled) if lowered else (),
+                            starts_finder(starts) if starts else None)
 
 
 class _FileLoader:
