@@ -253,7 +253,11 @@ def may_match(need: Requirement, text: str, start: int = 0, end: int | None = No
     if need is None:
         return True
     end = len(text) if end is None else end
-    return any(text.find(s, start, end) != -1 for s in need)
+    find = text.find
+    for s in need:  # a loop, not any() over a generator: this runs for every negative near every hit
+        if find(s, start, end) != -1:
+            return True
+    return False
 
 
 MAX_RANGE = 5000
