@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import regex
 
 from .normalize import fragment
+from .prefilter import required_literals
 
 _QUOTE_LINE = re.compile(r"^[ \t]*>")
 _HEADERS = re.compile(
@@ -79,6 +80,32 @@ TAKES_UP = re.compile(
 """Stronger words than FOLLOW_UP: the error the support side named is still the merchant's ("still the same",
 "toujours pareil", "同じエラー"), not merely "still waiting on another question"."""
 HYPOTHETICAL = re.compile(r"\b(?:if|in case|should|wenn|falls|si|se|qualora|caso)\b|もし|場合", re.IGNORECASE)
+PLAIN_FOLDING = frozenset("àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ")
+"""Lower-case letters beside ASCII that ``re`` matches case-insensitively exactly where ``str.lower``
+gives them (see test_thread): a word of these is found in the lowered text as ``re`` finds it."""
+
+
+def folded_words(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """For a case-insensitive ``re`` pattern: lower-cased strings one of which every match holds
+    (see prefilter.required_literals), when their letters fold plainly (ASCII, ``PLAIN_FOLDING``, or
+    uncased, as kana); None: unknown, always search."""
+    need = required_literals(rx.pattern)
+    if need is None:
+        return None
+    plain = all(ch.isascii() or ch in PLAIN_FOLDING or ch.lower() == ch == ch.upper() for s in need for ch in s)
+    return frozenset(s.lower() for s in need) if plain else None
+
+
+def occurs(rx: re.Pattern[str], words: frozenset[str] | None, text: str) -> bool:
+    """``bool(rx.search(text))``, answered False without the search when the text holds none of the
+    ``words`` (from ``folded_words``) every match holds: a long reply rarely says "still" or "same"."""
+    if words is not None:
+        low = text.lower()
+        if len(low) == len(text) and not any(c in text for c in _CASE_TRAPS) and not any(w in low for w in words):
+            return False
+    return rx.search(text) is not None
+
+
 LOOK = 600
 """How far a sentence or clause is followed either way (a sentence longer than this is cut)."""
 
@@ -110,11 +137,11 @@ class Layout:
     def follows_up(self, extra: regex.Pattern[str] | None = None) -> bool:
         """Whether the merchant's own words say the quoted problem is still theirs."""
         own = self.own_text()[:20_000]
-        return bool(FOLLOW_UP.search(own) or (extra is not None and extra.search(own)))
+        return bool(occurs(FOLLOW_UP, _FOLLOW_UP_WORDS, own) or (extra is not None and extra.search(own)))
 
     def takes_up(self) -> bool:
         """Whether the merchant's own words say the error the support side named is still there."""
-        return bool(TAKES_UP.search(self.own_text()[:20_000]))
+        return occurs(TAKES_UP, _TAKES_UP_WORDS, self.own_text()[:20_000])
 
     def is_quoted(self, start: int, end: int) -> bool:
         """Whether a span lies wholly inside quoted text."""
@@ -168,6 +195,8 @@ _CANDIDATE_WORDS = ("wrote", "message", "from")
 _CASE_TRAPS = ("\u0130", "\u0131", "\u017f")
 """Characters ``re`` matches case-insensitively to an ASCII letter ("İ", "ı" ~ i, "ſ" ~ s) that
 ``str.lower`` does not turn into it (every other code point agrees: see test_thread)."""
+_FOLLOW_UP_WORDS = folded_words(FOLLOW_UP)
+_TAKES_UP_WORDS = folded_words(TAKES_UP)
 
 
 def _lines_holding(source: str, offsets: list[int], words: tuple[str, ...], exact: tuple[str, ...]) -> set[int] | None:
