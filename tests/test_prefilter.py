@@ -437,3 +437,21 @@ def test_negatives_tried_where_they_start_find_what_the_regex_finds(patterns: Pa
                 found += want is not None
                 assert (want and want.span()) == (got and got.span()), (neg.spec.name, text.lowered[s:e])
     assert found > 50
+
+
+def test_branches_tried_where_they_start_find_what_they_find_alone(patterns: PatternSet) -> None:
+    rng = random.Random(10)
+    texts = [normalize(t).lowered for t in _tickets()[::4]]
+    branches = [b for p in patterns.error_patterns for n in p.negatives for b, _ in n.branches
+                if leading_literals(b.source) is not None]
+    assert len(branches) > 5
+    found = 0
+    for text in texts:
+        for branch in branches:
+            alone = regex.compile(branch.source)
+            for s, e in _windows(rng, text):
+                want = alone.search(text, s, e)
+                got = branch.search(text, s, e, lambda: 1.0)
+                found += want is not None
+                assert (want and want.span()) == (got and got.span()), (branch.source[:40], text[s:e])
+    assert found > 5

@@ -184,7 +184,7 @@ class CompiledNegative:
                 if not holds(need, start, end):
                     break
             else:
-                m = branch.search(target, start, end, timeout=remaining())
+                m = branch.search(target, start, end, remaining)
                 # The whole regex takes the leftmost match; at the same place, the earlier branch.
                 if m is not None and (best is None or m.start() < best.start()):
                     best = m
@@ -436,21 +436,28 @@ class Branch:
     them all at load doubled the time a service takes to start or reload its patterns.
     """
 
-    __slots__ = ("source", "whole", "_compiled")
+    __slots__ = ("source", "whole", "_compiled", "_starts")
 
     def __init__(self, source: str, whole: regex.Pattern[str]) -> None:
         self.source, self.whole = source, whole
         self._compiled: regex.Pattern[str] | None = None
+        self._starts: re.Pattern[str] | None = None
+        """Finds where a match may start, when it may begin with a look-around (see first_match)."""
 
-    def search(self, target: str, start: int, end: int, timeout: float | None = None) -> regex.Match[str] | None:
+    def search(self, target: str, start: int, end: int, remaining: Callable[[], float]) -> regex.Match[str] | None:
+        """The branch's first match in ``target[start:end]`` (``remaining`` gives the time left)."""
         compiled = self._compiled
         if compiled is None:
             try:
                 compiled = regex.compile(self.source)
+                starts = leading_literals(self.source)
+                self._starts = starts_finder(starts) if starts else None
             except regex.error:  # a branch that only compiles with its neighbours: the whole regex instead
                 compiled = self.whole
             self._compiled = compiled  # two threads racing here compile the same thing twice: harmless
-        return compiled.search(target, start, end, timeout=timeout)
+        if self._starts is not None:
+            return first_match(compiled, self._starts, target, start, end, remaining)
+        return compiled.search(target, start, end, timeout=remaining())
 
 
 def split_branches(source: str, whole: regex.Pattern[str]) -> tuple[tuple[Branch, Clauses], ...]:
