@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from plugin.core.anchors import AnchorIndex
+from plugin.core.anchors import AnchorIndex, WordIndex
 
 ALPHABET = "ab c'-"
 
@@ -29,3 +29,10 @@ def test_nested_and_overlapping_anchors() -> None:
 
 def test_empty_index() -> None:
     assert AnchorIndex([], 5).scan("anything") == {}
+
+
+@settings(max_examples=300, deadline=None)
+@given(words=st.sets(st.text(ALPHABET, min_size=1, max_size=5), max_size=8), text=st.text(ALPHABET, max_size=60))
+def test_word_index_finds_the_words_a_text_holds(words: set[str], text: str) -> None:
+    index = WordIndex(words)
+    assert index.found(text) == {w for w in index.words if w in text}

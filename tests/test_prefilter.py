@@ -15,9 +15,10 @@ import regex
 
 from plugin.core.language import _ENGLISH_WORDS, _RE_WORD, _REGEX_WORD, marker_count
 from plugin.core.normalize import normalize
-from plugin.core.patterns import PatternSet
+from plugin.core.patterns import PatternSet, first_match
 from plugin.core.prefilter import (
     fuzzy_pieces,
+    leading_literals,
     marker_shape,
     may_match,
     required_chars,
@@ -25,6 +26,7 @@ from plugin.core.prefilter import (
     required_literals,
     split_alternatives,
     splittable,
+    starts_finder,
 )
 from plugin.core.thread import _CANDIDATE, _CANDIDATE_WORDS, _CASE_TRAPS, _lines_holding
 
@@ -374,3 +376,82 @@ def test_marker_counts_stay_right_when_the_memory_starts_over(monkeypatch: pytes
         words = Counter(_RE_WORD.findall(text))
         assert markers.count(words) == len(markers.markers.findall(text))
         assert len(markers.known[0]) <= max(6, len(words))
+
+
+@pytest.mark.parametrize(("source", "starts"), [
+    (r"(?<!\blog ?in\b[^.]{0,30})\b(?:now|finally) works", {"now", "finally"}),
+    (r"(?:\b(?:works now|(?<!said )all good)|problem (?:is )?fixed)", {"works now", "all good", "problem "}),
+    (r"(?<=a)[xy]z+", {"x", "y"}),
+    (r"\b(?:now|finally) works", None),   # no look-around first: the engine skips ahead by itself
+    (r"(?<!a)(?:x|\w+)", None),           # a branch may start with any word character
+    (r"(?<!a)(?:x)?y", None),              # an optional first part: unknown
+    (r"(?<!a)(?i:x)", None),               # a flag of its own
+    (r"(?=x)(?:)", None),                  # matches nothing but the empty string
+])
+def test_leading_literals(source: str, starts: set[str] | None) -> None:
+    assert leading_literals(source) == (frozenset(starts) if starts is not None else None)
+
+
+def test_first_match_is_the_search_on_random_regexes() -> None:
+    """Random regexes opening with look-arounds: tried only where their first strings occur, they
+    find what a search over the same window finds (look-behinds reach before the window)."""
+    tokens = ["a", "b", "ab", "ba", "c", " ", "'", "\\b", "\\w", "(", ")", "(?:", "(?=", "(?!", "(?<=a)", "(?<!b )",
+              "|", "|", "*", "+", "?", "{1,3}", "[ab]", "[^a]", ".", "^", "$"]
+    rng = random.Random(11)
+    texts = ["".join(rng.choice("ab c'") for _ in range(rng.randint(0, 40))) for _ in range(40)]
+    tried = found = 0
+    for _ in range(4000):
+        body = "".join(rng.choice(tokens) for _ in range(rng.randint(1, 8)))
+        source = rng.choice(["(?<!a){}", "(?<=\\b)(?:{})", "(?:(?<!b)a|{})", "(?!ab)(?:{})b"]).format(body)
+        try:
+            compiled = regex.compile(source)
+        except regex.error:
+            continue
+        starts = leading_literals(source)
+        if starts is None:
+            continue
+        finder = starts_finder(starts)
+        tried += 1
+        for text in texts:
+            for s, e in ((0, len(text)), (3, max(3, len(text) - 2)), (len(text) // 2, len(text))):
+                want = compiled.search(text, s, e)
+                got = first_match(compiled, finder, text, s, e, lambda: 1.0)
+                found += want is not None
+                assert (want and (want.span(), want.groups())) == (got and (got.span(), got.groups())), (source, text, s, e)
+    assert tried > 300 and found > 1000
+
+
+def test_negatives_tried_where_they_start_find_what_the_regex_finds(patterns: PatternSet) -> None:
+    rng = random.Random(9)
+    texts = [normalize(t) for t in _tickets()[::4]]
+    long = normalize(" ".join(_tickets()[:40]))  # past SHORT_TEXT: searched whole, from their starts
+    negatives = [n for p in patterns.error_patterns for n in p.negatives] + [n for f in patterns.fields for n in f.negatives]
+    started = [n for n in negatives if n.starts is not None]
+    assert len(started) > 20
+    found = 0
+    for text in [*texts, long]:
+        for neg in started:
+            for s, e in _windows(rng, text.lowered):
+                want = neg.regex.search(text.lowered, s, e)
+                got = first_match(neg.regex, neg.starts, text.lowered, s, e, lambda: 1.0)
+                found += want is not None
+                assert (want and want.span()) == (got and got.span()), (neg.spec.name, text.lowered[s:e])
+    assert found > 50
+
+
+def test_branches_tried_where_they_start_find_what_they_find_alone(patterns: PatternSet) -> None:
+    rng = random.Random(10)
+    texts = [normalize(t).lowered for t in _tickets()[::4]]
+    branches = [b for p in patterns.error_patterns for n in p.negatives for b, _ in n.branches
+                if leading_literals(b.source) is not None]
+    assert len(branches) > 5
+    found = 0
+    for text in texts:
+        for branch in branches:
+            alone = regex.compile(branch.source)
+            for s, e in _windows(rng, text):
+                want = alone.search(text, s, e)
+                got = branch.search(text, s, e, lambda: 1.0)
+                found += want is not None
+                assert (want and want.span()) == (got and got.span()), (branch.source[:40], text[s:e])
+    assert found > 5

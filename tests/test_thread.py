@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import re
+import unicodedata
+from pathlib import Path
+
 from plugin.core.detect import detect
 from plugin.core.normalize import normalize
-from plugin.core.thread import build_layout
+from plugin.core.thread import (
+    _CASE_TRAPS,
+    FOLLOW_UP,
+    PLAIN_FOLDING,
+    TAKES_UP,
+    build_layout,
+    folded_words,
+    occurs,
+)
 
 AGENT_QUOTED = (
     "Thanks, but my problem is with eBay listings not syncing.\n\n"
@@ -62,6 +75,22 @@ def test_sentences_and_clauses() -> None:
     pos = text.text.index("fine")
     s, e = shape.clause(pos, pos + 4)
     assert text.text[s:e] == "Amazon is fine"
+
+
+def test_sentence_and_clause_bounds_are_found_once_per_span(monkeypatch) -> None:
+    raw = "First line here\nThe FTP import timed out. Amazon is fine, but Shopify session expired; again"
+    text, shape = layout(raw)
+    _, fresh = layout(raw)
+    spans = [(s, e) for s in range(0, len(text.text), 7) for e in (s + 1, s + 9) if e <= len(text.text)]
+    # Asked in any order, and again, the remembered bounds are those a fresh layout computes.
+    for s, e in spans + spans[::-1]:
+        assert shape.clause(s, e) == fresh.clause(s, e)
+        assert shape.sentence(s, e) == fresh.sentence(s, e)
+    calls = []
+    monkeypatch.setattr(type(shape), "_bounds", lambda self, *a: calls.append(a) or (0, 1))
+    shape.sentence(*spans[0])
+    shape.clause(*spans[0])
+    assert calls == []
 
 
 def test_an_amazon_mail_forwarded_with_quote_markers_is_evidence() -> None:
@@ -148,3 +177,34 @@ def test_an_outlook_block_whose_field_lines_are_headers_keeps_the_support_sides_
     pos = text.text.index("Le message")
     assert shape.in_agent_quote(pos, pos + 10)
     assert detect(raw, patterns).matched == ("blocked_or_region",)
+
+
+def test_plain_folding_letters_are_where_lower_puts_them() -> None:
+    """occurs() looks for these letters in str.lower()'d text: re must match them case-insensitively
+    at exactly the characters that lower to them (as test_prefilter checks for ASCII letters)."""
+    compiled = {c: re.compile(c, re.IGNORECASE) for c in PLAIN_FOLDING}
+    disagree = set()
+    for cp in range(0x110000):
+        ch = chr(cp)
+        if unicodedata.category(ch) in ("Cs", "Cn") or (ch.lower() == ch and ch.upper() == ch and ch.casefold() == ch):
+            continue
+        for c, rx in compiled.items():
+            if bool(rx.fullmatch(ch)) != (ch.lower() == c):
+                disagree.add(ch)
+    assert disagree <= set(_CASE_TRAPS)
+
+
+def test_follow_up_words_are_searched_only_where_they_could_match() -> None:
+    data = Path(__file__).parent / "data"
+    texts = [json.loads(line)["description"] for p in [data / "labelled_tickets.jsonl", *sorted((data / "tuning").glob("*.jsonl"))]
+             for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    texts += ["IT KEEPS FAILING", "STİLL the same", "ſtill", "Toujours LA MÊME", "todavía", "TODAVÍA", "相変わらず", "order sync"]
+    assert folded_words(FOLLOW_UP) is not None and folded_words(TAKES_UP) is not None
+    seen = {True: 0, False: 0}
+    for rx in (FOLLOW_UP, TAKES_UP):
+        words = folded_words(rx)
+        for text in texts:
+            want = rx.search(text) is not None
+            assert occurs(rx, words, text) == want, (rx.pattern[:30], text[:80])
+            seen[want] += 1
+    assert seen[True] > 50 and seen[False] > 50

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -26,11 +27,13 @@ from .prefilter import (
     Requirement,
     folded_literals,
     fuzzy_pieces,
+    leading_literals,
     required_chars,
     required_clauses,
     required_literals,
     split_alternatives,
     splittable,
+    starts_finder,
 )
 from .schema import (
     ContextSpec,
@@ -143,6 +146,9 @@ class CompiledNegative:
     """The regex's alternatives alone, each with the words it needs (see prefilter.split_alternatives);
     empty: search the regex whole. A negative of many phrases runs only the phrases whose words are
     all in the window, instead of trying every phrase at every word."""
+    starts: re.Pattern[str] | None = field(default=None, compare=False)
+    """Finds the strings one of which every match starts with, when a match may begin with a
+    look-around (see prefilter.leading_literals): the regex searched whole is tried only there."""
 
     def live(self, text: NormalizedText) -> tuple[tuple[Branch, Clauses], ...]:
         """The branches whose words all occur somewhere in a short ticket (remembered per ticket)."""
@@ -168,6 +174,8 @@ class CompiledNegative:
         if not self.branches or len(text.lowered) > SHORT_TEXT:
             # A long ticket's words are not known in advance: looking for each branch's words in
             # every window would cost more than the one regex.
+            if self.starts is not None:
+                return first_match(self.regex, self.starts, target, start, end, remaining)
             return self.regex.search(target, start, end, timeout=remaining())
         best: regex.Match[str] | None = None
         holds = text.holds
@@ -176,13 +184,37 @@ class CompiledNegative:
                 if not holds(need, start, end):
                     break
             else:
-                m = branch.search(target, start, end, timeout=remaining())
+                m = branch.search(target, start, end, remaining)
                 # The whole regex takes the leftmost match; at the same place, the earlier branch.
                 if m is not None and (best is None or m.start() < best.start()):
                     best = m
                     if m.start() == start:
                         break
         return best
+
+
+FIRST_TRIES = 16
+"""Places ``first_match`` tries the regex at before it lets the regex search on by itself (a window
+dense with a match's first words, "it", gains nothing from being read place by place)."""
+
+
+def first_match(pattern: regex.Pattern[str], starts: re.Pattern[str], target: str, start: int, end: int,
+                remaining: Callable[[], float]) -> regex.Match[str] | None:
+    """``pattern.search(target, start, end)``, the regex tried only where ``starts`` finds a string
+    every match starts with. The same match: a match cannot start elsewhere, and the regex tried at
+    one place reads the text around it as a search does there (look-behinds and ``\\b`` see before
+    ``pos``, ``^`` and ``\\A`` only the text's start; ``\\G``, which would not, gets no ``starts``)."""
+    pos = start
+    for _ in range(FIRST_TRIES):
+        found = starts.search(target, pos, end)
+        if found is None:
+            return None
+        m = pattern.match(target, found.start(), end, timeout=remaining())
+        if m is not None:
+            return m
+        pos = found.start() + 1
+    found = starts.search(target, pos, end)
+    return None if found is None else pattern.search(target, found.start(), end, timeout=remaining())
 
 
 @dataclass(frozen=True)
@@ -404,21 +436,28 @@ class Branch:
     them all at load doubled the time a service takes to start or reload its patterns.
     """
 
-    __slots__ = ("source", "whole", "_compiled")
+    __slots__ = ("source", "whole", "_compiled", "_starts")
 
     def __init__(self, source: str, whole: regex.Pattern[str]) -> None:
         self.source, self.whole = source, whole
         self._compiled: regex.Pattern[str] | None = None
+        self._starts: re.Pattern[str] | None = None
+        """Finds where a match may start, when it may begin with a look-around (see first_match)."""
 
-    def search(self, target: str, start: int, end: int, timeout: float | None = None) -> regex.Match[str] | None:
+    def search(self, target: str, start: int, end: int, remaining: Callable[[], float]) -> regex.Match[str] | None:
+        """The branch's first match in ``target[start:end]`` (``remaining`` gives the time left)."""
         compiled = self._compiled
         if compiled is None:
             try:
                 compiled = regex.compile(self.source)
+                starts = leading_literals(self.source)
+                self._starts = starts_finder(starts) if starts else None
             except regex.error:  # a branch that only compiles with its neighbours: the whole regex instead
                 compiled = self.whole
             self._compiled = compiled  # two threads racing here compile the same thing twice: harmless
-        return compiled.search(target, start, end, timeout=timeout)
+        if self._starts is not None:
+            return first_match(compiled, self._starts, target, start, end, remaining)
+        return compiled.search(target, start, end, timeout=remaining())
 
 
 def split_branches(source: str, whole: regex.Pattern[str]) -> tuple[tuple[Branch, Clauses], ...]:
@@ -432,8 +471,10 @@ def split_branches(source: str, whole: regex.Pattern[str]) -> tuple[tuple[Branch
 
 def _compile_negative(spec: NegativeSpec) -> CompiledNegative:
     compiled, lowered = compile_lowered(spec.pattern)
+    starts = leading_literals(spec.pattern) if lowered else None
     return CompiledNegative(spec, compiled, lowered, required_literals(spec.pattern) if lowered else None,
-                            split_branches(spec.pattern, compiled) if lowered else ())
+                            split_branches(spec.pattern, compiled) if lowered else (),
+                            starts_finder(starts) if starts else None)
 
 
 class _FileLoader:

@@ -253,7 +253,11 @@ def may_match(need: Requirement, text: str, start: int = 0, end: int | None = No
     if need is None:
         return True
     end = len(text) if end is None else end
-    return any(text.find(s, start, end) != -1 for s in need)
+    find = text.find
+    for s in need:  # a loop, not any() over a generator: this runs for every negative near every hit
+        if find(s, start, end) != -1:
+            return True
+    return False
 
 
 MAX_RANGE = 5000
@@ -619,3 +623,78 @@ def required_clauses(source: str) -> Clauses | None:
     # The longest shortest string first: the rarest words rule a branch out soonest.
     clean.sort(key=lambda need: -min(map(len, need)))
     return tuple(clean)
+
+
+def _leading(items: Iterable[tuple[object, object]]) -> set[str] | None:
+    """Strings one of which every match of the sequence starts with (zero-width items before it
+    aside); None: unknown, or a match may start with something else."""
+    run: list[str] = []
+    for op, av in items:
+        if op is _c.LITERAL:
+            run.append(chr(av))  # type: ignore[arg-type]
+            continue
+        if run:
+            break
+        if op in _ZERO_WIDTH:
+            continue  # consumes nothing: the match still starts with what follows
+        if op is _c.SUBPATTERN:
+            _group, add, remove, body = av  # type: ignore[misc]
+            return None if add or remove else _leading(body)
+        if op is _c.ATOMIC_GROUP:
+            return _leading(av)  # type: ignore[arg-type]
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            return _leading(av[2]) if av[0] >= 1 else None  # type: ignore[index]
+        if op is _c.BRANCH:
+            out: set[str] = set()
+            for alt in av[1]:  # type: ignore[index]
+                found = _leading(alt)
+                if found is None:
+                    return None
+                out |= found
+            return out
+        if op is _c.IN and all(o is _c.LITERAL for o, _ in av):  # type: ignore[attr-defined]
+            return {chr(v) for _, v in av}  # type: ignore[attr-defined]
+        return None
+    return {"".join(run)} if run else None
+
+
+def _looks_around_first(items: Iterable[tuple[object, object]]) -> bool:
+    """Whether some match may begin with a look-around (``(?<!login ...)``, in any branch): the
+    ``regex`` engine then cannot skip ahead to a first character, and tries the look-around at
+    every position of the text."""
+    for op, av in items:
+        if op in (_c.ASSERT, _c.ASSERT_NOT):
+            return True
+        if op is _c.AT:
+            continue
+        if op is _c.SUBPATTERN:
+            return _looks_around_first(av[3])  # type: ignore[index]
+        if op is _c.ATOMIC_GROUP:
+            return _looks_around_first(av)  # type: ignore[arg-type]
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            return _looks_around_first(av[2])  # type: ignore[index]
+        if op is _c.BRANCH:
+            return any(_looks_around_first(alt) for alt in av[1])  # type: ignore[index]
+        return False
+    return False
+
+
+def leading_literals(source: str) -> Requirement:
+    """For a regex matched case-sensitively whose matches may begin with a look-around: strings one
+    of which every match starts with, so a match can only start where one of them occurs and the
+    regex need only be tried there (see ``patterns.first_match``). None: unknown, too many strings to
+    look for, or no look-around first (the engine then skips ahead to a match's first character
+    faster than trying it place by place would)."""
+    parsed = _parsed(source)
+    if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE or not _looks_around_first(parsed[0]):
+        return None
+    found = _leading(parsed[0])
+    if not found or "" in found or len(found) > MAX_ALTERNATIVES or any(len(ch.lower()) != 1 for s in found for ch in s):
+        return None
+    return frozenset(found)
+
+
+def starts_finder(starts: frozenset[str]) -> re.Pattern[str]:
+    """A plain regex finding the next place one of ``starts`` occurs (``re`` scans for the first
+    characters of a literal alternation in C)."""
+    return re.compile("|".join(re.escape(s) for s in sorted(starts, key=lambda s: (-len(s), s))))

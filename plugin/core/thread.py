@@ -14,11 +14,12 @@ from __future__ import annotations
 import bisect
 import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import regex
 
 from .normalize import fragment
+from .prefilter import required_literals
 
 _QUOTE_LINE = re.compile(r"^[ \t]*>")
 _HEADERS = re.compile(
@@ -79,6 +80,32 @@ TAKES_UP = re.compile(
 """Stronger words than FOLLOW_UP: the error the support side named is still the merchant's ("still the same",
 "toujours pareil", "同じエラー"), not merely "still waiting on another question"."""
 HYPOTHETICAL = re.compile(r"\b(?:if|in case|should|wenn|falls|si|se|qualora|caso)\b|もし|場合", re.IGNORECASE)
+PLAIN_FOLDING = frozenset("àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ")
+"""Lower-case letters beside ASCII that ``re`` matches case-insensitively exactly where ``str.lower``
+gives them (see test_thread): a word of these is found in the lowered text as ``re`` finds it."""
+
+
+def folded_words(rx: re.Pattern[str]) -> frozenset[str] | None:
+    """For a case-insensitive ``re`` pattern: lower-cased strings one of which every match holds
+    (see prefilter.required_literals), when their letters fold plainly (ASCII, ``PLAIN_FOLDING``, or
+    uncased, as kana); None: unknown, always search."""
+    need = required_literals(rx.pattern)
+    if need is None:
+        return None
+    plain = all(ch.isascii() or ch in PLAIN_FOLDING or ch.lower() == ch == ch.upper() for s in need for ch in s)
+    return frozenset(s.lower() for s in need) if plain else None
+
+
+def occurs(rx: re.Pattern[str], words: frozenset[str] | None, text: str) -> bool:
+    """``bool(rx.search(text))``, answered False without the search when the text holds none of the
+    ``words`` (from ``folded_words``) every match holds: a long reply rarely says "still" or "same"."""
+    if words is not None:
+        low = text.lower()
+        if len(low) == len(text) and not any(c in text for c in _CASE_TRAPS) and not any(w in low for w in words):
+            return False
+    return rx.search(text) is not None
+
+
 LOOK = 600
 """How far a sentence or clause is followed either way (a sentence longer than this is cut)."""
 
@@ -91,6 +118,9 @@ class Layout:
     agent_quoted: tuple[tuple[int, int], ...] = ()
     """Quoted spans under a header naming the support side ("Codisto Support wrote:"): the agent's
     words, never taken up as the merchant's error."""
+    _spans: dict[tuple[int, int, bool], tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
+    """Sentence (False) and clause (True) bounds already found, by span: every negative of a pattern
+    asks for the same hit's sentence, and each search reads up to ``LOOK`` characters either way."""
 
     def in_agent_quote(self, start: int, end: int) -> bool:
         return any(s <= start and end <= e for s, e in self.agent_quoted)
@@ -107,11 +137,11 @@ class Layout:
     def follows_up(self, extra: regex.Pattern[str] | None = None) -> bool:
         """Whether the merchant's own words say the quoted problem is still theirs."""
         own = self.own_text()[:20_000]
-        return bool(FOLLOW_UP.search(own) or (extra is not None and extra.search(own)))
+        return bool(occurs(FOLLOW_UP, _FOLLOW_UP_WORDS, own) or (extra is not None and extra.search(own)))
 
     def takes_up(self) -> bool:
         """Whether the merchant's own words say the error the support side named is still there."""
-        return bool(TAKES_UP.search(self.own_text()[:20_000]))
+        return occurs(TAKES_UP, _TAKES_UP_WORDS, self.own_text()[:20_000])
 
     def is_quoted(self, start: int, end: int) -> bool:
         """Whether a span lies wholly inside quoted text."""
@@ -142,12 +172,18 @@ class Layout:
         return s, e
 
     def sentence(self, start: int, end: int) -> tuple[int, int]:
-        return self._bounds(start, end, _SENTENCE_END)
+        found = self._spans.get((start, end, False))
+        if found is None:
+            found = self._spans[(start, end, False)] = self._bounds(start, end, _SENTENCE_END)
+        return found
 
     def clause(self, start: int, end: int) -> tuple[int, int]:
-        s, e = self.sentence(start, end)
-        cs, ce = self._bounds(start, end, _CLAUSE_BREAK)
-        return max(s, cs), min(e, ce) if min(e, ce) >= end else e
+        found = self._spans.get((start, end, True))
+        if found is None:
+            s, e = self.sentence(start, end)
+            cs, ce = self._bounds(start, end, _CLAUSE_BREAK)
+            found = self._spans[(start, end, True)] = (max(s, cs), min(e, ce) if min(e, ce) >= end else e)
+        return found
 
 
 _HEADER_SHAPE = re.compile(r"^[^\n]{0,300}[:：][ \t]*$|-----|^[ \t]*[^\s:：]{1,12}[ \t]?[:：]", re.MULTILINE)
@@ -159,6 +195,8 @@ _CANDIDATE_WORDS = ("wrote", "message", "from")
 _CASE_TRAPS = ("\u0130", "\u0131", "\u017f")
 """Characters ``re`` matches case-insensitively to an ASCII letter ("İ", "ı" ~ i, "ſ" ~ s) that
 ``str.lower`` does not turn into it (every other code point agrees: see test_thread)."""
+_FOLLOW_UP_WORDS = folded_words(FOLLOW_UP)
+_TAKES_UP_WORDS = folded_words(TAKES_UP)
 
 
 def _lines_holding(source: str, offsets: list[int], words: tuple[str, ...], exact: tuple[str, ...]) -> set[int] | None:
