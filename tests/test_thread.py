@@ -208,3 +208,49 @@ def test_follow_up_words_are_searched_only_where_they_could_match() -> None:
             assert occurs(rx, words, text) == want, (rx.pattern[:30], text[:80])
             seen[want] += 1
     assert seen[True] > 50 and seen[False] > 50
+
+
+def _matched(patterns, subject: str, description: str) -> tuple[str, ...]:
+    from datetime import datetime, timezone
+
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    ticket = Ticket(subject=subject, description=description, created_at=datetime(2026, 11, 20, tzinfo=timezone.utc))
+    return classify(ticket, patterns).detection.matched
+
+
+FORWARDED_BODY = (
+    "Hi, forwarding on behalf of our client, they got the message below when linking the app. Do they need the pro plan?\n\n"
+    "-----Original Message-----\nFrom: Dan <dan@example.co.uk>\nSent: 03 November 2026 17:22\n"
+    "To: accounts@example.co.uk\nSubject: Amazon thing\n\n"
+    "The Amazon app says 'The account you are connecting to is not a Professional Amazon seller account.'\n"
+)
+
+
+def test_the_first_block_of_a_forwarded_ticket_is_the_senders_evidence(patterns) -> None:
+    """A "FW:" ticket: the message under "-----Original Message-----" was forwarded on purpose."""
+    assert _matched(patterns, "FW: Amazon connection", FORWARDED_BODY) == ("not_professional",)
+    assert _matched(patterns, "WG: Amazon Verbindung", FORWARDED_BODY) == ("not_professional",)
+    # Without the forward in the subject it is a quoted earlier message, as before.
+    assert _matched(patterns, "Amazon connection", FORWARDED_BODY) == ()
+
+
+def test_a_forwarded_support_reply_stays_the_support_sides_words(patterns) -> None:
+    body = ("FYI, see below.\n\n-----Original Message-----\nFrom: Codisto Support <support@example.com>\n"
+            "Sent: Monday\nTo: me\nSubject: Amazon\n\n"
+            "If Amazon says 'The account you are connecting to is not a Professional Amazon seller account', upgrade the plan.")
+    assert _matched(patterns, "Fwd: Amazon", body) == ()
+
+
+def test_the_merchants_own_earlier_mail_to_support_is_theirs(patterns) -> None:
+    """A quoted mail the merchant sent to support (its "Para:"/"To:" names support, its sender does not)."""
+    body = ("ok pero como cambio a plan profesional? en seller central no encuentro donde\n\n"
+            "De: Lucía Ferrer <lucia@example.es>\nEnviado: miércoles, 18 de noviembre de 2026 19:02\n"
+            "Para: soporte\nAsunto: error amazon\n\n"
+            "me dice que la cuenta no es una cuenta de vendedor profesional de amazon, tengo la individual")
+    assert _matched(patterns, "RE: error amazon", body) == ("not_professional",)
+    agent = body.replace("De: Lucía Ferrer <lucia@example.es>", "De: Soporte Codisto <soporte@example.com>").replace(
+        "Para: soporte", "Para: Lucía Ferrer").replace(
+        "me dice que la cuenta", "si le dice que la cuenta")
+    assert _matched(patterns, "RE: error amazon", agent) == ()

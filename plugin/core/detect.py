@@ -9,7 +9,7 @@ from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_wrapped_words, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
-from .thread import HYPOTHETICAL, Layout, build_layout
+from .thread import FORWARD_SUBJECT, HYPOTHETICAL, Layout, build_layout
 
 NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
@@ -84,7 +84,8 @@ class TicketView:
 
     def layout(self) -> Layout:
         if self._layout is None:
-            self._layout = build_layout(self.text.source, self.text.text, self.quote_headers)
+            forwarded = self.subject_end > 0 and FORWARD_SUBJECT.match(self.text.source) is not None
+            self._layout = build_layout(self.text.source, self.text.text, self.quote_headers, forwarded)
         return self._layout
 
 

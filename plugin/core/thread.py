@@ -278,6 +278,35 @@ _SUPPORT_SIDE = re.compile(
     re.IGNORECASE,
 )
 _MARKERS = re.compile(r"^[ \t]*(?:>[ \t]*)+")
+_RECIPIENT = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先)\s*[:：]", re.IGNORECASE)
+"""A header's recipient line: it names who the mail went to, never who wrote it."""
+FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:fwd?|wg|tr|rv|i|転送)\s*[:：]", re.IGNORECASE)
+"""A ticket subject that says the ticket itself is a forward ("FW: ...", "WG: ...", "TR: ...")."""
+
+
+def _header_fields(lines: list[str], i: int) -> list[str]:
+    """The header line at ``i`` and the "From:/To:/Subject:" lines right after it (never the body)."""
+    block = [lines[i]]
+    for line in lines[i + 1:i + 8]:
+        if not line.strip() and len(block) == 1:
+            continue
+        if not _FIELD_LINE.match(line):
+            break
+        block.append(line)
+    return block
+
+
+def _written_by_support(lines: list[str], i: int) -> bool:
+    """Whether the quoted mail starting at line ``i`` is the support side's: its header names them,
+    except in a recipient line (the merchant's own earlier mail *to* support is the merchant's)."""
+    return bool(_SUPPORT_SIDE.search("\n".join(x for x in lines[i:i + 5] if not _RECIPIENT.match(x))))
+
+
+def _own_mail_to_support(lines: list[str], i: int) -> bool:
+    """A quoted mail sent *to* the support side and not by it: the merchant's own earlier report."""
+    block = _header_fields(lines, i)
+    to_support = any(_RECIPIENT.match(x) and _SUPPORT_SIDE.search(x) for x in block)
+    return to_support and not _written_by_support(lines, i)
 _SENDER_FIELD = re.compile(r"^\s*(?:from|de|von|da|差出人)\s*:", re.IGNORECASE)
 
 
@@ -302,8 +331,14 @@ def _amazon_quote_blocks(lines: list[str], marked: list[bool]) -> set[int]:
     return out
 
 
-def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None) -> Layout:
-    """Lines and quoted spans of ``source`` in the coordinates of its normalised text ``normalized``."""
+def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None,
+                 forwarded: bool = False) -> Layout:
+    """Lines and quoted spans of ``source`` in the coordinates of its normalised text ``normalized``.
+
+    ``forwarded``: the ticket's subject says it is a forward ("FW: ..."): its first header block
+    ("-----Original Message-----", an Outlook "From:" block) is the forwarded message, the sender's
+    evidence, unless the support side wrote it.
+    """
     lines = source.split("\n")
     offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
     marked = [_QUOTE_LINE.match(line) is not None for line in lines]
@@ -318,6 +353,7 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     region_agent = False
     agent: list[tuple[int, int]] = []
     header_at = -10
+    first_block = forwarded
     headers = _header_lines(source, lines, quote_headers, offsets, may_head)
     # A block from Amazon names its sender in a "From:" line: no colon, no such block.
     amazon_quoted = _amazon_quote_blocks(lines, marked) if ">" in source and (":" in source or "：" in source) else set()
@@ -328,10 +364,14 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
             # Lines of one header block ("---- Forwarded message ----" then "From: ...", or "De : ..." then
             # "Envoyé : ...", each a header of its own) share its verdict: Amazon's, or the support side's.
             same_block = i - header_at <= 3
-            region_amazon = (same_block and region_amazon) or _evidence_block(lines, i)
+            by_support = _written_by_support(lines, i)
+            # The forwarded message of a "FW:" ticket, or the merchant's own earlier mail to support: theirs.
+            own = ((first_block or (same_block and region_amazon)) and not by_support) or _own_mail_to_support(lines, i)
+            if not same_block:
+                first_block = False
+            region_amazon = (same_block and region_amazon) or own or _evidence_block(lines, i)
             region_quoted = not region_amazon
-            region_agent = region_quoted and ((same_block and region_agent)
-                                              or bool(_SUPPORT_SIDE.search("\n".join(lines[i:i + 5]))))
+            region_agent = region_quoted and ((same_block and region_agent) or by_support)
             header_at = i
             mode = "pending" if region_quoted else ""
         elif mode == "pending" and line.strip() and i - header_at > 0 and not _FIELD_LINE.match(line):
