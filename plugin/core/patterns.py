@@ -10,6 +10,8 @@ import dataclasses
 import functools
 import hashlib
 import re
+import threading
+import time
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -429,6 +431,19 @@ def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
     return _compile(source, regex.IGNORECASE), False
 
 
+_compiling = threading.local()
+
+
+def compile_seconds() -> float:
+    """Seconds this thread has spent compiling branches on first use (see Branch).
+
+    A ticket's time budget leaves them out (search.Deadline): a one-off cost of the process, which on
+    a busy machine can outlast a whole budget, must not turn the first ticket that needs a branch
+    into a time-out, and so into a missed error.
+    """
+    return getattr(_compiling, "seconds", 0.0)
+
+
 class Branch:
     """One alternative of a negative, compiled the first time a ticket holds all its words.
 
@@ -448,6 +463,7 @@ class Branch:
         """The branch's first match in ``target[start:end]`` (``remaining`` gives the time left)."""
         compiled = self._compiled
         if compiled is None:
+            began = time.perf_counter()
             try:
                 compiled = regex.compile(self.source)
                 starts = leading_literals(self.source)
@@ -455,6 +471,7 @@ class Branch:
             except regex.error:  # a branch that only compiles with its neighbours: the whole regex instead
                 compiled = self.whole
             self._compiled = compiled  # two threads racing here compile the same thing twice: harmless
+            _compiling.seconds = compile_seconds() + (time.perf_counter() - began)
         if self._starts is not None:
             return first_match(compiled, self._starts, target, start, end, remaining)
         return compiled.search(target, start, end, timeout=remaining())

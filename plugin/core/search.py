@@ -14,21 +14,23 @@ from dataclasses import dataclass
 import regex
 
 from .normalize import NormalizedText
-from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex
+from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex, compile_seconds
 from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
 
 
 class Deadline:
-    """A time budget shared by the regex calls of one pattern on one ticket."""
+    """A time budget shared by the regex calls of one pattern on one ticket; time this thread spends
+    compiling a branch on its first use is not counted (patterns.compile_seconds)."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.end = time.monotonic() + seconds
+        self._compiled_before = compile_seconds()
 
     def remaining(self) -> float:
-        left = self.end - time.monotonic()
+        left = self.end + (compile_seconds() - self._compiled_before) - time.monotonic()
         if left <= 0:
             raise TimeoutError(f"regex timed out (budget {self.seconds * 1000:.0f} ms)")
         return left

@@ -1,0 +1,34 @@
+"""A pattern's time budget on a ticket (search.Deadline)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import regex
+
+from plugin.core import patterns
+from plugin.core.patterns import Branch
+from plugin.core.search import Deadline
+
+
+def test_a_spent_budget_is_a_timeout() -> None:
+    deadline = Deadline(0.001)
+    time.sleep(0.01)
+    with pytest.raises(TimeoutError, match="budget 1 ms"):
+        deadline.remaining()
+
+
+def test_compiling_a_branch_on_first_use_is_not_the_tickets_time(monkeypatch) -> None:
+    real = regex.compile
+
+    def slow_compile(source, *args, **kwargs):
+        time.sleep(0.2)  # a large branch compiled on a busy machine
+        return real(source, *args, **kwargs)
+
+    monkeypatch.setattr(patterns.regex, "compile", slow_compile)
+    branch = Branch(r"\bstaging site\b", real(r"\bstaging site\b"))
+    deadline = Deadline(0.05)
+    found = branch.search("our staging site is down", 0, 24, deadline.remaining)
+    assert found is not None and found.group() == "staging site"
+    assert 0 < deadline.remaining() <= 0.05 + 0.2  # the compile was left out, nothing more
