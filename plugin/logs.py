@@ -116,24 +116,33 @@ def bound_run(run: Callable[[int], Any]) -> Callable[[int], Any]:
     return wrapped
 
 
+def bind_request(invocation_header: str | None) -> None:
+    """At the start of a request: its invocation id (when it looks like one), no ticket yet."""
+    INVOCATION_ID.set(safe_invocation_id(invocation_header))
+    TICKET_ID.set(None)
+
+
+def access(method: str, path: str, status: int, took_ms: float) -> None:
+    """The access log's line for a request: path only (never the query string, which may carry tokens
+    or ticket text), and for a delivery its ticket, so that one line per call says what came in."""
+    ticket = TICKET_ID.get()
+    if ticket is None:
+        access_log.info("%s %s %s %.1f ms", method, path, status, took_ms)
+    else:
+        access_log.info("%s %s %s %.1f ms ticket %s", method, path, status, took_ms, ticket)
+
+
 def init_app(app: Any) -> None:
-    """Bind the invocation id per request and write the access log (path only: no query string)."""
+    """Bind the invocation id per request and write the access log."""
     from flask import g, request
 
     @app.before_request
     def bind() -> None:
         g.log_started = time.perf_counter()
-        INVOCATION_ID.set(safe_invocation_id(request.headers.get("X-Zendesk-Webhook-Invocation-Id")))
-        TICKET_ID.set(None)
+        bind_request(request.headers.get("X-Zendesk-Webhook-Invocation-Id"))
 
     @app.after_request
-    def access(response: Any) -> Any:
+    def log_access(response: Any) -> Any:
         started = g.get("log_started")
-        took = (time.perf_counter() - started) * 1000 if started else 0.0
-        # request.path never includes the query string, which may carry tokens or ticket text.
-        ticket = TICKET_ID.get()
-        if ticket is None:
-            access_log.info("%s %s %s %.1f ms", request.method, request.path, response.status_code, took)
-        else:  # a delivery: its ticket, so that one line per call says what came in
-            access_log.info("%s %s %s %.1f ms ticket %s", request.method, request.path, response.status_code, took, ticket)
+        access(request.method, request.path, response.status_code, (time.perf_counter() - started) * 1000 if started else 0.0)
         return response

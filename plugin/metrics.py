@@ -6,7 +6,8 @@ samples there and `/metrics` adds them up with prometheus-client's MultiProcessC
 ``METRICS``: ``off`` (404, the default), ``on`` (open: bind to a private address or filter at the
 proxy), ``token`` (``Authorization: Bearer $METRICS_TOKEN``).
 
-The counters are bumped from the edges: a Flask after-request hook sees each webhook outcome, a
+The counters are bumped from the edges: a Flask after-request hook (or the webhook's WSGI fast path) sees
+each webhook outcome, a
 response hook on the Zendesk session sees each API call, and the worker's task wrapper sees each
 ticket's outcome, so the use cases themselves carry no metrics code.
 """
@@ -83,15 +84,23 @@ def observed_run(run: Callable[[int], Any], store: Any) -> Callable[[int], Any]:
 
 # --- web side -----------------------------------------------------------------------------------
 
-def _webhook_outcome(status: int, response: Any) -> str:
+def webhook_outcome(status: int, body: Any) -> str:
+    """The outcome label of a webhook answer; ``body`` (the decoded JSON) is read only for a 200."""
     if status == 202:
         return "accepted"
-    if status == 200:  # only then is the body read: "duplicate", "ignored"
-        body = response.get_json(silent=True)
-        return str((body or {}).get("status", "ok")) if isinstance(body, dict) else "ok"
+    if status == 200:  # "duplicate", "ignored"
+        return str(body.get("status", "ok")) if isinstance(body, dict) else "ok"
     if status == 401:
         return "rejected_signature"
     return "error" if status >= 500 else "invalid"
+
+
+def count_delivery(status: int, body: Any) -> None:
+    """Count one webhook answer (the Flask hook below and the WSGI fast path)."""
+    outcome = webhook_outcome(status, body)
+    DELIVERIES.labels(outcome).inc()
+    if outcome == "rejected_signature":
+        SIGNATURE_REJECTIONS.inc()
 
 
 class _QueueDepth:
@@ -154,10 +163,8 @@ def init_app(app: Any) -> None:
     @app.after_request
     def count_webhook(response: Any) -> Any:
         if request.endpoint == "webhook.receive":
-            outcome = _webhook_outcome(response.status_code, response)
-            DELIVERIES.labels(outcome).inc()
-            if outcome == "rejected_signature":
-                SIGNATURE_REJECTIONS.inc()
+            status = response.status_code
+            count_delivery(status, response.get_json(silent=True) if status == 200 else None)
         return response
 
     def metrics() -> Any:

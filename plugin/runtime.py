@@ -14,6 +14,7 @@ from . import logs, metrics
 from .config import Settings
 from .followup_store import FollowupStore
 from .followups import FollowUp
+from .intake import BatchedIntake
 from .queue import TaskQueue
 from .reconcile import RECONCILE, Reconciler
 from .registry import PatternRegistry
@@ -80,6 +81,13 @@ class Runtime:
         if "_fstore" not in self.__dict__:
             self.__dict__["_fstore"] = FollowupStore(self.store.engine, self.store._write_lock)
         return self.__dict__["_fstore"]
+
+    @property
+    def intake(self) -> BatchedIntake:
+        """The webhook's intake: stores and queues deliveries arriving together in one turn."""
+        if "_intake" not in self.__dict__:
+            self.__dict__["_intake"] = BatchedIntake(self.store, self.queue)
+        return self.__dict__["_intake"]
 
     @classmethod
     def for_web(cls, settings: Settings) -> Runtime:

@@ -48,6 +48,11 @@ def test_login_is_required_and_checked(admin_app) -> None:
     assert c.get("/admin/patterns").status_code == 200
 
 
+def test_pages_name_an_empty_icon_so_browsers_ask_for_no_favicon(admin_app) -> None:
+    page = admin_app.test_client().get("/admin/login").text
+    assert '<link rel="icon" href="data:,">' in page and "{#" not in page
+
+
 def test_login_form_needs_its_csrf_token(admin_app) -> None:
     r = admin_app.test_client().post("/admin/login", data={"token": ADMIN})
     assert r.status_code == 400 and r.mimetype == "text/html" and "The CSRF token is missing" in r.text

@@ -101,3 +101,21 @@ def test_decisions_page_on_to_older_ones_without_gaps_or_repeats(seeded, monkeyp
 def test_a_broken_page_position_is_explained(seeded) -> None:
     r = seeded.get("/admin/decisions?older=yesterday", headers=AUTH)
     assert r.status_code == 400 and "'older' must be a page position" in unescape(r.text)
+
+
+def test_a_page_position_in_another_offset_is_the_same_moment(seeded, monkeypatch) -> None:
+    from datetime import timedelta, timezone
+    from urllib.parse import parse_qs, quote, urlsplit
+
+    from plugin.web import overview
+
+    monkeypatch.setattr(overview, "PAGE_SIZE", 30)
+    html = seeded.get("/admin/decisions?status=done", headers=AUTH).text
+    link = unescape(re.search(r'href="([^"]*older=[^"]*)" rel="next"', html).group(1))
+    position = parse_qs(urlsplit(link).query)["older"][0]
+    moment, _, ticket = position.partition("~")
+    shifted = overview.datetime.fromisoformat(moment).astimezone(timezone(timedelta(hours=5, minutes=30)))
+    pages = [seeded.get(f"/admin/decisions?status=done&older={quote(p)}", headers=AUTH).text
+             for p in (position, f"{shifted.isoformat()}~{ticket}")]
+    listed = [re.findall(r'href="/admin/decisions/(\d+)"', p) for p in pages]
+    assert listed[0] and listed[0] == listed[1]

@@ -37,7 +37,7 @@ def check(patterns_dir: Path | None, no_timing: bool) -> None:
         click.echo(f"{len(ps.error_patterns)} error patterns, {len(ps.fields)} field extractors, {n_examples} error examples run; "
                    f"languages: {langs}.")
     for pid, ms in report.timings_ms.items():
-        click.echo(f"  {pid:<22} {ms:8.1f} ms on the adversarial text")
+        click.echo(f"  {pid:<22} {ms:8.1f} ms on the adversarial text (CPU)")
     errors = sum(m.level == "error" for m in report.messages)
     warnings = len(report.messages) - errors
     click.echo(f"{'FAILED' if errors else 'OK'}: {errors} error(s), {warnings} warning(s) in {directory}")

@@ -158,22 +158,30 @@ def adversarial_text(patterns: PatternSet, size: int = ADVERSARIAL_CHARS) -> str
 
 
 def time_patterns(patterns: PatternSet, text: str | None = None, timeout: float = 2.0) -> tuple[dict[str, float], list[CheckMessage]]:
-    """Milliseconds each pattern takes on the adversarial text; slow or timed-out patterns are reported."""
+    """CPU milliseconds each pattern takes on the adversarial text; slow or timed-out patterns are reported.
+
+    CPU time of this thread, not wall time: a busy machine must not make a pattern look slow. Each
+    pattern runs once untimed first, as in a running service, which has compiled what it uses (some
+    branches compile the first time a ticket needs them).
+    """
     normalized = normalize(text if text is not None else adversarial_text(patterns))
     timings: dict[str, float] = {}
     messages: list[CheckMessage] = []
     for p in patterns.error_patterns:
-        start = time.perf_counter()
         try:
+            match_pattern(p, normalized, timeout)
+            start = time.thread_time()
             match_pattern(p, normalized, timeout)
         except TimeoutError:
             messages.append(CheckMessage("error", p.path, "regex", 1,
                                          f"timed out after {timeout * 1000:.0f} ms on a {len(normalized.text)}-character adversarial text"))
-        ms = (time.perf_counter() - start) * 1000
+            timings[p.id] = timeout * 1000
+            continue
+        ms = (time.thread_time() - start) * 1000
         timings[p.id] = ms
         if ms > SLOW_MS:
             messages.append(CheckMessage("warning", p.path, "regex", 1,
-                                         f"slow: {ms:.0f} ms on a {len(normalized.text)}-character adversarial text (aim for under {SLOW_MS:.0f} ms)"))
+                                         f"slow: {ms:.0f} ms of CPU on a {len(normalized.text)}-character adversarial text (aim for under {SLOW_MS:.0f} ms)"))
     return timings, messages
 
 

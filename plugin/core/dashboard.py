@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-READY_TAG = "amazon_escalation_ready"
+from .decide import DecisionSettings
+
+READY_TAG = DecisionSettings.ready_tag
+"""The tags the decision adds, read back from the tickets (one definition: decide.DecisionSettings)."""
 FACT_NAMES = {"merchant_id": "merchant ID", "timestamp": "time"}
-MISSING_PREFIX = "amazon_escalation_missing_"
+MISSING_PREFIX = DecisionSettings.missing_tag_prefix
 TRIAGED = ("done", "dry_run")
 
 

@@ -17,6 +17,7 @@ from ..config import Settings
 from ..runtime import Runtime
 from . import admin, agent, body, health, webhook
 from .extensions import WebState, cors, csrf
+from .fastpath import WebhookFastPath
 from .guards import AttemptThrottle
 from .sessions import AdminSessions
 
@@ -80,6 +81,8 @@ def create_app(config: dict[str, Any] | None = None, *, settings: Settings | Non
     _json_errors(app)
     logs.init_app(app)
     metrics.init_app(app)
+    # Plain deliveries skip Flask's request machinery (fastpath.py); everything else goes through it.
+    app.wsgi_app = WebhookFastPath(app)  # type: ignore[method-assign]
     return app
 
 

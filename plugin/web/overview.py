@@ -114,7 +114,8 @@ def _cursor(value: str) -> tuple[datetime, int] | None:
             raise ValueError
     except ValueError:
         raise FilterError(f"'older' must be a page position from an 'Older' link, got {value[:60]!r}") from None
-    return parsed, int(ticket)
+    # Stored times are UTC, and SQLite compares them as text without their offset: compare in UTC.
+    return parsed.astimezone(timezone.utc), int(ticket)
 
 
 PAGE_SIZE = 200
