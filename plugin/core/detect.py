@@ -9,7 +9,7 @@ from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_wrapped_words, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
-from .thread import FORWARD_SUBJECT, HYPOTHETICAL, Layout, build_layout
+from .thread import FORWARD_SUBJECT, HYPOTHETICAL, HYPOTHETICAL_AFTER, Layout, build_layout
 
 NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
@@ -165,7 +165,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 # The support side's words are the merchant's only when they asked "do you still see X?",
                 # or the merchant says it is still the same, or answers with the escalation facts asked for.
                 continue
-            if not HYPOTHETICAL.search(text.text, s, ev[1][0]):
+            if not HYPOTHETICAL.search(text.text, s, ev[1][0]) and not HYPOTHETICAL_AFTER.match(text.text, ev[1][1]):
                 best[(ev[0].start, ev[0].end)] = ev[0]
         if best:
             in_quotes = []
