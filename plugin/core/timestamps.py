@@ -158,11 +158,14 @@ def _meridiem(written: str, dayparts: Mapping[str, str] | None = None) -> str:
 
 
 def _clock_from_groups(groups: Mapping[str, str | None], dayparts: Mapping[str, str] | None = None) -> time | None:
-    """A clock from ``hour``/``minute``/``second``/``ampm`` groups ("14h32", "14時32分")."""
+    """A clock from ``hour``/``minute``/``second``/``ampm`` groups ("14h32", "14時32分"); a ``half`` group
+    is half past the hour ("9時半")."""
     try:
         hour, minute, second = int(groups["hour"] or ""), int(groups.get("minute") or 0), int(groups.get("second") or 0)
     except (ValueError, TypeError):
         return None
+    if groups.get("half"):
+        minute = 30
     written = groups.get("ampm") or ""
     meridiem = _meridiem(written, dayparts)
     if written.strip() and not meridiem:
