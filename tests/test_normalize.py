@@ -79,3 +79,15 @@ def test_unwrapped_evidence_quotes_the_lines_as_written() -> None:
     text = normalize(raw, unwrap=True)
     start = text.text.index("nicht registriert")
     assert text.evidence(start, start + len("nicht registriert")) == "nicht re\ngistriert"
+
+
+def test_an_ocr_reading_reads_misrecognised_letters_and_keeps_the_merchants_words() -> None:
+    from plugin.core.normalize import has_ocr_noise
+
+    raw = "Y0ur Arnazon Seller acc0unt rnight stil1 be in staging. Merchant A1B0CDEFGHIJ at 10am"
+    assert has_ocr_noise(raw) and not has_ocr_noise("at 10am on the 1st, merchant A2H7M4QX9ZL3K")
+    text = normalize(raw, ocr=True)
+    assert text.text.startswith("Your Amazon Seller account might still be in staging.")
+    assert "A1B0CDEFGHIJ" in text.text  # an ID in capitals is no misread word
+    start = text.text.index("Amazon")
+    assert text.evidence(start, start + len("Amazon Seller account")) == "Arnazon Seller acc0unt"

@@ -254,3 +254,25 @@ def test_the_merchants_own_earlier_mail_to_support_is_theirs(patterns) -> None:
         "Para: soporte", "Para: Lucía Ferrer").replace(
         "me dice que la cuenta", "si le dice que la cuenta")
     assert _matched(patterns, "RE: error amazon", agent) == ()
+
+
+def test_the_merchants_quoted_mail_over_a_nested_support_quote_stays_theirs(patterns) -> None:
+    # Only the header and its field lines say whose mail it is: a support header quoted inside its body does not.
+    reply = ("Still the same as last week. Seller ID A2PL5RX8TN3WKC, no change.\n\n"
+             "On Thu, 5 Nov 2026 at 16:40, Alessio Conti wrote:\n"
+             "> It says my seller account might still be in staging mode.\n"
+             "> I checked the vacation settings in Seller Central and they look off.\n>\n"
+             "> > On Thu, 5 Nov 2026 at 15:02, Codisto Support wrote:\n"
+             "> > > Hi Alessio, what is the exact message?")
+    assert detect(reply, patterns).matched == ("staging_mode",)
+    text, shape = layout(reply)
+    assert shape.agent_quoted
+    start = text.text.index("It says my seller")
+    assert not shape.in_agent_quote(start, start + 10)
+
+
+def test_a_japanese_condition_after_a_quoted_banner_is_an_instruction(patterns) -> None:
+    reply = ("今朝9時に再度試したところ、問題なく接続できました。FBA納品プランはCodistoから作れますか？\n\n"
+             "2026年11月26日 16:05 Codistoサポート:\n"
+             "> 「エラーが発生しました」と表示される場合は、出品者IDと最後に試した日時をお送りください。")
+    assert "generic_error" not in detect(reply, patterns).matched

@@ -6,10 +6,10 @@ from dataclasses import dataclass, replace
 
 from .fields import gives_merchant_id
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
-from .normalize import NormalizedText, has_wrapped_words, normalize
+from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
-from .thread import FORWARD_SUBJECT, HYPOTHETICAL, Layout, build_layout
+from .thread import FORWARD_SUBJECT, HYPOTHETICAL, HYPOTHETICAL_AFTER, Layout, build_layout
 
 NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
@@ -165,7 +165,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 # The support side's words are the merchant's only when they asked "do you still see X?",
                 # or the merchant says it is still the same, or answers with the escalation facts asked for.
                 continue
-            if not HYPOTHETICAL.search(text.text, s, ev[1][0]):
+            if not HYPOTHETICAL.search(text.text, s, ev[1][0]) and not HYPOTHETICAL_AFTER.match(text.text, ev[1][1]):
                 best[(ev[0].start, ev[0].end)] = ev[0]
         if best:
             in_quotes = []
@@ -238,8 +238,9 @@ def _rank(m: Match) -> tuple[int, float, str]:
 
 def _with_unwrapped(result: Detection, unwrapped: NormalizedText, patterns: PatternSet, options: DetectOptions,
                     amazon_ticket: bool, subject_end: int) -> Detection:
-    """Add what the ticket shows once words a screenshot's copy wrapped across lines are joined
-    ("Das Amazon-Konto ist i / n dieser Region nicht re / gistriert"). Evidence offsets are the
+    """Add what the ticket shows in a second reading: words a screenshot's copy wrapped across lines
+    joined ("Das Amazon-Konto ist i / n dieser Region nicht re / gistriert"), or letters its text
+    recognition misread read as letters ("Arnazon Seller acc0unt"). Evidence offsets are the
     merchant's own text in both readings."""
     second = detect_normalized(unwrapped, patterns, options, amazon_ticket, subject_end)
     found = set(result.matched)
@@ -260,6 +261,9 @@ def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectO
     result = detect_normalized(text, patterns, options, amazon_ticket, subject_end)
     if has_wrapped_words(text.source):
         result = _with_unwrapped(result, normalize(raw[: options.max_chars], unwrap=True), patterns, options,
+                                 amazon_ticket, subject_end)
+    if has_ocr_noise(text.text):
+        result = _with_unwrapped(result, normalize(raw[: options.max_chars], ocr=True), patterns, options,
                                  amazon_ticket, subject_end)
     if len(raw) > options.max_chars:
         result = replace(result, truncated=True)

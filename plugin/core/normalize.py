@@ -166,6 +166,47 @@ def _unescape(m: re.Match[str]) -> str:
 
 # (needed?, stage pattern, replacement: a function, or a constant string): normalize() in slow
 # motion, one stage at a time.
+_OCR_CONFUSION = re.compile(r"\b(?=[A-Za-z01]*[a-z])[A-Za-z]*[01][A-Za-z01]*\b|rn")
+"""What a screenshot's text recognition misreads: 0 and 1 inside a lower-case word ("acc0unt", "Se11er", "P1ease"),
+and "rn" for "m" ("Arnazon", "stagingrnode"). Merchant IDs (upper case with other digits) are not such words."""
+_OCR_WORD = re.compile(r"(?=[A-Za-z01]*[a-z])[A-Za-z]+[01][A-Za-z01]*")
+"""A misread word worth a second reading: four or more letters and 0/1, a letter first ("Y0ur", "stil1"),
+never "10am" or "1st"."""
+_OCR_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01")
+_OCR_DIGITS = str.maketrans("01", "ol")
+
+
+def _deconfuse(m: re.Match[str]) -> str:
+    """Read a misrecognised word as the letters it shows (see _OCR_CONFUSION)."""
+    word = m.group()
+    if word == "rn":
+        return "m"
+    if sum(c.isalpha() for c in word) < 2:
+        return word
+    return word.translate(_OCR_DIGITS).replace("rn", "m")
+
+
+def has_ocr_noise(text: str) -> bool:
+    """Whether a screenshot's misread text shows (see _OCR_WORD, "Arnazon"): detection then also reads it
+    with those read as letters (a second reading, see detect_text). Looked for with str.find (a regex scan
+    of a 50 KB ticket costs more than the rest of this check)."""
+    if "rnazon" in text:
+        return True
+    for digit in "01":
+        pos, seen = text.find(digit), 0
+        while pos != -1 and seen < 100:
+            if pos > 0 and text[pos - 1].isascii() and text[pos - 1].isalpha():
+                start = end = pos
+                while start > 0 and text[start - 1] in _OCR_LETTERS:
+                    start -= 1
+                while end < len(text) and text[end] in _OCR_LETTERS:
+                    end += 1
+                if end - start >= 4 and _OCR_WORD.fullmatch(text, start, end):
+                    return True
+            pos, seen = text.find(digit, pos + 1), seen + 1
+    return False
+
+
 _STAGES: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[str]], str] | str], ...] = (
     (lambda t: "&" in t, _ENTITY, _unescape),
     (lambda t: not t.isascii(), _NON_ASCII, _fold_unicode),
@@ -192,6 +233,8 @@ class NormalizedText:
     _present: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
     unwrapped: bool = False
     """Words a screenshot's copy wrapped across lines were joined (see _unwrap)."""
+    ocr: bool = False
+    """Digits and letter pairs a screenshot's text recognition misread were read as letters (see _deconfuse)."""
     _words: set[str] = field(default_factory=set, compare=False, repr=False)
     """Words of the preloaded word indexes that occur in a short text (see preload_words)."""
     _word_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
@@ -265,7 +308,12 @@ class NormalizedText:
         # replay normalize() with position tracking, so they must produce the same text.
         maps = []
         text = self.source
-        stages = _STAGES[:4] + ((lambda t: "\n" in t, _WRAP_BREAK, _unwrap),) + _STAGES[4:] if self.unwrapped else _STAGES
+        extra: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[str]], str] | str], ...] = ()
+        if self.unwrapped:
+            extra += ((lambda t: "\n" in t, _WRAP_BREAK, _unwrap),)
+        if self.ocr:
+            extra += ((lambda t: True, _OCR_CONFUSION, _deconfuse),)
+        stages = _STAGES[:4] + extra + _STAGES[4:] if extra else _STAGES
         for needed, pattern, repl in stages:
             if needed(text):
                 text, m = rewrite_constant(text, pattern, repl) if isinstance(repl, str) else rewrite(text, pattern, repl)
@@ -342,15 +390,17 @@ def fragment(line: str) -> str:
     return " ".join(text.split())
 
 
-def normalize(raw: str, unwrap: bool = False) -> NormalizedText:
+def normalize(raw: str, unwrap: bool = False, ocr: bool = False) -> NormalizedText:
     """Normalise one ticket text; never raises on any str. ``unwrap``: join words a screenshot's
-    copy wrapped across lines (a second reading, see detect_text)."""
+    copy wrapped across lines; ``ocr``: read misrecognised letters as letters (second readings, see detect_text)."""
     source = html_to_text(raw) if _LOOKS_LIKE_HTML.search(raw) else raw
     text = _fold(source)
     if ">" in text:
         text = _QUOTE_MARKERS.sub("\n", _FIRST_QUOTE_MARKER.sub("", text))
     if unwrap and "\n" in text:
         text = _WRAP_BREAK.sub(_unwrap, text)
+    if ocr:
+        text = _OCR_CONFUSION.sub(_deconfuse, text)
     # Same result as the _space stage, at C speed.
     text = " ".join(text.split())
-    return NormalizedText(source, text, _same_length_lower(text), unwrapped=unwrap)
+    return NormalizedText(source, text, _same_length_lower(text), unwrapped=unwrap, ocr=ocr)

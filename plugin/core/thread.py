@@ -106,6 +106,9 @@ def occurs(rx: re.Pattern[str], words: frozenset[str] | None, text: str) -> bool
     return rx.search(text) is not None
 
 
+HYPOTHETICAL_AFTER = re.compile(r"[^。！？!?\n]{0,16}?場合")
+"""Japanese puts the condition after what it quotes: "「エラーが発生しました」と表示される場合は" is an
+instruction, not the merchant's error."""
 LOOK = 600
 """How far a sentence or clause is followed either way (a sentence longer than this is cut)."""
 
@@ -298,8 +301,11 @@ def _header_fields(lines: list[str], i: int) -> list[str]:
 
 def _written_by_support(lines: list[str], i: int) -> bool:
     """Whether the quoted mail starting at line ``i`` is the support side's: its header names them,
-    except in a recipient line (the merchant's own earlier mail *to* support is the merchant's)."""
-    return bool(_SUPPORT_SIDE.search("\n".join(x for x in lines[i:i + 5] if not _RECIPIENT.match(x))))
+    except in a recipient line (the merchant's own earlier mail *to* support is the merchant's).
+    Its "> " lines are its body, and a header among them opens a mail quoted inside it: the merchant's
+    "Il ..., Alessio ha scritto:" over a quoted "> > ... Codisto Support ha scritto:" is the merchant's."""
+    block = itertools.takewhile(lambda x: not _QUOTE_LINE.match(x), lines[i + 1:i + 5])
+    return bool(_SUPPORT_SIDE.search("\n".join(x for x in (lines[i], *block) if not _RECIPIENT.match(x))))
 
 
 def _own_mail_to_support(lines: list[str], i: int) -> bool:
