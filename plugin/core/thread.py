@@ -260,13 +260,7 @@ def _evidence_block(lines: list[str], i: int) -> bool:
     Only the header block is read (the header line and the "From:/Subject:" lines right after it),
     never the message body, which may well name Amazon.
     """
-    block = [lines[i]]
-    for line in lines[i + 1:i + 8]:
-        if not line.strip() and len(block) == 1:
-            continue
-        if not _FIELD_LINE.match(line):
-            break
-        block.append(line)
+    block = _header_fields(lines, i)
     if _FORWARD.search("\n".join(block)):
         return True
     senders = [x for x in block if _FROM.match(x) or re.match(r"^\s*(?:von|de|da|差出人)\s*:", x, re.I)]
