@@ -100,8 +100,8 @@ def occurs(rx: re.Pattern[str], words: frozenset[str] | None, text: str) -> bool
     """``bool(rx.search(text))``, answered False without the search when the text holds none of the
     ``words`` (from ``folded_words``) every match holds: a long reply rarely says "still" or "same"."""
     if words is not None:
-        low = text.lower()
-        if len(low) == len(text) and not any(c in text for c in _CASE_TRAPS) and not any(w in low for w in words):
+        low = _plain_lower(text)
+        if low is not None and not any(w in low for w in words):
             return False
     return rx.search(text) is not None
 
@@ -198,6 +198,15 @@ _CANDIDATE_WORDS = ("wrote", "message", "from")
 _CASE_TRAPS = ("\u0130", "\u0131", "\u017f")
 """Characters ``re`` matches case-insensitively to an ASCII letter ("İ", "ı" ~ i, "ſ" ~ s) that
 ``str.lower`` does not turn into it (every other code point agrees: see test_thread)."""
+
+
+def _plain_lower(text: str) -> str | None:
+    """``text.lower()`` when a word found in it is where ``re`` finds it case-insensitively in ``text``
+    (same length, none of _CASE_TRAPS); None: search the text itself."""
+    low = text.lower()
+    return low if len(low) == len(text) and not any(c in text for c in _CASE_TRAPS) else None
+
+
 _FOLLOW_UP_WORDS = folded_words(FOLLOW_UP)
 _TAKES_UP_WORDS = folded_words(TAKES_UP)
 
@@ -205,8 +214,8 @@ _TAKES_UP_WORDS = folded_words(TAKES_UP)
 def _lines_holding(source: str, offsets: list[int], words: tuple[str, ...], exact: tuple[str, ...]) -> set[int] | None:
     """Lines holding one of ``words`` (any case) or of ``exact``; None when case folding could
     disagree with ``re``'s, and the caller must search every line."""
-    low = source.lower()
-    if len(low) != len(source) or any(c in source for c in _CASE_TRAPS):
+    low = _plain_lower(source)
+    if low is None:
         return None
     found: set[int] = set()
     for text, needles in ((low, words), (source, exact)):
