@@ -176,9 +176,7 @@ class CompiledNegative:
         if not self.branches or len(text.lowered) > SHORT_TEXT:
             # A long ticket's words are not known in advance: looking for each branch's words in
             # every window would cost more than the one regex.
-            if self.starts is not None:
-                return first_match(self.regex, self.starts, target, start, end, remaining)
-            return self.regex.search(target, start, end, timeout=remaining())
+            return first_match(self.regex, self.starts, target, start, end, remaining)
         best: regex.Match[str] | None = None
         holds = text.holds
         for branch, clauses in self.live(text):
@@ -200,12 +198,14 @@ FIRST_TRIES = 16
 dense with a match's first words, "it", gains nothing from being read place by place)."""
 
 
-def first_match(pattern: regex.Pattern[str], starts: re.Pattern[str], target: str, start: int, end: int,
+def first_match(pattern: regex.Pattern[str], starts: re.Pattern[str] | None, target: str, start: int, end: int,
                 remaining: Callable[[], float]) -> regex.Match[str] | None:
     """``pattern.search(target, start, end)``, the regex tried only where ``starts`` finds a string
     every match starts with. The same match: a match cannot start elsewhere, and the regex tried at
     one place reads the text around it as a search does there (look-behinds and ``\\b`` see before
     ``pos``, ``^`` and ``\\A`` only the text's start; ``\\G``, which would not, gets no ``starts``)."""
+    if starts is None:  # no known first strings: the plain search
+        return pattern.search(target, start, end, timeout=remaining())
     pos = start
     for _ in range(FIRST_TRIES):
         found = starts.search(target, pos, end)
@@ -472,9 +472,7 @@ class Branch:
                 compiled = self.whole
             self._compiled = compiled  # two threads racing here compile the same thing twice: harmless
             _compiling.seconds = compile_seconds() + (time.perf_counter() - began)
-        if self._starts is not None:
-            return first_match(compiled, self._starts, target, start, end, remaining)
-        return compiled.search(target, start, end, timeout=remaining())
+        return first_match(compiled, self._starts, target, start, end, remaining)
 
 
 def split_branches(source: str, whole: regex.Pattern[str]) -> tuple[tuple[Branch, Clauses], ...]:
