@@ -48,6 +48,18 @@ def test_valid_file_loads_with_default_tags(tmp_path: Path) -> None:
     assert ps.error_patterns[0].spec.reply.visibility == "internal"
 
 
+def test_unchanged_files_give_the_set_already_compiled_and_an_edit_a_new_one(tmp_path: Path) -> None:
+    write(tmp_path, "demo", VALID)
+    first = load_patterns(tmp_path)
+    assert load_patterns(tmp_path) is first  # nothing changed: no second compile
+    write(tmp_path, "demo", VALID.replace("priority = 5", "priority = 6"))
+    edited = load_patterns(tmp_path)
+    assert edited is not first and edited.fingerprint != first.fingerprint
+    assert edited.error_patterns[0].priority == 6
+    write(tmp_path, "demo", VALID.replace("demo banner text", "demo banner [text"))
+    assert any("regex" in p for p in load_problems(tmp_path))  # a broken edit is never served from the cache
+
+
 def test_unknown_key_names_file_key_and_line(tmp_path: Path) -> None:
     path = write(tmp_path, "demo", VALID.replace('anchors = ["demo"]', 'anchors = ["demo"]\nfuzzy = 2'))
     [message] = load_problems(tmp_path)

@@ -84,6 +84,9 @@ def worker(metrics_port: int, metrics_host: str) -> None:
 
     settings = settings_or_exit(announce=not os.environ.get(PARENT_ENV))  # under `serve`, the parent said them
     logs.setup(settings.log_format)
+    # Watch from the start: loading the patterns takes seconds (tens, niced on a busy machine), and a
+    # worker whose `serve` was killed meanwhile must not live on to start consuming.
+    exit_with_parent()
     if settings.worker_nice > 0:
         # Background work yields the CPU to intake: a burst of deliveries is acknowledged at full speed
         # and the queue absorbs it (Zendesk gives a webhook call seconds; a triage can wait).
@@ -100,5 +103,4 @@ def worker(metrics_port: int, metrics_host: str) -> None:
         from ..metrics import serve_worker_metrics
 
         serve_worker_metrics(rt.queue, metrics_host, metrics_port)
-    exit_with_parent()
     consumer.run()

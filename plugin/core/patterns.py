@@ -682,8 +682,20 @@ def all_pattern_files(directory: Path) -> list[Path]:
             *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml"))]
 
 
+_LOADED: dict[tuple[str, str], PatternSet] = {}
+_LOADED_LOCK = threading.Lock()
+LOADED_KEPT = 4
+"""Pattern sets kept per process, by directory and content: loading compiles for seconds."""
+
+
 def load_patterns(directory: str | Path) -> PatternSet:
-    """Load and compile every file; raise PatternSetError listing all problems."""
+    """Load and compile every file; raise PatternSetError listing all problems.
+
+    A directory whose files are byte for byte what an earlier call in this process loaded gives that
+    call's set again (a PatternSet is immutable and shared between threads already): a reload with
+    nothing changed, a second app or worker thread in one process, costs a hash of the files instead
+    of seconds of compiling.
+    """
     directory = Path(directory)
     problems: list[PatternFileError] = []
     if not directory.is_dir():
@@ -698,6 +710,21 @@ def load_patterns(directory: str | Path) -> PatternSet:
             digest.update(p.read_bytes())
         except OSError:
             pass
+    key = (str(directory.resolve()), digest.hexdigest())
+    with _LOADED_LOCK:
+        cached = _LOADED.get(key)
+    if cached is not None:
+        return cached
+    loaded_set = _load_patterns(directory, error_files, field_files, problems, digest.hexdigest()[:16])
+    with _LOADED_LOCK:
+        _LOADED[key] = loaded_set
+        while len(_LOADED) > LOADED_KEPT:
+            del _LOADED[next(iter(_LOADED))]
+    return loaded_set
+
+
+def _load_patterns(directory: Path, error_files: list[Path], field_files: list[Path],
+                   problems: list[PatternFileError], fingerprint: str) -> PatternSet:
     loaded = [load_error_pattern(p, problems) for p in error_files]
     fields = [load_field_pattern(p, problems) for p in field_files]
     reply_parts = next((load_reply_parts(p, problems) for p in reply_parts_file(directory)), ReplyParts())
@@ -723,7 +750,7 @@ def load_patterns(directory: str | Path) -> PatternSet:
     return PatternSet(
         error_patterns=tuple(ordered),
         fields=tuple(f for f in fields if f is not None),
-        fingerprint=digest.hexdigest()[:16],
+        fingerprint=fingerprint,
         directory=directory,
         languages=languages,
         reply_parts=reply_parts,
