@@ -324,3 +324,14 @@ def test_clock_from_spoken_groups(patterns, groups: dict[str, str], expected: st
     field = patterns.field("timestamp")[0]
     clock = _clock_from_groups(groups, field.dayparts, field.numbers)
     assert (clock.strftime("%H:%M") if clock else None) == expected
+
+
+@pytest.mark.parametrize(("text", "utc"), [
+    ("about 10:45 this morning, Pacific time", "2026-11-20T18:45:00Z"),
+    ("at 3:15 this afternoon (EST)", "2026-11-20T20:15:00Z"),
+])
+def test_a_daypart_between_time_and_zone_gives_the_day_and_the_half(patterns, text: str, utc: str) -> None:
+    """"this afternoon" after the time is today and pm at once."""
+    later = datetime(2026, 11, 20, 23, 0, tzinfo=timezone.utc)
+    escalation, _ = extract_escalation(normalize(text), patterns, True, later)
+    assert escalation.timestamp_utc == utc

@@ -147,7 +147,8 @@ def parse_day(written: str, reference: datetime | None, zone: tzinfo,
 
 
 _ENGLISH_DAYPARTS = {"a": "am", "am": "am", "p": "pm", "pm": "pm", "inthemorning": "am", "intheafternoon": "pm",
-                     "intheevening": "pm", "atnight": "pm"}
+                     "intheevening": "pm", "atnight": "pm",
+                     "thismorning": "am", "thisafternoon": "pm", "thisevening": "pm"}
 _ENGLISH_NUMBERS = {word: n for n, word in enumerate(
     "one two three four five six seven eight nine ten eleven twelve".split(), 1)} | {
     "half": 30, "quarter": 15, "twenty": 20, "twenty-five": 25, "twenty five": 25}
