@@ -268,3 +268,70 @@ def test_a_relative_day_that_cannot_hold_the_time_gives_none(patterns, text: str
     assert escalation(patterns, text).timestamp_utc in (None, "2026-11-26T10:05:00Z")
     if text.startswith("today"):
         assert escalation(patterns, text).timestamp_utc is None
+
+
+@pytest.mark.parametrize(("text", "utc"), [
+    ("yesterday around half past two in the afternoon, Sydney time", "2026-11-19T03:30:00Z"),
+    ("at quarter to nine in the morning EST", "2026-11-19T13:45:00Z"),
+    ("gestern so um halb drei nachmittags (MEZ)", "2026-11-19T13:30:00Z"),
+    ("gestern gegen Viertel vor fünf nachmittags MEZ", "2026-11-19T15:45:00Z"),
+    ("ayer a las dos y media de la tarde, hora de Madrid", "2026-11-19T13:30:00Z"),
+    ("ayer a la una menos cuarto de la tarde (hora de Madrid)", "2026-11-19T11:45:00Z"),
+    ("hier vers trois heures et demie de l'après-midi (heure de Paris)", "2026-11-19T14:30:00Z"),
+    ("hier à quinze heures, heure de Paris", "2026-11-19T14:00:00Z"),
+    ("ieri verso le tre del pomeriggio (ora italiana)", "2026-11-19T14:00:00Z"),
+    ("ieri alle due e mezza del pomeriggio, ora italiana", "2026-11-19T13:30:00Z"),
+    ("11月18日の午後10時45分（ロサンゼルス時間）", "2026-11-19T06:45:00Z"),
+    ("anoche a las 23:50 hora de Madrid", "2026-11-19T22:50:00Z"),
+    ("anoche a las 0:40 hora de Madrid", "2026-11-19T23:40:00Z"),
+])
+def test_hours_told_in_words_resolve_in_every_language(patterns, text: str, utc: str) -> None:
+    """"halb drei", "dos y media", "quarter to nine": words of each language's [numbers] table (English built in)."""
+    escalation, _ = extract_escalation(normalize(text), patterns, True, REF)
+    assert escalation.timestamp_utc == utc
+
+
+@pytest.mark.parametrize("text", [
+    "gestern um halb drei (MEZ)",  # 2:30 or 14:30: no daypart, no time
+    "ayer a las dos y media, hora de Madrid",
+    "hier vers trois heures (heure de Paris)",
+    "ieri alle tre (ora italiana)",
+    "yesterday at half past two, Sydney time",
+    "last night at 10:30 EST",  # a night hour written on the 12-hour clock: 22:30 is meant
+    "anoche a las 10:30 hora de Madrid",
+    "yesterday around half past two in the afternoon",  # no zone
+    "昨日の午後3時（ハンバーグ時間）",  # a city that is no zone we know
+])
+def test_a_spoken_hour_without_daypart_or_zone_is_never_read(patterns, text: str) -> None:
+    escalation, _ = extract_escalation(normalize(text), patterns, True, REF)
+    assert escalation.timestamp_utc is None
+
+
+@pytest.mark.parametrize(("groups", "expected"), [
+    ({"hour": "drei", "minute": "halb", "to": "halb", "ampm": "nachmittags"}, "14:30"),
+    ({"hour": "3", "minute": "viertel", "to": "vor", "ampm": "nachmittags"}, "14:45"),
+    ({"hour": "eins", "minute": "halb", "to": "halb", "ampm": "mittags"}, "12:30"),
+    ({"hour": "zwölf", "minute": "halb", "to": "halb", "ampm": "mittags"}, None),  # before twelve pm: not read
+    ({"hour": "two", "minute": "half", "ampm": "in the afternoon"}, "14:30"),
+    ({"hour": "twelve", "minute": "quarter", "to": "to", "ampm": "pm"}, None),  # either side of noon
+    ({"hour": "quinze"}, "15:00"),  # past twelve: the 24-hour clock, no daypart needed
+    ({"hour": "drei"}, None),
+    ({"hour": "drei", "minute": "seventy", "ampm": "pm"}, None),
+])
+def test_clock_from_spoken_groups(patterns, groups: dict[str, str], expected: str | None) -> None:
+    from plugin.core.timestamps import _clock_from_groups
+
+    field = patterns.field("timestamp")[0]
+    clock = _clock_from_groups(groups, field.dayparts, field.numbers)
+    assert (clock.strftime("%H:%M") if clock else None) == expected
+
+
+@pytest.mark.parametrize(("text", "utc"), [
+    ("about 10:45 this morning, Pacific time", "2026-11-20T18:45:00Z"),
+    ("at 3:15 this afternoon (EST)", "2026-11-20T20:15:00Z"),
+])
+def test_a_daypart_between_time_and_zone_gives_the_day_and_the_half(patterns, text: str, utc: str) -> None:
+    """"this afternoon" after the time is today and pm at once."""
+    later = datetime(2026, 11, 20, 23, 0, tzinfo=timezone.utc)
+    escalation, _ = extract_escalation(normalize(text), patterns, True, later)
+    assert escalation.timestamp_utc == utc

@@ -168,9 +168,9 @@ def _apply_field_overlay(field: FieldPattern, path: Path, lang: str, errors: lis
     spec = _overlay_spec(loader, FieldOverlaySpec, lang, {field.id: field})
     if not isinstance(spec, FieldOverlaySpec):
         return field
-    if spec.zones or spec.relative_days or spec.months or spec.dayparts:
+    if spec.zones or spec.relative_days or spec.months or spec.dayparts or spec.numbers:
         if field.spec.kind != "timestamp":
-            loader.fail(("zones",), "zones, relative_days, months and dayparts belong only to a field of kind 'timestamp'")
+            loader.fail(("zones",), "zones, relative_days, months, dayparts and numbers belong only to a field of kind 'timestamp'")
             return field
         from .timestamps import check_zones
 
@@ -190,6 +190,7 @@ def _apply_field_overlay(field: FieldPattern, path: Path, lang: str, errors: lis
         field, regexes=(*field.regexes, *regexes), negatives=(*field.negatives, *negatives),
         zones={**field.zones, **spec.zones}, relative_days={**field.relative_days, **spec.relative_days},
         months={**field.months, **spec.months}, dayparts={**field.dayparts, **spec.dayparts},
+        numbers={**field.numbers, **spec.numbers},
         overlays=(*field.overlays, overlay),
     )
 

@@ -316,6 +316,8 @@ class FieldPattern:
     months: dict[str, int] = field(default_factory=dict, compare=False)
     dayparts: dict[str, str] = field(default_factory=dict, compare=False)
     """Every language's words for the morning / afternoon beside an hour ("nachmittags" = "pm")."""
+    numbers: dict[str, int] = field(default_factory=dict, compare=False)
+    """Every language's hours and minutes in words ("drei" = 3, "media" = 30)."""
     overlays: tuple[Overlay, ...] = ()
 
     @property

@@ -325,7 +325,8 @@ class FieldOverlaySpec(_Strict):
     ``relative_days`` maps words such as "gestern" to a day offset (-1) and ``months`` maps month
     names such as "novembre" to their number; a timestamp regex uses them through its ``date``,
     ``rel`` and ``month`` groups. ``dayparts`` maps the words of the 12-hour clock a regex's ``ampm``
-    group captures ("午後", "nachmittags", "de la tarde") to "am" or "pm".
+    group captures ("午後", "nachmittags", "de la tarde") to "am" or "pm". ``numbers`` maps hours and
+    minutes written in words ("drei" = 3, "media" = 30) that its ``hour`` and ``minute`` groups capture.
     """
 
     id: str = Field(pattern=ID)
@@ -336,6 +337,7 @@ class FieldOverlaySpec(_Strict):
     relative_days: dict[str, int] = {}
     months: dict[str, int] = {}
     dayparts: dict[str, Literal["am", "pm"]] = {}
+    numbers: dict[str, int] = {}
     examples: FieldOverlayExamples
 
     @field_validator("relative_days")
@@ -352,6 +354,14 @@ class FieldOverlaySpec(_Strict):
         for word in table:
             if word != " ".join(word.lower().split()) or not word:
                 raise ValueError(f"daypart {word!r}: words are lower case, single-spaced")
+        return table
+
+    @field_validator("numbers")
+    @classmethod
+    def _numbers(cls, table: dict[str, int]) -> dict[str, int]:
+        for word, number in table.items():
+            if word != " ".join(word.lower().split()) or not word or not 0 <= number <= 59:
+                raise ValueError(f"number {word!r}: words are lower case, single-spaced, numbers 0 to 59")
         return table
 
     @field_validator("months")

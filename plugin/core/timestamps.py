@@ -19,9 +19,11 @@ _TIME = re.compile(r"^(\d{1,2})(?:\s*(?:[:.h]|時)\s*(\d{2})(?:[:分](\d{2}))?)?
 _RELATIVE = {"today": 0, "this morning": 0, "this afternoon": 0, "this evening": 0, "tonight": 0,
              "yesterday": -1, "last night": -1}
 RELATIVE_WORDS = frozenset(_RELATIVE)
-_NIGHT_BEFORE = frozenset({"last night"})
+_NIGHT_BEFORE = frozenset({"last night", "anoche"})
 """A night just past: a time after midnight in it (0:40, 12:40 am) is on the day the merchant writes, not the day before."""
 EARLY_HOURS = 6
+EVENING = 18
+"""A night just past holds the hours from EVENING to EARLY_HOURS; any other hour in it is a 12-hour clock misread."""
 _WEEKDAY = re.compile(r"^(?:last\s+)?(mon|tues|wednes|thurs|fri|satur|sun)day$")
 _WEEKDAYS = ["mon", "tues", "wednes", "thurs", "fri", "satur", "sun"]
 
@@ -144,7 +146,13 @@ def parse_day(written: str, reference: datetime | None, zone: tzinfo,
     return parsed
 
 
-_ENGLISH_DAYPARTS = {"a": "am", "am": "am", "p": "pm", "pm": "pm"}
+_ENGLISH_DAYPARTS = {"a": "am", "am": "am", "p": "pm", "pm": "pm", "inthemorning": "am", "intheafternoon": "pm",
+                     "intheevening": "pm", "atnight": "pm",
+                     "thismorning": "am", "thisafternoon": "pm", "thisevening": "pm"}
+_ENGLISH_NUMBERS = {word: n for n, word in enumerate(
+    "one two three four five six seven eight nine ten eleven twelve".split(), 1)} | {
+    "half": 30, "quarter": 15, "twenty": 20, "twenty-five": 25, "twenty five": 25}
+"""English hours and minutes in words ("half past two", "quarter to three"); other languages: ``[numbers]``."""
 
 
 def _meridiem(written: str, dayparts: Mapping[str, str] | None = None) -> str:
@@ -157,18 +165,41 @@ def _meridiem(written: str, dayparts: Mapping[str, str] | None = None) -> str:
     return (dayparts or {}).get(word) or _ENGLISH_DAYPARTS.get(word.replace(".", "").replace(" ", ""), "")
 
 
-def _clock_from_groups(groups: Mapping[str, str | None], dayparts: Mapping[str, str] | None = None) -> time | None:
+def _number(written: str | None, numbers: Mapping[str, int] | None) -> tuple[int, bool] | None:
+    """A number the merchant wrote as digits or as a word of ``numbers`` ("drei", "media"), and whether it was a word."""
+    word = " ".join((written or "").lower().split())
+    if word.isdigit():
+        return int(word), False
+    found = (numbers or {}).get(word, _ENGLISH_NUMBERS.get(word))
+    return (found, True) if found is not None else None
+
+
+def _clock_from_groups(groups: Mapping[str, str | None], dayparts: Mapping[str, str] | None = None,
+                       numbers: Mapping[str, int] | None = None) -> time | None:
     """A clock from ``hour``/``minute``/``second``/``ampm`` groups ("14h32", "14時32分"); a ``half`` group
-    that matched stands for 30 minutes ("2時半")."""
+    that matched stands for 30 minutes ("2時半").
+
+    Hours and minutes may be words of ``numbers`` ("halb drei", "dos y media"); a ``to`` group that
+    matched puts the minutes before the hour ("quarter to three", "menos cuarto", "halb drei" = 2:30).
+    Such a spoken time up to twelve is on the 12-hour clock: without a daypart word it is not read at
+    all, since "halb drei" may be 2:30 or 14:30 and a wrong time is worse than none.
+    """
+    hour_read = _number(groups.get("hour"), numbers)
+    minute_read = (30, False) if groups.get("half") else _number(groups.get("minute") or "0", numbers)
     try:
-        hour, second = int(groups["hour"] or ""), int(groups.get("second") or 0)
-        minute = 30 if groups.get("half") else int(groups.get("minute") or 0)
+        second = int(groups.get("second") or 0)
     except (ValueError, TypeError):
         return None
+    if hour_read is None or minute_read is None:
+        return None
+    (hour, hour_word), (minute, minute_word) = hour_read, minute_read
+    before = bool(groups.get("to"))
     written = groups.get("ampm") or ""
     meridiem = _meridiem(written, dayparts)
     if written.strip() and not meridiem:
         return None  # a word beside the hour we cannot place: better no time than a wrong one
+    if (hour_word or minute_word or before) and not meridiem and hour <= 12:
+        return None  # a spoken hour without its daypart: morning or afternoon is not known ("quinze heures" is)
     if meridiem == "am":
         if not 0 <= hour <= 12:
             return None
@@ -179,6 +210,10 @@ def _clock_from_groups(groups: Mapping[str, str | None], dayparts: Mapping[str, 
         hour = hour if hour >= 12 else hour + 12
     if hour > 23 or minute > 59 or second > 59:
         return None
+    if before:
+        if not 0 < minute < 60 or (meridiem == "pm" and hour == 12) or hour == 0:
+            return None  # "quarter to twelve pm" could be either side of noon; before midnight is the day before
+        hour, minute = divmod(hour * 60 - minute, 60)
     return time(hour, minute, second)
 
 
@@ -211,13 +246,14 @@ _MONTHS = {m: i for i, m in enumerate(["jan", "feb", "mar", "apr", "may", "jun",
 def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str],
             reference: datetime | None = None, relative_days: Mapping[str, int] | None = None,
             months: Mapping[str, int] | None = None, dayparts: Mapping[str, str] | None = None,
-            ) -> ResolvedTime | None:
+            numbers: Mapping[str, int] | None = None) -> ResolvedTime | None:
     """A found time with a real zone, resolved to UTC when its day is known; else None.
 
     Regexes name their parts: ``iso``; or ``time`` (or ``hour``, ``minute``, ``second``, ``ampm``),
     ``tz``, and optionally ``date``/``date_after`` (written dates, relative words such as "gestern"
     from the ``relative_days`` table), ``rel``, or ``day``/``month``/``year``. ``ampm`` is English
-    a.m./p.m. or a word of the ``dayparts`` table ("午後" = pm, "du matin" = am).
+    a.m./p.m. or a word of the ``dayparts`` table ("午後" = pm, "du matin" = am); ``hour`` and ``minute``
+    may be words of the ``numbers`` table ("drei", "media"), and ``to`` counts the minutes before the hour.
     """
     if groups.get("iso"):
         try:
@@ -226,7 +262,7 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
             return None
         return ResolvedTime(text, moment.astimezone(timezone.utc)) if moment.tzinfo else None
     zone = resolve_zone(groups.get("tz") or "", zones)
-    clock = _clock_from_groups(groups, dayparts) if groups.get("hour") else parse_clock(groups.get("time") or "")
+    clock = _clock_from_groups(groups, dayparts, numbers) if groups.get("hour") else parse_clock(groups.get("time") or "")
     if zone is None or clock is None:
         return None
     day: date | None = None
@@ -235,8 +271,11 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
         day = _day_from_groups(groups, months or {}, reference)
     else:
         day = parse_day(written_day, reference, zone, relative_days) if written_day else None
-        if day is not None and clock.hour < EARLY_HOURS and " ".join(written_day.lower().split()) in _NIGHT_BEFORE:
+        night = " ".join(written_day.lower().split()) in _NIGHT_BEFORE if written_day else False
+        if day is not None and night and clock.hour < EARLY_HOURS:
             day += timedelta(days=1)
+        elif day is not None and night and clock.hour < EVENING:
+            return ResolvedTime(text, None)  # "last night at 10:30": 22:30 is meant, 10:30 is what is written
     if day is None and (written_day or groups.get("day")):
         return ResolvedTime(text, None)  # a day is written but cannot be placed: no guess
     if day is None:
