@@ -108,3 +108,49 @@ def test_serve_says_its_start_up_warnings_once_and_alembic_says_nothing(service_
     log = proc.output()
     assert log.count("*** DRY RUN (TRIAGE_DRY_RUN is set)") == 1, log
     assert "alembic" not in log and "Running upgrade" not in log, log  # a fresh database was migrated
+
+
+def _hold(lock: threading.Condition, held: threading.Event, release: threading.Event) -> None:
+    with lock:
+        held.set()
+        release.wait(5)
+
+
+def test_the_io_loop_does_not_poll_a_socket_whose_task_is_sending_it() -> None:
+    """waitress polled such a socket in a tight loop (plugin/serve.py, _quiet_channel): not any more."""
+    from plugin.serve import make_server
+
+    server = make_server(lambda environ, start_response: [], "127.0.0.1", free_port(), 2, 30)
+    ours, theirs = socket.socketpair()
+    try:
+        channel = server.channel_class(server, ours, ("127.0.0.1", 1), server.adj, map={})
+        assert not channel.writable()  # nothing to send
+        channel.requests, channel.total_outbufs_len = [object()], 10  # a running task's response
+        held, release = threading.Event(), threading.Event()
+        sender = threading.Thread(target=_hold, args=(channel.outbuf_lock, held, release))
+        sender.start()
+        held.wait(5)
+        assert not channel.writable()  # its thread is sending it: no poll for writing
+        release.set()
+        sender.join(5)
+        assert channel.writable()  # it left some: the loop sends it
+        channel.requests = []
+        assert channel.writable()  # the task ended: the loop sends what is left
+    finally:
+        server.close()
+        ours.close()
+        theirs.close()
+
+
+def test_every_listening_socket_makes_quiet_channels() -> None:
+    from waitress.server import BaseWSGIServer
+
+    from plugin.serve import make_server
+
+    server = make_server(lambda environ, start_response: [], "localhost", free_port(), 2, 30)
+    try:
+        listeners = [server] if isinstance(server, BaseWSGIServer) else [
+            s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
+        assert listeners and all(s.channel_class.__name__ == "QuietChannel" for s in listeners)
+    finally:
+        server.close()
