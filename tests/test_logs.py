@@ -25,6 +25,8 @@ def test_json_lines_carry_the_context_ids(capsys) -> None:
         logs.bind_ticket(42)
         logging.getLogger("plugin.test").info("ticket %s: done", 42)
     finally:
+        for handler in root.handlers:
+            handler.flush()  # INFO lines are written in batches (see the next test)
         root.handlers[:] = saved[0]
         root.setLevel(saved[1])
         logs.INVOCATION_ID.set(None)
@@ -33,6 +35,36 @@ def test_json_lines_carry_the_context_ids(capsys) -> None:
     record = json.loads(line)
     assert record["invocation_id"] == "inv-1" and record["ticket_id"] == 42
     assert record["level"] == "INFO" and record["logger"] == "plugin.test" and record["message"] == "ticket 42: done"
+
+
+class CountingStream:
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+
+    def write(self, text: str) -> None:
+        self.writes.append(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_info_lines_are_written_together_and_a_warning_at_once_after_them() -> None:
+    stream = CountingStream()
+    handler = logs.BatchedStreamHandler(stream, delay=0.2)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(message)s"))
+    logger = logging.Logger("batched")
+    logger.addHandler(handler)
+    for i in range(5):
+        logger.info("line %d", i)
+    assert stream.writes == []  # not yet: they wait to share one write
+    wait_for(lambda: stream.writes, timeout=5, interval=0.01)
+    assert stream.writes == ["".join(f"INFO line {i}\n" for i in range(5))]
+    logger.info("before")
+    logger.warning("now")  # written at once, after the line before it, in one write
+    assert stream.writes[1:] == ["INFO before\nWARNING now\n"]
+    logger.info("last")
+    handler.flush()  # what logging does at exit
+    assert stream.writes[2:] == ["INFO last\n"]
 
 
 @pytest.mark.parametrize(("header", "kept"), [("01HX5Z8K6J", "01HX5Z8K6J"), ("a b\nc", None), ("x" * 101, None), (None, None)])
