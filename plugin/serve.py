@@ -94,20 +94,24 @@ def _quiet_channel() -> type:
 def make_server(app: Any, host: str, port: int, threads: int, idle_timeout: int, max_body_bytes: int = 1_000_000) -> Any:
     """A waitress server bound to host:port; a port in use or a bad address ends with a message, not a traceback."""
     from waitress import create_server
-    from waitress.server import BaseWSGIServer
 
     try:
         server = create_server(app, host=host, port=port, **server_options(threads, idle_timeout, max_body_bytes))
     except OSError as exc:
         log.error("cannot listen on %s:%s: %s", host, port, exc.strerror or exc)
         raise SystemExit(2) from None
-    # One listening socket, or several (a host name with IPv4 and IPv6 addresses): each makes the channels.
-    listeners = [server] if isinstance(server, BaseWSGIServer) else [
-        s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
     channel = _quiet_channel()
-    for listener in listeners:
+    for listener in listeners(server):
         listener.channel_class = channel
     return server
+
+
+def listeners(server: Any) -> list[Any]:
+    """The listening sockets' servers: one, or several (a host name with IPv4 and IPv6 addresses); each makes channels."""
+    from waitress.server import BaseWSGIServer
+
+    return [server] if isinstance(server, BaseWSGIServer) else [
+        s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
 
 
 def web(host: str, port: int, threads: int) -> None:

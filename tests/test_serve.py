@@ -143,14 +143,11 @@ def test_the_io_loop_does_not_poll_a_socket_whose_task_is_sending_it() -> None:
 
 
 def test_every_listening_socket_makes_quiet_channels() -> None:
-    from waitress.server import BaseWSGIServer
-
-    from plugin.serve import make_server
+    from plugin.serve import listeners, make_server
 
     server = make_server(lambda environ, start_response: [], "localhost", free_port(), 2, 30)
     try:
-        listeners = [server] if isinstance(server, BaseWSGIServer) else [
-            s for s in server.map.values() if isinstance(s, BaseWSGIServer)]
-        assert listeners and all(s.channel_class.__name__ == "QuietChannel" for s in listeners)
+        found = listeners(server)
+        assert found and all(s.channel_class.__name__ == "QuietChannel" for s in found)
     finally:
         server.close()

@@ -103,22 +103,24 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
             return None
         return FieldValue(cleaned, value, s, e), None
     if field.spec.kind == "timestamp":
-        resolved = resolve(groups, quoted, field.zones, reference, field.relative_days, field.months, field.dayparts,
-                           field.numbers)
+        def read(**day: str) -> ResolvedTime | None:
+            """The found time, with a day word read beside it when given; the field's tables in every language."""
+            return resolve({**groups, **day}, quoted, field.zones, reference, field.relative_days, field.months,
+                           field.dayparts, field.numbers)
+
+        resolved = read()
         if resolved is None:
             return None
         if resolved.inferred:
             rel = _relative_day_before(field, text, found.start)
             if rel is not None:
                 # "ieri sera alle 22:10 (ora italiana)": the regex read the time, the day word is just before it.
-                resolved = resolve({**groups, "rel": rel}, quoted, field.zones, reference, field.relative_days,
-                                   field.months, field.dayparts, field.numbers)
+                resolved = read(rel=rel)
                 if resolved is None or resolved.utc is None or (reference and resolved.utc > reference + SKEW):
                     return FieldValue(quoted, quoted, s, e), None
             elif (weekday := _weekday_before(text, found.start)) is not None and not DAY_AFTER.match(text.lowered, found.end):
                 name, last = weekday
-                resolved = resolve({**groups, "date": name}, quoted, field.zones, reference, field.relative_days,
-                                   field.months, field.dayparts, field.numbers)
+                resolved = read(date=name)
                 if resolved is None or resolved.utc is None or reference is None:
                     return FieldValue(quoted, quoted, s, e), None
                 if last and resolved.utc.astimezone(timezone.utc).date() >= reference.date() and \

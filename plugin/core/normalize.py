@@ -164,8 +164,6 @@ def _unescape(m: re.Match[str]) -> str:
 
 
 
-# (needed?, stage pattern, replacement: a function, or a constant string): normalize() in slow
-# motion, one stage at a time.
 _OCR_CONFUSION = re.compile(r"\b(?=[A-Za-z01]*[a-z])[A-Za-z]*[01][A-Za-z01]*\b|rn")
 """What a screenshot's text recognition misreads: 0 and 1 inside a lower-case word ("acc0unt", "Se11er", "P1ease"),
 and "rn" for "m" ("Arnazon", "stagingrnode"). Merchant IDs (upper case with other digits) are not such words."""
@@ -207,6 +205,8 @@ def has_ocr_noise(text: str) -> bool:
     return False
 
 
+# (needed?, stage pattern, replacement: a function, or a constant string): normalize() in slow
+# motion, one stage at a time.
 _STAGES: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[str]], str] | str], ...] = (
     (lambda t: "&" in t, _ENTITY, _unescape),
     (lambda t: not t.isascii(), _NON_ASCII, _fold_unicode),
