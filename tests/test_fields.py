@@ -110,6 +110,23 @@ def test_a_day_written_after_the_time_and_zone_is_read(patterns, text: str, utc:
     assert escalation(patterns, text).timestamp_utc == utc
 
 
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        # Written at 12:00 UTC on 26 November: a time "today" after that is no attempt already made.
+        ("tried this afternoon at ten past four, London time", None),
+        ("today at 4:10pm GMT", None),
+        ("heute um 15:30 Uhr MEZ", None),
+        ("today at 12:10 GMT", "2026-11-26T12:10:00Z"),  # minutes after: clock skew, still today
+        ("this morning at ten past nine, London time", "2026-11-26T09:10:00Z"),
+    ],
+)
+def test_a_time_today_after_the_ticket_was_written_is_not_read(patterns, text: str, utc: str | None) -> None:
+    esc = escalation(patterns, text)
+    assert esc.timestamp is not None
+    assert esc.timestamp_utc == utc
+
+
 def test_the_fuller_reading_of_the_same_words_wins(patterns) -> None:
     """'18/11/2026 alle 10:00 CET' is also read as a day-less '10:00 CET'; the day it names wins."""
     assert escalation(patterns, "il 18/11/2026 alle 10:00 CET").timestamp_utc == "2026-11-18T09:00:00Z"
