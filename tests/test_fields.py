@@ -50,7 +50,9 @@ def test_merchant_id(patterns, text: str, merchant_id: str | None) -> None:
         ("yesterday at 4pm AEDT", "yesterday at 4pm AEDT", "2026-11-25T05:00:00Z"),
         ("25/11/2026 10:30 pm PST", "25/11/2026 10:30 pm PST", "2026-11-26T06:30:00Z"),
         ("24 Nov at 13:00 CET", "24 Nov at 13:00 CET", "2026-11-24T12:00:00Z"),
-        ("at 3pm Eastern Time on 1 July 2026", "3pm Eastern Time", None),
+        ("at 3pm Eastern Time on 1 July 2026", "3pm Eastern Time on 1 July 2026", "2026-07-01T19:00:00Z"),
+        ("at 3pm Eastern Time on the 1st", "3pm Eastern Time", None),
+        ("at 3pm EST on 3/4/2026", "3pm EST", None),
         ("at 3:15 pm (EST)", "3:15 pm (EST)", "2026-11-25T20:15:00Z"),
         ("at 14:05 (Sydney time)", "14:05 (Sydney time)", "2026-11-26T03:05:00Z"),
         ("25.11.2026 14:05 CET", "25.11.2026 14:05 CET", "2026-11-25T13:05:00Z"),
@@ -81,13 +83,48 @@ def test_a_time_without_a_day_is_its_last_occurrence_before_the_ticket(patterns,
     assert escalation(patterns, text).timestamp_utc == utc
 
 
-@pytest.mark.parametrize("text", ["at 3pm Eastern Time on 1 July 2026", "um 14:32 Uhr MEZ am 18.11.",
-                                  "alle 14:32 CET di venerdì", "at 14:32 CET on the 24th", "a las 9:40 CET del lunes"])
+@pytest.mark.parametrize("text", ["alle 14:32 CET di venerdì", "at 14:32 CET on the 24th", "a las 9:40 CET del lunes",
+                                  "at 3pm EST on 3/4/2026", "at 9am EST 3 marketplaces failed"])
 def test_a_day_written_after_the_time_is_never_guessed(patterns, text: str) -> None:
-    """The regexes read no day after the time here; guessing the ticket's own day would misread it."""
+    """The regexes read no day after the time here (a bare ordinal, a weekday in words they do not take, a
+    day and month either way round, "3 mar..." that is no month); guessing the ticket's own day would misread it."""
     esc = escalation(patterns, text)
     assert esc.timestamp is not None
     assert esc.timestamp_utc is None
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        ("at 3pm Eastern Time on 1 July 2026", "2026-07-01T19:00:00Z"),
+        ("Last one was 7:40pm AEDT on 24/11/2026.", "2026-11-24T08:40:00Z"),
+        ("tried at 3:15pm EST on Nov 24, then gave up", "2026-11-24T20:15:00Z"),
+        ("um 14:32 Uhr MEZ am 18.11.", "2026-11-18T13:32:00Z"),
+        ("à 19h40 CET le 24/11/2026", "2026-11-24T18:40:00Z"),
+        ("a las 19:40 CET del 24/11/2026", "2026-11-24T18:40:00Z"),
+        ("alle 19:40 CET il 24 novembre", "2026-11-24T18:40:00Z"),
+    ],
+)
+def test_a_day_written_after_the_time_and_zone_is_read(patterns, text: str, utc: str) -> None:
+    """A full day after the zone ("on 24/11/2026", "am 18.11.", "le 24 novembre") is the day of that time."""
+    assert escalation(patterns, text).timestamp_utc == utc
+
+
+@pytest.mark.parametrize(
+    ("text", "utc"),
+    [
+        # Written at 12:00 UTC on 26 November: a time "today" after that is no attempt already made.
+        ("tried this afternoon at ten past four, London time", None),
+        ("today at 4:10pm GMT", None),
+        ("heute um 15:30 Uhr MEZ", None),
+        ("today at 12:10 GMT", "2026-11-26T12:10:00Z"),  # minutes after: clock skew, still today
+        ("this morning at ten past nine, London time", "2026-11-26T09:10:00Z"),
+    ],
+)
+def test_a_time_today_after_the_ticket_was_written_is_not_read(patterns, text: str, utc: str | None) -> None:
+    esc = escalation(patterns, text)
+    assert esc.timestamp is not None
+    assert esc.timestamp_utc == utc
 
 
 def test_the_fuller_reading_of_the_same_words_wins(patterns) -> None:

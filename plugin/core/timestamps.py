@@ -284,7 +284,15 @@ def resolve(groups: Mapping[str, str | None], text: str, zones: Mapping[str, str
     if reference is not None and written_day and _WEEKDAY.match(" ".join(written_day.lower().split())) \
             and moment > reference + SKEW:
         moment -= timedelta(days=7)  # "last Thursday" written on a Thursday before that hour: a week ago
+    if reference is not None and written_day and moment > reference + SKEW and _is_relative(written_day, relative_days):
+        return ResolvedTime(text, None)  # "this afternoon at four" written at noon: a later hour today is no past attempt
     return ResolvedTime(text, moment.astimezone(timezone.utc))
+
+
+def _is_relative(written: str, relative_days: Mapping[str, int] | None) -> bool:
+    """Whether the day was written as a word counted from the ticket's day ("today", "heute", "ce matin")."""
+    word = " ".join(written.lower().split()).strip(" ,")
+    return word in _RELATIVE or word in (relative_days or {})
 
 
 # A merchant reports an attempt already made: a clock time a little after the ticket's creation is
