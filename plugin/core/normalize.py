@@ -17,11 +17,13 @@ from html.parser import HTMLParser
 
 from .anchors import AnchorIndex, WordIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
-from .prefilter import SEARCH_TRAPS, Requirement, may_match
+from .prefilter import SEARCH_TRAPS, Requirement, common_factors, may_match
 
 SHORT_TEXT = 4000
 """Up to this length, looking for a word in the whole text costs about what a window does, and is
 done once per ticket."""
+FACTOR_PLACES = 16
+"""Places of a clause's common piece worth checking one by one for its strings (see clause_occurs)."""
 
 _LOOKS_LIKE_HTML = re.compile(r"<(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?>|</[a-z][a-z0-9]*\s*>", re.I)
 _BLOCK_TAGS = frozenset(
@@ -240,7 +242,53 @@ class NormalizedText:
     _word_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _word_indexes: set[int] = field(default_factory=set, compare=False, repr=False)
     live_branches: dict[int, tuple[object, ...]] = field(default_factory=dict, compare=False, repr=False)
-    """Per negative (by id), the parts of it whose words occur in this short ticket (see CompiledNegative.live)."""
+    """Per negative (by id), the parts of it whose words occur in this ticket (see CompiledNegative.live)."""
+    searched: dict[tuple[object, int, int], object] = field(default_factory=dict, compare=False, repr=False)
+    """First matches of negatives and their branches by (negative id or branch source, start, end):
+    the languages' negatives share branches, and every hit of a pattern asks its whole-ticket ones again."""
+    _places: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _clauses: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def clause_occurs(self, clause: frozenset[str]) -> bool:
+        """Whether some string of ``clause`` occurs anywhere in the text (remembered per ticket).
+
+        For a long text, where a set lookup is not prepared (see preload_words): the clause's common
+        pieces are looked for first (one find rules out thirty phrases that all hold "staging "), then
+        its strings only where the longest piece occurs."""
+        found = self._clauses.get(clause)
+        if found is None:
+            found = self._clauses[clause] = self._clause_occurs(clause)
+        return found
+
+    def _clause_occurs(self, clause: frozenset[str]) -> bool:
+        factors = common_factors(clause)
+        for piece in factors:
+            if not self._places_of(piece):
+                return False
+        if len(clause) == 1 and factors:
+            return True  # the one string is its own longest piece
+        places = self._places_of(factors[0]) if factors else []
+        if not factors or len(places) > FACTOR_PLACES:
+            return any(self._places_of(s) for s in clause)
+        low, piece = self.lowered, factors[0]
+        for s in clause:
+            offset = s.find(piece)
+            for pos in places:
+                if pos >= offset and low.startswith(s, pos - offset):
+                    return True
+        return False
+
+    def _places_of(self, s: str) -> list[int]:
+        """Where ``s`` starts in the lowered text: the first ``FACTOR_PLACES + 1`` places (remembered)."""
+        found = self._places.get(s)
+        if found is None:
+            found = self._places[s] = []
+            low = self.lowered
+            pos = low.find(s)
+            while pos != -1 and len(found) <= FACTOR_PLACES:
+                found.append(pos)
+                pos = low.find(s, pos + 1)
+        return found
 
     def preload_words(self, index: WordIndex) -> None:
         """Find which of an index's words a short text holds, in one pass: ``holds`` then answers
