@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 from html.parser import HTMLParser
+from typing import Any
 
 from .anchors import AnchorIndex, WordIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
@@ -243,9 +244,10 @@ class NormalizedText:
     _word_indexes: set[int] = field(default_factory=set, compare=False, repr=False)
     live_branches: dict[int, tuple[object, ...]] = field(default_factory=dict, compare=False, repr=False)
     """Per negative (by id), the parts of it whose words occur in this ticket (see CompiledNegative.live)."""
-    searched: dict[tuple[object, int, int], object] = field(default_factory=dict, compare=False, repr=False)
-    """First matches of negatives and their branches by (negative id or branch source, start, end):
-    the languages' negatives share branches, and every hit of a pattern asks its whole-ticket ones again."""
+    searched: dict[tuple[object, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Answers about negatives remembered per ticket: first matches by (negative id or branch source,
+    start, end), as the languages' negatives share branches and every hit of a pattern asks its
+    whole-ticket ones again; which of a pattern's negatives may occur at all (see search.first_veto)."""
     _places: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
     _clauses: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
 

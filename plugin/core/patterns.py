@@ -174,11 +174,10 @@ class CompiledNegative:
         """The regex's first match in ``[start:end]`` of the text it is searched in (remembered per
         ticket: every hit of a pattern asks its whole-ticket negatives again)."""
         key = (id(self), start, end)
-        searched = text.searched
-        if key in searched:
-            return searched[key]  # type: ignore[return-value]
-        found = searched[key] = self._search(text, start, end, remaining)
-        return found
+        known = text.searched.get(key)
+        if known is None or known[0] is not self:  # (kept with the negative, whose id cannot then be reused)
+            known = text.searched[key] = (self, self._search(text, start, end, remaining))
+        return known[1]  # type: ignore[no-any-return]
 
     def _search(self, text: NormalizedText, start: int, end: int,
                 remaining: Callable[[], float]) -> regex.Match[str] | None:

@@ -210,11 +210,9 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
     A negative scoped to the sentence or clause looks only there (``layout`` gives the ticket's
     sentences; without it the window is used).
     """
-    for neg in negatives:
+    for neg in _may_occur(negatives, text):
         if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
             continue
-        if not neg.may_occur(text):
-            continue  # none of its words in the whole ticket: no need to find its sentence
         # A negative's words (neg.need) are looked for in the lowered text, which it is searched in.
         target = text.lowered if neg.on_lowered else text.text
         if neg.spec.scope != "window" and layout is not None:
@@ -228,6 +226,18 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
         if m is not None:
             return neg, m
     return None
+
+
+def _may_occur(negatives: Iterable[CompiledNegative], text: NormalizedText) -> Iterable[CompiledNegative]:
+    """The negatives whose words the ticket holds (see CompiledNegative.may_occur): for a pattern's
+    tuple of them, sorted out once per ticket, not again at each of its hits."""
+    if not isinstance(negatives, tuple):
+        return [n for n in negatives if n.may_occur(text)]
+    key = ("may occur", id(negatives))
+    known = text.searched.get(key)
+    if known is None or known[0] is not negatives:  # (kept with its tuple, whose id cannot then be reused)
+        known = text.searched[key] = (negatives, tuple(n for n in negatives if n.may_occur(text)))
+    return known[1]  # type: ignore[no-any-return]
 
 
 def window_around(size: int, start: int, end: int, window: int) -> tuple[int, int]:
