@@ -320,6 +320,16 @@ class NormalizedText:
         self._words.update(index.found(self.lowered))
         object.__setattr__(self, "_word_keys", self._word_keys | index.words if self._word_keys else index.words)
 
+    @property
+    def word_keys(self) -> frozenset[str]:
+        """Every word the preloaded word indexes looked for (see preload_words)."""
+        return self._word_keys
+
+    @property
+    def words_found(self) -> set[str]:
+        """Those of ``word_keys`` the text holds."""
+        return self._words
+
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
         if index not in self._preloaded:

@@ -156,16 +156,38 @@ class CompiledNegative:
         """The branches whose words all occur somewhere in the ticket (remembered per ticket)."""
         found = text.live_branches.get(id(self))
         if found is None:
-            holds = text.holds if len(text.lowered) <= SHORT_TEXT else text.clause_occurs
+            if len(text.lowered) > SHORT_TEXT:
+                holds = text.clause_occurs
+            elif self._indexed(text):
+                words = text.words_found
+                found = text.live_branches[id(self)] = tuple(
+                    b for b in self.branches if all(not need.isdisjoint(words) for need in b[1]))
+                return found
+            else:
+                holds = text.holds
             found = text.live_branches[id(self)] = tuple(b for b in self.branches if all(holds(need) for need in b[1]))
         return found  # type: ignore[return-value]
+
+    def _indexed(self, text: NormalizedText) -> bool:
+        """Whether the short ticket's word index looked for every string this negative needs: its
+        words found are then the whole answer, one set operation per clause (remembered per index)."""
+        keys = text.word_keys
+        known = self.__dict__.get("_indexed_by")
+        if known is None or known[0] is not keys:
+            strings = {s for _, clauses in self.branches for need in clauses for s in need} | set(self.need or ())
+            known = (keys, strings <= keys)
+            self.__dict__["_indexed_by"] = known  # a frozen dataclass: a cache beside its fields
+        return known[1]  # type: ignore[no-any-return]
 
     def may_occur(self, text: NormalizedText) -> bool:
         """False when the regex cannot match anywhere in a short ticket: no word it needs is there
         (a long ticket is not read whole for this: its windows are looked at instead)."""
         if len(text.lowered) > SHORT_TEXT:
             return True
-        if not text.holds(self.need):
+        if self.need is not None and self._indexed(text):
+            if self.need.isdisjoint(text.words_found):
+                return False
+        elif not text.holds(self.need):
             return False
         return not self.branches or bool(self.live(text))
 
