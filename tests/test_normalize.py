@@ -91,3 +91,21 @@ def test_an_ocr_reading_reads_misrecognised_letters_and_keeps_the_merchants_word
     assert "A1B0CDEFGHIJ" in text.text  # an ID in capitals is no misread word
     start = text.text.index("Amazon")
     assert text.evidence(start, start + len("Amazon Seller account")) == "Arnazon Seller acc0unt"
+
+
+def test_the_white_space_stage_finds_what_its_general_regex_finds() -> None:
+    """Evidence offsets: the white space stage, rebuilt with a regex of the text's own white space
+    characters, finds the spans ``[^\\S ]\\s*`` finds, and the rebuilt text is the normalised one."""
+    import random
+
+    from plugin.core.normalize import _OTHER_SPACE, _other_space
+
+    rng = random.Random(3)
+    pieces = ["a", "b ", " ", "  ", "\n", "\r\n", "\t", "\x0b", "\x0c", "\x1c", "\x1f", "\u00a0", "\u2003", "é", "> ", "x\n> y"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 20)))
+        found = _other_space(text)
+        want = [m.span() for m in _OTHER_SPACE.finditer(text)]
+        assert ([] if found is None else [m.span() for m in found.finditer(text)]) == want, repr(text)
+        normalized = normalize(text)
+        assert normalized._rebuilt[0] == normalized.text, repr(text)

@@ -14,9 +14,10 @@ import pytest
 import regex
 
 from plugin.core.language import _ENGLISH_WORDS, _RE_WORD, _REGEX_WORD, marker_count
-from plugin.core.normalize import normalize
+from plugin.core.normalize import FACTOR_PLACES, SHORT_TEXT, normalize
 from plugin.core.patterns import PatternSet, first_match
 from plugin.core.prefilter import (
+    common_factors,
     fuzzy_pieces,
     leading_literals,
     marker_shape,
@@ -365,6 +366,63 @@ def test_negatives_searched_branch_by_branch_find_what_the_regex_finds(patterns:
                 found += want is not None
                 assert (want and want.span()) == (got and got.span()), (neg.spec.name, text.lowered[s:e])
     assert found > 100
+
+
+def test_negatives_over_a_long_ticket_find_what_the_regex_finds(patterns: PatternSet) -> None:
+    """A long ticket: its whole-ticket negatives are searched branch by branch (the branches whose
+    clauses all occur), its windows with the whole regex; asked twice, the same answer."""
+    rng = random.Random(9)
+    tickets = _tickets()
+    negatives = [n for p in patterns.error_patterns for n in p.negatives] + [n for f in patterns.fields for n in f.negatives]
+    found = 0
+    for _ in range(12):
+        parts: list[str] = []
+        while sum(map(len, parts)) <= 1.5 * SHORT_TEXT:
+            parts.append(rng.choice(tickets))
+        text = normalize("\n".join(parts))
+        assert len(text.lowered) > SHORT_TEXT
+        text.preload_words(patterns.words)
+        for neg in negatives:
+            for s, e in _windows(rng, text.lowered):
+                want = neg.regex.search(text.lowered if neg.on_lowered else text.text, s, e)
+                for _ in range(2):
+                    got = neg.search(text, s, e, lambda: 1.0) if neg.may_occur(text) else None
+                    assert (want and want.span()) == (got and got.span()), (neg.spec.name, s, e)
+                found += want is not None
+    assert found > 50
+
+
+@pytest.mark.parametrize(("clause", "factors"), [
+    ({"staging site", "staging copy", "staging build"}, ("staging ",)),
+    ({"site for staging", "site in staging", "sites for staging"}, (" staging", "site")),
+    ({"dev site"}, ("dev site",)),
+    ({"and ", "or "}, ()),
+    ({"ab", "abc"}, ()),
+])
+def test_common_factors(clause: set[str], factors: tuple[str, ...]) -> None:
+    assert common_factors(frozenset(clause)) == factors
+
+
+def test_a_clause_occurs_where_one_of_its_strings_does() -> None:
+    """Random clauses over random long texts, a common piece found in few places or in many."""
+    rng = random.Random(12)
+    words = ["staging", "site", "store", "copy", "for", "in", "live", "prod", "a", "s"]
+    checked = 0
+    for _ in range(300):
+        body = " ".join(rng.choice(words) for _ in range(rng.randint(50, 1500)))
+        text = normalize(body)
+        head = rng.choice(["staging ", "site ", " in ", "x", ""])
+        clause = frozenset(head + " ".join(rng.choice(words) for _ in range(rng.randint(0, 2))) + rng.choice(["", " for", "s"])
+                           for _ in range(rng.randint(1, 6))) - {""}
+        if not clause:
+            continue
+        for piece in common_factors(clause):
+            assert all(piece in s for s in clause)
+        places = max((text.lowered.count(f) for f in common_factors(clause)), default=0)
+        checked += places > FACTOR_PLACES
+        assert text.clause_occurs(clause) == any(s in text.lowered for s in clause), (clause, body[:200])
+        assert text.clause_occurs(clause) == any(s in text.lowered for s in clause)
+    assert checked > 20
 
 
 def test_marker_counts_stay_right_when_the_memory_starts_over(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,11 +14,13 @@ from plugin.core.thread import (
     FOLLOW_UP,
     PLAIN_FOLDING,
     TAKES_UP,
+    _header_at,
     build_layout,
     folded_words,
     occurs,
 )
 
+DATA = Path(__file__).parent / "data"
 AGENT_QUOTED = (
     "Thanks, but my problem is with eBay listings not syncing.\n\n"
     "On Tue, 24 Nov 2026 at 10:02, Codisto Support <support@example.com> wrote:\n"
@@ -276,3 +278,19 @@ def test_a_japanese_condition_after_a_quoted_banner_is_an_instruction(patterns) 
              "2026年11月26日 16:05 Codistoサポート:\n"
              "> 「エラーが発生しました」と表示される場合は、出品者IDと最後に試した日時をお送りください。")
     assert "generic_error" not in detect(reply, patterns).matched
+
+
+def test_a_ticket_without_headers_gets_the_layout_the_full_loop_gives(patterns) -> None:
+    """The shortcut for tickets with no header line: the same lines, quotes and agent quotes."""
+    paths = [DATA / "labelled_tickets.jsonl", *sorted((DATA / "tuning").glob("*.jsonl"))]
+    sources = [json.loads(line)["description"] for p in paths for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    sources += ["> a\n> b\n\nc\n>\n> d", "x\n\n\n> y &amp; z\n  \n> w", "", "\n", "> > deep\n>\tq\u00a0r\n"]
+    plain = 0
+    for source in sources:
+        normalized = normalize(source).text
+        for forwarded in (False, True):
+            quick = build_layout(source, normalized, patterns.quote_headers, forwarded)
+            full = build_layout(source, normalized, patterns.quote_headers, forwarded, shortcut=False)
+            assert (quick.line_starts, quick.quoted, quick.agent_quoted) == (full.line_starts, full.quoted, full.agent_quoted)
+        plain += not any(_header_at(source.split("\n"), i, patterns.quote_headers) for i in range(source.count("\n") + 1))
+    assert plain > 100

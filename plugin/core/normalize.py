@@ -12,16 +12,19 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from html.parser import HTMLParser
+from typing import Any
 
 from .anchors import AnchorIndex, WordIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
-from .prefilter import SEARCH_TRAPS, Requirement, may_match
+from .prefilter import SEARCH_TRAPS, Requirement, common_factors, may_match
 
 SHORT_TEXT = 4000
 """Up to this length, looking for a word in the whole text costs about what a window does, and is
 done once per ticket."""
+FACTOR_PLACES = 16
+"""Places of a clause's common piece worth checking one by one for its strings (see clause_occurs)."""
 
 _LOOKS_LIKE_HTML = re.compile(r"<(?:[a-z][a-z0-9]*)(?:\s[^<>]*)?/?>|</[a-z][a-z0-9]*\s*>", re.I)
 _BLOCK_TAGS = frozenset(
@@ -43,6 +46,25 @@ _FIRST_QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t>]*")
 # first character on becomes one space; then runs of spaces; then the ends.
 _OTHER_SPACE = re.compile(r"[^\S ]\s*")
 _SPACE_RUN = re.compile(r" \s+")
+_ASCII_OTHER_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+"""The ASCII characters besides the space that ``\\s`` matches (``str.isspace``)."""
+
+
+@lru_cache(maxsize=64)
+def _spaces_of(chars: str) -> re.Pattern[str]:
+    """_OTHER_SPACE for a text whose only white space is the space and ``chars``: a class of a few
+    characters (a line break alone: a literal) that ``re`` scans for quickly, where ``[^\\S ]`` is
+    judged character by character."""
+    return re.compile(f"[{re.escape(chars)}][ {re.escape(chars)}]*")
+
+
+def _other_space(text: str) -> re.Pattern[str] | None:
+    """The regex that finds what _OTHER_SPACE finds in ``text``, the fastest one that does (None:
+    it finds nothing)."""
+    if not text.isascii():
+        return _OTHER_SPACE
+    chars = "".join(c for c in _ASCII_OTHER_SPACE if c in text)
+    return _spaces_of(chars) if chars else None
 _ENDS = re.compile(r"^ | $")
 
 # A line break between two letters, the second lower-case (or both Japanese): where text copied
@@ -240,7 +262,54 @@ class NormalizedText:
     _word_keys: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
     _word_indexes: set[int] = field(default_factory=set, compare=False, repr=False)
     live_branches: dict[int, tuple[object, ...]] = field(default_factory=dict, compare=False, repr=False)
-    """Per negative (by id), the parts of it whose words occur in this short ticket (see CompiledNegative.live)."""
+    """Per negative (by id), the parts of it whose words occur in this ticket (see CompiledNegative.live)."""
+    searched: dict[tuple[object, ...], Any] = field(default_factory=dict, compare=False, repr=False)
+    """Answers about negatives remembered per ticket: first matches by (negative id or branch source,
+    start, end), as the languages' negatives share branches and every hit of a pattern asks its
+    whole-ticket ones again; which of a pattern's negatives may occur at all (see search.first_veto)."""
+    _places: dict[str, list[int]] = field(default_factory=dict, compare=False, repr=False)
+    _clauses: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
+
+    def clause_occurs(self, clause: frozenset[str]) -> bool:
+        """Whether some string of ``clause`` occurs anywhere in the text (remembered per ticket).
+
+        For a long text, where a set lookup is not prepared (see preload_words): the clause's common
+        pieces are looked for first (one find rules out thirty phrases that all hold "staging "), then
+        its strings only where the longest piece occurs."""
+        found = self._clauses.get(clause)
+        if found is None:
+            found = self._clauses[clause] = self._clause_occurs(clause)
+        return found
+
+    def _clause_occurs(self, clause: frozenset[str]) -> bool:
+        factors = common_factors(clause)
+        for piece in factors:
+            if not self._places_of(piece):
+                return False
+        if len(clause) == 1 and factors:
+            return True  # the one string is its own longest piece
+        places = self._places_of(factors[0]) if factors else []
+        if not factors or len(places) > FACTOR_PLACES:
+            return any(self._places_of(s) for s in clause)
+        low, piece = self.lowered, factors[0]
+        for s in clause:
+            offset = s.find(piece)
+            for pos in places:
+                if pos >= offset and low.startswith(s, pos - offset):
+                    return True
+        return False
+
+    def _places_of(self, s: str) -> list[int]:
+        """Where ``s`` starts in the lowered text: the first ``FACTOR_PLACES + 1`` places (remembered)."""
+        found = self._places.get(s)
+        if found is None:
+            found = self._places[s] = []
+            low = self.lowered
+            pos = low.find(s)
+            while pos != -1 and len(found) <= FACTOR_PLACES:
+                found.append(pos)
+                pos = low.find(s, pos + 1)
+        return found
 
     def preload_words(self, index: WordIndex) -> None:
         """Find which of an index's words a short text holds, in one pass: ``holds`` then answers
@@ -250,6 +319,16 @@ class NormalizedText:
         self._word_indexes.add(id(index))
         self._words.update(index.found(self.lowered))
         object.__setattr__(self, "_word_keys", self._word_keys | index.words if self._word_keys else index.words)
+
+    @property
+    def word_keys(self) -> frozenset[str]:
+        """Every word the preloaded word indexes looked for (see preload_words)."""
+        return self._word_keys
+
+    @property
+    def words_found(self) -> set[str]:
+        """Those of ``word_keys`` the text holds."""
+        return self._words
 
     def preload(self, index: AnchorIndex) -> None:
         """Find all of a pattern set's anchors (and their misspellings) in one pass; find_all then answers from memory."""
@@ -315,6 +394,12 @@ class NormalizedText:
             extra += ((lambda t: True, _OCR_CONFUSION, _deconfuse),)
         stages = _STAGES[:4] + extra + _STAGES[4:] if extra else _STAGES
         for needed, pattern, repl in stages:
+            if pattern is _OTHER_SPACE:
+                found = _other_space(text)
+                if found is None:
+                    maps.append(OffsetMap())
+                    continue
+                pattern = found
             if needed(text):
                 text, m = rewrite_constant(text, pattern, repl) if isinstance(repl, str) else rewrite(text, pattern, repl)
                 maps.append(m)

@@ -153,43 +153,82 @@ class CompiledNegative:
     look-around (see prefilter.leading_literals): the regex searched whole is tried only there."""
 
     def live(self, text: NormalizedText) -> tuple[tuple[Branch, Clauses], ...]:
-        """The branches whose words all occur somewhere in a short ticket (remembered per ticket)."""
+        """The branches whose words all occur somewhere in the ticket (remembered per ticket)."""
         found = text.live_branches.get(id(self))
         if found is None:
-            holds = text.holds
+            if len(text.lowered) > SHORT_TEXT:
+                holds = text.clause_occurs
+            elif self._indexed(text):
+                words = text.words_found
+                found = text.live_branches[id(self)] = tuple(
+                    b for b in self.branches if all(not need.isdisjoint(words) for need in b[1]))
+                return found
+            else:
+                holds = text.holds
             found = text.live_branches[id(self)] = tuple(b for b in self.branches if all(holds(need) for need in b[1]))
         return found  # type: ignore[return-value]
+
+    def _indexed(self, text: NormalizedText) -> bool:
+        """Whether the short ticket's word index looked for every string this negative needs: its
+        words found are then the whole answer, one set operation per clause (remembered per index)."""
+        keys = text.word_keys
+        known = self.__dict__.get("_indexed_by")
+        if known is None or known[0] is not keys:
+            strings = {s for _, clauses in self.branches for need in clauses for s in need} | set(self.need or ())
+            known = (keys, strings <= keys)
+            self.__dict__["_indexed_by"] = known  # a frozen dataclass: a cache beside its fields
+        return known[1]  # type: ignore[no-any-return]
 
     def may_occur(self, text: NormalizedText) -> bool:
         """False when the regex cannot match anywhere in a short ticket: no word it needs is there
         (a long ticket is not read whole for this: its windows are looked at instead)."""
         if len(text.lowered) > SHORT_TEXT:
             return True
-        if not text.holds(self.need):
+        if self.need is not None and self._indexed(text):
+            if self.need.isdisjoint(text.words_found):
+                return False
+        elif not text.holds(self.need):
             return False
         return not self.branches or bool(self.live(text))
 
     def search(self, text: NormalizedText, start: int, end: int,
                remaining: Callable[[], float]) -> regex.Match[str] | None:
-        """The regex's first match in ``[start:end]`` of the text it is searched in."""
+        """The regex's first match in ``[start:end]`` of the text it is searched in (remembered per
+        ticket: every hit of a pattern asks its whole-ticket negatives again)."""
+        key = (id(self), start, end)
+        known = text.searched.get(key)
+        if known is None or known[0] is not self:  # (kept with the negative, whose id cannot then be reused)
+            known = text.searched[key] = (self, self._search(text, start, end, remaining))
+        return known[1]  # type: ignore[no-any-return]
+
+    def _search(self, text: NormalizedText, start: int, end: int,
+                remaining: Callable[[], float]) -> regex.Match[str] | None:
         target = text.lowered if self.on_lowered else text.text
-        if not self.branches or len(text.lowered) > SHORT_TEXT:
-            # A long ticket's words are not known in advance: looking for each branch's words in
-            # every window would cost more than the one regex.
+        long = len(text.lowered) > SHORT_TEXT
+        if not self.branches or (long and (start > 0 or end < len(target))):
+            # A long ticket's words are known only for the whole ticket (see NormalizedText.clause_occurs):
+            # looking for each branch's words in every window would cost more than the one regex.
             return first_match(self.regex, self.starts, target, start, end, remaining)
         best: regex.Match[str] | None = None
         holds = text.holds
+        searched = text.searched
         for branch, clauses in self.live(text):
-            for need in clauses:
-                if not holds(need, start, end):
-                    break
+            # Over a whole long ticket, live() found every clause already.
+            if not long and not all(holds(need, start, end) for need in clauses):
+                continue
+            # Languages share branches ("staging ... or live"): each is searched once per place.
+            key = (branch.source, start, end)
+            if key in searched:
+                m = searched[key]
             else:
                 m = branch.search(target, start, end, remaining)
-                # The whole regex takes the leftmost match; at the same place, the earlier branch.
-                if m is not None and (best is None or m.start() < best.start()):
-                    best = m
-                    if m.start() == start:
-                        break
+                if branch.alone:
+                    searched[key] = m
+            # The whole regex takes the leftmost match; at the same place, the earlier branch.
+            if m is not None and (best is None or m.start() < best.start()):  # type: ignore[union-attr]
+                best = m  # type: ignore[assignment]
+                if m.start() == start:  # type: ignore[union-attr]
+                    break
         return best
 
 
@@ -454,6 +493,12 @@ class Branch:
     """
 
     __slots__ = ("source", "whole", "_compiled", "_starts")
+
+    @property
+    def alone(self) -> bool:
+        """Whether the branch was compiled by itself (not replaced by its whole regex): only then
+        is its match the same wherever its source appears."""
+        return self._compiled is not None and self._compiled is not self.whole
 
     def __init__(self, source: str, whole: regex.Pattern[str]) -> None:
         self.source, self.whole = source, whole

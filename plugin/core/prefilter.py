@@ -698,3 +698,32 @@ def starts_finder(starts: frozenset[str]) -> re.Pattern[str]:
     """A plain regex finding the next place one of ``starts`` occurs (``re`` scans for the first
     characters of a literal alternation in C)."""
     return re.compile("|".join(re.escape(s) for s in sorted(starts, key=lambda s: (-len(s), s))))
+
+
+MIN_FACTOR = 3
+"""Shorter common pieces ("ing", "e ") are in every long text: looking for them rules nothing out."""
+MAX_FACTORS = 3
+
+
+@functools.lru_cache(maxsize=65536)
+def common_factors(strings: frozenset[str]) -> tuple[str, ...]:
+    """The longest pieces (at least ``MIN_FACTOR`` characters) that every string of a clause holds,
+    longest first: a clause spelt out as thirty phrases ("staging site", "staging copy", ...) is
+    absent from a long text when one find of "staging " fails, and else need only be looked for
+    where "staging " occurs."""
+    if not strings:
+        return ()
+    shortest = min(strings, key=lambda s: (len(s), s))
+    others = [s for s in strings if s is not shortest]
+    common: list[str] = []
+    n = len(shortest)
+    for size in range(n, MIN_FACTOR - 1, -1):
+        for i in range(n - size + 1):
+            piece = shortest[i:i + size]
+            if any(piece in c for c in common):
+                continue  # part of a longer common piece: finding that one says more
+            if all(piece in s for s in others):
+                common.append(piece)
+        if len(common) >= MAX_FACTORS:
+            break
+    return tuple(common[:MAX_FACTORS])

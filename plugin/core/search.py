@@ -210,11 +210,7 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
     A negative scoped to the sentence or clause looks only there (``layout`` gives the ticket's
     sentences; without it the window is used).
     """
-    for neg in negatives:
-        if regex_name is not None and neg.spec.regexes and regex_name not in neg.spec.regexes:
-            continue
-        if not neg.may_occur(text):
-            continue  # none of its words in the whole ticket: no need to find its sentence
+    for neg in _may_occur(negatives, text, regex_name):
         # A negative's words (neg.need) are looked for in the lowered text, which it is searched in.
         target = text.lowered if neg.on_lowered else text.text
         if neg.spec.scope != "window" and layout is not None:
@@ -228,6 +224,25 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
         if m is not None:
             return neg, m
     return None
+
+
+def _may_occur(negatives: Iterable[CompiledNegative], text: NormalizedText,
+               regex_name: str | None) -> Iterable[CompiledNegative]:
+    """The negatives that apply to the regex and whose words the ticket holds (see
+    CompiledNegative.may_occur): for a pattern's tuple of them, sorted out once per ticket and
+    regex, not again at each hit."""
+    if not isinstance(negatives, tuple):
+        return [n for n in negatives if _applies(n, regex_name) and n.may_occur(text)]
+    key = ("may occur", id(negatives), regex_name)
+    known = text.searched.get(key)
+    if known is None or known[0] is not negatives:  # (kept with its tuple, whose id cannot then be reused)
+        known = (negatives, tuple(n for n in negatives if _applies(n, regex_name) and n.may_occur(text)))
+        text.searched[key] = known
+    return known[1]  # type: ignore[no-any-return]
+
+
+def _applies(neg: CompiledNegative, regex_name: str | None) -> bool:
+    return regex_name is None or not neg.spec.regexes or regex_name in neg.spec.regexes
 
 
 def window_around(size: int, start: int, end: int, window: int) -> tuple[int, int]:

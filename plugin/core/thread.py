@@ -341,12 +341,13 @@ def _amazon_quote_blocks(lines: list[str], marked: list[bool]) -> set[int]:
 
 
 def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None,
-                 forwarded: bool = False) -> Layout:
+                 forwarded: bool = False, *, shortcut: bool = True) -> Layout:
     """Lines and quoted spans of ``source`` in the coordinates of its normalised text ``normalized``.
 
     ``forwarded``: the ticket's subject says it is a forward ("FW: ..."): its first header block
     ("-----Original Message-----", an Outlook "From:" block) is the forwarded message, the sender's
-    evidence, unless the support side wrote it.
+    evidence, unless the support side wrote it. ``shortcut``: a ticket with no header line takes
+    _plain_layout (False: always this loop, for tests that compare the two).
     """
     lines = source.split("\n")
     offsets = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
@@ -366,6 +367,10 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     headers = _header_lines(source, lines, quote_headers, offsets, may_head)
     # A block from Amazon names its sender in a "From:" line: no colon, no such block.
     amazon_quoted = _amazon_quote_blocks(lines, marked) if ">" in source and (":" in source or "：" in source) else set()
+    heads_in_quotes = (i for i in (range(len(lines)) if may_head is None else may_head)
+                       if marked[i] and _HEADERS.match(_MARKERS.sub("", lines[i])))
+    if shortcut and not headers and next(heads_in_quotes, None) is None:
+        return _plain_layout(normalized, lines, marked, amazon_quoted)
     mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
     for i, line in enumerate(lines):
         is_marked = marked[i]
@@ -419,3 +424,32 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
         # nothing is known about lines and quotes, which only costs the finer judgement.
         return Layout(normalized, (0,), ())
     return Layout(normalized, tuple(starts), tuple(quoted), tuple(agent))
+
+
+def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_quoted: set[int]) -> Layout:
+    """build_layout for a ticket with no header line, outside quotes or inside them (most tickets):
+    no region is opened, so a line is quoted when it carries "> " markers and is not Amazon's, and
+    the support side has no quoted words. The same result as the loop there, with none of its
+    per-line questions about headers."""
+    pieces = [" ".join(line.split()) if line.isascii() and "&" not in line and ">" not in line else fragment(line)
+              for line in lines]
+    starts: list[int] = []
+    quoted: list[tuple[int, int]] = []
+    kept: list[str] = []
+    pos = -1
+    for i, piece in enumerate(pieces):
+        if not piece:
+            continue
+        pos += 1
+        starts.append(pos)
+        end = pos + len(piece)
+        if marked[i] and i not in amazon_quoted:
+            if quoted and quoted[-1][1] + 1 >= pos:
+                quoted[-1] = (quoted[-1][0], end)
+            else:
+                quoted.append((pos, end))
+        kept.append(piece)
+        pos = end
+    if " ".join(kept) != normalized:
+        return Layout(normalized, (0,), ())
+    return Layout(normalized, tuple(starts), tuple(quoted), ())
