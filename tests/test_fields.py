@@ -30,6 +30,10 @@ def escalation(patterns, text: str):
         ("Our ABN is A12345678901 and order number A1B2C3D4E5F6", None),
         ("APPRECIATED ANYTHING", None),
         ("A1234567890 is our customer number", None),
+        # A voicemail transcription spells the ID out, digits as words; a spelt-out run of the wrong length is no ID.
+        ("my seller id is a three f nine k two l seven q x r four m, call me back", "A3F9K2L7QXR4M"),
+        ("my seller id is a three f nine k two l seven q x, call me back", None),
+        ("Il mio ID venditore è A 3LPQ 8XRT 2MKZ (copiato da Amazon)", "A3LPQ8XRT2MKZ"),
     ],
 )
 def test_merchant_id(patterns, text: str, merchant_id: str | None) -> None:
@@ -372,3 +376,12 @@ def test_a_daypart_between_time_and_zone_gives_the_day_and_the_half(patterns, te
     later = datetime(2026, 11, 20, 23, 0, tzinfo=timezone.utc)
     escalation, _ = extract_escalation(normalize(text), patterns, True, later)
     assert escalation.timestamp_utc == utc
+
+
+def test_a_transcripts_own_time_is_never_the_attempt(patterns) -> None:
+    """The chat header's time is when the chat began; the visitor's own time (zone told apart) is the attempt."""
+    text = ("Chat started: Nov 26, 2026 11:40 UTC | Page: apps.shopify.com/amazon\n"
+            "Visitor 11:41: it says An error has occurred\n"
+            "Visitor 11:42: last go was yesterday around 3:40pm, im on eastern time")
+    assert escalation(patterns, text).timestamp_utc == "2026-11-25T20:40:00Z"
+    assert escalation(patterns, "Chat started: Nov 26, 2026 11:40 UTC\nVisitor 11:41: An error has occurred").timestamp_utc is None

@@ -66,6 +66,11 @@ def test_plain_text_with_angle_brackets_is_not_treated_as_html() -> None:
         # Header lines stay lines (quote detection reads them); a capital letter starts a new line.
         ("宛先: 佐藤\n件名: 接続\nエラーです", "宛先: 佐藤 件名: 接続 エラーです"),
         ("Thanks\nAnna\nShop owner", "Thanks Anna Shop owner"),
+        # A hyphen the copy put at a wrap goes with the break; a compound's hyphen before a capital stays.
+        ("Copia:\n\nNo se pudo co-\nnectar. Póngase en contacto con\nAmazon.", "Copia: No se pudo conectar. Póngase en contacto con Amazon."),
+        ("Mail:\n\nDie E-\nMail kam nie\nAm Montag", "Mail: Die E- Mail kam nie Am Montag"),
+        # Text recognition's stray space between two Japanese characters goes in this reading.
+        ("コピー:\n\n接続できませんでした。Ama\nzonにお問い合わ せください。\n閉じる", "コピー: 接続できませんでした。Amazonにお問い合わせください。 閉じる"),
     ],
 )
 def test_unwrapped_reading_joins_only_words_a_screenshot_wrapped(raw: str, expected: str) -> None:
@@ -79,6 +84,9 @@ def test_unwrapped_evidence_quotes_the_lines_as_written() -> None:
     text = normalize(raw, unwrap=True)
     start = text.text.index("nicht registriert")
     assert text.evidence(start, start + len("nicht registriert")) == "nicht re\ngistriert"
+    hyphenated = normalize("Copia:\n\nNo se pudo co-\nnectar. Póngase en contacto con\nAmazon.", unwrap=True)
+    start = hyphenated.text.index("conectar")
+    assert hyphenated.evidence(start, start + len("conectar")) == "co-\nnectar"
 
 
 def test_an_ocr_reading_reads_misrecognised_letters_and_keeps_the_merchants_words() -> None:

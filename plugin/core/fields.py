@@ -88,6 +88,28 @@ def _weekday_before(text: NormalizedText, start: int) -> tuple[str, bool] | None
     return _ENGLISH_WEEKDAYS[_WEEKDAY_INDEX[m.group(2)]], last
 
 
+# Digits a voicemail transcription writes as words when a merchant spells the ID out ("a three f nine k ..."),
+# in the languages whose merchant ID regexes read a spelt-out ID.
+_SPOKEN_DIGITS = {
+    **dict.fromkeys(("zero", "oh", "null", "zéro", "cero"), "0"), **dict.fromkeys(("one", "eins", "un", "uno"), "1"),
+    **dict.fromkeys(("two", "zwei", "deux", "dos", "due"), "2"), **dict.fromkeys(("three", "drei", "trois", "tres", "tre"), "3"),
+    **dict.fromkeys(("four", "vier", "quatre", "cuatro", "quattro"), "4"),
+    **dict.fromkeys(("five", "fünf", "cinq", "cinco", "cinque"), "5"), **dict.fromkeys(("six", "sechs", "seis", "sei"), "6"),
+    **dict.fromkeys(("seven", "sieben", "sept", "siete", "sette"), "7"),
+    **dict.fromkeys(("eight", "acht", "huit", "ocho", "otto"), "8"), **dict.fromkeys(("nine", "neun", "neuf", "nueve", "nove"), "9"),
+}
+
+
+def _spelt_out(value: str) -> str:
+    """An ID spelt letter by letter with digits as words ("a three f nine k two"): its letters and digits; else as is."""
+    tokens = re.split(r"[\s,;-]+", value.strip())
+    words = [t.lower() for t in tokens if t]
+    if len(words) < 9 or not any(w in _SPOKEN_DIGITS for w in words) or \
+            not all(w in _SPOKEN_DIGITS or (len(w) == 1 and w.isalnum()) for w in words):
+        return value
+    return "".join(_SPOKEN_DIGITS.get(w, w) for w in words)
+
+
 def _value(field: FieldPattern, found: Found, text: NormalizedText,
            reference: datetime | None) -> tuple[FieldValue, datetime | None] | None:
     s, e = text.source_span(found.start, found.end)
@@ -98,6 +120,7 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
         if not value:
             return None
         # "A1QX 7PZR 3KLM 9T": Amazon writes the ID without spaces (A + 12 to 14 letters and digits).
+        value = _spelt_out(value)
         cleaned = "".join(value.split()).upper()
         if cleaned != value.upper() and not 13 <= len(cleaned) <= 15:
             return None

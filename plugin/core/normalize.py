@@ -69,9 +69,13 @@ _ENDS = re.compile(r"^ | $")
 
 # A line break between two letters, the second lower-case (or both Japanese): where text copied
 # from a screenshot (OCR) wrapped a word, e.g. "ist i\nn dieser Region nicht re\ngistriert"; the copy
-# may indent its lines ("  Couldn't con\n  nect"), and the indentation goes with the break.
-_WRAP_BREAK = re.compile(r"(?<=[^\W\d_])\r?\n[ \t]*(?=[^\W\d_])")
+# may indent its lines ("  Couldn't con\n  nect"), and the indentation goes with the break. A hyphen
+# the copy put at the break goes with it too ("No se pudo co-\nnectar").
+_WRAP_BREAK = re.compile(r"(?<=[^\W\d_])-?\r?\n[ \t]*(?=[^\W\d_])")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+# In the same unwrapped reading, a space a screenshot's text recognition put between two Japanese
+# characters ("Amazonにお問い合わ せください"): Japanese writes no spaces inside a sentence.
+_CJK_SPACE = re.compile(r"(?<=[\u3040-\u30ff\u3400-\u9fff])[ \t](?=[\u3040-\u30ff\u3400-\u9fff])")
 WRAPPED_LINE = 40
 """A screenshot's lines are short: a longer line ends where its writer chose to."""
 
@@ -115,7 +119,8 @@ def _wrap_breaks(text: str) -> Iterator[re.Match[str]]:
     look-behind, so the engine would try it at every character)."""
     pos = text.find("\n")
     while pos != -1:
-        m = _WRAP_BREAK.match(text, pos - 1 if pos > 0 and text[pos - 1] == "\r" else pos)
+        start = pos - 1 if pos > 0 and text[pos - 1] == "\r" else pos
+        m = _WRAP_BREAK.match(text, start - 1 if start > 0 and text[start - 1] == "-" else start)
         if m is not None:
             yield m
         pos = text.find("\n", pos + 1)
@@ -389,7 +394,7 @@ class NormalizedText:
         text = self.source
         extra: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[str]], str] | str], ...] = ()
         if self.unwrapped:
-            extra += ((lambda t: "\n" in t, _WRAP_BREAK, _unwrap),)
+            extra += ((lambda t: "\n" in t, _WRAP_BREAK, _unwrap), (lambda t: not t.isascii(), _CJK_SPACE, ""))
         if self.ocr:
             extra += ((lambda t: True, _OCR_CONFUSION, _deconfuse),)
         stages = _STAGES[:4] + extra + _STAGES[4:] if extra else _STAGES
@@ -484,6 +489,8 @@ def normalize(raw: str, unwrap: bool = False, ocr: bool = False) -> NormalizedTe
         text = _QUOTE_MARKERS.sub("\n", _FIRST_QUOTE_MARKER.sub("", text))
     if unwrap and "\n" in text:
         text = _WRAP_BREAK.sub(_unwrap, text)
+    if unwrap and not text.isascii():
+        text = _CJK_SPACE.sub("", text)
     if ocr:
         text = _OCR_CONFUSION.sub(_deconfuse, text)
     # Same result as the _space stage, at C speed.
