@@ -47,8 +47,9 @@ _ENDS = re.compile(r"^ | $")
 
 # A line break between two letters, the second lower-case (or both Japanese): where text copied
 # from a screenshot (OCR) wrapped a word, e.g. "ist i\nn dieser Region nicht re\ngistriert"; the copy
-# may indent its lines ("  Couldn't con\n  nect"), and the indentation goes with the break.
-_WRAP_BREAK = re.compile(r"(?<=[^\W\d_])\r?\n[ \t]*(?=[^\W\d_])")
+# may indent its lines ("  Couldn't con\n  nect"), and the indentation goes with the break. The copy may
+# also hyphenate the word it wraps ("Verkäuferkon-\nto", "col-\nlegando"): the hyphen goes with the break.
+_WRAP_BREAK = re.compile(r"(?<=[^\W\d_])-?\r?\n[ \t]*(?=[^\W\d_])")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 WRAPPED_LINE = 40
 """A screenshot's lines are short: a longer line ends where its writer chose to."""
@@ -93,7 +94,8 @@ def _wrap_breaks(text: str) -> Iterator[re.Match[str]]:
     look-behind, so the engine would try it at every character)."""
     pos = text.find("\n")
     while pos != -1:
-        m = _WRAP_BREAK.match(text, pos - 1 if pos > 0 and text[pos - 1] == "\r" else pos)
+        at = pos - 1 if pos > 0 and text[pos - 1] == "\r" else pos
+        m = _WRAP_BREAK.match(text, at - 1 if at > 0 and text[at - 1] == "-" else at)
         if m is not None:
             yield m
         pos = text.find("\n", pos + 1)
