@@ -59,6 +59,9 @@ def test_plain_text_with_angle_brackets_is_not_treated_as_html() -> None:
         ("Kopie:\n\nDas Konto ist i\nn dieser Region nicht re\ngistriert.", "Kopie: Das Konto ist in dieser Region nicht registriert."),
         # The copy may indent its lines: the indentation goes with the break.
         ("Copied:\n\n  ( ! ) Couldn't con\n  nect, contact\n  Amazon\n  Dismiss", "Copied: ( ! ) Couldn't connect, contact Amazon Dismiss"),
+        # The copy may hyphenate the word it wraps: the hyphen goes with the break; a capital after it stays a
+        # compound's hyphen ("Amazon-\nKonto" is a new line).
+        ("Kopie:\n\nIhr Verkäufer-\nkonto ist no-\r\nch im Amazon-\nKonto", "Kopie: Ihr Verkäuferkonto ist noch im Amazon- Konto"),
         ("画面:\n\nアカウント接続がタイム\nアウトしました。最初から\nやり直してください。", "画面: アカウント接続がタイムアウトしました。最初からやり直してください。"),
         # Two short lines are a greeting and a sentence, not a wrapped banner; a long line ends where its writer chose.
         ("hi there\nnot professional it says", "hi there not professional it says"),
@@ -87,6 +90,14 @@ def test_unwrapped_evidence_quotes_the_lines_as_written() -> None:
     hyphenated = normalize("Copia:\n\nNo se pudo co-\nnectar. Póngase en contacto con\nAmazon.", unwrap=True)
     start = hyphenated.text.index("conectar")
     assert hyphenated.evidence(start, start + len("conectar")) == "co-\nnectar"
+
+
+def test_unwrapped_evidence_quotes_a_hyphenated_wrap_as_written() -> None:
+    raw = "Testo:\n\nnon è un account vendi-\ntore Amazon Profes-\nsionale."
+    text = normalize(raw, unwrap=True)
+    assert text.text == "Testo: non è un account venditore Amazon Professionale."
+    start = text.text.index("venditore")
+    assert text.evidence(start, start + len("venditore")) == "vendi-\ntore"
 
 
 def test_an_ocr_reading_reads_misrecognised_letters_and_keeps_the_merchants_words() -> None:
