@@ -95,10 +95,17 @@ def webhook_outcome(status: int, body: Any) -> str:
     return "error" if status >= 500 else "invalid"
 
 
+_DELIVERY_CHILDREN: dict[str, Any] = {}
+"""The counter's child per outcome, looked up once: ``labels()`` per call cost a lock and a dict build."""
+
+
 def count_delivery(status: int, body: Any) -> None:
     """Count one webhook answer (the Flask hook below and the WSGI fast path)."""
     outcome = webhook_outcome(status, body)
-    DELIVERIES.labels(outcome).inc()
+    child = _DELIVERY_CHILDREN.get(outcome)
+    if child is None:
+        child = _DELIVERY_CHILDREN.setdefault(outcome, DELIVERIES.labels(outcome))
+    child.inc()
     if outcome == "rejected_signature":
         SIGNATURE_REJECTIONS.inc()
 

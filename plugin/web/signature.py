@@ -8,7 +8,6 @@ Several secrets may be valid at once (a rotation, or a trigger webhook and an ev
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone
@@ -22,7 +21,7 @@ class SignatureError(Exception):
 
 
 def sign(body: bytes, timestamp: str, secret: str) -> str:
-    digest = hmac.new(secret.encode("utf-8"), timestamp.encode("utf-8") + body, hashlib.sha256).digest()
+    digest = hmac.digest(secret.encode("utf-8"), timestamp.encode("utf-8") + body, "sha256")  # one-shot, in C
     return base64.b64encode(digest).decode("ascii")
 
 
