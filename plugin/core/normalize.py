@@ -46,6 +46,7 @@ _FIRST_QUOTE_MARKER = re.compile(r"\A[ \t]*>[ \t>]*")
 # first character on becomes one space; then runs of spaces; then the ends.
 _OTHER_SPACE = re.compile(r"[^\S ]\s*")
 _SPACE_RUN = re.compile(r" \s+")
+_ENDS = re.compile(r"^ | $")
 _ASCII_OTHER_SPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
 """The ASCII characters besides the space that ``\\s`` matches (``str.isspace``)."""
 
@@ -65,7 +66,7 @@ def _other_space(text: str) -> re.Pattern[str] | None:
         return _OTHER_SPACE
     chars = "".join(c for c in _ASCII_OTHER_SPACE if c in text)
     return _spaces_of(chars) if chars else None
-_ENDS = re.compile(r"^ | $")
+
 
 # A line break between two letters, the second lower-case (or both Japanese): where text copied
 # from a screenshot (OCR) wrapped a word, e.g. "ist i\nn dieser Region nicht re\ngistriert"; the copy

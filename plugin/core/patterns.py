@@ -160,9 +160,7 @@ class CompiledNegative:
                 holds = text.clause_occurs
             elif self._indexed(text):
                 words = text.words_found
-                found = text.live_branches[id(self)] = tuple(
-                    b for b in self.branches if all(not need.isdisjoint(words) for need in b[1]))
-                return found
+                holds = lambda need: not need.isdisjoint(words)  # noqa: E731
             else:
                 holds = text.holds
             found = text.live_branches[id(self)] = tuple(b for b in self.branches if all(holds(need) for need in b[1]))

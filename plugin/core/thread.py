@@ -367,9 +367,10 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     headers = _header_lines(source, lines, quote_headers, offsets, may_head)
     # A block from Amazon names its sender in a "From:" line: no colon, no such block.
     amazon_quoted = _amazon_quote_blocks(lines, marked) if ">" in source and (":" in source or "：" in source) else set()
-    heads_in_quotes = (i for i in (range(len(lines)) if may_head is None else may_head)
-                       if marked[i] and _HEADERS.match(_MARKERS.sub("", lines[i])))
-    if shortcut and not headers and next(heads_in_quotes, None) is None:
+    # Headers inside a quote ("> On Tue, Dana wrote:"): whose words follow them?
+    quote_heads = {i for i in (range(len(lines)) if may_head is None else may_head)
+                   if marked[i] and _HEADERS.match(_MARKERS.sub("", lines[i]))}
+    if shortcut and not headers and not quote_heads:
         return _plain_layout(normalized, lines, marked, amazon_quoted)
     mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
     for i, line in enumerate(lines):
@@ -394,13 +395,9 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
             # The merchant answers between the quoted lines: their own words again.
             region_quoted = region_agent = False
             mode = ""
-        if is_marked and (may_head is None or i in may_head):
-            inner = _MARKERS.sub("", line)
-            if _HEADERS.match(inner):
-                # A quote inside the quote ("> On Tue, Dana wrote:"): whose words follow?
-                region_agent = bool(_SUPPORT_SIDE.search(inner))
-        # fragment() in short for the usual line (plain ASCII, no entity, no quote marker).
-        piece = " ".join(line.split()) if line.isascii() and "&" not in line and ">" not in line else fragment(line)
+        if i in quote_heads:
+            region_agent = bool(_SUPPORT_SIDE.search(_MARKERS.sub("", line)))
+        piece = _piece(line)
         if not piece:
             continue
         if pieces:
@@ -408,15 +405,9 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
         starts.append(pos)
         line_quoted = (region_quoted and not region_amazon) or (is_marked and not region_amazon and i not in amazon_quoted)
         if line_quoted:
-            if quoted and quoted[-1][1] + 1 >= pos:
-                quoted[-1] = (quoted[-1][0], pos + len(piece))
-            else:
-                quoted.append((pos, pos + len(piece)))
+            _extend(quoted, pos, pos + len(piece))
             if region_agent:
-                if agent and agent[-1][1] + 1 >= pos:
-                    agent[-1] = (agent[-1][0], pos + len(piece))
-                else:
-                    agent.append((pos, pos + len(piece)))
+                _extend(agent, pos, pos + len(piece))
         pieces.append(piece)
         pos += len(piece)
     if " ".join(pieces) != normalized:
@@ -431,8 +422,7 @@ def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_
     no region is opened, so a line is quoted when it carries "> " markers and is not Amazon's, and
     the support side has no quoted words. The same result as the loop there, with none of its
     per-line questions about headers."""
-    pieces = [" ".join(line.split()) if line.isascii() and "&" not in line and ">" not in line else fragment(line)
-              for line in lines]
+    pieces = [_piece(line) for line in lines]
     starts: list[int] = []
     quoted: list[tuple[int, int]] = []
     kept: list[str] = []
@@ -444,12 +434,23 @@ def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_
         starts.append(pos)
         end = pos + len(piece)
         if marked[i] and i not in amazon_quoted:
-            if quoted and quoted[-1][1] + 1 >= pos:
-                quoted[-1] = (quoted[-1][0], end)
-            else:
-                quoted.append((pos, end))
+            _extend(quoted, pos, end)
         kept.append(piece)
         pos = end
     if " ".join(kept) != normalized:
         return Layout(normalized, (0,), ())
     return Layout(normalized, tuple(starts), tuple(quoted), ())
+
+
+def _piece(line: str) -> str:
+    """One line as it stands in the normalised text: fragment() in short for the usual line (plain
+    ASCII, no entity, no quote marker)."""
+    return " ".join(line.split()) if line.isascii() and "&" not in line and ">" not in line else fragment(line)
+
+
+def _extend(spans: list[tuple[int, int]], start: int, end: int) -> None:
+    """Add a line's span, joined to the last one when only the space between lines parts them."""
+    if spans and spans[-1][1] + 1 >= start:
+        spans[-1] = (spans[-1][0], end)
+    else:
+        spans.append((start, end))
