@@ -24,6 +24,7 @@ from typing import Any
 from huey import RedisHuey, SqliteHuey
 
 from .group_commit import GroupCommit
+from .store import SQLITE_MMAP_BYTES
 
 log = logging.getLogger(__name__)
 TASK_NAME = "triage_ticket"
@@ -45,7 +46,9 @@ def make_huey(queue_path: str, redis_url: str = "", immediate: bool = False) -> 
     Path(queue_path).parent.mkdir(parents=True, exist_ok=True)
     # No fsync: the store holds every delivery durably, and the recovery sweep re-queues any
     # ticket whose queue entry was lost, so the queue only has to be fast.
-    return SqliteHuey(name=QUEUE_NAME, filename=queue_path, utc=True, immediate=immediate, results=False, fsync=False)
+    huey = SqliteHuey(name=QUEUE_NAME, filename=queue_path, utc=True, immediate=immediate, results=False, fsync=False)
+    huey.storage.conn.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")  # as the store's (see store.SQLITE_MMAP_BYTES)
+    return huey
 
 
 class _RedisPusher:
