@@ -73,9 +73,7 @@ class BatchedIntake:
     def __init__(self, store: _Store, queue: BatchQueuePort, max_batch: int = 100) -> None:
         self.store = store
         self.queue = queue
-        # As many batches at once as the store takes (PostgreSQL: more than one, see store.PG_INTAKE_WRITERS).
-        self._batch: GroupCommit[Delivery, Intake] = GroupCommit(self._write, max_batch,
-                                                                 writers=getattr(store, "intake_writers", 1))
+        self._batch: GroupCommit[Delivery, Intake] = GroupCommit(self._write, max_batch)
 
     def receive(self, delivery: Delivery) -> Intake:
         outcome = self._batch.submit(delivery)

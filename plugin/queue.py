@@ -65,7 +65,7 @@ class _RedisPusher:
     def __init__(self, storage: Any) -> None:
         self.pool = storage.pool
         self.key = storage.queue_key
-        self.lock = threading.Lock()  # two group commits push (the intake's and the queue's own): one at a time
+        self.lock = threading.Lock()  # GroupCommit already writes one batch at a time; this keeps it so
         self.conn: Any = None
 
     def lpush(self, data: Sequence[bytes]) -> None:

@@ -82,9 +82,7 @@ admin_sessions = sa.Table(
 # store the deliveries whose key is new, open a decision for each ticket that has none (its first new
 # delivery in the batch), and say which did. The batch is one JSON array parameter, so the statement is
 # the same for any batch size (arrays of values cost the driver a regex escape per quote of every payload),
-# and psycopg prepares it after a few uses (the server then skips parsing and planning it). Rows are
-# inserted in key order, decisions in ticket order, so concurrent batches (PG_INTAKE_WRITERS) cannot
-# deadlock; a ticket's decision still goes to its first new delivery in the batch's order.
+# and psycopg prepares it after a few uses (the server then skips parsing and planning it).
 # Run with psycopg's own placeholders on the driver's connection (see Store._insert_new).
 _PG_INTAKE = """
 WITH batch AS (
@@ -92,14 +90,14 @@ WITH batch AS (
     FROM json_array_elements(CAST(%(batch)s AS json)) WITH ORDINALITY AS b(e, n)
 ), stored AS (
     INSERT INTO deliveries (dedupe_key, ticket_id, source, payload, received_at)
-    SELECT dedupe_key, ticket_id, source, payload, %(now)s FROM batch ORDER BY dedupe_key
+    SELECT dedupe_key, ticket_id, source, payload, %(now)s FROM batch ORDER BY n
     ON CONFLICT (dedupe_key) DO NOTHING
     RETURNING id, dedupe_key, ticket_id
 ), opened AS (
     INSERT INTO decisions (ticket_id, delivery_id, status, matched, evidence, attempts, created_at, updated_at,
                            next_attempt_at)
-    SELECT DISTINCT ON (s.ticket_id) s.ticket_id, s.id, %(queued)s, '[]', '[]', 0, %(now)s, %(now)s, %(now)s
-    FROM stored s JOIN batch b ON b.dedupe_key = s.dedupe_key ORDER BY s.ticket_id, b.n
+    SELECT DISTINCT ON (ticket_id) ticket_id, id, %(queued)s, '[]', '[]', 0, %(now)s, %(now)s, %(now)s
+    FROM stored ORDER BY ticket_id, id
     ON CONFLICT (ticket_id) DO NOTHING
     RETURNING delivery_id
 )
@@ -180,10 +178,6 @@ class Received:
     """True when this delivery created the ticket's decision: only then is work queued."""
 
 
-PG_INTAKE_WRITERS = 2
-"""Intake batches sent to PostgreSQL at once per process (each on its own connection): one can be sent while
-another waits for its commit. Deadlock-free: every batch takes its row locks in key order, then ticket order."""
-
 SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 """How much of a SQLite file is read through a memory map (address space only; writes still go through the WAL)."""
 
@@ -221,11 +215,8 @@ class Store:
         dialect = engine.dialect  # intake's statements are fixed SQL; these convert its values as the columns do
         self._sqlite_time = deliveries.c.received_at.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
         self._sqlite_json = deliveries.c.payload.type.dialect_impl(dialect).bind_processor(dialect) or (lambda v: v)
-        # Connections kept for intake, one per concurrent batch (see intake_writers), idle ones here.
-        self._intake_idle: list[Connection] = []
-        self._intake_guard = threading.Lock()
-        self.intake_writers = 1 if engine.dialect.name == "sqlite" else PG_INTAKE_WRITERS
-        self._intake: GroupCommit[Delivery, Received] = GroupCommit(self.record_deliveries, writers=self.intake_writers)
+        self._intake_conn: Connection | None = None
+        self._intake: GroupCommit[Delivery, Received] = GroupCommit(self.record_deliveries)
 
         d = deliveries
         self._claimed = (
@@ -248,11 +239,10 @@ class Store:
         return store
 
     def close(self) -> None:
-        with self._intake_guard:
-            idle, self._intake_idle = self._intake_idle, []
-        for conn in idle:
+        if self._intake_conn is not None:
             with contextlib.suppress(Exception):
-                conn.close()
+                self._intake_conn.close()
+            self._intake_conn = None
         self.engine.dispose()
 
     def create_schema(self) -> None:
@@ -307,46 +297,38 @@ class Store:
             try:
                 with self._write_lock:
                     if self.engine.dialect.name == "postgresql":
-                        stored = self._insert_new_pg(raw, batch, utcnow())  # autocommit: one statement, committed
-                    else:
-                        try:
-                            stored = self._insert_new_sqlite(raw, batch, utcnow())
-                            raw.commit()
-                        except BaseException:
-                            raw.rollback()
-                            raise
+                        return self._insert_new_pg(raw, batch, utcnow())  # autocommit: one statement, committed
+                    try:
+                        stored = self._insert_new_sqlite(raw, batch, utcnow())
+                        raw.commit()
+                        return stored
+                    except BaseException:
+                        raw.rollback()
+                        raise
             except Exception:
                 # A connection the server dropped (a restart, pg_terminate_backend): once more on a new one.
                 # The statement is atomic, so it either committed (then the retry finds every key stored:
                 # duplicates, and the recovery sweep queues the tickets) or left nothing behind.
                 if not getattr(raw, "broken", False):
-                    self._intake_release(conn)
                     raise
+                self._intake_conn = None
                 with contextlib.suppress(Exception):
                     conn.invalidate()
                 with contextlib.suppress(Exception):
                     conn.close()
                 if attempt == 2:
                     raise
-                continue
-            self._intake_release(conn)
-            return stored
         raise AssertionError("unreachable")
 
     def _intake_connection(self) -> Connection:
         """A connection kept for intake: no pool checkout and no pre-ping round trip per batch."""
-        with self._intake_guard:
-            if self._intake_idle:
-                return self._intake_idle.pop()
-        conn = self.engine.connect()
-        if self.engine.dialect.name == "postgresql":
-            # One statement per batch, committed on its own: no BEGIN or COMMIT round trips.
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-        return conn
-
-    def _intake_release(self, conn: Connection) -> None:
-        with self._intake_guard:
-            self._intake_idle.append(conn)
+        if self._intake_conn is None:
+            conn = self.engine.connect()
+            if self.engine.dialect.name == "postgresql":
+                # One statement per batch, committed on its own: no BEGIN or COMMIT round trips.
+                conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._intake_conn = conn
+        return self._intake_conn
 
     def _insert_new_pg(self, raw: Any, batch: list[Delivery], now: datetime) -> dict[str, tuple[int, bool]]:
         rows = raw.execute(_PG_INTAKE, {

@@ -83,29 +83,3 @@ def test_an_answer_count_that_does_not_match_is_an_error() -> None:
     group = GroupCommit(lambda items: [])
     with pytest.raises(ValueError):
         group.submit(1)
-
-
-def test_with_two_writers_a_batch_is_written_while_the_first_waits() -> None:
-    """PostgreSQL takes concurrent writers: a batch need not wait for the commit before it."""
-    recorder = Recorder()
-    group = GroupCommit(recorder.write, writers=2)
-    answers: dict[int, object] = {}
-
-    def call(item: int) -> None:
-        answers[item] = group.submit(item)
-
-    first = threading.Thread(target=call, args=(1,))
-    first.start()
-    assert recorder.started.wait(5)
-    second = threading.Thread(target=call, args=(2,))
-    second.start()
-    second.join(5)
-    assert answers == {2: 20} and not recorder.release.is_set(), "the second write ran while the first was held"
-    rest = [threading.Thread(target=call, args=(i,)) for i in range(3, 40)]
-    for t in rest:
-        t.start()
-    recorder.release.set()
-    for t in [first, *rest]:
-        t.join(5)
-    assert answers == {i: i * 10 for i in range(1, 40)}
-    assert sorted(i for b in recorder.batches for i in b) == list(range(1, 40)), "each item written once"
