@@ -105,3 +105,41 @@ def test_enqueues_from_many_threads_all_arrive_once(tmp_path: Path, redis_url: s
     while (task := queue.huey.dequeue()) is not None:
         queue.huey.execute(task)
     assert sorted(seen) == list(range(100, 140))
+
+
+def test_queued_message_is_hueys_own_for_that_ticket(tmp_path: Path) -> None:
+    """enqueue_many writes huey's message bytes without huey's task object: the worker must read the same task."""
+    queue = TaskQueue(str(tmp_path / "q.db"))
+    ours = queue.huey.deserialize_task(queue.message(77))
+    hueys = queue.huey.deserialize_task(queue.huey.serialize_task(queue._task.s(77)))
+    differing = {k for k, v in vars(ours).items() if v != vars(hueys)[k]}
+    assert type(ours) is type(hueys) and ours.args == (77,) and differing == {"id", "revoke_id"}
+    ids = {queue.huey.deserialize_task(queue.message(1)).id for _ in range(1000)}
+    assert len(ids) == 1000, "every message gets its own id"
+    other = TaskQueue(str(tmp_path / "q.db"))  # another process's queue: its own id prefix
+    assert queue.huey.deserialize_task(queue.message(1)).id != other.huey.deserialize_task(other.message(1)).id
+
+
+@pytest.mark.skipif(not REDIS, reason="Redis not available: set TEST_REDIS_URL (.ci/run sets it)")
+def test_redis_push_survives_its_connection_being_killed(tmp_path: Path) -> None:
+    """The web's push has a connection of its own; one Redis dropped (a restart, CLIENT KILL) is replaced."""
+    import redis
+
+    from plugin.queue import REDIS_CLIENT_NAME
+
+    client = redis.Redis.from_url(REDIS)
+    client.flushdb()
+    queue = TaskQueue(str(tmp_path / "q.db"), redis_url=REDIS)
+    try:
+        queue.enqueue_many([1])
+        db = client.connection_pool.connection_kwargs.get("db", 0)
+        mine = [c for c in client.client_list() if c["name"] == REDIS_CLIENT_NAME and int(c["db"]) == db]
+        assert mine, "the push's connection carries the service's client name"
+        for c in mine:
+            client.client_kill_filter(_id=c["id"])
+        queue.enqueue_many([2, 3])  # no error: reconnected and pushed
+        assert queue.pending() == 3
+        assert [queue.huey.dequeue().args for _ in range(3)] == [(1,), (2,), (3,)]
+    finally:
+        client.flushdb()
+        client.close()
