@@ -159,12 +159,43 @@ class CompiledNegative:
             if len(text.lowered) > SHORT_TEXT:
                 holds = text.clause_occurs
             elif self._indexed(text):
-                words = text.words_found
-                holds = lambda need: not need.isdisjoint(words)  # noqa: E731
+                found = text.live_branches[id(self)] = self._live_in(text.words_found)
+                return found
             else:
                 holds = text.holds
             found = text.live_branches[id(self)] = tuple(b for b in self.branches if all(holds(need) for need in b[1]))
         return found  # type: ignore[return-value]
+
+    def _live_in(self, words: set[str]) -> tuple[tuple[Branch, Clauses], ...]:
+        """The branches each of whose clauses holds one of ``words`` (the short ticket's words found,
+        when they are the whole answer): only the branches whose first clause does are looked at,
+        found from the words themselves, instead of every branch of the negative."""
+        strings, by_first, free = self._by_first_clause
+        picked = strings.intersection(words)
+        if not picked and not free:
+            return ()
+        rows = set(free).union(*(by_first[s] for s in picked))
+        branches = self.branches
+        return tuple(branches[i] for i in sorted(rows)
+                     if all(not need.isdisjoint(words) for need in branches[i][1][1:]))
+
+    @functools.cached_property
+    def _by_first_clause(self) -> tuple[frozenset[str], dict[str, tuple[int, ...]], tuple[int, ...]]:
+        """The strings of the branches' first clauses, the branches (by index) each of them is in,
+        and the branches that need no word."""
+        by_first: dict[str, list[int]] = {}
+        free: list[int] = []
+        for i, (_, clauses) in enumerate(self.branches):
+            if not clauses:
+                free.append(i)
+            for s in clauses[0] if clauses else ():
+                by_first.setdefault(s, []).append(i)
+        return frozenset(by_first), {s: tuple(rows) for s, rows in by_first.items()}, tuple(free)
+
+    @functools.cached_property
+    def strings(self) -> frozenset[str]:
+        """Every string this negative's need and its branches' clauses name."""
+        return frozenset({s for _, clauses in self.branches for need in clauses for s in need} | set(self.need or ()))
 
     def _indexed(self, text: NormalizedText) -> bool:
         """Whether the short ticket's word index looked for every string this negative needs: its
@@ -172,8 +203,7 @@ class CompiledNegative:
         keys = text.word_keys
         known = self.__dict__.get("_indexed_by")
         if known is None or known[0] is not keys:
-            strings = {s for _, clauses in self.branches for need in clauses for s in need} | set(self.need or ())
-            known = (keys, strings <= keys)
+            known = (keys, self.strings <= keys)
             self.__dict__["_indexed_by"] = known  # a frozen dataclass: a cache beside its fields
         return known[1]  # type: ignore[no-any-return]
 
