@@ -70,8 +70,8 @@ class WordMarkers:
     def _learn(self, attr: str, words: Counter[str], pattern: re.Pattern[str] | regex.Pattern[str]) -> _Memo:
         """The memo ``attr`` with every one of ``words`` judged."""
         memo: _Memo = getattr(self, attr)
-        new = [w for w in words if w not in memo[0]]
-        if new and len(memo[0]) + len(new) >= MAX_KNOWN_WORDS:
+        new: Iterable[str] = set(words).difference(memo[0])  # (in C: the set's words looked up in the dict)
+        if new and len(memo[0]) + len(new) >= MAX_KNOWN_WORDS:  # type: ignore[arg-type]
             memo = ({}, set())
             setattr(self, attr, memo)
             new = list(words)

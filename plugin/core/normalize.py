@@ -358,6 +358,19 @@ class NormalizedText:
             return not covered
         return index not in self._preloaded or not anchors.isdisjoint(self._seen)
 
+    def anchors_present(self, anchors: frozenset[str]) -> list[tuple[str, list[int]]] | None:
+        """Those of ``anchors`` spelt right in the text with their places (as find_all gives them),
+        when a preloaded index looked for all of them; None when one was not looked for."""
+        if not self._preloaded:
+            return None
+        covered = self._covered.get(anchors)
+        if covered is None:
+            covered = self._covered[anchors] = any(anchors <= ix.anchors for ix in self._preloaded)
+        if not covered:
+            return None
+        hits = self._anchor_hits
+        return [(a, found) for a in anchors if (found := hits.get(a))]
+
     def seen_of(self, index: AnchorIndex) -> set[str] | None:
         """The anchors found right or misspelt, once ``index`` was looked for (else None)."""
         return self._seen if index in self._preloaded else None

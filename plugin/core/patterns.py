@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -102,6 +102,14 @@ class CompiledRegex:
     @functools.cached_property
     def anchor_set(self) -> frozenset[str]:
         return frozenset(self.spec.anchors)
+
+    @functools.cached_property
+    def anchor_slots(self) -> dict[str, tuple[int, ...]]:
+        """Each anchor's places in the list of anchors (a window counts its anchors by place)."""
+        slots: dict[str, list[int]] = {}
+        for i, anchor in enumerate(self.spec.anchors):
+            slots.setdefault(anchor, []).append(i)
+        return {a: tuple(ix) for a, ix in slots.items()}
 
 
 @dataclass(frozen=True)
@@ -260,6 +268,55 @@ class CompiledNegative:
         return best
 
 
+class Vetoes:
+    """A pattern's negatives that apply to one of its regexes, in order. Which of them may occur in a
+    short ticket is found from the ticket's words (a map from each word to the negatives needing it)
+    instead of asking every negative: a pattern has up to a hundred, a ticket holds the words of a few."""
+
+    __slots__ = ("negatives", "_plan")
+
+    def __init__(self, negatives: tuple[CompiledNegative, ...]) -> None:
+        self.negatives = negatives
+        self._plan: tuple[frozenset[str], frozenset[str], dict[str, tuple[int, ...]], tuple[int, ...],
+                          frozenset[int]] | None = None
+
+    def __iter__(self) -> Iterator[CompiledNegative]:
+        return iter(self.negatives)
+
+    def may_occur(self, text: NormalizedText) -> tuple[CompiledNegative, ...]:
+        """``tuple(n for n in self.negatives if n.may_occur(text))``, the same answer."""
+        if len(text.lowered) > SHORT_TEXT:
+            return self.negatives  # a long ticket's negatives may all occur (see may_occur)
+        keys = text.word_keys
+        plan = self._plan
+        if plan is None or plan[0] is not keys:
+            plan = self._plan = self._plan_for(keys)
+        _, strings, by_word, others, indexed = plan
+        rows = set(others).union(*(by_word[s] for s in strings.intersection(text.words_found)))
+        out = []
+        for i in sorted(rows):
+            n = self.negatives[i]
+            # An indexed negative picked by its words has passed may_occur's word check already.
+            if (not n.branches or bool(n.live(text))) if i in indexed else n.may_occur(text):
+                out.append(n)
+        return tuple(out)
+
+    def _plan_for(self, keys: frozenset[str]) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[int, ...]],
+                                                      tuple[int, ...], frozenset[int]]:
+        """For the words a ticket's index looked for (``keys``): the negatives whose words are all
+        among them, by each string of their need, and the others, which are asked one by one."""
+        by_word: dict[str, list[int]] = {}
+        others: list[int] = []
+        for i, n in enumerate(self.negatives):
+            if n.need is not None and n.strings <= keys:  # n._indexed(text)
+                for s in n.need:
+                    by_word.setdefault(s, []).append(i)
+            else:
+                others.append(i)
+        return (keys, frozenset(by_word), {s: tuple(rows) for s, rows in by_word.items()}, tuple(others),
+                frozenset(i for rows in by_word.values() for i in rows))
+
+
 FIRST_TRIES = 16
 """Places ``first_match`` tries the regex at before it lets the regex search on by itself (a window
 dense with a match's first words, "it", gains nothing from being read place by place)."""
@@ -355,6 +412,15 @@ class ErrorPattern:
             for a in r.anchor_set:
                 out.setdefault(a, []).append(i)
         return {a: tuple(ix) for a, ix in out.items()}
+
+    @functools.cached_property
+    def _vetoes(self) -> dict[str, Vetoes]:
+        return {r.name: Vetoes(tuple(n for n in self.negatives if not n.spec.regexes or r.name in n.spec.regexes))
+                for r in self.regexes}
+
+    def vetoes(self, regex_name: str) -> Vetoes | tuple[CompiledNegative, ...]:
+        """The negatives that apply to the regex named (all of them for a name it does not have)."""
+        return self._vetoes.get(regex_name, self.negatives)
 
     def regexes_seen(self, seen: set[str]) -> tuple[CompiledRegex, ...]:
         """The regexes one of whose anchors is among ``seen``, in order (the others cannot match)."""
