@@ -139,7 +139,8 @@ def marker_count(language: Language, sample: str, words: Counter[str], tokens: I
         if language.words.starts is None or not language.words.any_begins(words):
             return language.words.count(words)
         return language.words.count_in(sample, tokens)
-    if language.script is not None and language.script.search(sample) is None:
+    if language.script is not None and ((language.script_beyond_ascii and sample.isascii())
+                                        or language.script.search(sample) is None):
         return 0
     return len(language.markers.findall(sample))
 

@@ -451,6 +451,11 @@ class NormalizedText:
         return False
 
     @cached_property
+    def ascii(self) -> bool:
+        """Whether the text is plain ASCII (a regex needing kana or accented letters cannot match)."""
+        return self.text.isascii()
+
+    @cached_property
     def folds_plainly(self) -> bool:
         """Whether lower-cased ASCII words found in ``lowered`` are exactly where a case-insensitive
         regex finds them in ``text`` (no "İ", see prefilter.SEARCH_TRAPS)."""

@@ -104,6 +104,11 @@ class CompiledRegex:
         return frozenset(self.spec.anchors)
 
     @functools.cached_property
+    def chars_beyond_ascii(self) -> bool:
+        """Whether ``chars`` finds no ASCII character (kana): an ASCII text then holds none."""
+        return beyond_ascii(self.chars)
+
+    @functools.cached_property
     def anchor_slots(self) -> dict[str, tuple[int, ...]]:
         """Each anchor's places in the list of anchors (a window counts its anchors by place)."""
         slots: dict[str, list[int]] = {}
@@ -371,6 +376,11 @@ class Language:
     def lang(self) -> str:
         return self.spec.lang
 
+    @functools.cached_property
+    def script_beyond_ascii(self) -> bool:
+        """Whether ``script`` finds no ASCII character: an ASCII text then holds no marker."""
+        return beyond_ascii(self.script)
+
 
 @dataclass(frozen=True)
 class ErrorPattern:
@@ -543,6 +553,14 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
     chars = required_chars(spec.pattern)
     return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None,
                          _compile(chars, _flags(spec)) if chars else None)
+
+
+_ASCII = "".join(map(chr, range(128)))
+
+
+def beyond_ascii(chars: regex.Pattern[str] | None) -> bool:
+    """Whether a character class's regex (with its flags) finds nothing among the ASCII characters."""
+    return chars is not None and chars.search(_ASCII) is None
 
 
 _ESCAPES = regex.compile(r"\\(?:[pPN]\{[^}]*\}|.)", regex.DOTALL)

@@ -212,7 +212,8 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     for w in windows:
         if not text.holds(need, max(w.start, last_end), w.end):
             continue
-        if rx.chars is not None and rx.chars.search(text.text, max(w.start, last_end), w.end) is None:
+        if rx.chars is not None and ((rx.chars_beyond_ascii and text.ascii)
+                                     or rx.chars.search(text.text, max(w.start, last_end), w.end) is None):
             continue
         for m in rx.exact.finditer(text.text, max(w.start, last_end), w.end, timeout=deadline.remaining()):
             if m.end() > m.start():
