@@ -246,6 +246,12 @@ _STAGES: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[
 )
 
 
+@lru_cache(maxsize=65536)
+def _ascii_strings(clause: frozenset[str]) -> frozenset[str]:
+    """The strings of a clause that an ASCII text may hold."""
+    return frozenset(s for s in clause if s.isascii())
+
+
 @dataclass(frozen=True)
 class NormalizedText:
     """Canonical text for matching, with the way back to the merchant's words."""
@@ -288,6 +294,10 @@ class NormalizedText:
         return found
 
     def _clause_occurs(self, clause: frozenset[str]) -> bool:
+        if self.ascii:
+            clause = _ascii_strings(clause)  # (Japanese phrases cannot occur in an ASCII ticket)
+            if not clause:
+                return False
         factors = common_factors(clause)
         for piece in factors:
             if not self._places_of(piece):

@@ -584,7 +584,12 @@ def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
     return _compile(source, regex.IGNORECASE), False
 
 
-_compiling = threading.local()
+class _Compiling(threading.local):
+    seconds = 0.0
+    """Per thread (the class's value until the thread first compiles: no failed lookup per call)."""
+
+
+_compiling = _Compiling()
 
 
 def compile_seconds() -> float:
@@ -594,7 +599,7 @@ def compile_seconds() -> float:
     a busy machine can outlast a whole budget, must not turn the first ticket that needs a branch
     into a time-out, and so into a missed error.
     """
-    return getattr(_compiling, "seconds", 0.0)
+    return _compiling.seconds
 
 
 class Branch:
