@@ -137,19 +137,24 @@ class WordIndex:
     see prefilter.py): a short ticket then answers "is this word here?" from a set."""
 
     MIN_LEN = 3
-    """Shorter strings ("is", "?") occur everywhere: they would only slow the pass; they are looked up with ``in``."""
+    """Shorter strings ("is", "?") occur everywhere: in the pass they would only slow it; they are
+    looked up one by one with ``in`` (those not plain ASCII only in a text that is not)."""
 
     def __init__(self, words: Iterable[str]) -> None:
-        self.words = frozenset(w for w in words if len(w) >= self.MIN_LEN)
+        every = frozenset(w for w in words if w)
+        self.words = every
+        self._short = tuple(sorted(w for w in every if len(w) < self.MIN_LEN))
+        self._short_ascii = tuple(w for w in self._short if w.isascii())
         self._automaton: ahocorasick.Automaton | None = None
-        if self.words:
+        long = [w for w in every if len(w) >= self.MIN_LEN]
+        if long:
             self._automaton = ahocorasick.Automaton()
-            for word in self.words:
+            for word in long:
                 self._automaton.add_word(word, word)
             self._automaton.make_automaton()
 
     def found(self, lowered: str) -> set[str]:
         """The words that occur in ``lowered``."""
-        if self._automaton is None:
-            return set()
-        return {word for _, word in self._automaton.iter(lowered)}
+        out = set() if self._automaton is None else {word for _, word in self._automaton.iter(lowered)}
+        out.update([w for w in (self._short_ascii if lowered.isascii() else self._short) if w in lowered])
+        return out

@@ -114,7 +114,7 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     score = round(min(score, 1.0), 3)
     if score < pattern.spec.min_score:
         return None, f"score {score} below min_score {pattern.spec.min_score}"
-    veto = first_veto(pattern.negatives, found, text, deadline, regex_name, view.layout)
+    veto = first_veto(pattern.vetoes(regex_name), found, text, deadline, regex_name, view.layout)
     if veto is not None:
         neg, m = veto
         return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"

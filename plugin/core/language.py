@@ -70,8 +70,8 @@ class WordMarkers:
     def _learn(self, attr: str, words: Counter[str], pattern: re.Pattern[str] | regex.Pattern[str]) -> _Memo:
         """The memo ``attr`` with every one of ``words`` judged."""
         memo: _Memo = getattr(self, attr)
-        new = [w for w in words if w not in memo[0]]
-        if new and len(memo[0]) + len(new) >= MAX_KNOWN_WORDS:
+        new: Iterable[str] = set(words).difference(memo[0])  # (in C: the set's words looked up in the dict)
+        if new and len(memo[0]) + len(new) >= MAX_KNOWN_WORDS:  # type: ignore[arg-type]
             memo = ({}, set())
             setattr(self, attr, memo)
             new = list(words)
@@ -139,7 +139,8 @@ def marker_count(language: Language, sample: str, words: Counter[str], tokens: I
         if language.words.starts is None or not language.words.any_begins(words):
             return language.words.count(words)
         return language.words.count_in(sample, tokens)
-    if language.script is not None and language.script.search(sample) is None:
+    if language.script is not None and ((language.script_beyond_ascii and sample.isascii())
+                                        or language.script.search(sample) is None):
         return 0
     return len(language.markers.findall(sample))
 

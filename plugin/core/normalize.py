@@ -246,6 +246,12 @@ _STAGES: tuple[tuple[Callable[[str], bool], re.Pattern[str], Callable[[re.Match[
 )
 
 
+@lru_cache(maxsize=65536)
+def _ascii_strings(clause: frozenset[str]) -> frozenset[str]:
+    """The strings of a clause that an ASCII text may hold."""
+    return frozenset(s for s in clause if s.isascii())
+
+
 @dataclass(frozen=True)
 class NormalizedText:
     """Canonical text for matching, with the way back to the merchant's words."""
@@ -288,6 +294,10 @@ class NormalizedText:
         return found
 
     def _clause_occurs(self, clause: frozenset[str]) -> bool:
+        if self.ascii:
+            clause = _ascii_strings(clause)  # (Japanese phrases cannot occur in an ASCII ticket)
+            if not clause:
+                return False
         factors = common_factors(clause)
         for piece in factors:
             if not self._places_of(piece):
@@ -357,6 +367,19 @@ class NormalizedText:
                 covered = self._covered[anchors] = any(anchors <= ix.anchors for ix in self._preloaded)
             return not covered
         return index not in self._preloaded or not anchors.isdisjoint(self._seen)
+
+    def anchors_present(self, anchors: frozenset[str]) -> list[tuple[str, list[int]]] | None:
+        """Those of ``anchors`` spelt right in the text with their places (as find_all gives them),
+        when a preloaded index looked for all of them; None when one was not looked for."""
+        if not self._preloaded:
+            return None
+        covered = self._covered.get(anchors)
+        if covered is None:
+            covered = self._covered[anchors] = any(anchors <= ix.anchors for ix in self._preloaded)
+        if not covered:
+            return None
+        hits = self._anchor_hits
+        return [(a, found) for a in anchors if (found := hits.get(a))]
 
     def seen_of(self, index: AnchorIndex) -> set[str] | None:
         """The anchors found right or misspelt, once ``index`` was looked for (else None)."""
@@ -436,6 +459,11 @@ class NormalizedText:
             if low.find(s, start, end) != -1:
                 return True
         return False
+
+    @cached_property
+    def ascii(self) -> bool:
+        """Whether the text is plain ASCII (a regex needing kana or accented letters cannot match)."""
+        return self.text.isascii()
 
     @cached_property
     def folds_plainly(self) -> bool:

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,6 +103,19 @@ class CompiledRegex:
     def anchor_set(self) -> frozenset[str]:
         return frozenset(self.spec.anchors)
 
+    @functools.cached_property
+    def chars_beyond_ascii(self) -> bool:
+        """Whether ``chars`` finds no ASCII character (kana): an ASCII text then holds none."""
+        return beyond_ascii(self.chars)
+
+    @functools.cached_property
+    def anchor_slots(self) -> dict[str, tuple[int, ...]]:
+        """Each anchor's places in the list of anchors (a window counts its anchors by place)."""
+        slots: dict[str, list[int]] = {}
+        for i, anchor in enumerate(self.spec.anchors):
+            slots.setdefault(anchor, []).append(i)
+        return {a: tuple(ix) for a, ix in slots.items()}
+
 
 @dataclass(frozen=True)
 class CompiledContext:
@@ -159,12 +172,43 @@ class CompiledNegative:
             if len(text.lowered) > SHORT_TEXT:
                 holds = text.clause_occurs
             elif self._indexed(text):
-                words = text.words_found
-                holds = lambda need: not need.isdisjoint(words)  # noqa: E731
+                found = text.live_branches[id(self)] = self._live_in(text.words_found)
+                return found
             else:
                 holds = text.holds
             found = text.live_branches[id(self)] = tuple(b for b in self.branches if all(holds(need) for need in b[1]))
         return found  # type: ignore[return-value]
+
+    def _live_in(self, words: set[str]) -> tuple[tuple[Branch, Clauses], ...]:
+        """The branches each of whose clauses holds one of ``words`` (the short ticket's words found,
+        when they are the whole answer): only the branches whose first clause does are looked at,
+        found from the words themselves, instead of every branch of the negative."""
+        strings, by_first, free = self._by_first_clause
+        picked = strings.intersection(words)
+        if not picked and not free:
+            return ()
+        rows = set(free).union(*(by_first[s] for s in picked))
+        branches = self.branches
+        return tuple(branches[i] for i in sorted(rows)
+                     if all(not need.isdisjoint(words) for need in branches[i][1][1:]))
+
+    @functools.cached_property
+    def _by_first_clause(self) -> tuple[frozenset[str], dict[str, tuple[int, ...]], tuple[int, ...]]:
+        """The strings of the branches' first clauses, the branches (by index) each of them is in,
+        and the branches that need no word."""
+        by_first: dict[str, list[int]] = {}
+        free: list[int] = []
+        for i, (_, clauses) in enumerate(self.branches):
+            if not clauses:
+                free.append(i)
+            for s in clauses[0] if clauses else ():
+                by_first.setdefault(s, []).append(i)
+        return frozenset(by_first), {s: tuple(rows) for s, rows in by_first.items()}, tuple(free)
+
+    @functools.cached_property
+    def strings(self) -> frozenset[str]:
+        """Every string this negative's need and its branches' clauses name."""
+        return frozenset({s for _, clauses in self.branches for need in clauses for s in need} | set(self.need or ()))
 
     def _indexed(self, text: NormalizedText) -> bool:
         """Whether the short ticket's word index looked for every string this negative needs: its
@@ -172,8 +216,7 @@ class CompiledNegative:
         keys = text.word_keys
         known = self.__dict__.get("_indexed_by")
         if known is None or known[0] is not keys:
-            strings = {s for _, clauses in self.branches for need in clauses for s in need} | set(self.need or ())
-            known = (keys, strings <= keys)
+            known = (keys, self.strings <= keys)
             self.__dict__["_indexed_by"] = known  # a frozen dataclass: a cache beside its fields
         return known[1]  # type: ignore[no-any-return]
 
@@ -230,6 +273,55 @@ class CompiledNegative:
         return best
 
 
+class Vetoes:
+    """A pattern's negatives that apply to one of its regexes, in order. Which of them may occur in a
+    short ticket is found from the ticket's words (a map from each word to the negatives needing it)
+    instead of asking every negative: a pattern has up to a hundred, a ticket holds the words of a few."""
+
+    __slots__ = ("negatives", "_plan")
+
+    def __init__(self, negatives: tuple[CompiledNegative, ...]) -> None:
+        self.negatives = negatives
+        self._plan: tuple[frozenset[str], frozenset[str], dict[str, tuple[int, ...]], tuple[int, ...],
+                          frozenset[int]] | None = None
+
+    def __iter__(self) -> Iterator[CompiledNegative]:
+        return iter(self.negatives)
+
+    def may_occur(self, text: NormalizedText) -> tuple[CompiledNegative, ...]:
+        """``tuple(n for n in self.negatives if n.may_occur(text))``, the same answer."""
+        if len(text.lowered) > SHORT_TEXT:
+            return self.negatives  # a long ticket's negatives may all occur (see may_occur)
+        keys = text.word_keys
+        plan = self._plan
+        if plan is None or plan[0] is not keys:
+            plan = self._plan = self._plan_for(keys)
+        _, strings, by_word, others, indexed = plan
+        rows = set(others).union(*(by_word[s] for s in strings.intersection(text.words_found)))
+        out = []
+        for i in sorted(rows):
+            n = self.negatives[i]
+            # An indexed negative picked by its words has passed may_occur's word check already.
+            if (not n.branches or bool(n.live(text))) if i in indexed else n.may_occur(text):
+                out.append(n)
+        return tuple(out)
+
+    def _plan_for(self, keys: frozenset[str]) -> tuple[frozenset[str], frozenset[str], dict[str, tuple[int, ...]],
+                                                      tuple[int, ...], frozenset[int]]:
+        """For the words a ticket's index looked for (``keys``): the negatives whose words are all
+        among them, by each string of their need, and the others, which are asked one by one."""
+        by_word: dict[str, list[int]] = {}
+        others: list[int] = []
+        for i, n in enumerate(self.negatives):
+            if n.need is not None and n.strings <= keys:  # n._indexed(text)
+                for s in n.need:
+                    by_word.setdefault(s, []).append(i)
+            else:
+                others.append(i)
+        return (keys, frozenset(by_word), {s: tuple(rows) for s, rows in by_word.items()}, tuple(others),
+                frozenset(i for rows in by_word.values() for i in rows))
+
+
 FIRST_TRIES = 16
 """Places ``first_match`` tries the regex at before it lets the regex search on by itself (a window
 dense with a match's first words, "it", gains nothing from being read place by place)."""
@@ -284,6 +376,11 @@ class Language:
     def lang(self) -> str:
         return self.spec.lang
 
+    @functools.cached_property
+    def script_beyond_ascii(self) -> bool:
+        """Whether ``script`` finds no ASCII character: an ASCII text then holds no marker."""
+        return beyond_ascii(self.script)
+
 
 @dataclass(frozen=True)
 class ErrorPattern:
@@ -325,6 +422,15 @@ class ErrorPattern:
             for a in r.anchor_set:
                 out.setdefault(a, []).append(i)
         return {a: tuple(ix) for a, ix in out.items()}
+
+    @functools.cached_property
+    def _vetoes(self) -> dict[str, Vetoes]:
+        return {r.name: Vetoes(tuple(n for n in self.negatives if not n.spec.regexes or r.name in n.spec.regexes))
+                for r in self.regexes}
+
+    def vetoes(self, regex_name: str) -> Vetoes | tuple[CompiledNegative, ...]:
+        """The negatives that apply to the regex named (all of them for a name it does not have)."""
+        return self._vetoes.get(regex_name, self.negatives)
 
     def regexes_seen(self, seen: set[str]) -> tuple[CompiledRegex, ...]:
         """The regexes one of whose anchors is among ``seen``, in order (the others cannot match)."""
@@ -449,6 +555,14 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
                          _compile(chars, _flags(spec)) if chars else None)
 
 
+_ASCII = "".join(map(chr, range(128)))
+
+
+def beyond_ascii(chars: regex.Pattern[str] | None) -> bool:
+    """Whether a character class's regex (with its flags) finds nothing among the ASCII characters."""
+    return chars is not None and chars.search(_ASCII) is None
+
+
 _ESCAPES = regex.compile(r"\\(?:[pPN]\{[^}]*\}|.)", regex.DOTALL)
 
 
@@ -470,7 +584,12 @@ def compile_lowered(source: str) -> tuple[regex.Pattern[str], bool]:
     return _compile(source, regex.IGNORECASE), False
 
 
-_compiling = threading.local()
+class _Compiling(threading.local):
+    seconds = 0.0
+    """Per thread (the class's value until the thread first compiles: no failed lookup per call)."""
+
+
+_compiling = _Compiling()
 
 
 def compile_seconds() -> float:
@@ -480,7 +599,7 @@ def compile_seconds() -> float:
     a busy machine can outlast a whole budget, must not turn the first ticket that needs a branch
     into a time-out, and so into a missed error.
     """
-    return getattr(_compiling, "seconds", 0.0)
+    return _compiling.seconds
 
 
 class Branch:

@@ -7,30 +7,62 @@ number of anchor hits, not the pattern's cleverness. Every call carries a timeou
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
 from .normalize import NormalizedText
-from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex, compile_seconds
+from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex, Vetoes, compile_seconds
 from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
 
 
+class _Collector:
+    """Seconds the garbage collector has stopped this process, counted from the first Deadline on.
+
+    A full collection walks every object a loaded pattern set holds (about 760,000: 0.3-0.5 s on
+    this machine), and it stops every thread wherever it stands: counted in a pattern's budget, it
+    turned the ticket being read at that moment into a time-out, and so into a missed error.
+    """
+
+    paused = 0.0
+    _began = 0.0
+    _watching = False
+
+    @classmethod
+    def watch(cls) -> None:
+        if not cls._watching:
+            cls._watching = True
+            gc.callbacks.append(cls._on_collect)
+
+    @classmethod
+    def _on_collect(cls, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            cls._began = time.monotonic()
+        else:
+            cls.paused += time.monotonic() - cls._began
+
+
 class Deadline:
     """A time budget shared by the regex calls of one pattern on one ticket; time this thread spends
-    compiling a branch on its first use is not counted (patterns.compile_seconds)."""
+    compiling a branch on its first use (patterns.compile_seconds), and time the garbage collector
+    stops the process (_Collector), are not counted."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.end = time.monotonic() + seconds
         self._compiled_before = compile_seconds()
+        _Collector.watch()
+        self._paused_before = _Collector.paused
 
     def remaining(self) -> float:
-        left = self.end + (compile_seconds() - self._compiled_before) - time.monotonic()
+        left = (self.end + (compile_seconds() - self._compiled_before) + (_Collector.paused - self._paused_before)
+                - time.monotonic())
         if left <= 0:
             raise TimeoutError(f"regex timed out (budget {self.seconds * 1000:.0f} ms)")
         return left
@@ -44,8 +76,7 @@ class Found:
     match: regex.Match[str]
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(NamedTuple):
     start: int
     end: int
     anchors: int
@@ -61,32 +92,43 @@ def anchor_windows(text: NormalizedText, rx: CompiledRegex, typos: bool = False)
     """
     spec = rx.spec
     hits: list[tuple[int, int, int]] = []
-    for i, anchor in enumerate(spec.anchors):
-        found = text.find_all(anchor, MAX_ANCHOR_HITS)
-        if found:
+    present = None if typos else text.anchors_present(rx.anchor_set)
+    if present is not None:
+        # Only the anchors the ticket holds (each at its places in the list of anchors).
+        slots = rx.anchor_slots
+        for anchor, found in present:
             n = len(anchor)
-            hits.extend([(pos, pos + n, i) for pos in found])
-        if typos:
-            hits.extend((pos, pos + length, i) for pos, length, _ in text.typos_of(anchor))
+            for i in slots[anchor]:
+                hits.extend([(pos, pos + n, i) for pos in found])
+    else:
+        for i, anchor in enumerate(spec.anchors):
+            found = text.find_all(anchor, MAX_ANCHOR_HITS)
+            if found:
+                n = len(anchor)
+                hits.extend([(pos, pos + n, i) for pos in found])
+            if typos:
+                hits.extend((pos, pos + length, i) for pos, length, _ in text.typos_of(anchor))
     if not hits:
         return []
     hits.sort()
-    size, limit = len(text.lowered), 4 * spec.window
+    lowered = text.lowered
+    size, window, limit, least = len(lowered), spec.window, 4 * spec.window, spec.min_anchors
     windows: list[Window] = []
     cur_s = cur_e = -1
     seen: set[int] = set()
     for s, e, i in hits:
-        ws, we = max(0, s - spec.window), min(size, e + spec.window)
+        ws, we = max(0, s - window), min(size, e + window)
         if ws <= cur_e and we - cur_s <= limit:
-            cur_e = max(cur_e, we)
+            if we > cur_e:
+                cur_e = we
             seen.add(i)
             continue
-        if cur_e >= 0 and len(seen) >= spec.min_anchors:
-            windows.append(Window(cur_s, cur_e, len(seen)))
-        cur_s, cur_e, seen = (max(ws, cur_e - spec.window) if ws <= cur_e else ws), we, {i}
-    if len(seen) >= spec.min_anchors:
-        windows.append(Window(cur_s, cur_e, len(seen)))
-    return [Window(w.start, _word_end(text.lowered, w.end), w.anchors) for w in windows]
+        if cur_e >= 0 and len(seen) >= least:
+            windows.append(Window(cur_s, _word_end(lowered, cur_e), len(seen)))
+        cur_s, cur_e, seen = (max(ws, cur_e - window) if ws <= cur_e else ws), we, {i}
+    if len(seen) >= least:
+        windows.append(Window(cur_s, _word_end(lowered, cur_e), len(seen)))
+    return windows
 
 
 _WORD_TAIL = regex.compile(r"\w{1,40}")
@@ -170,7 +212,8 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     for w in windows:
         if not text.holds(need, max(w.start, last_end), w.end):
             continue
-        if rx.chars is not None and rx.chars.search(text.text, max(w.start, last_end), w.end) is None:
+        if rx.chars is not None and ((rx.chars_beyond_ascii and text.ascii)
+                                     or rx.chars.search(text.text, max(w.start, last_end), w.end) is None):
             continue
         for m in rx.exact.finditer(text.text, max(w.start, last_end), w.end, timeout=deadline.remaining()):
             if m.end() > m.start():
@@ -202,7 +245,7 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
             yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
 
 
-def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: NormalizedText, deadline: Deadline,
+def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, text: NormalizedText, deadline: Deadline,
                regex_name: str | None = None,
                layout: Callable[[], Layout] | None = None) -> tuple[CompiledNegative, regex.Match[str]] | None:
     """The first negative that matches near a hit (and applies to its regex), with its match.
@@ -226,11 +269,17 @@ def first_veto(negatives: Iterable[CompiledNegative], found: Found, text: Normal
     return None
 
 
-def _may_occur(negatives: Iterable[CompiledNegative], text: NormalizedText,
+def _may_occur(negatives: Iterable[CompiledNegative] | Vetoes, text: NormalizedText,
                regex_name: str | None) -> Iterable[CompiledNegative]:
     """The negatives that apply to the regex and whose words the ticket holds (see
     CompiledNegative.may_occur): for a pattern's tuple of them, sorted out once per ticket and
     regex, not again at each hit."""
+    if isinstance(negatives, Vetoes):  # already those of the regex
+        key: tuple[object, ...] = ("may occur", id(negatives))
+        known = text.searched.get(key)
+        if known is None or known[0] is not negatives:
+            known = text.searched[key] = (negatives, negatives.may_occur(text))
+        return known[1]  # type: ignore[no-any-return]
     if not isinstance(negatives, tuple):
         return [n for n in negatives if _applies(n, regex_name) and n.may_occur(text)]
     key = ("may occur", id(negatives), regex_name)
