@@ -9,6 +9,7 @@ from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
+from .stances import stance_veto
 from .thread import FORWARD_SUBJECT, HYPOTHETICAL, HYPOTHETICAL_AFTER, Layout, build_layout
 
 NEAR_FIRST = 500
@@ -118,6 +119,12 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     if veto is not None:
         neg, m = veto
         return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
+    rules = pattern.stances.get(regex_name)
+    stance = stance_veto(rules, found, text, deadline, view.layout) if rules else None
+    if stance is not None:
+        rule, m = stance
+        return None, (f"stance {rule.stance!r} ({rule.lang} {rule.name!r}, {rule.spec.scope}) matched "
+                      f"{text.evidence(m.start(), m.end())!r}")
     return score, ""
 
 

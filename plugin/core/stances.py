@@ -1,0 +1,202 @@
+"""Stances: the merchant's position towards an error they name, shared by every error pattern.
+
+"I watched a video where someone got 'Couldn't connect, contact Amazon'. I haven't installed yet",
+"it is NOT the 'not a Professional seller account' thing", "last month we had X, solved since",
+"the channel is connected and orders come through fine": none of these says WHICH error, so none
+belongs in one pattern's file. Each language writes each stance once, as data (patterns/stances.toml
+for English, the ``[stances]`` table of ``i18n/<lang>/language.toml``), and every hit of every error
+pattern is checked against all of them, unless the pattern or the regex opts out (``skip_stances``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import regex
+
+from .patterns import STANCES_FILE, CompiledNegative, ErrorPattern, PatternFileError, _compile_negative, _compile_terms, _FileLoader
+from .schema import LanguageSpec, NegativeSpec, StanceExamples, StancesFile, StanceSpec
+
+if TYPE_CHECKING:
+    from .normalize import NormalizedText
+    from .search import Deadline, Found
+    from .thread import Layout
+
+
+
+@dataclass(frozen=True)
+class StanceRule:
+    """One language's way of writing one stance, compiled; shared by every pattern it applies to."""
+
+    stance: str
+    spec: StanceSpec
+    lang: str
+    path: Path
+    negative: CompiledNegative
+    unless: regex.Pattern[str] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class StanceExampleSet:
+    """A stance's examples in one file, for ``check`` and the tests."""
+
+    stance: str
+    path: Path
+    examples: StanceExamples
+
+
+@dataclass(frozen=True)
+class Stances:
+    rules: tuple[StanceRule, ...] = ()
+    examples: tuple[StanceExampleSet, ...] = ()
+
+    @property
+    def names(self) -> frozenset[str]:
+        return frozenset(r.stance for r in self.rules)
+
+
+def _compile_rule(stance: str, spec: StanceSpec, lang: str, path: Path) -> StanceRule:
+    ticket = spec.scope == "ticket"
+    negative = _compile_negative(NegativeSpec(
+        name=spec.name, pattern=spec.pattern, window=0 if ticket else spec.window,
+        scope="window" if ticket else spec.scope))
+    unless = _compile_terms(spec.unless) if spec.unless else None
+    return StanceRule(stance, spec, lang, path, negative, unless)
+
+
+def _rules(loader: _FileLoader, table: dict[str, list[StanceSpec]], examples: dict[str, StanceExamples],
+           lang: str) -> tuple[list[StanceRule], list[StanceExampleSet]]:
+    rules: list[StanceRule] = []
+    for stance, specs in table.items():
+        names: set[str] = set()
+        for i, spec in enumerate(specs):
+            if spec.name in names:
+                loader.fail(("stances", stance, i, "name"), f"stance {stance!r} already has a way named {spec.name!r}")
+                continue
+            names.add(spec.name)
+            rule = loader.compile(("stances", stance, i, "pattern"), _compile_rule, stance, spec, lang, loader.path)
+            if rule is not None:
+                rules.append(rule)
+    sets = []
+    for stance, ex in examples.items():
+        if stance not in table:
+            loader.fail(("stance_examples", stance), f"examples for stance {stance!r}, which this file does not write "
+                                                     f"(add [[stances.{stance}]] or move the examples)")
+            continue
+        sets.append(StanceExampleSet(stance, loader.path, ex))
+    return rules, sets
+
+
+def load_stances(directory: Path, languages: Iterable[tuple[LanguageSpec, Path]],
+                 problems: list[PatternFileError]) -> Stances:
+    """The English stances of ``directory/stances.toml`` (when there is one) and every language's."""
+    rules: list[StanceRule] = []
+    examples: list[StanceExampleSet] = []
+    path = directory / STANCES_FILE
+    if path.is_file():
+        loader = _FileLoader(path, problems)
+        data = loader.read()
+        spec = loader.validate(StancesFile, data) if data is not None else None  # type: ignore[arg-type]
+        if spec is not None:
+            r, e = _rules(loader, spec.stances, spec.stance_examples, "en")
+            rules += r
+            examples += e
+    for language, lpath in languages:
+        r, e = _rules(_FileLoader(lpath, problems), language.stances, language.stance_examples, language.lang)
+        rules += r
+        examples += e
+    return Stances(tuple(rules), tuple(examples))
+
+
+def with_stances(pattern: ErrorPattern, stances: Stances, problems: list[PatternFileError]) -> ErrorPattern:
+    """The pattern with, for each of its regexes, the stance rules that may veto its hits; an opt-out
+    naming no known stance is reported (a typo would silently keep the stance on)."""
+    known = stances.names
+    loader = _FileLoader(pattern.path, problems)
+    for name in pattern.spec.skip_stances:
+        if name not in known:
+            loader.fail(("skip_stances",), f"no stance named {name!r} (known: {', '.join(sorted(known)) or 'none'})", line=1)
+    by_regex: dict[str, tuple[StanceRule, ...]] = {}
+    skip_all = set(pattern.spec.skip_stances)
+    for rx in pattern.regexes:
+        for name in rx.spec.skip_stances:
+            if name not in known:
+                loader.fail(("regex", rx.name, "skip_stances"), f"no stance named {name!r} "
+                            f"(known: {', '.join(sorted(known)) or 'none'})", line=1)
+        skip = skip_all | set(rx.spec.skip_stances)
+        by_regex[rx.name] = tuple(r for r in stances.rules if r.stance not in skip)
+    return dataclasses.replace(pattern, stances=by_regex)
+
+
+def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedText, deadline: Deadline,
+                layout: Callable[[], Layout]) -> tuple[StanceRule, regex.Match[str]] | None:
+    """The first stance rule whose words are around the hit (and not lifted by its ``unless``), with its match."""
+    for rule in rules:
+        neg = rule.negative
+        if not neg.may_occur(text):
+            continue
+        if rule.spec.scope == "ticket":
+            m = _own_match(rule, text, deadline, layout)
+        else:
+            size = len(text.lowered)
+            if rule.spec.scope == "window":
+                s, e = max(0, found.start - rule.spec.window), min(size, found.end + rule.spec.window)
+            else:
+                shape = layout()
+                s, e = (shape.sentence if rule.spec.scope == "sentence" else shape.clause)(found.start, found.end)
+            m = neg.search(text, s, e, deadline.remaining) if text.holds(neg.need, s, e) else None
+        if m is not None and not _lifted(rule, text, deadline, layout):
+            return rule, m
+    return None
+
+
+MAX_QUOTED_SKIPS = 20
+"""Matches in quoted text passed over before a ticket-wide stance gives up (an agent's long quote)."""
+
+
+def _own_match(rule: StanceRule, text: NormalizedText, deadline: Deadline,
+               layout: Callable[[], Layout]) -> regex.Match[str] | None:
+    """The rule's first match in the merchant's own words (remembered per ticket: every hit asks again)."""
+    key = ("stance own", id(rule))
+    known = text.searched.get(key)
+    if known is not None and known[0] is rule:
+        return known[1]  # type: ignore[no-any-return]
+    target = text.lowered if rule.negative.on_lowered else text.text
+    shape = layout()
+    pos, found = 0, None
+    for _ in range(MAX_QUOTED_SKIPS):
+        m = rule.negative.search(text, pos, len(target), deadline.remaining)
+        if m is None:
+            break
+        if not shape.is_quoted(m.start(), max(m.end(), m.start() + 1)):
+            found = m
+            break
+        pos = max(m.end(), m.start() + 1)
+    text.searched[key] = (rule, found)
+    return found
+
+
+def _lifted(rule: StanceRule, text: NormalizedText, deadline: Deadline, layout: Callable[[], Layout]) -> bool:
+    """Whether the merchant's own words state what lifts this rule's veto (a current failure)."""
+    if rule.unless is None:
+        return False
+    key = ("stance unless", id(rule))
+    known = text.searched.get(key)
+    if known is not None and known[0] is rule:
+        return bool(known[1])
+    shape = layout()
+    lifted = False
+    for m in rule.unless.finditer(text.text, timeout=deadline.remaining()):
+        if not shape.is_quoted(m.start(), max(m.end(), m.start() + 1)):
+            lifted = True
+            break
+    text.searched[key] = (rule, lifted)
+    return lifted
