@@ -20,6 +20,7 @@ import regex
 
 from .patterns import STANCES_FILE, CompiledNegative, ErrorPattern, PatternFileError, _compile_negative, _compile_terms, _FileLoader
 from .schema import LanguageSpec, NegativeSpec, StanceExamples, StancesFile, StanceSpec
+from .thread import CLAUSE_BREAK
 
 if TYPE_CHECKING:
     from .normalize import NormalizedText
@@ -149,13 +150,37 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
             size = len(text.lowered)
             if rule.spec.scope == "window":
                 s, e = max(0, found.start - rule.spec.window), min(size, found.end + rule.spec.window)
+            elif rule.spec.scope == "sentence":
+                s, e = layout().sentence(found.start, found.end)
             else:
-                shape = layout()
-                s, e = (shape.sentence if rule.spec.scope == "sentence" else shape.clause)(found.start, found.end)
+                s, e = whole_quote_clause(layout(), found.start, found.end)
             m = neg.search(text, s, e, deadline.remaining) if text.holds(neg.need, s, e) else None
         if m is not None and not _lifted(rule, text, deadline, layout):
             return rule, m
     return None
+
+
+_QUOTED = regex.compile(r'"[^"\n]{1,300}"|«[^»\n]{1,300}»|„[^“”"\n]{1,300}[“”"]|“[^”\n]{1,300}”|「[^」\n]{1,300}」|『[^』\n]{1,300}』')
+
+
+def whole_quote_clause(layout: Layout, start: int, end: int) -> tuple[int, int]:
+    """The clause holding a span, split as ``Layout.clause`` splits it but never inside quotation marks:
+    "it is NOT the 'Couldn't connect, contact Amazon' thing" is one clause, whichever part a regex hit."""
+    s, e = layout.sentence(start, end)
+    text = layout.text
+    quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text, s, e)]
+    cs, ce = s, e
+    for m in CLAUSE_BREAK.finditer(text, s, e):
+        if any(qs < m.start() < qe for qs, qe in quoted) or start < m.end() and m.start() < end:
+            continue
+        if m.end() <= start:
+            cs = m.end()
+        elif m.start() >= end:
+            ce = m.start()
+            break
+    while cs < start and text[cs] == " ":
+        cs += 1
+    return cs, ce
 
 
 MAX_QUOTED_SKIPS = 20

@@ -52,7 +52,7 @@ _FIELD_LINE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
-_CLAUSE_BREAK = re.compile(
+CLAUSE_BREAK = _CLAUSE_BREAK = re.compile(
     r"[,;、，]|\s(?:but|however|although|though|whereas|aber|jedoch|mais|cependant|pero|sin embargo|ma|però|tuttavia)\b"
     r"|しかし|けど|ですが|ただ",
     re.IGNORECASE,
