@@ -21,7 +21,8 @@ import regex
 from .normalize import fragment
 from .prefilter import required_literals
 
-_QUOTE_LINE = re.compile(r"^[ \t]*>")
+_QUOTE_LINE = re.compile(r"^[ \t]*[>＞]")
+"""A quoted line: "> ..." (Japanese mail clients write the full-width "＞")."""
 _HEADERS = re.compile(
     r"^\s*(?:on\b.{0,200}\bwrote\s*:?"
     r"|-{2,}\s*(?:original message|forwarded message|begin forwarded message)\s*-{0,}"
