@@ -151,7 +151,7 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
             if rule.spec.scope == "window":
                 s, e = max(0, found.start - rule.spec.window), min(size, found.end + rule.spec.window)
             elif rule.spec.scope == "sentence":
-                s, e = layout().sentence(found.start, found.end)
+                s, e = stance_sentence(layout(), found.start, found.end)
             else:
                 s, e = whole_quote_clause(layout(), found.start, found.end)
             m = neg.search(text, s, e, deadline.remaining) if text.holds(neg.need, s, e) else None
@@ -163,10 +163,29 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
 _QUOTED = regex.compile(r'"[^"\n]{1,300}"|«[^»\n]{1,300}»|„[^“”"\n]{1,300}[“”"]|“[^”\n]{1,300}”|「[^」\n]{1,300}」|『[^』\n]{1,300}』')
 
 
+_QUOTE_ENDS_SENTENCE = regex.compile(r'[.!?。！？]["»”」』](?=\s)|」。')
+
+
+def stance_sentence(layout: Layout, start: int, end: int) -> tuple[int, int]:
+    """The sentence holding a span, as ``Layout.sentence`` finds it, but also ended where a quotation
+    ends one ('... seller account." I chose the plan back then'): a quoted banner's closing mark
+    hides its full stop, and the next sentence's words are no stance towards the banner."""
+    s, e = layout.sentence(start, end)
+    for m in _QUOTE_ENDS_SENTENCE.finditer(layout.text, s, e):
+        if m.end() <= start:
+            s = m.end()
+        elif m.start() >= end - 1:
+            e = m.end()
+            break
+    while s < start and layout.text[s] == " ":
+        s += 1
+    return s, e
+
+
 def whole_quote_clause(layout: Layout, start: int, end: int) -> tuple[int, int]:
     """The clause holding a span, split as ``Layout.clause`` splits it but never inside quotation marks:
     "it is NOT the 'Couldn't connect, contact Amazon' thing" is one clause, whichever part a regex hit."""
-    s, e = layout.sentence(start, end)
+    s, e = stance_sentence(layout, start, end)
     text = layout.text
     quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text, s, e)]
     cs, ce = s, e
