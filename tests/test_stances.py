@@ -11,9 +11,8 @@ from plugin.core.checks import check_directory
 from plugin.core.detect import detect
 from plugin.core.normalize import normalize
 from plugin.core.patterns import PatternSetError, load_patterns
-from plugin.core.thread import build_layout
-
 from plugin.core.stances import stance_sentence, whole_quote_clause
+from plugin.core.thread import build_layout
 
 from .conftest import PATTERNS_DIR
 

@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING
 
 import regex
 
-from .patterns import STANCES_FILE, CompiledNegative, ErrorPattern, PatternFileError, _compile_negative, _compile_terms, _FileLoader
+from .patterns import (
+    STANCES_FILE,
+    CompiledNegative,
+    ErrorPattern,
+    PatternFileError,
+    _compile_negative,
+    _compile_terms,
+    _FileLoader,
+)
 from .schema import LanguageSpec, NegativeSpec, StanceExamples, StancesFile, StanceSpec
 from .thread import CLAUSE_BREAK
 
