@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .fields import gives_merchant_id
+from .language import ticket_language
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
@@ -120,7 +121,8 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
         neg, m = veto
         return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
     rules = pattern.stances.get(regex_name)
-    stance = stance_veto(rules, found, text, deadline, view.layout) if rules else None
+    lang = ticket_language(text, view.patterns) if rules and view.patterns is not None else None
+    stance = stance_veto(rules, found, text, deadline, view.layout, lang) if rules else None
     if stance is not None:
         rule, m = stance
         return None, (f"stance {rule.stance!r} ({rule.lang} {rule.name!r}, {rule.spec.scope}) matched "

@@ -134,6 +134,7 @@ def with_stances(pattern: ErrorPattern, stances: Stances, problems: list[Pattern
         if name not in known:
             loader.fail(("skip_stances",), f"no stance named {name!r} (known: {', '.join(sorted(known)) or 'none'})", line=1)
     by_regex: dict[str, tuple[StanceRule, ...]] = {}
+    shared: dict[tuple[int, ...], tuple[StanceRule, ...]] = {tuple(map(id, stances.rules)): stances.rules}
     skip_all = set(pattern.spec.skip_stances)
     for rx in pattern.regexes:
         for name in rx.spec.skip_stances:
@@ -141,17 +142,17 @@ def with_stances(pattern: ErrorPattern, stances: Stances, problems: list[Pattern
                 loader.fail(("regex", rx.name, "skip_stances"), f"no stance named {name!r} "
                             f"(known: {', '.join(sorted(known)) or 'none'})", line=1)
         skip = skip_all | set(rx.spec.skip_stances)
-        by_regex[rx.name] = tuple(r for r in stances.rules if r.stance not in skip)
+        kept = tuple(r for r in stances.rules if r.stance not in skip)
+        by_regex[rx.name] = shared.setdefault(tuple(map(id, kept)), kept)  # one tuple per choice: see _may_occur
     return dataclasses.replace(pattern, stances=by_regex)
 
 
 def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedText, deadline: Deadline,
-                layout: Callable[[], Layout]) -> tuple[StanceRule, regex.Match[str]] | None:
-    """The first stance rule whose words are around the hit (and not lifted by its ``unless``), with its match."""
-    for rule in rules:
+                layout: Callable[[], Layout], lang: str | None = None) -> tuple[StanceRule, regex.Match[str]] | None:
+    """The first stance rule whose words are around the hit (and not lifted by its ``unless``), with its
+    match; with ``lang``, only the rules of that language and English."""
+    for rule in _may_occur(rules, text, lang):
         neg = rule.negative
-        if not neg.may_occur(text):
-            continue
         if rule.spec.scope == "ticket":
             m = _own_match(rule, text, deadline, layout)
         else:
@@ -212,6 +213,20 @@ def whole_quote_clause(layout: Layout, start: int, end: int) -> tuple[int, int]:
 
 MAX_QUOTED_SKIPS = 20
 """Matches in quoted text passed over before a ticket-wide stance gives up (an agent's long quote)."""
+TICKET_CHARS = 2500
+"""How far into a ticket a ``ticket`` stance (and an ``unless``) is looked for: the merchant states it in
+their new message, at the top; what lies further down is older mail, signatures and pasted logs."""
+
+
+def _may_occur(rules: tuple[StanceRule, ...], text: NormalizedText, lang: str | None) -> tuple[StanceRule, ...]:
+    """The rules of the ticket's language (and English) whose words the ticket holds: sorted out once
+    per ticket and tuple of rules (a pattern's regexes share one), not again at every hit."""
+    key = ("stance rules", id(rules), lang)
+    known = text.searched.get(key)
+    if known is None or known[0] is not rules:  # (kept with its tuple, whose id cannot then be reused)
+        known = text.searched[key] = (rules, tuple(
+            r for r in rules if (lang is None or r.lang in (lang, "en")) and r.negative.may_occur(text)))
+    return known[1]  # type: ignore[no-any-return]
 
 
 def _own_match(rule: StanceRule, text: NormalizedText, deadline: Deadline,
@@ -223,9 +238,9 @@ def _own_match(rule: StanceRule, text: NormalizedText, deadline: Deadline,
         return known[1]  # type: ignore[no-any-return]
     target = text.lowered if rule.negative.on_lowered else text.text
     shape = layout()
-    pos, found = 0, None
+    pos, found, end = 0, None, min(len(target), TICKET_CHARS)
     for _ in range(MAX_QUOTED_SKIPS):
-        m = rule.negative.search(text, pos, len(target), deadline.remaining)
+        m = rule.negative.search(text, pos, end, deadline.remaining)
         if m is None:
             break
         if not shape.is_quoted(m.start(), max(m.end(), m.start() + 1)):
@@ -246,7 +261,7 @@ def _lifted(rule: StanceRule, text: NormalizedText, deadline: Deadline, layout: 
         return bool(known[1])
     shape = layout()
     lifted = False
-    for m in rule.unless.finditer(text.text, timeout=deadline.remaining()):
+    for m in rule.unless.finditer(text.text, 0, TICKET_CHARS, timeout=deadline.remaining()):
         if not shape.is_quoted(m.start(), max(m.end(), m.start() + 1)):
             lifted = True
             break
