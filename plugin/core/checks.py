@@ -125,6 +125,30 @@ def reply_phrases_needed(patterns: PatternSet) -> frozenset[str]:
     return frozenset(keys)
 
 
+def stance_examples(patterns: PatternSet) -> list[CheckMessage]:
+    """Each stance's ``vetoed`` examples must find no error and drop a hit for that stance; its ``kept``
+    examples (the stance's words beside an error still current) must find one."""
+    out: list[CheckMessage] = []
+    for ex in patterns.stances.examples if patterns.stances is not None else ():
+        for kind, examples in (("vetoed", ex.examples.vetoed), ("kept", ex.examples.kept)):
+            for i, example in enumerate(examples):
+                detection = detect_text(example, patterns)[1]
+                where = (ex.path, f"stance_examples.{ex.stance}.{kind}[{i}]",
+                         _example_line(ex.path, ("stance_examples", ex.stance, kind), example))
+                dropped = [s for s in detection.suppressed if s.reason.startswith(f"stance {ex.stance!r}")]
+                if kind == "vetoed" and detection.matches:
+                    m = detection.matches[0]
+                    out.append(CheckMessage("error", *where, f"should find no error but {m.error!r} matched "
+                                                             f"{m.evidence[0].text!r}: {example!r}"))
+                elif kind == "vetoed" and not dropped:
+                    out.append(CheckMessage("error", *where, f"no hit was dropped for stance {ex.stance!r} "
+                                                             f"(an example needs an error's words): {example!r}"))
+                elif kind == "kept" and not detection.matches:
+                    reasons = "; ".join(s.reason for s in detection.suppressed) or "no regex matched"
+                    out.append(CheckMessage("error", *where, f"should still find an error ({reasons}): {example!r}"))
+    return out
+
+
 def run_examples(patterns: PatternSet) -> list[CheckMessage]:
     """Each pattern's examples (every language's) must behave; an example that also fires another pattern is a warning."""
     out: list[CheckMessage] = []
@@ -220,6 +244,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
         return report
     report.patterns = patterns
     report.messages.extend(run_examples(patterns))
+    report.messages.extend(stance_examples(patterns))
     report.messages.extend(missing_translations(patterns))
     report.messages.extend(missing_phrases(patterns))
     if timing:

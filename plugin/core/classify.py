@@ -8,7 +8,7 @@ from typing import Any
 from .decide import DecisionSettings, decide
 from .detect import DetectOptions, detect_text
 from .fields import extract_escalation
-from .language import ENGLISH, detect_language, reply_language
+from .language import ENGLISH, reply_language, ticket_language
 from .models import Detection, Escalation, PatternFailure, Ticket, TicketUpdate
 from .patterns import PatternSet
 
@@ -72,7 +72,7 @@ def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = 
     )
     escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout)
     # The language matters only for a reply: nothing matched, nothing to write.
-    language = detect_language(text.text, patterns) if patterns.languages and detection.matches else ENGLISH
+    language = ticket_language(text, patterns) if patterns.languages and detection.matches else ENGLISH
     lang = reply_language(locale or ticket.locale, language, patterns)
     update = decide(ticket, detection, escalation, patterns, settings, lang)
     failures = (*detection.failures, *field_failures)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .fields import gives_merchant_id
+from .language import ticket_language
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
+from .stances import stance_veto
 from .thread import FORWARD_SUBJECT, HYPOTHETICAL, HYPOTHETICAL_AFTER, Layout, build_layout
 
 NEAR_FIRST = 500
@@ -118,6 +120,13 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     if veto is not None:
         neg, m = veto
         return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
+    rules = pattern.stances.get(regex_name)
+    lang = ticket_language(text, view.patterns) if rules and view.patterns is not None else None
+    stance = stance_veto(rules, found, text, deadline, view.layout, lang) if rules else None
+    if stance is not None:
+        rule, m = stance
+        return None, (f"stance {rule.stance!r} ({rule.lang} {rule.name!r}, {rule.spec.scope}) matched "
+                      f"{text.evidence(m.start(), m.end())!r}")
     return score, ""
 
 

@@ -17,6 +17,7 @@ import regex
 from .prefilter import marker_shape
 
 if TYPE_CHECKING:
+    from .normalize import NormalizedText
     from .patterns import Language, PatternSet
 
 ENGLISH = "en"
@@ -194,6 +195,16 @@ def detect_language(text: str, patterns: PatternSet) -> str:
         if count >= MIN_MARKERS and count > best_count and count > english * 0.8:
             best, best_count = language.lang, count
     return best
+
+
+def ticket_language(text: NormalizedText, patterns: PatternSet) -> str:
+    """``detect_language`` of a normalised ticket, remembered with it: detection asks it for the stances
+    (the merchant's own words, so only their language's ways and English's are looked for), the reply again."""
+    key = ("language",)
+    known = text.searched.get(key)
+    if known is None or known[0] is not patterns:
+        known = text.searched[key] = (patterns, detect_language(text.text, patterns))
+    return known[1]  # type: ignore[no-any-return]
 
 
 def reply_language(locale: str | None, detected: str | None, patterns: PatternSet) -> str:

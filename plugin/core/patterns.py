@@ -54,11 +54,15 @@ from .tomlpos import key_lines, line_of
 if TYPE_CHECKING:
     from .language import WordMarkers
     from .normalize import NormalizedText
+    from .stances import StanceRule, Stances
 
 FIELDS_DIR = "fields"
 I18N_DIR = "i18n"
 REPLY_PARTS_FILE = "reply_parts.toml"
 """The English phrases of the reply composer; not an error pattern although it sits beside them."""
+STANCES_FILE = "stances.toml"
+"""The English stances (see stances.py); not an error pattern either."""
+NOT_PATTERNS = frozenset({REPLY_PARTS_FILE, STANCES_FILE})
 MAX_ANCHOR_HITS = 200
 """Occurrences of one anchor worth looking at; past that a ticket is noise, not a message."""
 
@@ -392,6 +396,8 @@ class ErrorPattern:
     replies: dict[str, OverlayReplySpec] = field(default_factory=dict, compare=False)
     """The reply translated, by language; English is ``spec.reply``."""
     overlays: tuple[Overlay, ...] = ()
+    stances: dict[str, tuple[StanceRule, ...]] = field(default_factory=dict, compare=False)
+    """By regex name, the stance rules that may veto its hits (all but the opted-out; see stances.py)."""
 
     def reply_body(self, lang: str) -> tuple[str | None, int | None, str]:
         """Body, macro id and the language actually used (English when no translation exists).
@@ -479,6 +485,8 @@ class PatternSet:
     languages: tuple[Language, ...] = ()
     reply_parts: ReplyParts = field(default_factory=ReplyParts, compare=False)
     """The English phrases the composer puts around the replies (greeting, intro, escalation sentences)."""
+    stances: Stances | None = field(default=None, compare=False)
+    """Every language's stances with their examples (each pattern holds the rules it applies)."""
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
@@ -525,6 +533,8 @@ def _needed_words(patterns: PatternSet) -> set[str]:
         needs += [r.need for r in p.regexes] + [n.need for n in p.negatives]
         needs += [c for n in p.negatives for _, clauses in n.branches for c in clauses]
         needs += [need for c in p.contexts for _, need in c.terms]
+    rules = patterns.stances.rules if patterns.stances is not None else ()
+    needs += [r.negative.need for r in rules] + [c for r in rules for _, clauses in r.negative.branches for c in clauses]
     for f in patterns.fields:
         needs += [r.need for r in f.regexes] + [n.need for n in f.negatives]
         needs += [c for n in f.negatives for _, clauses in n.branches for c in clauses]
@@ -821,7 +831,7 @@ def share_amazon_context(patterns: list[ErrorPattern]) -> list[ErrorPattern]:
 
 def pattern_files(directory: Path) -> tuple[list[Path], list[Path]]:
     """The error files and the field files of a patterns directory, sorted (reply_parts.toml is neither)."""
-    errors = sorted(p for p in directory.glob("*.toml") if p.name != REPLY_PARTS_FILE)
+    errors = sorted(p for p in directory.glob("*.toml") if p.name not in NOT_PATTERNS)
     return errors, sorted((directory / FIELDS_DIR).glob("*.toml"))
 
 
@@ -842,7 +852,8 @@ def load_reply_parts(path: Path, problems: list[PatternFileError]) -> ReplyParts
 def all_pattern_files(directory: Path) -> list[Path]:
     """Every file a pattern set is built from, language overlays included (for fingerprints and reloads)."""
     errors, fields = pattern_files(directory)
-    return [*errors, *fields, *reply_parts_file(directory), *sorted((directory / I18N_DIR).glob("*/*.toml")),
+    stances = [directory / STANCES_FILE] if (directory / STANCES_FILE).is_file() else []
+    return [*errors, *fields, *reply_parts_file(directory), *stances, *sorted((directory / I18N_DIR).glob("*/*.toml")),
             *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml"))]
 
 
@@ -907,6 +918,10 @@ def _load_patterns(directory: Path, error_files: list[Path], field_files: list[P
     broken = frozenset([p.stem for p, pattern in zip(error_files, loaded, strict=True) if pattern is None]
                        + [f"{FIELDS_DIR}/{p.stem}" for p, field in zip(field_files, fields, strict=True) if field is None])
     languages, loaded, fields = load_languages(directory / I18N_DIR, loaded, fields, problems, broken)
+    from .stances import load_stances, with_stances
+
+    stances = load_stances(directory, [(la.spec, la.path) for la in languages], problems)
+    loaded = [with_stances(p, stances, problems) if p is not None else None for p in loaded]
     if problems:
         raise PatternSetError(problems)
     ordered = share_amazon_context(sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id)))
@@ -918,4 +933,5 @@ def _load_patterns(directory: Path, error_files: list[Path], field_files: list[P
         directory=directory,
         languages=languages,
         reply_parts=reply_parts,
+        stances=stances,
     )

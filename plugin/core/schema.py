@@ -30,6 +30,8 @@ class RegexSpec(_Strict):
     weight: float = Field(default=1.0, gt=0, le=1)
     window: int = Field(default=200, ge=20, le=5000)
     case_sensitive: bool = False
+    skip_stances: list[str] = []
+    """Stances (see StanceSpec) that never veto this regex's hits, by name."""
 
     @field_validator("anchors")
     @classmethod
@@ -108,6 +110,8 @@ class ErrorPatternSpec(_Strict):
     regex: list[RegexSpec] = Field(min_length=1)
     context: list[ContextSpec] = []
     negative: list[NegativeSpec] = []
+    skip_stances: list[str] = []
+    """Stances (see StanceSpec) that never veto this pattern's hits, by name."""
     reply: ReplySpec
     examples: Examples
 
@@ -160,6 +164,48 @@ class FieldSpec(_Strict):
         if self.zones and self.kind != "timestamp":
             raise ValueError("zones belong only to a field of kind 'timestamp'")
         return self
+
+
+# --- Stances: patterns/stances.toml (English) and the [stances] table of each language.toml. A stance is
+# the merchant's position towards an error they name ("I haven't connected yet", "it is NOT the X thing",
+# "we had X last month, solved since"): it says nothing about WHICH error, so it vetoes every pattern's hits. ---
+
+
+class StanceSpec(_Strict):
+    """One way of writing a stance in one language: a negative applied to every error pattern."""
+
+    name: str = Field(pattern=ID)
+    pattern: str = Field(min_length=1)
+    scope: Literal["window", "sentence", "clause", "ticket"] = "sentence"
+    """Where it is looked for around a hit: ``window`` characters either side, the hit's sentence or
+    clause (``\\G`` is where it starts), or the merchant's own words anywhere in the ticket (``ticket``:
+    quoted earlier messages are not the merchant's stance)."""
+    window: int = Field(default=150, ge=1, le=100_000)
+    unless: list[str] = []
+    """Regexes that lift the veto when the merchant's own words hold one of them anywhere in the ticket
+    ("the first store connected fine, the second one fails": a current failure is stated)."""
+
+
+class StanceExamples(_Strict):
+    vetoed: list[str] = Field(min_length=1)
+    """Tickets naming an error whose every hit this stance drops: no error is found."""
+    kept: list[str] = Field(min_length=1)
+    """Tickets with words of this stance that still show an error: something is found."""
+
+
+class StancesFile(_Strict):
+    """patterns/stances.toml: the English stances, under the same tables as a language file."""
+
+    stances: dict[str, list[StanceSpec]] = {}
+    stance_examples: dict[str, StanceExamples] = {}
+
+    @field_validator("stances", "stance_examples")
+    @classmethod
+    def _stance_names(cls, table: dict[str, object]) -> dict[str, object]:
+        for name in table:
+            if not re.fullmatch(ID, name):
+                raise ValueError(f"stance name {name!r} may hold only lower-case letters, digits and _")
+        return table
 
 
 # --- The reply composer's phrases: patterns/reply_parts.toml (English) and, per language, the
@@ -291,6 +337,11 @@ class LanguageSpec(_Strict):
     followup_cues: list[str] = []
     """Optional: words of a reply that take up a quoted error as still the merchant's ("immer noch")."""
     reply_parts: ReplyParts = ReplyParts()
+    stances: dict[str, list[StanceSpec]] = {}
+    """This language's ways of writing each stance, by stance name (see StancesFile)."""
+    stance_examples: dict[str, StanceExamples] = {}
+
+    _stance_names = field_validator("stances", "stance_examples")(StancesFile._stance_names.__func__)  # type: ignore[attr-defined]
 
 
 class OverlayReplySpec(_ReplyBody):

@@ -21,7 +21,8 @@ import regex
 from .normalize import fragment
 from .prefilter import required_literals
 
-_QUOTE_LINE = re.compile(r"^[ \t]*>")
+_QUOTE_LINE = re.compile(r"^[ \t]*[>＞]")
+"""A quoted line: "> ..." (Japanese mail clients write the full-width "＞")."""
 _HEADERS = re.compile(
     r"^\s*(?:on\b.{0,200}\bwrote\s*:?"
     r"|-{2,}\s*(?:original message|forwarded message|begin forwarded message)\s*-{0,}"
@@ -52,7 +53,7 @@ _FIELD_LINE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[.!?。！？](?=\s|$)|[。！？]")
-_CLAUSE_BREAK = re.compile(
+CLAUSE_BREAK = re.compile(
     r"[,;、，]|\s(?:but|however|although|though|whereas|aber|jedoch|mais|cependant|pero|sin embargo|ma|però|tuttavia)\b"
     r"|しかし|けど|ですが|ただ",
     re.IGNORECASE,
@@ -184,7 +185,7 @@ class Layout:
         found = self._spans.get((start, end, True))
         if found is None:
             s, e = self.sentence(start, end)
-            cs, ce = self._bounds(start, end, _CLAUSE_BREAK)
+            cs, ce = self._bounds(start, end, CLAUSE_BREAK)
             found = self._spans[(start, end, True)] = (max(s, cs), min(e, ce) if min(e, ce) >= end else e)
         return found
 
