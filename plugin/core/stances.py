@@ -11,7 +11,7 @@ pattern is checked against all of them, unless the pattern or the regex opts out
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -28,6 +28,7 @@ from .patterns import (
     _FileLoader,
 )
 from .schema import LanguageSpec, NegativeSpec, StanceExamples, StancesFile, StanceSpec
+from .search import window_around
 from .thread import CLAUSE_BREAK
 
 if TYPE_CHECKING:
@@ -156,9 +157,8 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
         if rule.spec.scope == "ticket":
             m = _own_match(rule, text, deadline, layout)
         else:
-            size = len(text.lowered)
             if rule.spec.scope == "window":
-                s, e = max(0, found.start - rule.spec.window), min(size, found.end + rule.spec.window)
+                s, e = window_around(len(text.lowered), found.start, found.end, rule.spec.window)
             elif rule.spec.scope == "sentence":
                 s, e = stance_sentence(layout(), found.start, found.end)
             else:
@@ -236,17 +236,18 @@ def _own_match(rule: StanceRule, text: NormalizedText, deadline: Deadline,
     known = text.searched.get(key)
     if known is not None and known[0] is rule:
         return known[1]  # type: ignore[no-any-return]
-    target = text.lowered if rule.negative.on_lowered else text.text
-    shape = layout()
-    pos, found, end = 0, None, min(len(target), TICKET_CHARS)
-    for _ in range(MAX_QUOTED_SKIPS):
-        m = rule.negative.search(text, pos, end, deadline.remaining)
-        if m is None:
-            break
-        if not shape.is_quoted(m.start(), max(m.end(), m.start() + 1)):
-            found = m
-            break
-        pos = max(m.end(), m.start() + 1)
+    end = min(len(text.lowered), TICKET_CHARS)
+
+    def matches() -> Iterator[regex.Match[str]]:
+        pos = 0
+        for _ in range(MAX_QUOTED_SKIPS):
+            m = rule.negative.search(text, pos, end, deadline.remaining)
+            if m is None:
+                return
+            yield m
+            pos = max(m.end(), m.start() + 1)
+
+    found = _first_own(matches(), layout())
     text.searched[key] = (rule, found)
     return found
 
@@ -259,11 +260,15 @@ def _lifted(rule: StanceRule, text: NormalizedText, deadline: Deadline, layout: 
     known = text.searched.get(key)
     if known is not None and known[0] is rule:
         return bool(known[1])
-    shape = layout()
-    lifted = False
-    for m in rule.unless.finditer(text.text, 0, TICKET_CHARS, timeout=deadline.remaining()):
-        if not shape.is_quoted(m.start(), max(m.end(), m.start() + 1)):
-            lifted = True
-            break
+    lifted = _first_own(rule.unless.finditer(text.text, 0, TICKET_CHARS, timeout=deadline.remaining()),
+                        layout()) is not None
     text.searched[key] = (rule, lifted)
     return lifted
+
+
+def _first_own(matches: Iterable[regex.Match[str]], shape: Layout) -> regex.Match[str] | None:
+    """The first match in the merchant's own words: quoted earlier mail is passed over."""
+    for m in matches:
+        if not shape.is_quoted(m.start(), max(m.end(), m.start() + 1)):
+            return m
+    return None
