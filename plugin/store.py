@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -182,6 +184,19 @@ SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 """How much of a SQLite file is read through a memory map (address space only; writes still go through the WAL)."""
 
 
+def _wal(cur: Any, attempts: int = 100) -> None:
+    """Switch the file to WAL. The switch takes the lock at once, without the busy handler, so
+    processes opening a new file together see "database is locked": wait and ask again."""
+    for attempt in range(attempts):
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.05)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -190,7 +205,7 @@ def make_engine(url: str) -> Engine:
         @sa.event.listens_for(engine, "connect")
         def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _wal(cur)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             # Pages read through a memory map, not a pread() each: the worker's writes make every
