@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, os.environ.get("TRIAGE_CODE") or str(ROOT))
 
 from plugin.core.classify import classify  # noqa: E402
+from plugin.core.detect import DetectOptions  # noqa: E402
 from plugin.core.fields import extract_escalation  # noqa: E402
 from plugin.core.models import Ticket  # noqa: E402
 from plugin.core.normalize import normalize  # noqa: E402
@@ -102,11 +103,11 @@ def _ticket(row: dict[str, Any]) -> Ticket:
                   created_at=_when(row.get("created_at")))
 
 
-def score(rows: list[dict[str, Any]], patterns: Any) -> Scores:
+def score(rows: list[dict[str, Any]], patterns: Any, options: DetectOptions = DetectOptions()) -> Scores:
     s = Scores()
     for row in rows:
         ticket = _ticket(row)
-        result = classify(ticket, patterns)
+        result = classify(ticket, patterns, options=options)
         found = set(getattr(result.detection, "matched", None) or getattr(result.detection, "errors", ()))
         expected = set(row.get("labels") or [])
         lang = row.get("lang") or "?"
@@ -122,7 +123,7 @@ def score(rows: list[dict[str, Any]], patterns: Any) -> Scores:
         if "generic_error" in expected and isinstance(row.get("fields"), dict):
             want = row["fields"]
             text = normalize(ticket.text)
-            esc, _ = extract_escalation(text, patterns, True, ticket.created_at)
+            esc, _ = extract_escalation(text, patterns, True, ticket.created_at, timeout=options.timeout)
             got_mid = esc.merchant_id.value if esc.merchant_id else None
             got_utc = esc.timestamp_utc
             mid_ok = got_mid == want.get("merchant_id")
@@ -196,17 +197,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patterns", type=Path, default=None)
     parser.add_argument("--misses", action="store_true", help="list wrong tickets (refused for holdout files)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--timeout", type=float, default=DetectOptions().timeout,
+                        help="seconds per pattern and ticket (the service's 0.25 by default; a loaded machine "
+                             "turns found errors into time-outs: give more to measure quality alone)")
     parser.add_argument("--by-regex", action="store_true", help="counts of wrong matches per regex, drops per rule")
     args = parser.parse_args(argv)
     patterns_dir = args.patterns or Path(os.environ.get("TRIAGE_CODE") or ROOT) / "patterns"
     patterns = load_patterns(patterns_dir)
     langs = ", ".join(["en", *(la.lang for la in getattr(patterns, "languages", ()))])
     print(f"patterns {patterns_dir} (fingerprint {patterns.fingerprint}; languages {langs})")
+    options = DetectOptions(timeout=args.timeout)
     total_rows: list[dict[str, Any]] = []
     for path in args.files:
         rows = read_rows(path)
         total_rows += rows
-        s = score(rows, patterns)
+        s = score(rows, patterns, options)
         print(json.dumps({"file": str(path), **s.to_json()}) if args.json else report(str(path), s))
         if args.misses:
             if "holdout" in path.name:
@@ -214,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print("\n".join("  miss: " + m for m in s.misses))
     if len(args.files) > 1:
-        total = score(total_rows, patterns)
+        total = score(total_rows, patterns, options)
         print(report("all files", total))
         if args.by_regex:
             print(rules_report(total))
