@@ -4,7 +4,10 @@ and the escalation fields (merchant ID and UTC time) on generic_error tickets.
 Run: .venv/bin/python benchmarks/quality.py FILE... [--patterns DIR] [--misses]
 Each line: {"id", "lang", "subject", "description", "created_at", "labels", "fields"?}.
 Only aggregate figures are printed. --misses lists the tickets got wrong (ids, labels, found) and
-refuses any file named like a holdout: a holdout is scored, never read.
+refuses any file named like a holdout: a holdout is scored, never read. --by-regex adds counts only
+(allowed on holdouts): for each error and regex name, the matches it carried (its hit scored best) that
+were right and wrong, and for each missed error why its hits were dropped (negative, stance or context
+name; "no hit" when nothing fired): which rules let unseen false positives through or cost recall.
 Set TRIAGE_CODE=/path/to/a/checkout to score another version of the code (e.g. main's) with the
 same script.
 """
@@ -25,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, os.environ.get("TRIAGE_CODE") or str(ROOT))
 
 from plugin.core.classify import classify  # noqa: E402
+from plugin.core.detect import DetectOptions  # noqa: E402
 from plugin.core.fields import extract_escalation  # noqa: E402
 from plugin.core.models import Ticket  # noqa: E402
 from plugin.core.normalize import normalize  # noqa: E402
@@ -70,6 +74,9 @@ class Scores:
     time_right: int = 0
     date_misreads: int = 0
     misses: list[str] = field(default_factory=list)
+    regex_tp: Counter = field(default_factory=Counter)
+    regex_fp: Counter = field(default_factory=Counter)
+    fn_reasons: Counter = field(default_factory=Counter)
 
     def to_json(self) -> dict[str, Any]:
         def c(x: Counts) -> dict[str, Any]:
@@ -96,11 +103,11 @@ def _ticket(row: dict[str, Any]) -> Ticket:
                   created_at=_when(row.get("created_at")))
 
 
-def score(rows: list[dict[str, Any]], patterns: Any) -> Scores:
+def score(rows: list[dict[str, Any]], patterns: Any, options: DetectOptions = DetectOptions()) -> Scores:
     s = Scores()
     for row in rows:
         ticket = _ticket(row)
-        result = classify(ticket, patterns)
+        result = classify(ticket, patterns, options=options)
         found = set(getattr(result.detection, "matched", None) or getattr(result.detection, "errors", ()))
         expected = set(row.get("labels") or [])
         lang = row.get("lang") or "?"
@@ -110,12 +117,13 @@ def score(rows: list[dict[str, Any]], patterns: Any) -> Scores:
         s.by_lang[lang].add(expected, found)
         for err in expected | found:
             s.by_error[err].add(expected & {err}, found & {err})
+        _count_rules(s, result.detection, expected, found)
         if expected != found:
             s.misses.append(f"{row.get('id')} [{lang}] expected {sorted(expected)} found {sorted(found)}")
         if "generic_error" in expected and isinstance(row.get("fields"), dict):
             want = row["fields"]
             text = normalize(ticket.text)
-            esc, _ = extract_escalation(text, patterns, True, ticket.created_at)
+            esc, _ = extract_escalation(text, patterns, True, ticket.created_at, timeout=options.timeout)
             got_mid = esc.merchant_id.value if esc.merchant_id else None
             got_utc = esc.timestamp_utc
             mid_ok = got_mid == want.get("merchant_id")
@@ -130,6 +138,41 @@ def score(rows: list[dict[str, Any]], patterns: Any) -> Scores:
                 s.misses.append(f"{row.get('id')} [{lang}] fields expected {want} got "
                                 f"{{'merchant_id': {got_mid!r}, 'timestamp_utc': {got_utc!r}}}")
     return s
+
+
+def _reason(reason: str) -> str:
+    """The rule's kind and name from a drop reason, never the ticket's words."""
+    for kind in ("negative", "required context"):
+        if reason.startswith(kind + " '"):
+            return f"{kind} {reason.split(chr(39))[1]}"
+    if reason.startswith("stance '"):
+        stance = reason.split("'")[1]
+        name = reason.split("(", 1)[1].split(",")[0].replace("'", "")
+        return f"stance {stance} ({name})"
+    if reason.startswith("only in a quoted"):
+        return "quoted only"
+    return reason.split(" ", 1)[0]
+
+
+def _count_rules(s: Scores, detection: Any, expected: set[str], found: set[str]) -> None:
+    for m in getattr(detection, "matches", ()):
+        key = (m.error, m.evidence[0].regex if m.evidence else "?")
+        (s.regex_tp if m.error in expected else s.regex_fp)[key] += 1
+    for err in expected - found:
+        reasons = {_reason(x.reason) for x in getattr(detection, "suppressed", ()) if x.error == err}
+        for r in reasons or {"no hit"}:
+            s.fn_reasons[(err, r)] += 1
+
+
+def rules_report(s: Scores) -> str:
+    """Per error and regex name: matches right / wrong; per missed error: the rules that dropped its hits."""
+    lines = ["false positives by regex (the best-scoring hit of each wrong match; right matches beside)"]
+    for err, name in sorted(s.regex_fp, key=lambda k: (-s.regex_fp[k], k)):
+        lines.append(f"  fp {s.regex_fp[(err, name)]:>3}  tp {s.regex_tp[(err, name)]:>4}  {err} / {name}")
+    lines.append("missed errors by what dropped their hits (a miss may count under several)")
+    for (err, reason), n in sorted(s.fn_reasons.items(), key=lambda kv: (-kv[1], kv[0])):
+        lines.append(f"  fn {n:>3}  {err} / {reason}")
+    return "\n".join(lines)
 
 
 def report(name: str, s: Scores) -> str:
@@ -154,16 +197,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patterns", type=Path, default=None)
     parser.add_argument("--misses", action="store_true", help="list wrong tickets (refused for holdout files)")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--timeout", type=float, default=DetectOptions().timeout,
+                        help="seconds per pattern and ticket (the service's 0.25 by default; a loaded machine "
+                             "turns found errors into time-outs: give more to measure quality alone)")
+    parser.add_argument("--by-regex", action="store_true", help="counts of wrong matches per regex, drops per rule")
     args = parser.parse_args(argv)
     patterns_dir = args.patterns or Path(os.environ.get("TRIAGE_CODE") or ROOT) / "patterns"
     patterns = load_patterns(patterns_dir)
     langs = ", ".join(["en", *(la.lang for la in getattr(patterns, "languages", ()))])
     print(f"patterns {patterns_dir} (fingerprint {patterns.fingerprint}; languages {langs})")
+    options = DetectOptions(timeout=args.timeout)
     total_rows: list[dict[str, Any]] = []
     for path in args.files:
         rows = read_rows(path)
         total_rows += rows
-        s = score(rows, patterns)
+        s = score(rows, patterns, options)
         print(json.dumps({"file": str(path), **s.to_json()}) if args.json else report(str(path), s))
         if args.misses:
             if "holdout" in path.name:
@@ -171,7 +219,12 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 print("\n".join("  miss: " + m for m in s.misses))
     if len(args.files) > 1:
-        print(report("all files", score(total_rows, patterns)))
+        total = score(total_rows, patterns, options)
+        print(report("all files", total))
+        if args.by_regex:
+            print(rules_report(total))
+    elif args.by_regex and args.files:
+        print(rules_report(s))
     return 0
 
 

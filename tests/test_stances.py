@@ -27,12 +27,15 @@ STANCE_CASES = [
 
 
 def test_every_language_writes_every_stance() -> None:
-    stances = {"second_hand", "ruled_out", "resolved", "works_fine"}
+    """The stances told in words are written in every language; 'listed' (a help link's address) is the same in
+    all of them, so English's ways, looked for in every ticket, are enough."""
+    stances = {"second_hand", "ruled_out", "resolved", "works_fine", "elsewhere"}
     by_lang: dict[str, set[str]] = {}
     for rule in _SET.stances.rules:  # type: ignore[union-attr]
         by_lang.setdefault(rule.lang, set()).add(rule.stance)
     assert set(by_lang) == {"en", "de", "es", "fr", "it", "ja"}
-    assert all(found == stances for found in by_lang.values()), by_lang
+    assert all(found >= stances for found in by_lang.values()), by_lang
+    assert by_lang["en"] == stances | {"listed"}, by_lang["en"]
 
 
 @pytest.mark.parametrize(("stance", "kind", "text"), STANCE_CASES)
