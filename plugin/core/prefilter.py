@@ -629,7 +629,8 @@ def _leading(items: Iterable[tuple[object, object]]) -> set[str] | None:
     """Strings one of which every match of the sequence starts with (zero-width items before it
     aside); None: unknown, or a match may start with something else."""
     run: list[str] = []
-    for op, av in items:
+    items = list(items)
+    for i, (op, av) in enumerate(items):
         if op is _c.LITERAL:
             run.append(chr(av))  # type: ignore[arg-type]
             continue
@@ -637,6 +638,10 @@ def _leading(items: Iterable[tuple[object, object]]) -> set[str] | None:
             break
         if op in _ZERO_WIDTH:
             continue  # consumes nothing: the match still starts with what follows
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] == 0:  # type: ignore[index]
+            # "(?:amazon has )?blocked": a match starts with the optional part or with what follows it.
+            head, rest = _leading(av[2]), _leading(items[i + 1:])  # type: ignore[index]
+            return None if head is None or rest is None else head | rest
         if op is _c.SUBPATTERN:
             _group, add, remove, body = av  # type: ignore[misc]
             return None if add or remove else _leading(body)
