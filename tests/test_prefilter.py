@@ -18,6 +18,7 @@ from plugin.core.normalize import FACTOR_PLACES, SHORT_TEXT, normalize
 from plugin.core.patterns import PatternSet, first_match
 from plugin.core.prefilter import (
     common_factors,
+    folded_starts,
     fuzzy_pieces,
     leading_literals,
     marker_shape,
@@ -442,12 +443,54 @@ def test_marker_counts_stay_right_when_the_memory_starts_over(monkeypatch: pytes
     (r"(?<=a)[xy]z+", {"x", "y"}),
     (r"\b(?:now|finally) works", None),   # no look-around first: the engine skips ahead by itself
     (r"(?<!a)(?:x|\w+)", None),           # a branch may start with any word character
-    (r"(?<!a)(?:x)?y", None),              # an optional first part: unknown
+    (r"(?<!a)(?:x)?y", {"x", "y"}),        # an optional first part, or what follows it
+    (r"(?<!a)(?:x)?", None),               # ... and nothing follows: may be empty
     (r"(?<!a)(?i:x)", None),               # a flag of its own
     (r"(?=x)(?:)", None),                  # matches nothing but the empty string
 ])
 def test_leading_literals(source: str, starts: set[str] | None) -> None:
     assert leading_literals(source) == (frozenset(starts) if starts is not None else None)
+
+
+@pytest.mark.parametrize(("source", "starts"), [
+    (r"(?:amazon has )?(?:Blocked|terminated) the", {"amazon has ", "blocked", "terminated"}),
+    (r"\bstaging[ -]?mode\b", {"staging"}),
+    (r"(?:x|\w+)y", None),                # a branch may start with any word character
+    (r"verk(?:ä|ae)ufer", {"verk"}),
+    (r"(?:ä|ae)ufer", None),               # a non-ASCII first string: str.lower and the regex may differ
+    (r"(?i)abc", None),
+])
+def test_folded_starts(source: str, starts: set[str] | None) -> None:
+    assert folded_starts(source) == (frozenset(starts) if starts is not None else None)
+
+
+def test_search_from_the_first_folded_start_finds_the_same_on_random_regexes() -> None:
+    """Random case-insensitive regexes, searched in a window from the first place one of their first
+    strings occurs in the lowered text (search.scan), find what a search of the whole window finds."""
+    tokens = ["a", "B", "ab", "Ba", "c", " ", "'", "\\b", "\\w", "(", ")", "(?:", "(?=", "(?!", "(?<=a)", "(?<!b )",
+              "|", "|", "*", "+", "?", "{1,3}", "[ab]", "[^a]", ".", "^", "$"]
+    rng = random.Random(12)
+    texts = ["".join(rng.choice("aAb Bc'") for _ in range(rng.randint(0, 40))) for _ in range(40)]
+    tried = found = 0
+    for _ in range(4000):
+        source = "".join(rng.choice(tokens) for _ in range(rng.randint(1, 8)))
+        try:
+            compiled = regex.compile(source, regex.IGNORECASE)
+        except regex.error:
+            continue
+        starts = folded_starts(source)
+        if starts is None:
+            continue
+        finder = starts_finder(starts)
+        tried += 1
+        for text in texts:
+            for s, e in ((0, len(text)), (3, max(3, len(text) - 2)), (len(text) // 2, len(text))):
+                want = [m.span() for m in compiled.finditer(text, s, e)]
+                first = finder.search(text.lower(), s, e)
+                got = [] if first is None else [m.span() for m in compiled.finditer(text, first.start(), e)]
+                found += bool(want)
+                assert want == got, (source, text, s, e)
+    assert tried > 300 and found > 1000
 
 
 def test_first_match_is_the_search_on_random_regexes() -> None:

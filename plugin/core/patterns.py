@@ -28,6 +28,7 @@ from .prefilter import (
     Pieces,
     Requirement,
     folded_literals,
+    folded_starts,
     fuzzy_pieces,
     leading_literals,
     required_chars,
@@ -98,6 +99,9 @@ class CompiledRegex:
     """For the fuzzy twin: pieces of the words it always holds, enough of which survive ``max_errors`` edits."""
     chars: regex.Pattern[str] | None = None
     """A character class every exact match holds (digits for a time): a window without one is skipped."""
+    starts: re.Pattern[str] | None = field(default=None, compare=False)
+    """Finds, in the lowered text, the strings one of which every exact match starts with: a window is
+    searched from the first of them on, and not at all without one (see prefilter.folded_starts)."""
 
     @property
     def name(self) -> str:
@@ -561,8 +565,9 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
         fuzzy = _compile(f"(?:{spec.pattern}){{e<={spec.max_errors}}}", _flags(spec) | regex.ENHANCEMATCH)
     need = folded_literals(spec.pattern, frozenset(spec.anchors))
     chars = required_chars(spec.pattern)
+    starts = folded_starts(spec.pattern)
     return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None,
-                         _compile(chars, _flags(spec)) if chars else None)
+                         _compile(chars, _flags(spec)) if chars else None, starts_finder(starts) if starts else None)
 
 
 _ASCII = "".join(map(chr, range(128)))

@@ -629,7 +629,8 @@ def _leading(items: Iterable[tuple[object, object]]) -> set[str] | None:
     """Strings one of which every match of the sequence starts with (zero-width items before it
     aside); None: unknown, or a match may start with something else."""
     run: list[str] = []
-    for op, av in items:
+    items = list(items)
+    for i, (op, av) in enumerate(items):
         if op is _c.LITERAL:
             run.append(chr(av))  # type: ignore[arg-type]
             continue
@@ -637,6 +638,10 @@ def _leading(items: Iterable[tuple[object, object]]) -> set[str] | None:
             break
         if op in _ZERO_WIDTH:
             continue  # consumes nothing: the match still starts with what follows
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT) and av[0] == 0:  # type: ignore[index]
+            # "(?:amazon has )?blocked": a match starts with the optional part or with what follows it.
+            head, rest = _leading(av[2]), _leading(items[i + 1:])  # type: ignore[index]
+            return None if head is None or rest is None else head | rest
         if op is _c.SUBPATTERN:
             _group, add, remove, body = av  # type: ignore[misc]
             return None if add or remove else _leading(body)
@@ -692,6 +697,20 @@ def leading_literals(source: str) -> Requirement:
     if not found or "" in found or len(found) > MAX_ALTERNATIVES or any(len(ch.lower()) != 1 for s in found for ch in s):
         return None
     return frozenset(found)
+
+
+def folded_starts(source: str) -> Requirement:
+    """For a regex matched case-insensitively on the normalised text: strings one of which every match
+    starts with, lower-cased, to find in the lowered text where a search need begin (the engine reads a
+    window of a ticket many times slower than ``re`` finds a few words in it). Only plain ASCII strings,
+    as for ``folded_literals``; None: unknown, or too many strings to look for."""
+    parsed = _parsed(source)
+    if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
+        return None
+    found = _leading(parsed[0])
+    if not found or "" in found or len(found) > MAX_ALTERNATIVES or not all(s.isascii() for s in found):
+        return None
+    return frozenset(s.lower() for s in found)
 
 
 def starts_finder(starts: frozenset[str]) -> re.Pattern[str]:

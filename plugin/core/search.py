@@ -209,13 +209,22 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     # The words the regex needs besides its anchors: a window without them cannot match.
     folded = text.folds_plainly
     need = rx.need if folded else None
+    starts = rx.starts if folded else None
     for w in windows:
-        if not text.holds(need, max(w.start, last_end), w.end):
+        pos = max(w.start, last_end)
+        if not text.holds(need, pos, w.end):
             continue
         if rx.chars is not None and ((rx.chars_beyond_ascii and text.ascii)
-                                     or rx.chars.search(text.text, max(w.start, last_end), w.end) is None):
+                                     or rx.chars.search(text.text, pos, w.end) is None):
             continue
-        for m in rx.exact.finditer(text.text, max(w.start, last_end), w.end, timeout=deadline.remaining()):
+        if starts is not None:
+            # No match starts before the first of its first strings (one finditer from there finds the
+            # same matches: a look-behind or \b at a place reads the text before ``pos`` too).
+            first = starts.search(text.lowered, pos, w.end)
+            if first is None:
+                continue
+            pos = first.start()
+        for m in rx.exact.finditer(text.text, pos, w.end, timeout=deadline.remaining()):
             if m.end() > m.start():
                 exact = True
                 last_end = m.end()
