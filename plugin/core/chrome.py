@@ -28,11 +28,14 @@ if TYPE_CHECKING:
 CHROME_DIR = "chrome"
 """patterns/chrome/<lang>.toml: one file per language."""
 
-_BULLET = regex.compile(r"[ \t]*(?:[-*•▸▹►▶›»→·◦▪▫■□☐☑☒✓✔✗✘○●◆◇+]+|\d{1,2}[.)])?[ \t]*")
+_BULLET = regex.compile(r"[ \t]*(?:[-−–*•▸▹►▶›»→·◦▪▫■□☐☑☒✓✔✗✘○●◆◇+]+|\d{1,2}[.)])?[ \t]*")
 _NOTICE = regex.compile(r"[⚠❗❕✖❌⛔🚫🔴‼⊗ⓧ]|^[ \t]*!")
 """A notice box's icon: the line is the page's message to the merchant, never chrome."""
-_ITEM_BREAK = regex.compile(r"[ \t]+[·•|][ \t]+|[ \t]{3,}|\t|(?<=[?？])[ \t]*[·•|・][ \t]*")
-"""Where one item of a row ends and the next starts: " · ", " | ", wide gaps, "？・" in Japanese."""
+_ITEM_BREAK = regex.compile(r"[ \t]+[·•|›»>][ \t]+|[ \t]{3,}|\t|(?<=[?？])[ \t]*[·•|・][ \t]*")
+"""Where one item of a row ends and the next starts: " · ", " | ", a breadcrumb's " › ", wide gaps,
+"？・" in Japanese."""
+_PRICE = regex.compile(r"[$€£¥]\s?\d|\d(?:[\d.,]*\d)?\s?(?:€|£|円|EUR|USD|GBP)|\d\s?(?:/|per |pro |par |al |a )(?:mo|month|monat|mois|mes|mese)")
+"""A price in a plan-comparison row ("$39.99 per month", "39 € / Monat", "4,900円")."""
 _NEWLINE = regex.compile(r"\n")
 _LABEL = regex.compile(r"([^:：\n]{1,40}?)[ \t]*[:：][ \t]*(\S.*)")
 _SENTENCES = regex.compile(r"[.!][ \t]+\S|[。！][ \t]*\S")
@@ -243,7 +246,7 @@ def find_chrome(source: str, rules: ChromeRules | None, skip_lines: int = 0) -> 
             marked.add(i)
             continue
         if len(items) >= 2 and all(read.titled(t) or _nav_item(t) for _, _, t in items) \
-                and any(read.titled(t) for _, _, t in items):
+                and any(read.titled(t) or _PRICE.search(t) for _, _, t in items):
             chrome.extend((s, e) for s, e, _ in items)
             marked.add(i)
             continue

@@ -161,14 +161,14 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         for found in scan(rx, text, deadline):
             if len(best) >= MAX_EVIDENCE:
                 break
-            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             s, e = text.source_span(found.start, found.end)
             quoted = text.source[s:e]
-            if score is None:
-                suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
-                continue
             if view.in_chrome(s, e):
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, CHROME_REASON))
+                continue
+            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
+            if score is None:
+                suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
                 continue
             ev = Evidence(rx.name, s, e, quoted, score, found.typos)
             if view.layout().is_quoted(found.start, found.end):
