@@ -13,6 +13,8 @@ Positions are those of the ticket's source text (``NormalizedText.source``, as e
 from __future__ import annotations
 
 import bisect
+import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,21 +30,24 @@ if TYPE_CHECKING:
 CHROME_DIR = "chrome"
 """patterns/chrome/<lang>.toml: one file per language."""
 
-_BULLET = regex.compile(r"[ \t]*(?:[-−–*•▸▹►▶›»→·◦▪▫■□☐☑☒✓✔✗✘○●◆◇+]+|\d{1,2}[.)])?[ \t]*")
-_NOTICE = regex.compile(r"[⚠❗❕✖❌⛔🚫🔴‼⊗ⓧ]|^[ \t]*!")
+_BULLET = re.compile(r"[ \t]*(?:[-−–*•▸▹►▶›»→·◦▪▫■□☐☑☒✓✔✗✘○●◆◇+]+|\d{1,2}[.)])?[ \t]*")
+_NOTICE = re.compile(r"[⚠❗❕✖❌⛔🚫🔴‼⊗ⓧ]")
 """A notice box's icon: the line is the page's message to the merchant, never chrome."""
-_ITEM_BREAK = regex.compile(r"[ \t]+[·•|›»>][ \t]+|[ \t]{3,}|\t|(?<=[?？])[ \t]*[·•|・][ \t]*")
+_ITEM_BREAK = re.compile(r"[ \t]+[·•|›»>][ \t]+|[ \t]{3,}|\t|(?<=[?？])[ \t]*[·•|・][ \t]*")
 """Where one item of a row ends and the next starts: " · ", " | ", a breadcrumb's " › ", wide gaps,
 "？・" in Japanese."""
-_PRICE = regex.compile(r"[$€£¥]\s?\d|\d(?:[\d.,]*\d)?\s?(?:€|£|円|EUR|USD|GBP)|\d\s?(?:/|per |pro |par |al |a )(?:mo|month|monat|mois|mes|mese)")
+_PRICE = re.compile(r"[$€£¥]\s?\d|\d(?:[\d.,]*\d)?\s?(?:€|£|円|EUR|USD|GBP)|\d\s?(?:/|per |pro |par |al |a )(?:mo|month|monat|mois|mes|mese)")
 """A price in a plan-comparison row ("$39.99 per month", "39 € / Monat", "4,900円")."""
-_NEWLINE = regex.compile(r"\n")
-_LABEL = regex.compile(r"([^:：\n]{1,40}?)[ \t]*[:：][ \t]*(\S.*)")
-_SENTENCES = regex.compile(r"[.!][ \t]+\S|[。！][ \t]*\S")
-_TRAILER = regex.compile(r"[ \t]*(?:\(\d+\)|[:：])?[ \t]*$")
+_LABEL = re.compile(r"([^:：\n]{1,40}?)[ \t]*[:：][ \t]*(\S.*)")
+_SENTENCES = re.compile(r"[.!][ \t]+\S|[。！][ \t]*\S")
+_BREAKS = re.compile(r"[·•|›»>・\t]|   ")
+"""Characters one of which (or a wide gap) a line of several items holds."""
+_COUNT = re.compile(r"\(\d+\)$")
 MAX_TITLE = 120
 """Characters of a link or FAQ title at most; longer lines are prose."""
+MAX_HEADING = 60
 MAX_NAV_ITEM = 40
+MAX_UNSPACED_ITEM = 12
 RUN = 30
 """Lines under one heading read as its list at most."""
 
@@ -143,25 +148,23 @@ class Chrome:
         return 2 * inside >= end - start
 
 
-def _lines(source: str) -> list[_Line | None]:
-    out: list[_Line | None] = []
-    pos = 0
-    for raw in source.split("\n"):
-        text = raw.rstrip()
-        if not text.strip():
-            out.append(None)
-        else:
-            b = _BULLET.match(text)
-            bullet_end = b.end() if b else 0
-            body = text[bullet_end:]
-            bulleted = bool(b and text[:bullet_end].strip())
-            out.append(_Line(pos + bullet_end, body, bulleted, bool(_NOTICE.search(text))) if body else None)
-        pos += len(raw) + 1
-    return out
+def _line(raw: str, offset: int) -> _Line | None:
+    """One line of the source at ``offset``, its bullet set apart; None when it is blank."""
+    text = raw.rstrip()
+    if not text.strip():
+        return None
+    b = _BULLET.match(text)
+    bullet_end = b.end() if b else 0
+    body = text[bullet_end:]
+    bulleted = bool(b and text[:bullet_end].strip())
+    notice = text.lstrip().startswith("!") or _NOTICE.search(text) is not None
+    return _Line(offset + bullet_end, body, bulleted, notice) if body else None
 
 
 def _items(body: str, offset: int) -> list[tuple[int, int, str]]:
     """A line's items (start, end, text) in source positions."""
+    if not _BREAKS.search(body):
+        return [(offset, offset + len(body), body)]
     items: list[tuple[int, int, str]] = []
     pos = 0
     for m in _ITEM_BREAK.finditer(body):
@@ -176,7 +179,9 @@ def _items(body: str, offset: int) -> list[tuple[int, int, str]]:
 def _title_like(text: str) -> bool:
     """A title or menu entry, not prose: short, at most one sentence, no full stop at its end."""
     text = text.strip()
-    return len(text) <= MAX_TITLE and not _SENTENCES.search(text) and not text.endswith((".", "。"))
+    if len(text) > MAX_TITLE or text.endswith((".", "。")):
+        return False
+    return not ("." in text or "!" in text or "。" in text or "！" in text) or not _SENTENCES.search(text)
 
 
 class _Reader:
@@ -184,7 +189,11 @@ class _Reader:
         self.rules = rules
 
     def is_heading(self, text: str) -> bool:
-        return self.rules.heading.fullmatch(_TRAILER.sub("", text).strip()) is not None
+        text = text.strip()
+        if len(text) > MAX_HEADING:
+            return False
+        text = _COUNT.sub("", text.rstrip(":：").rstrip()).rstrip(" :：")
+        return self.rules.heading.fullmatch(text) is not None
 
     def is_label(self, text: str) -> bool:
         return self.rules.label is not None and self.rules.label.fullmatch(text.strip()) is not None
@@ -193,7 +202,8 @@ class _Reader:
         return self.rules.link.match(text.strip()) is not None
 
     def is_question(self, text: str) -> bool:
-        return self.rules.question.fullmatch(text.strip()) is not None
+        text = text.strip()
+        return text.endswith(("?", "？")) and self.rules.question.fullmatch(text) is not None
 
     def is_hint(self, text: str) -> bool:
         return self.rules.hint is not None and self.rules.hint.match(text.strip()) is not None
@@ -207,12 +217,120 @@ def find_chrome(source: str, rules: ChromeRules | None, skip_lines: int = 0) -> 
     if rules is None:
         return Chrome()
     read = _Reader(rules)
-    lines = _lines(source)
+    raw = source.split("\n")
+    starts = list(itertools.accumulate((len(x) + 1 for x in raw), initial=0))
+    return _scan([_kind(read, x, starts[i]) for i, x in enumerate(raw)], starts[0], skip_lines)
+
+
+class PageChrome:
+    """find_chrome read lazily, only in the lines around a hit asked about: a heading's list reaches
+    ``RUN`` lines down, a question title joins its neighbours, so that window decides as the whole
+    text would; each line is judged once, and the rest of a long ticket costs nothing."""
+
+    BEFORE = RUN + 2
+    AFTER = 12
+
+    def __init__(self, source: str, rules: ChromeRules | None, skip_lines: int = 0) -> None:
+        self.read, self.skip_lines = (_Reader(rules) if rules is not None else None), skip_lines
+        self._raw = source.split("\n") if rules is not None else []
+        self._starts = list(itertools.accumulate((len(x) + 1 for x in self._raw), initial=0))
+        self._kinds: dict[int, _Kind] = {}
+        self._windows: dict[int, Chrome] = {}
+
+    def covers(self, start: int, end: int) -> bool:
+        """Whether a span of the source lies in chrome (see Chrome.covers)."""
+        if self.read is None:
+            return False
+        top = len(self._raw) - 1
+        line = min(top, bisect.bisect_right(self._starts, start) - 1)
+        last = min(top, bisect.bisect_right(self._starts, max(start, end - 1)) - 1)
+        lo, hi = self._block(line)[0], self._block(last)[1]
+        found = self._windows.get((lo, hi))
+        if found is None:
+            found = self._windows[(lo, hi)] = _scan([self._kind(i) for i in range(lo, hi)], self._starts[lo],
+                                                    max(0, self.skip_lines - lo))
+        return found.covers(start, end)
+
+    def _block(self, line: int) -> tuple[int, int]:
+        """The lines that decide ``line``: its paragraph (a blank line parts a heading's list and a
+        title's neighbours), and the line above one blank line before it (a heading may stand there)."""
+        raw, lo, hi = self._raw, line, line + 1
+        while lo > 0 and line - lo < self.BEFORE and raw[lo - 1].strip():
+            lo -= 1
+        if lo >= 2 and not raw[lo - 1].strip():
+            lo -= 2
+        while hi < len(raw) and hi - line < self.AFTER and raw[hi].strip():
+            hi += 1
+        return lo, hi
+
+    def _kind(self, i: int) -> _Kind:
+        kind = self._kinds.get(i)
+        if kind is None:
+            assert self.read is not None
+            kind = self._kinds[i] = _kind(self.read, self._raw[i], self._starts[i])
+        return kind
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """What one line is on its own; whether it is chrome also depends on the lines around it (_scan)."""
+
+    length: int
+    """The raw line's length."""
+    line: _Line | None = None
+    """None: a blank line."""
+    heading: bool = False
+    title_like: bool = False
+    spans: tuple[tuple[int, int], ...] = ()
+    """Chrome whatever the lines around it: a labelled list, a row of menu items or help links, links."""
+    helps: bool = False
+    """The line holds help links or titles (a question title beside it is one too)."""
+    question: bool = False
+    """A help title in question form, chrome only beside help lines."""
+
+
+def _kind(read: _Reader, raw: str, offset: int) -> _Kind:
+    line = _line(raw, offset)
+    if line is None or line.notice:
+        return _Kind(len(raw), line)
+    body, end = line.body, line.start + len(line.body)
+    if read.is_heading(body):
+        return _Kind(len(raw), line, heading=True, title_like=True)
+    title_like = _title_like(body)
+    colon = max(body.find(":", 0, 42), body.find("：", 0, 42))
+    label = _LABEL.fullmatch(body) if colon > 0 else None
+    strong = label is not None and read.is_heading(label.group(1))
+    if label is not None and (strong or read.is_label(label.group(1))):
+        rest = _items(label.group(2), line.start + label.start(2))
+        titled = [read.titled(t) for _, _, t in rest]
+        if all(titled) or (len(rest) >= 2 and (strong or any(titled))
+                           and all(t or _title_like(x) for t, (_, _, x) in zip(titled, rest, strict=True))):
+            return _Kind(len(raw), line, False, title_like, tuple((s, e) for s, e, _ in rest), helps=True)
+    items = _items(body, line.start)
+    if len(items) >= 3 and all(_nav_item(t) for _, _, t in items):
+        return _Kind(len(raw), line, False, title_like, ((line.start, end),))
+    if len(items) >= 2 and all(read.titled(t) or _nav_item(t) for _, _, t in items):
+        if any(read.titled(t) for _, _, t in items):
+            return _Kind(len(raw), line, False, title_like, tuple((s, e) for s, e, _ in items), helps=True)
+        if any(_PRICE.search(t) for _, _, t in items):
+            return _Kind(len(raw), line, False, title_like, ((line.start, end),))
+    links = tuple((s, e) for s, e, t in items if read.is_link(t) or read.is_hint(t))
+    if links:
+        return _Kind(len(raw), line, False, title_like, links, helps=True)
+    return _Kind(len(raw), line, False, title_like, question=len(items) == 1 and read.is_question(body))
+
+
+def _scan(kinds: list[_Kind], offset: int, skip_lines: int) -> Chrome:
+    """The chrome of consecutive lines (judged on their own as ``kinds``) starting at position ``offset``:
+    a heading's title-like lines, the lines chrome on their own, question titles beside help lines."""
     chrome: list[tuple[int, int]] = []
-    marked: set[int] = set()
+    helps: set[int] = set()
+    """Lines of help links and titles: a question line beside one is a help title too (never beside a
+    mere menu row, which the merchant's own question may follow)."""
     candidates: set[int] = set()
     run_until = heading_at = -1
-    for i, line in enumerate(lines):
+    for i, kind in enumerate(kinds):
+        line = kind.line
         if i < skip_lines:
             continue
         if line is None:
@@ -222,68 +340,50 @@ def find_chrome(source: str, rules: ChromeRules | None, skip_lines: int = 0) -> 
         if line.notice:
             run_until = -1
             continue
-        body, end = line.body, line.start + len(line.body)
-        if read.is_heading(body):
-            chrome.append((line.start, end))
-            marked.add(i)
-            run_until, heading_at = i + RUN, i
-            continue
-        if i <= run_until and _title_like(body):
-            chrome.append((line.start, end))
-            marked.add(i)
+        if kind.heading or (i <= run_until and kind.title_like):
+            chrome.append((line.start, line.start + len(line.body)))
+            helps.add(i)
+            if kind.heading:
+                run_until, heading_at = i + RUN, i
             continue
         run_until = -1
-        label = _LABEL.fullmatch(body)
-        if label and (read.is_heading(label.group(1)) or read.is_label(label.group(1))):
-            rest = _items(label.group(2), line.start + label.start(2))
-            if len(rest) >= 2 or all(read.titled(t) for _, _, t in rest):
-                chrome.extend((s, e) for s, e, _ in rest)
-                marked.add(i)
-                continue
-        items = _items(body, line.start)
-        if len(items) >= 3 and all(_nav_item(t) for _, _, t in items):
-            chrome.append((line.start, end))
-            marked.add(i)
-            continue
-        if len(items) >= 2 and all(read.titled(t) or _nav_item(t) for _, _, t in items) \
-                and any(read.titled(t) or _PRICE.search(t) for _, _, t in items):
-            chrome.extend((s, e) for s, e, _ in items)
-            marked.add(i)
-            continue
-        titled = [(s, e) for s, e, t in items if read.is_link(t) or read.is_hint(t)]
-        if titled:
-            chrome.extend(titled)
-            marked.add(i)
-        elif len(items) == 1 and read.is_question(body):
+        chrome.extend(kind.spans)
+        if kind.helps:
+            helps.add(i)
+        elif kind.question and not kind.spans:
             candidates.add(i)
-    # A question title stands among other chrome lines (a "Related help" list without its heading).
+    # A question title stands among other help lines (a "Related help" list without its heading).
     grew = True
     while grew and candidates:
         grew = False
         for i in sorted(candidates):
-            if _next_to(lines, i, marked | (candidates - {i})):
-                line = lines[i]
+            if _next_to(kinds, i, helps | (candidates - {i})):
+                line = kinds[i].line
                 assert line is not None
                 chrome.append((line.start, line.start + len(line.body)))
-                marked.add(i)
+                helps.add(i)
                 candidates.discard(i)
                 grew = True
     if not chrome:
         return Chrome()
-    ends = tuple(m.start() for m in _NEWLINE.finditer(source))
+    ends = tuple(itertools.accumulate((k.length + 1 for k in kinds), initial=offset - 1))[1:]
     return Chrome(_merged(chrome), ends)
 
 
 def _nav_item(text: str) -> bool:
-    """A menu entry: a few words, no sentence."""
+    """A menu entry: up to three words (a dozen characters unspaced, as in Japanese), no sentence.
+    A status message ("An error has occurred") is longer than a menu's "Performance Notifications"."""
     text = text.strip(" []()")
-    return 0 < len(text) <= MAX_NAV_ITEM and len(text.split()) <= 5 and not _SENTENCES.search(text) \
-        and not text.endswith((".", "。", "!", "！"))
+    words = text.split()
+    if not 0 < len(text) <= MAX_NAV_ITEM or len(words) > 3 or _SENTENCES.search(text) \
+            or text.endswith((".", "。", "!", "！")):
+        return False
+    return len(text) <= MAX_UNSPACED_ITEM or not any(ch >= "\u2e80" for ch in text)
 
 
-def _next_to(lines: list[_Line | None], i: int, marked: set[int]) -> bool:
-    return (i - 1 in marked and lines[i - 1] is not None) or (i + 1 in marked and i + 1 < len(lines)
-                                                               and lines[i + 1] is not None)
+def _next_to(kinds: list[_Kind], i: int, marked: set[int]) -> bool:
+    return (i - 1 in marked and kinds[i - 1].line is not None) or (i + 1 in marked and i + 1 < len(kinds)
+                                                                   and kinds[i + 1].line is not None)
 
 
 def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from .chrome import Chrome, find_chrome
+from .chrome import PageChrome
 from .fields import gives_merchant_id
 from .language import ticket_language
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
@@ -73,7 +73,7 @@ class TicketView:
         self.follow_up = patterns.follow_up if patterns is not None else None
         self.patterns = patterns
         self._layout: Layout | None = None
-        self._chrome: Chrome | None = None
+        self._chrome: PageChrome | None = None
         self.contexts: dict[str, bool] = {}
         """Whole-text contexts already searched in this ticket, by regex."""
         self.seen: set[str] | None = text.seen_of(patterns.anchors) if patterns is not None else None
@@ -91,7 +91,7 @@ class TicketView:
         """Whether a span of the source lies in a pasted page's chrome (see chrome.py), found on the first ask."""
         if self._chrome is None:
             rules = self.patterns.chrome if self.patterns is not None else None
-            self._chrome = find_chrome(self.text.source, rules, 1 if self.subject_end else 0)
+            self._chrome = PageChrome(self.text.source, rules, 1 if self.subject_end else 0)
         return self._chrome.covers(start, end)
 
     def layout(self) -> Layout:
