@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from .detect import detect_text, match_pattern
+from .detect import CHROME_REASON, detect_text, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
 from .patterns import REPLY_PARTS_FILE, ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
@@ -149,6 +149,30 @@ def stance_examples(patterns: PatternSet) -> list[CheckMessage]:
     return out
 
 
+def chrome_examples(patterns: PatternSet) -> list[CheckMessage]:
+    """Each chrome file's ``vetoed`` pages must find no error and drop a hit as chrome; its ``kept``
+    pages (chrome around a genuine banner) must still find one (English's, and those of loaded languages)."""
+    out: list[CheckMessage] = []
+    for path, examples in patterns.chrome.examples if patterns.chrome is not None else ():
+        if path.stem != "en" and patterns.language(path.stem) is None:
+            continue  # its pages name errors in a language whose patterns are not loaded
+        for kind, texts in (("vetoed", examples.vetoed), ("kept", examples.kept)):
+            for i, example in enumerate(texts):
+                detection = detect_text(example, patterns)[1]
+                where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
+                if kind == "vetoed" and detection.matches:
+                    m = detection.matches[0]
+                    out.append(CheckMessage("error", *where, f"should find no error but {m.error!r} matched "
+                                                             f"{m.evidence[0].text!r}: {example!r}"))
+                elif kind == "vetoed" and not any(s.reason == CHROME_REASON for s in detection.suppressed):
+                    out.append(CheckMessage("error", *where, "no hit was dropped as page chrome (an example needs "
+                                                             f"an error's words in its chrome): {example!r}"))
+                elif kind == "kept" and not detection.matches:
+                    reasons = "; ".join(s.reason for s in detection.suppressed) or "no regex matched"
+                    out.append(CheckMessage("error", *where, f"should still find an error ({reasons}): {example!r}"))
+    return out
+
+
 def run_examples(patterns: PatternSet) -> list[CheckMessage]:
     """Each pattern's examples (every language's) must behave; an example that also fires another pattern is a warning."""
     out: list[CheckMessage] = []
@@ -245,6 +269,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
     report.patterns = patterns
     report.messages.extend(run_examples(patterns))
     report.messages.extend(stance_examples(patterns))
+    report.messages.extend(chrome_examples(patterns))
     report.messages.extend(missing_translations(patterns))
     report.messages.extend(missing_phrases(patterns))
     if timing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from .chrome import PageChrome
 from .fields import gives_merchant_id
 from .language import ticket_language
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
@@ -17,6 +18,7 @@ NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
 MAX_EVIDENCE = 3
 """Evidence enough for a match and its explanation: later hits of the pattern are not judged."""
+CHROME_REASON = "only in a pasted page's chrome (a menu, help link, FAQ or article title)"
 AMAZON_CONTEXT = "amazon"
 """Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
@@ -71,6 +73,7 @@ class TicketView:
         self.follow_up = patterns.follow_up if patterns is not None else None
         self.patterns = patterns
         self._layout: Layout | None = None
+        self._chrome: PageChrome | None = None
         self.contexts: dict[str, bool] = {}
         """Whole-text contexts already searched in this ticket, by regex."""
         self.seen: set[str] | None = text.seen_of(patterns.anchors) if patterns is not None else None
@@ -83,6 +86,13 @@ class TicketView:
             return True
         return (pattern.spec.escalation_fields and self.patterns is not None
                 and gives_merchant_id(self.text, self.patterns, self.layout().is_quoted))
+
+    def in_chrome(self, start: int, end: int) -> bool:
+        """Whether a span of the source lies in a pasted page's chrome (see chrome.py), found on the first ask."""
+        if self._chrome is None:
+            rules = self.patterns.chrome if self.patterns is not None else None
+            self._chrome = PageChrome(self.text.source, rules, 1 if self.subject_end else 0)
+        return self._chrome.covers(start, end)
 
     def layout(self) -> Layout:
         if self._layout is None:
@@ -151,9 +161,12 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         for found in scan(rx, text, deadline):
             if len(best) >= MAX_EVIDENCE:
                 break
-            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             s, e = text.source_span(found.start, found.end)
             quoted = text.source[s:e]
+            if view.in_chrome(s, e):
+                suppressed.append(Suppressed(pattern.id, rx.name, quoted, CHROME_REASON))
+                continue
+            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
                 continue
@@ -225,6 +238,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     if matches and retry:
         given = TicketView(text, patterns, amazon=True, subject_end=subject_end)
         given._layout = view._layout  # noqa: SLF001 (the same ticket: its layout is shared)
+        given._chrome = view._chrome  # noqa: SLF001
         given.contexts = view.contexts
         for pattern in retry:
             try:

@@ -53,6 +53,7 @@ from .schema import (
 from .tomlpos import key_lines, line_of
 
 if TYPE_CHECKING:
+    from .chrome import ChromeRules
     from .language import WordMarkers
     from .normalize import NormalizedText
     from .stances import StanceRule, Stances
@@ -491,6 +492,8 @@ class PatternSet:
     """The English phrases the composer puts around the replies (greeting, intro, escalation sentences)."""
     stances: Stances | None = field(default=None, compare=False)
     """Every language's stances with their examples (each pattern holds the rules it applies)."""
+    chrome: ChromeRules | None = field(default=None, compare=False)
+    """Every language's page chrome words (see chrome.py): None, no chrome is told apart."""
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
@@ -858,8 +861,10 @@ def all_pattern_files(directory: Path) -> list[Path]:
     """Every file a pattern set is built from, language overlays included (for fingerprints and reloads)."""
     errors, fields = pattern_files(directory)
     stances = [directory / STANCES_FILE] if (directory / STANCES_FILE).is_file() else []
+    from .chrome import chrome_files
+
     return [*errors, *fields, *reply_parts_file(directory), *stances, *sorted((directory / I18N_DIR).glob("*/*.toml")),
-            *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml"))]
+            *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml")), *chrome_files(directory)]
 
 
 _LOADED: dict[tuple[str, str], PatternSet] = {}
@@ -927,6 +932,9 @@ def _load_patterns(directory: Path, error_files: list[Path], field_files: list[P
 
     stances = load_stances(directory, [(la.spec, la.path) for la in languages], problems)
     loaded = [with_stances(p, stances, problems) if p is not None else None for p in loaded]
+    from .chrome import CHROME_DIR, load_chrome
+
+    chrome = load_chrome(directory / CHROME_DIR, problems)
     if problems:
         raise PatternSetError(problems)
     ordered = share_amazon_context(sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id)))
@@ -939,4 +947,5 @@ def _load_patterns(directory: Path, error_files: list[Path], field_files: list[P
         languages=languages,
         reply_parts=reply_parts,
         stances=stances,
+        chrome=chrome,
     )

@@ -422,3 +422,45 @@ class FieldOverlaySpec(_Strict):
             if word != word.lower() or not 1 <= number <= 12:
                 raise ValueError(f"month {word!r}: names are lower case, numbers 1 to 12")
         return table
+
+
+# --- Page chrome: patterns/chrome/<lang>.toml, one file per language (see plugin/core/chrome.py). The words
+# by which a pasted page's menus, help links, FAQ titles and hints are told from the error it shows. ---
+
+
+class ChromeExamples(_Strict):
+    vetoed: list[str] = Field(min_length=1)
+    """Pasted pages that name errors only in their chrome (help links, FAQ, article lists): no error is found."""
+    kept: list[str] = Field(min_length=1)
+    """Pasted pages with chrome around a genuine banner: the error is still found."""
+
+
+class ChromeFile(_Strict):
+    """One language's page chrome. Every list holds regexes, matched case-insensitively."""
+
+    lang: str = Field(pattern=LANG)
+    headings: list[str] = Field(min_length=1)
+    """A line's whole text (or its label before a colon) that heads help links, FAQ or articles:
+    "FAQ", "Related help", "Articles in this section", "Häufige Fragen"."""
+    questions: list[str] = Field(min_length=1)
+    """An item's whole text that is a help title in question form: "What is staging mode?", "〜とは？"."""
+    links: list[str] = Field(min_length=1)
+    """How a link item starts: "Learn more about", "En savoir plus", "詳しく見る" (Japanese: ``.{0,40}`` first)."""
+    labels: list[str] = []
+    """A label that heads a list on its own line only ("Help: ... · ..."), too common a word to head the
+    lines below it: "Help", "Aide", "ヘルプ"."""
+    hints: list[str] = []
+    """How a conditional hint addressed to the reader starts: "If you see", "Si vous voyez"."""
+    examples: ChromeExamples
+
+    @field_validator("headings", "questions", "links", "labels", "hints")
+    @classmethod
+    def _compiles(cls, terms: list[str]) -> list[str]:
+        import regex
+
+        for term in terms:
+            try:
+                regex.compile(term, regex.IGNORECASE)
+            except regex.error as exc:
+                raise ValueError(f"regex {term!r} does not compile: {exc}") from None
+        return terms
