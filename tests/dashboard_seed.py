@@ -31,7 +31,11 @@ def seed(store: Any, now: datetime | None = None) -> None:
         for k in range(day % 4 + 1):
             ticket += 1
             error = ERRORS[(day + k) % len(ERRORS)]
-            received = now - timedelta(days=day, hours=k)
+            # On the day's own calendar date (the overview counts by UTC day): k hours earlier, unless
+            # that crosses midnight (a run between 00:00 and 03:00 UTC), then k seconds after it.
+            that_day = now - timedelta(days=day)
+            midnight = that_day.replace(hour=0, minute=0, second=0, microsecond=0)
+            received = max(that_day - timedelta(hours=k), midnight + timedelta(seconds=k))
             created = received - timedelta(seconds=20 + 7 * k)
             facts = TicketFacts(created_at=created.isoformat()) if k % 3 != 2 else TicketFacts()
             store.record_delivery(Delivery(ticket, "trigger", f"seed-{ticket}", facts))
