@@ -266,7 +266,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
                 matches.append(match)
                 views[match.error] = given
                 suppressed = [s for s in suppressed if s.error != pattern.id]
-    if len(view.named) >= 2 and patterns.listing is not None:
+    if matches and patterns.listing is not None:
         matches, suppressed = _unlisted(matches, suppressed, failures, text, patterns, options, views)
     matches.sort(key=_rank)
     return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))

@@ -40,6 +40,10 @@ _ROW_BREAK = regex.compile(r"[ \t]+[·•|›»/][ \t]+|[ \t]*[｜／][ \t]*|[ \
 _LABEL = regex.compile(r"[^:：\n]{1,40}?[ \t]*[:：][ \t]*(?=\S)")
 _LINE_LABEL = regex.compile(r"(\w[\w' -]{0,24}?)[ \t]*[:：][ \t]*(?=\S)")
 """A short label that opens a line ("Hint: ...", "Guida: ..."): lines opened by the same label are parallel."""
+_TAIL = regex.compile(r"[^:：?？]*?[\p{Pf}\p{Pe}»」』\"']*[ \t]*[:：?？][ \t]*(?P<rest>[^:：?？\n]*?)[ \t]*[?？]?[ \t]*$")
+"""What follows a title's error: its colon or question mark, then the rest of the line."""
+MAX_TAIL = 4
+"""Words after a title's colon or question mark at most ("que faire ?", "Here's what to try")."""
 MAX_TITLE = 100
 """Characters of an unbulleted list line at most (longer: prose)."""
 _SENTENCE = regex.compile(r"[.!][ \t]+\S|[。！][ \t]*\S|[.。!！][ \t]*$")
@@ -59,21 +63,37 @@ class ListingRules:
     narrative: Mapping[str, regex.Pattern[str]] = field(default_factory=dict)
     examples: tuple[Path, ListingFile] | None = None
 
+    advice: Mapping[str, regex.Pattern[str]] = field(default_factory=dict)
+
     def narrates(self, text: str, lang: str | None) -> bool:
         """Whether a line is the merchant telling what happened to them (English's words and their language's)."""
-        for la in {"en", lang or "en"}:
-            words = self.narrative.get(la)
-            if words is not None and words.search(text):
-                return True
-        return False
+        return _any(self.narrative, text, lang, search=True)
+
+    def advises(self, text: str, lang: str | None) -> bool:
+        """Whether a line (after its label) opens with a condition: a hint to the reader ("If ...", "Falls ...")."""
+        label = _LABEL.match(text)
+        return _any(self.advice, text[label.end():] if label else text, lang, search=False)
+
+
+def _any(table: Mapping[str, regex.Pattern[str]], text: str, lang: str | None, search: bool) -> bool:
+    for la in {"en", lang or "en"}:
+        words = table.get(la)
+        if words is not None and (words.search(text) if search else words.match(text)):
+            return True
+    return False
 
 
 def build_rules(spec: ListingFile, path: Path | None = None) -> ListingRules:
     flags = regex.IGNORECASE | regex.V0
-    narrative = {la: regex.compile("|".join(f"(?:{t})" for t in terms), flags) for la, terms in spec.narrative.items()
-                 if terms}
-    return ListingRules(spec.list_errors, spec.pair_errors, spec.max_pair_item, spec.row_items, spec.max_item, narrative,
-                        (path, spec) if path is not None else None)
+
+    def table(words: dict[str, list[str]], opening: bool) -> dict[str, regex.Pattern[str]]:
+        lead = r"[\W_]*(?:" if opening else "(?:"
+        return {la: regex.compile(lead + "|".join(f"(?:{t})" for t in terms) + ")", flags)
+                for la, terms in words.items() if terms}
+
+    return ListingRules(spec.list_errors, spec.pair_errors, spec.max_pair_item, spec.row_items, spec.max_item,
+                        table(spec.narrative, False), (path, spec) if path is not None else None,
+                        table(spec.advice, True))
 
 
 def load_listing(directory: Path, problems: list[PatternFileError]) -> ListingRules | None:
@@ -172,16 +192,16 @@ def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rul
     for i, ch in enumerate(source):
         if ch == "\n":
             starts.append(i + 1)
-    on_line: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    """Per line, the errors named on it with where each hit starts."""
+    on_line: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+    """Per line, the errors named on it with their hits."""
     for error, spans in named.items():
         for s, e in spans:
             first, last = bisect.bisect_right(starts, s) - 1, bisect.bisect_right(starts, max(s, e - 1)) - 1
             for i in range(first, last + 1):
-                on_line[i].append((error, s))
+                on_line[i].append((error, s, e))
     listed: list[tuple[int, int]] = []
     for group in _groups(lines, skip_lines):
-        listed.extend(_list_spans(group, lines, on_line, rules, lang))
+        listed.extend(_list_spans(group, lines, on_line, rules, lang) or _advice_spans(group, lines, on_line, rules, lang))
     for i in sorted(on_line):
         line = lines[i] if i < len(lines) and i >= skip_lines else None
         if line is not None and not line.notice:
@@ -217,17 +237,17 @@ def _groups(lines: list[_Line | None], skip_lines: int) -> list[list[list[int]]]
     return out
 
 
-def _list_spans(group: list[list[int]], lines: list[_Line | None], on_line: Mapping[int, list[tuple[str, int]]],
+def _list_spans(group: list[list[int]], lines: list[_Line | None], on_line: Mapping[int, list[tuple[str, int, int]]],
                 rules: ListingRules, lang: str | None) -> list[tuple[int, int]]:
     """The lines of a run that names several errors, unless it is the merchant's own account of them."""
     naming = [item for item in group if any(on_line.get(i) for i in item)]
     if len(naming) < 2:
         return []
-    errors = {e for item in naming for i in item for e, _ in on_line.get(i, ())}
+    errors = {e for item in naming for i in item for e, _, _ in on_line.get(i, ())}
     if len(errors) < rules.pair_errors:
         return []
     texts = [" ".join(line.body for i in item if (line := lines[i]) is not None) for item in naming]
-    if any(_LOG.search(t) for t in texts) or _own_labels(naming, lines, on_line):
+    if any(_LOG.search(t) for t in texts) or _own_labels(group, naming, lines, on_line):
         return []  # a timeline, or one error per marketplace, client or day: what happened to each
     if len(errors) < rules.list_errors and any(len(t) > rules.max_pair_item or rules.narrates(t, lang) for t in texts):
         return []
@@ -240,22 +260,61 @@ def _list_spans(group: list[list[int]], lines: list[_Line | None], on_line: Mapp
     return spans
 
 
-def _own_labels(naming: list[list[int]], lines: list[_Line | None],
-                on_line: Mapping[int, list[tuple[str, int]]]) -> bool:
+def _advice_spans(group: list[list[int]], lines: list[_Line | None],
+                  on_line: Mapping[int, list[tuple[str, int, int]]], rules: ListingRules,
+                  lang: str | None) -> list[tuple[int, int]]:
+    """In a list, the lines that name one error as a help title or a reader's hint, never as shown: an
+    article's title with its question or fix after it ("My account is suspended: what to do", "Under
+    review? Here's what to do") or a hint opening with a condition ("If Amazon asks for more information,
+    check ...", "Falls ...")."""
+    if len(group) < 2:
+        return []
+    spans = []
+    for item in group:
+        line = lines[item[0]]
+        hits = on_line.get(item[0])
+        if line is None or not hits or line.notice:
+            continue
+        # A help title may speak as the merchant ("My account is suspended: what to do"); a hint may not.
+        if _titled(line, max(e for _, _, e in hits)) or (rules.advises(line.body, lang)
+                                                         and not rules.narrates(line.body, lang)):
+            spans.append((line.start, line.end))
+    return spans
+
+
+def _titled(line: _Line, hit_end: int) -> bool:
+    """Whether the line is a title whose error, named before a colon or question mark, is followed by a
+    few words only: "... suspended: what to do", "... under review? Here's what to do"."""
+    body = line.body.strip()
+    if len(body) > MAX_TITLE or body.endswith((".", "。")):
+        return False
+    tail = _TAIL.search(line.body, max(0, hit_end - line.start))
+    return tail is not None and len(tail.group("rest").split()) <= MAX_TAIL and (
+        " " in line.body or len(tail.group("rest")) <= 2 * MAX_TAIL * 2)
+
+
+def _own_labels(group: list[list[int]], naming: list[list[int]], lines: list[_Line | None],
+                on_line: Mapping[int, list[tuple[str, int, int]]]) -> bool:
     """Whether each naming item opens with a label of its own ("Amazon.fr: ...", "Tuesday: ...", "Client B:
-    ...") and names its error after it: a status per marketplace, client or day. A doc's items share
-    one label ("Hint: ...") or none, or their label is the error itself ("Staging mode: what it means")."""
-    labels = []
+    ...") and names its error after it, no two items of the run sharing a label: a status per marketplace,
+    client or day. A doc's items share a label ("Hint: ...", "Article: ...") or have none, or their label
+    is the error itself ("Staging mode: what it means")."""
     for item in naming:
         line = lines[item[0]]
         label = _LABEL.match(line.body) if line is not None else None
         if line is None or label is None or len(label.group().split()) > 5:
             return False
         after = line.start + label.end()
-        if not any(s >= after for i in item for _, s in on_line.get(i, ())):
+        if not any(s >= after for i in item for _, s, _ in on_line.get(i, ())):
             return False
-        labels.append(label.group().strip(" \t:：").lower())
-    return len(set(labels)) == len(labels)
+    labels = [_label_of(line.body) for item in group if (line := lines[item[0]]) is not None]
+    given = [la for la in labels if la]
+    return len(set(given)) == len(given)
+
+
+def _label_of(body: str) -> str:
+    label = _LABEL.match(body)
+    return label.group().strip(" \t:：").lower() if label and len(label.group().split()) <= 5 else ""
 
 
 def _row_spans(line: _Line, rules: ListingRules) -> list[tuple[int, int]]:

@@ -493,9 +493,11 @@ class ListingFile(_Strict):
     """Characters of a row's item at most (longer: prose, not a link)."""
     narrative: dict[str, list[str]] = {}
     """Per language, how a merchant's own line tells what happened ("I got", "first try", "dann kam")."""
+    advice: dict[str, list[str]] = {}
+    """Per language, how a hint to the reader opens (after its label): a condition, "if", "falls", "si"."""
     examples: ListingExamples
 
-    @field_validator("narrative")
+    @field_validator("narrative", "advice")
     @classmethod
     def _compiles(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
         import regex
