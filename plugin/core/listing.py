@@ -220,8 +220,10 @@ def _groups(lines: list[_Line | None], skip_lines: int) -> list[list[list[int]]]
         if i < skip_lines:
             continue
         if line is None:
-            out.extend(groups.values())
-            groups, item, item_shape = {}, None, None
+            if not _spaced_item(lines, i):
+                out.extend(groups.values())
+                groups = {}
+            item, item_shape = None, None
             continue
         depth, width, kind = line.shape
         if item is not None and item_shape is not None and depth == item_shape[0] and width > item_shape[1] \
@@ -237,6 +239,24 @@ def _groups(lines: list[_Line | None], skip_lines: int) -> list[list[list[int]]]
     return out
 
 
+def _intro(group: list[list[int]], lines: list[_Line | None]) -> str:
+    """The line that leads into a run ("I get two messages, both this morning:"), if any."""
+    first = group[0][0]
+    for i in range(first - 1, max(-1, first - 4), -1):
+        line = lines[i]
+        if line is not None:
+            return "" if line.shape == lines[first].shape else line.body  # type: ignore[union-attr]
+    return ""
+
+
+def _spaced_item(lines: list[_Line | None], blank: int) -> bool:
+    """Whether a single blank line only spaces out a bulleted or numbered list (as HTML list items are
+    rendered): the lines either side have the same shape."""
+    before = lines[blank - 1] if blank > 0 else None
+    after = lines[blank + 1] if blank + 1 < len(lines) else None
+    return before is not None and after is not None and bool(before.shape[2]) and before.shape == after.shape
+
+
 def _list_spans(group: list[list[int]], lines: list[_Line | None], on_line: Mapping[int, list[tuple[str, int, int]]],
                 rules: ListingRules, lang: str | None) -> list[tuple[int, int]]:
     """The lines of a run that names several errors, unless it is the merchant's own account of them."""
@@ -249,7 +269,8 @@ def _list_spans(group: list[list[int]], lines: list[_Line | None], on_line: Mapp
     texts = [" ".join(line.body for i in item if (line := lines[i]) is not None) for item in naming]
     if any(_LOG.search(t) for t in texts) or _own_labels(group, naming, lines, on_line):
         return []  # a timeline, or one error per marketplace, client or day: what happened to each
-    if len(errors) < rules.list_errors and any(len(t) > rules.max_pair_item or rules.narrates(t, lang) for t in texts):
+    if len(errors) < rules.list_errors and any(len(t) > rules.max_pair_item or rules.narrates(t, lang)
+                                               for t in (*texts, _intro(group, lines))):
         return []
     spans = []
     for item in group:
