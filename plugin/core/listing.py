@@ -28,6 +28,7 @@ from .schema import ListingFile
 if TYPE_CHECKING:
     from .patterns import PatternFileError
 
+_NEWLINE = regex.compile(r"\n")
 _QUOTE = regex.compile(r"(?:[ \t]*[>＞])+")
 _INDENT = regex.compile(r"[ \t\u3000]*")
 _MARKER = regex.compile(
@@ -188,10 +189,7 @@ def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rul
     if rules is None or not named:
         return Listed()
     lines = _lines(source)
-    starts = [0]
-    for i, ch in enumerate(source):
-        if ch == "\n":
-            starts.append(i + 1)
+    starts = [0, *(m.end() for m in _NEWLINE.finditer(source))]
     on_line: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     """Per line, the errors named on it with their hits."""
     for error, spans in named.items():
