@@ -308,7 +308,7 @@ def _titled(line: _Line, hit_end: int) -> bool:
     if len(body) > MAX_TITLE or body.endswith((".", "。")):
         return False
     tail = _TAIL.search(line.body, max(0, hit_end - line.start))
-    return tail is not None and len(tail.group("rest").split()) <= MAX_TAIL and (
+    return tail is not None and 0 < len(tail.group("rest").split()) <= MAX_TAIL and (
         " " in line.body or len(tail.group("rest")) <= 2 * MAX_TAIL * 2)
 
 
