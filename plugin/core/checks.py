@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from .detect import CHROME_REASON, detect_text, match_pattern
+from .detect import CHROME_REASON, LISTED_REASON, detect_text, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
 from .patterns import REPLY_PARTS_FILE, ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
@@ -173,6 +173,31 @@ def chrome_examples(patterns: PatternSet) -> list[CheckMessage]:
     return out
 
 
+def listing_examples(patterns: PatternSet) -> list[CheckMessage]:
+    """listing.toml's ``vetoed`` tickets must find no error and drop a hit as listed; its ``kept`` ones
+    (a list around a genuine banner, the merchant's own list of what they saw) must still find one."""
+    out: list[CheckMessage] = []
+    examples = patterns.listing.examples if patterns.listing is not None else None
+    if examples is None:
+        return out
+    path, spec = examples
+    for kind, texts in (("vetoed", spec.examples.vetoed), ("kept", spec.examples.kept)):
+        for i, example in enumerate(texts):
+            detection = detect_text(example, patterns)[1]
+            where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
+            if kind == "vetoed" and detection.matches:
+                m = detection.matches[0]
+                out.append(CheckMessage("error", *where, f"should find no error but {m.error!r} matched "
+                                                         f"{m.evidence[0].text!r}: {example!r}"))
+            elif kind == "vetoed" and not any(s.reason == LISTED_REASON for s in detection.suppressed):
+                out.append(CheckMessage("error", *where, "no hit was dropped as listed (an example needs a list "
+                                                         f"naming several errors): {example!r}"))
+            elif kind == "kept" and not detection.matches:
+                reasons = "; ".join(s.reason for s in detection.suppressed) or "no regex matched"
+                out.append(CheckMessage("error", *where, f"should still find an error ({reasons}): {example!r}"))
+    return out
+
+
 def run_examples(patterns: PatternSet) -> list[CheckMessage]:
     """Each pattern's examples (every language's) must behave; an example that also fires another pattern is a warning."""
     out: list[CheckMessage] = []
@@ -270,6 +295,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
     report.messages.extend(run_examples(patterns))
     report.messages.extend(stance_examples(patterns))
     report.messages.extend(chrome_examples(patterns))
+    report.messages.extend(listing_examples(patterns))
     report.messages.extend(missing_translations(patterns))
     report.messages.extend(missing_phrases(patterns))
     if timing:

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from .chrome import PageChrome
 from .fields import gives_merchant_id
 from .language import ticket_language
+from .listing import Listed, find_listed
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
 from .patterns import CompiledContext, ErrorPattern, PatternSet
@@ -19,6 +20,7 @@ NEAR_FIRST = 500
 MAX_EVIDENCE = 3
 """Evidence enough for a match and its explanation: later hits of the pattern are not judged."""
 CHROME_REASON = "only in a pasted page's chrome (a menu, help link, FAQ or article title)"
+LISTED_REASON = "only in a list naming several errors (a page's documentation, see listing.py)"
 AMAZON_CONTEXT = "amazon"
 """Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
@@ -74,6 +76,10 @@ class TicketView:
         self.patterns = patterns
         self._layout: Layout | None = None
         self._chrome: PageChrome | None = None
+        self.named: dict[str, list[tuple[int, int]]] = {}
+        """Where each error's regexes hit in the source (before any judgement): the first pass notes them."""
+        self.listed: Listed | None = None
+        """The lists of errors (see listing.py), once the first pass has found where every error is named."""
         self.contexts: dict[str, bool] = {}
         """Whole-text contexts already searched in this ticket, by regex."""
         self.seen: set[str] | None = text.seen_of(patterns.anchors) if patterns is not None else None
@@ -163,6 +169,11 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 break
             s, e = text.source_span(found.start, found.end)
             quoted = text.source[s:e]
+            if view.listed is None:
+                view.named.setdefault(pattern.id, []).append((s, e))
+            elif view.listed.covers(s, e):
+                suppressed.append(Suppressed(pattern.id, rx.name, quoted, LISTED_REASON))
+                continue
             if view.in_chrome(s, e):
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, CHROME_REASON))
                 continue
@@ -220,6 +231,8 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     text.preload(patterns.anchors)
     text.preload_words(patterns.words)
     view = TicketView(text, patterns, amazon_ticket, subject_end)
+    views: dict[str, TicketView] = {}
+    """The view each match was found with (the second try gives the Amazon context)."""
     retry: list[ErrorPattern] = []
     for pattern in patterns.error_patterns:
         if not text.may_hold(pattern.anchor_set, patterns.anchors):
@@ -235,11 +248,13 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         suppressed.extend(dropped)
         if match is not None:
             matches.append(match)
+            views[match.error] = view
     if matches and retry:
         given = TicketView(text, patterns, amazon=True, subject_end=subject_end)
         given._layout = view._layout  # noqa: SLF001 (the same ticket: its layout is shared)
         given._chrome = view._chrome  # noqa: SLF001
         given.contexts = view.contexts
+        given.named = view.named
         for pattern in retry:
             try:
                 match, _ = match_pattern(pattern, text, options.timeout, given)
@@ -249,9 +264,44 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
                 continue
             if match is not None:
                 matches.append(match)
+                views[match.error] = given
                 suppressed = [s for s in suppressed if s.error != pattern.id]
+    if matches and patterns.listing is not None:
+        matches, suppressed = _unlisted(matches, suppressed, failures, text, patterns, options, views)
     matches.sort(key=_rank)
     return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
+
+
+def _unlisted(matches: list[Match], suppressed: list[Suppressed], failures: list[PatternFailure],
+              text: NormalizedText, patterns: PatternSet, options: DetectOptions,
+              views: dict[str, TicketView]) -> tuple[list[Match], list[Suppressed]]:
+    """Judge again, without the hits in lists of errors (see listing.py), each match with evidence in one."""
+    view = next(iter(views.values()), None)
+    if view is None:
+        return matches, suppressed
+    listed = find_listed(text.source, view.named, patterns.listing, ticket_language(text, patterns),
+                         1 if view.subject_end else 0)
+    if not listed.spans:
+        return matches, suppressed
+    kept: list[Match] = []
+    for m in matches:
+        pattern = patterns.get(m.error)
+        if pattern is None or not any(listed.covers(ev.start, ev.end) for ev in m.evidence):
+            kept.append(m)
+            continue
+        again = views[m.error]
+        again.listed = listed
+        try:
+            match, dropped = match_pattern(pattern, text, options.timeout, again)
+        except TimeoutError as exc:
+            failures.append(PatternFailure(pattern.id, str(exc)))
+            kept.append(m)
+            continue
+        if match is not None:
+            kept.append(match)
+        else:
+            suppressed = [*(s for s in suppressed if s.error != m.error), *dropped]
+    return kept, suppressed
 
 
 def _rank(m: Match) -> tuple[int, float, str]:

@@ -147,6 +147,10 @@ _PUNCT = str.maketrans(
 )
 
 
+_ITEM = "\n• "
+"""How an HTML list item starts in the text a reader sees."""
+
+
 class _TextExtractor(HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
@@ -156,7 +160,9 @@ class _TextExtractor(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self._skip += 1
-        elif tag in _BLOCK_TAGS:
+        elif tag == "li":
+            self.parts.append(_ITEM)  # a list item keeps its bullet: lists of errors are told by their shape
+        elif tag in _BLOCK_TAGS and not (self.parts and self.parts[-1] == _ITEM):
             self.parts.append("\n")
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:

@@ -54,6 +54,7 @@ from .tomlpos import key_lines, line_of
 
 if TYPE_CHECKING:
     from .chrome import ChromeRules
+    from .listing import ListingRules
     from .language import WordMarkers
     from .normalize import NormalizedText
     from .stances import StanceRule, Stances
@@ -64,7 +65,9 @@ REPLY_PARTS_FILE = "reply_parts.toml"
 """The English phrases of the reply composer; not an error pattern although it sits beside them."""
 STANCES_FILE = "stances.toml"
 """The English stances (see stances.py); not an error pattern either."""
-NOT_PATTERNS = frozenset({REPLY_PARTS_FILE, STANCES_FILE})
+LISTING_FILE = "listing.toml"
+"""The shapes of lists of errors (see listing.py)."""
+NOT_PATTERNS = frozenset({REPLY_PARTS_FILE, STANCES_FILE, LISTING_FILE})
 MAX_ANCHOR_HITS = 200
 """Occurrences of one anchor worth looking at; past that a ticket is noise, not a message."""
 
@@ -494,6 +497,8 @@ class PatternSet:
     """Every language's stances with their examples (each pattern holds the rules it applies)."""
     chrome: ChromeRules | None = field(default=None, compare=False)
     """Every language's page chrome words (see chrome.py): None, no chrome is told apart."""
+    listing: ListingRules | None = field(default=None, compare=False)
+    """The shapes of lists of errors (see listing.py): None, no list is told apart."""
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
@@ -862,9 +867,9 @@ def all_pattern_files(directory: Path) -> list[Path]:
     errors, fields = pattern_files(directory)
     stances = [directory / STANCES_FILE] if (directory / STANCES_FILE).is_file() else []
     from .chrome import chrome_files
-
+    listing = [directory / LISTING_FILE] if (directory / LISTING_FILE).is_file() else []
     return [*errors, *fields, *reply_parts_file(directory), *stances, *sorted((directory / I18N_DIR).glob("*/*.toml")),
-            *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml")), *chrome_files(directory)]
+            *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml")), *chrome_files(directory), *listing]
 
 
 _LOADED: dict[tuple[str, str], PatternSet] = {}
@@ -935,6 +940,9 @@ def _load_patterns(directory: Path, error_files: list[Path], field_files: list[P
     from .chrome import CHROME_DIR, load_chrome
 
     chrome = load_chrome(directory / CHROME_DIR, problems)
+    from .listing import load_listing
+
+    listing = load_listing(directory, problems)
     if problems:
         raise PatternSetError(problems)
     ordered = share_amazon_context(sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id)))
@@ -948,4 +956,5 @@ def _load_patterns(directory: Path, error_files: list[Path], field_files: list[P
         reply_parts=reply_parts,
         stances=stances,
         chrome=chrome,
+        listing=listing,
     )

@@ -464,3 +464,56 @@ class ChromeFile(_Strict):
             except regex.error as exc:
                 raise ValueError(f"regex {term!r} does not compile: {exc}") from None
         return terms
+
+
+# --- Listed errors: patterns/listing.toml (see plugin/core/listing.py). The shape of a list that names several
+# errors (documentation, not the merchant's error): thresholds, and the words by which a merchant's own list
+# narrates what happened to them, per language. ---
+
+
+class ListingExamples(_Strict):
+    vetoed: list[str] = Field(min_length=1)
+    """Pasted pages or mails that name errors only in lists of errors: no error is found."""
+    kept: list[str] = Field(min_length=1)
+    """Tickets with such a list around a genuine banner, or the merchant's own list of what they saw: found."""
+
+
+class ListingFile(_Strict):
+    """Thresholds of the list shapes, and per language (ISO 639-1 code) the regexes of a narrating line."""
+
+    list_errors: int = Field(default=3, ge=2, le=8)
+    """Distinct errors named in one run of parallel lines that make it documentation outright."""
+    pair_errors: int = Field(default=2, ge=2, le=8)
+    """Distinct errors named in one run that make it documentation unless one of its lines narrates."""
+    max_pair_item: int = Field(default=120, ge=20, le=1000)
+    """Characters of each naming line at most for ``pair_errors`` (longer: the merchant's own sentences)."""
+    row_items: int = Field(default=3, ge=2, le=20)
+    """Items a row of links or menu entries has at least ("Popular: A · B · C")."""
+    max_item: int = Field(default=60, ge=10, le=200)
+    """Characters of a row's item at most (longer: prose, not a link)."""
+    narrative: dict[str, list[str]] = {}
+    """Per language, how a merchant's own line tells what happened ("I got", "first try", "dann kam")."""
+    advice: dict[str, list[str]] = {}
+    """Per language, how a hint to the reader opens (after its label): a condition, "if", "falls", "si"."""
+    examples: ListingExamples
+
+    @field_validator("narrative", "advice")
+    @classmethod
+    def _compiles(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
+        import regex
+
+        for lang, terms in table.items():
+            if not re.fullmatch(LANG[1:-1], lang):
+                raise ValueError(f"language {lang!r}: a lower-case ISO 639-1 code such as 'de'")
+            for term in terms:
+                try:
+                    regex.compile(term, regex.IGNORECASE)
+                except regex.error as exc:
+                    raise ValueError(f"{lang}: regex {term!r} does not compile: {exc}") from None
+        return table
+
+    @model_validator(mode="after")
+    def _pair_below_list(self) -> ListingFile:
+        if self.pair_errors > self.list_errors:
+            raise ValueError(f"pair_errors ({self.pair_errors}) must not exceed list_errors ({self.list_errors})")
+        return self

@@ -1,0 +1,82 @@
+"""Listed errors (plugin/core/listing.py): a list naming several different errors is a page's documentation,
+never alone the merchant's error; the merchant's own list of what they saw still counts."""
+
+from __future__ import annotations
+
+import pytest
+
+from plugin.core.checks import check_directory
+from plugin.core.detect import LISTED_REASON, detect
+from plugin.core.patterns import load_patterns
+
+from .conftest import PATTERNS_DIR
+
+_SET = load_patterns(PATTERNS_DIR)
+assert _SET.listing is not None and _SET.listing.examples is not None
+_SPEC = _SET.listing.examples[1]
+EXAMPLES = [pytest.param(kind, text, id=f"{kind}-{i}")
+            for kind, texts in (("vetoed", _SPEC.examples.vetoed), ("kept", _SPEC.examples.kept))
+            for i, text in enumerate(texts)]
+
+
+@pytest.mark.parametrize(("kind", "text"), EXAMPLES)
+def test_listing_example(kind: str, text: str) -> None:
+    found = detect(text, _SET)
+    if kind == "vetoed":
+        assert not found.matches, [m.evidence[0].text for m in found.matches]
+        assert any(s.reason == LISTED_REASON for s in found.suppressed)
+    else:
+        assert found.matches
+
+
+def _found(text: str) -> set[str]:
+    return set(detect(text, _SET).matched)
+
+
+def test_a_newsletter_list_of_problems_names_no_error_of_the_merchant() -> None:
+    text = ("Which plan do I need for Amazon.de? Pasting your mail:\n\n"
+            "> Common connection problems\n"
+            "> ▸ \"Your seller account might still be in staging mode\" → check your vacation settings.\n"
+            "> ▸ \"The account connection timed out\" → repeat within 15 minutes.\n"
+            "> ▸ \"Couldn't connect, contact Amazon\" → open a case with Amazon.\n")
+    assert _found(text) == set()
+
+
+def test_the_banner_beside_a_help_box_still_counts() -> None:
+    text = ("Amazon connect page:\n\n"
+            "  The account you are connecting to is not a Professional Amazon seller account.\n\n"
+            "  Need help?\n"
+            "   Guide: Amazon requires additional information\n"
+            "   Guide: An error has occurred\n"
+            "   Guide: The account connection timed out\n")
+    assert _found(text) == {"not_professional"}
+
+
+def test_a_row_of_help_links_is_not_shown() -> None:
+    text = ("✖ An error has occurred\n"
+            "Popular: How do I find my Amazon merchant ID? · Individual vs Professional plans · What is staging mode?")
+    assert _found(text) == {"generic_error"}
+
+
+@pytest.mark.parametrize("text", [
+    # One error per marketplace: each line has its own label.
+    "Amazon.fr: the account connection timed out twice\nAmazon.de: it is not registered in the region\n",
+    # A timeline: the times say what happened when.
+    "- 10:05 CET: The account connection timed out\n- 10:31 CET: Your seller account might still be in staging mode\n",
+    # The merchant's own lead-in narrates.
+    "I got these two, one after the other:\n• The account connection timed out\n"
+    "• Your seller account might still be in staging mode\n",
+])
+def test_the_merchants_own_list_of_two_errors_counts(text: str) -> None:
+    assert len(_found(text)) == 2
+
+
+def test_a_broken_listing_file_is_reported_with_its_key(tmp_path) -> None:
+    import shutil
+
+    copy = tmp_path / "patterns"
+    shutil.copytree(PATTERNS_DIR, copy)
+    path = copy / "listing.toml"
+    path.write_text(path.read_text(encoding="utf-8").replace("pair_errors = 2", "pair_errors = 5"), encoding="utf-8")
+    report = check_directory(copy, timing=False)
+    assert any("pair_errors" in m.message for m in report.messages if m.level == "error"), report.messages
