@@ -47,6 +47,9 @@ def english_copy(patterns_copy: Path) -> Path:
     """A writable copy of the shipped English patterns, without the shipped languages (patterns/i18n):
     for tests of the overlay engine with their own minimal language."""
     shutil.rmtree(patterns_copy / "i18n", ignore_errors=True)
+    for chrome in (patterns_copy / "chrome").glob("*.toml"):  # the shipped languages' page chrome too
+        if chrome.stem != "en":
+            chrome.unlink()
     return patterns_copy
 
 
