@@ -54,8 +54,8 @@ from .tomlpos import key_lines, line_of
 
 if TYPE_CHECKING:
     from .chrome import ChromeRules
-    from .listing import ListingRules
     from .language import WordMarkers
+    from .listing import ListingRules
     from .normalize import NormalizedText
     from .stances import StanceRule, Stances
 
