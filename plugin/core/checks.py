@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -156,32 +157,28 @@ def chrome_examples(patterns: PatternSet) -> list[CheckMessage]:
     for path, examples in patterns.chrome.examples if patterns.chrome is not None else ():
         if path.stem != "en" and patterns.language(path.stem) is None:
             continue  # its pages name errors in a language whose patterns are not loaded
-        for kind, texts in (("vetoed", examples.vetoed), ("kept", examples.kept)):
-            for i, example in enumerate(texts):
-                detection = detect_text(example, patterns)[1]
-                where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
-                if kind == "vetoed" and detection.matches:
-                    m = detection.matches[0]
-                    out.append(CheckMessage("error", *where, f"should find no error but {m.error!r} matched "
-                                                             f"{m.evidence[0].text!r}: {example!r}"))
-                elif kind == "vetoed" and not any(s.reason == CHROME_REASON for s in detection.suppressed):
-                    out.append(CheckMessage("error", *where, "no hit was dropped as page chrome (an example needs "
-                                                             f"an error's words in its chrome): {example!r}"))
-                elif kind == "kept" and not detection.matches:
-                    reasons = "; ".join(s.reason for s in detection.suppressed) or "no regex matched"
-                    out.append(CheckMessage("error", *where, f"should still find an error ({reasons}): {example!r}"))
+        out += _guard_examples(patterns, path, examples.vetoed, examples.kept, CHROME_REASON,
+                               "no hit was dropped as page chrome (an example needs an error's words in its chrome)")
     return out
 
 
 def listing_examples(patterns: PatternSet) -> list[CheckMessage]:
     """listing.toml's ``vetoed`` tickets must find no error and drop a hit as listed; its ``kept`` ones
     (a list around a genuine banner, the merchant's own list of what they saw) must still find one."""
-    out: list[CheckMessage] = []
     examples = patterns.listing.examples if patterns.listing is not None else None
     if examples is None:
-        return out
+        return []
     path, spec = examples
-    for kind, texts in (("vetoed", spec.examples.vetoed), ("kept", spec.examples.kept)):
+    return _guard_examples(patterns, path, spec.examples.vetoed, spec.examples.kept, LISTED_REASON,
+                           "no hit was dropped as listed (an example needs a list naming several errors)")
+
+
+def _guard_examples(patterns: PatternSet, path: Path, vetoed: Sequence[str], kept: Sequence[str],
+                    reason: str, not_dropped: str) -> list[CheckMessage]:
+    """A guard's examples (chrome, listing): ``vetoed`` find no error and drop a hit for ``reason``;
+    ``kept`` still find one."""
+    out: list[CheckMessage] = []
+    for kind, texts in (("vetoed", vetoed), ("kept", kept)):
         for i, example in enumerate(texts):
             detection = detect_text(example, patterns)[1]
             where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
@@ -189,9 +186,8 @@ def listing_examples(patterns: PatternSet) -> list[CheckMessage]:
                 m = detection.matches[0]
                 out.append(CheckMessage("error", *where, f"should find no error but {m.error!r} matched "
                                                          f"{m.evidence[0].text!r}: {example!r}"))
-            elif kind == "vetoed" and not any(s.reason == LISTED_REASON for s in detection.suppressed):
-                out.append(CheckMessage("error", *where, "no hit was dropped as listed (an example needs a list "
-                                                         f"naming several errors): {example!r}"))
+            elif kind == "vetoed" and not any(s.reason == reason for s in detection.suppressed):
+                out.append(CheckMessage("error", *where, f"{not_dropped}: {example!r}"))
             elif kind == "kept" and not detection.matches:
                 reasons = "; ".join(s.reason for s in detection.suppressed) or "no regex matched"
                 out.append(CheckMessage("error", *where, f"should still find an error ({reasons}): {example!r}"))
