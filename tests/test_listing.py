@@ -3,13 +3,16 @@ never alone the merchant's error; the merchant's own list of what they saw still
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from plugin.core.checks import check_directory
 from plugin.core.detect import LISTED_REASON, DetectOptions, detect
+from plugin.core.listing import _line, _plain
 from plugin.core.patterns import load_patterns
 
-from .conftest import PATTERNS_DIR
+from .conftest import DATA_DIR, PATTERNS_DIR
 
 _SET = load_patterns(PATTERNS_DIR)
 _ROOMY = DetectOptions(timeout=10.0)
@@ -83,3 +86,25 @@ def test_a_broken_listing_file_is_reported_with_its_key(tmp_path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("pair_errors = 2", "pair_errors = 5"), encoding="utf-8")
     report = check_directory(copy, timing=False)
     assert any("pair_errors" in m.message for m in report.messages if m.level == "error"), report.messages
+
+
+@pytest.mark.parametrize("line", ["Ordine spedito ieri", "Amazon says hello", "a) first", "Q. why", "A: yes",
+                                  "Note: the page", "通知：アカウント", "order 12:30 failed", "é accented", "x",
+                                  "> quoted prose", "> > twice quoted", "> a) quoted item", ">  indented", "> "])
+def test_prose_told_without_regexes_is_what_the_regexes_read(line: str) -> None:
+    """_groups skips prose lines by their first character (_plain): each must be what _line reads as prose."""
+    if _plain(line):
+        read = _line(line, 0)
+        assert read is not None and read.shape[1:] == (0, "") and not read.item
+
+
+def test_every_line_told_as_prose_in_the_tuning_sets_is_prose() -> None:
+    told = 0
+    for path in sorted((DATA_DIR / "tuning").glob("*.jsonl")):
+        for row in (json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()):
+            for line in (row.get("description") or "").split("\n"):
+                if _plain(line):
+                    told += 1
+                    read = _line(line, 0)
+                    assert read is not None and read.shape[1:] == (0, "") and not read.item, line
+    assert told > 1000

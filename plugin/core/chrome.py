@@ -256,6 +256,8 @@ class PageChrome:
         top = len(self._raw) - 1
         line = min(top, bisect.bisect_right(self._starts, start) - 1)
         last = min(top, bisect.bisect_right(self._starts, max(start, end - 1)) - 1)
+        if not any(self._kind(i).may_be_chrome for i in range(line, last + 1)):
+            return False  # chrome spans lie within chrome lines: none of the span's lines can be one
         lo, hi = self._block(line)[0], self._block(last)[1]
         found = self._windows.get((lo, hi))
         if found is None:
@@ -299,6 +301,11 @@ class _Kind:
     """The line holds help links or titles (a question title beside it is one too)."""
     question: bool = False
     """A help title in question form, chrome only beside help lines."""
+
+    @property
+    def may_be_chrome(self) -> bool:
+        """Whether _scan may find chrome in this line (the lines around it decide which)."""
+        return self.heading or self.title_like or bool(self.spans) or self.question
 
 
 def _kind(read: _Reader, raw: str, offset: int) -> _Kind:
