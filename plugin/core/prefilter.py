@@ -725,12 +725,11 @@ MAX_FACTORS = 3
 
 
 @functools.lru_cache(maxsize=65536)
-@functools.lru_cache(maxsize=16384)
 def common_factors(strings: frozenset[str]) -> tuple[str, ...]:
     """The longest pieces (at least ``MIN_FACTOR`` characters) that every string of a clause holds,
     longest first: a clause spelt out as thirty phrases ("staging site", "staging copy", ...) is
     absent from a long text when one find of "staging " fails, and else need only be looked for
-    where "staging " occurs. Remembered: every long ticket asks it for the same clauses."""
+    where "staging " occurs."""
     if not strings:
         return ()
     shortest = min(strings, key=lambda s: (len(s), s))
