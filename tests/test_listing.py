@@ -9,7 +9,7 @@ import pytest
 
 from plugin.core.checks import check_directory
 from plugin.core.detect import LISTED_REASON, DetectOptions, detect
-from plugin.core.listing import _line, _plain
+from plugin.core.listing import _line, _may_be_row, _plain, _row_spans
 from plugin.core.patterns import load_patterns
 
 from .conftest import DATA_DIR, PATTERNS_DIR
@@ -108,3 +108,20 @@ def test_every_line_told_as_prose_in_the_tuning_sets_is_prose() -> None:
                     read = _line(line, 0)
                     assert read is not None and read.shape[1:] == (0, "") and not read.item, line
     assert told > 1000
+
+
+def test_a_line_passed_over_as_no_row_has_no_row_spans() -> None:
+    """find_listed reads a hit's line for a row of links only where _may_be_row sees a place to part two items."""
+    assert _SET.listing is not None
+    rows = ["Popular: What is staging mode? · Account review · Timeouts", "A | B | C", "Hilfe：A／B／C", "A\tB\tC",
+            "Home   Orders   Settings"]
+    assert all(_may_be_row(row) and _row_spans(_line(row, 0), _SET.listing) for row in rows)  # type: ignore[arg-type]
+    passed = 0
+    for path in sorted((DATA_DIR / "tuning").glob("*.jsonl")):
+        for row in (json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()):
+            for raw in (row.get("description") or "").split("\n"):
+                line = _line(raw, 0)
+                if line is not None and not _may_be_row(raw):
+                    passed += 1
+                    assert not _row_spans(line, _SET.listing), raw
+    assert passed > 1000

@@ -137,6 +137,8 @@ def _title_like(text: str) -> bool:
 def _line(raw: str, pos: int) -> _Line | None:
     """One line of the source starting at ``pos``, its quote marks, indent and bullet set apart; None when blank."""
     text = raw.rstrip()
+    if not text:
+        return None
     q = _QUOTE.match(text)
     depth = q.group().count(">") + q.group().count("＞") if q else 0
     at = q.end() if q else 0
@@ -229,7 +231,9 @@ def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rul
     for group in _groups(lines, skip_lines):
         listed.extend(_list_spans(group, lines, on_line, rules, lang) or _advice_spans(group, lines, on_line, rules, lang))
     for i in sorted(on_line):
-        line = lines[i] if i < len(lines) and i >= skip_lines else None
+        if i >= len(lines) or i < skip_lines or (rules.row_items >= 2 and not _may_be_row(lines.raw[i])):
+            continue
+        line = lines[i]
         if line is not None and not line.notice:
             listed.extend(_row_spans(line, rules))
     return Listed(_merged(listed))
@@ -280,7 +284,9 @@ def _intro(group: list[list[int]], lines: _Lines) -> str:
 def _spaced_item(lines: _Lines, blank: int) -> bool:
     """Whether a single blank line only spaces out a bulleted or numbered list (as HTML list items are
     rendered): the lines either side have the same shape."""
-    before = lines[blank - 1] if blank > 0 else None
+    if blank == 0 or lines.plain(blank - 1):
+        return False  # no line above, or prose: no bullet
+    before = lines[blank - 1]
     after = lines[blank + 1] if blank + 1 < len(lines) else None
     return before is not None and after is not None and bool(before.shape[2]) and before.shape == after.shape
 
@@ -364,6 +370,11 @@ def _own_labels(group: list[list[int]], naming: list[list[int]], lines: _Lines,
 def _label_of(body: str) -> str:
     label = _LABEL.match(body)
     return label.group().strip(" \t:：").lower() if label and len(label.group().split()) <= 5 else ""
+
+
+def _may_be_row(raw: str) -> bool:
+    """Whether a line holds a place where _ROW_BREAK parts two items (a row needs at least two items)."""
+    return "   " in raw or any(c in raw for c in "·•|›»/｜／\t")
 
 
 def _row_spans(line: _Line, rules: ListingRules) -> list[tuple[int, int]]:
