@@ -3,13 +3,16 @@ never alone the merchant's error; the merchant's own list of what they saw still
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from plugin.core.checks import check_directory
 from plugin.core.detect import LISTED_REASON, DetectOptions, detect
+from plugin.core.listing import _line, _may_be_row, _plain, _row_spans
 from plugin.core.patterns import load_patterns
 
-from .conftest import PATTERNS_DIR
+from .conftest import DATA_DIR, PATTERNS_DIR
 
 _SET = load_patterns(PATTERNS_DIR)
 _ROOMY = DetectOptions(timeout=10.0)
@@ -83,3 +86,42 @@ def test_a_broken_listing_file_is_reported_with_its_key(tmp_path) -> None:
     path.write_text(path.read_text(encoding="utf-8").replace("pair_errors = 2", "pair_errors = 5"), encoding="utf-8")
     report = check_directory(copy, timing=False)
     assert any("pair_errors" in m.message for m in report.messages if m.level == "error"), report.messages
+
+
+@pytest.mark.parametrize("line", ["Ordine spedito ieri", "Amazon says hello", "a) first", "Q. why", "A: yes",
+                                  "Note: the page", "通知：アカウント", "order 12:30 failed", "é accented", "x",
+                                  "> quoted prose", "> > twice quoted", "> a) quoted item", ">  indented", "> "])
+def test_prose_told_without_regexes_is_what_the_regexes_read(line: str) -> None:
+    """_groups skips prose lines by their first character (_plain): each must be what _line reads as prose."""
+    if _plain(line):
+        read = _line(line, 0)
+        assert read is not None and read.shape[1:] == (0, "") and not read.item
+
+
+def test_every_line_told_as_prose_in_the_tuning_sets_is_prose() -> None:
+    told = 0
+    for path in sorted((DATA_DIR / "tuning").glob("*.jsonl")):
+        for row in (json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()):
+            for line in (row.get("description") or "").split("\n"):
+                if _plain(line):
+                    told += 1
+                    read = _line(line, 0)
+                    assert read is not None and read.shape[1:] == (0, "") and not read.item, line
+    assert told > 1000
+
+
+def test_a_line_passed_over_as_no_row_has_no_row_spans() -> None:
+    """find_listed reads a hit's line for a row of links only where _may_be_row sees a place to part two items."""
+    assert _SET.listing is not None
+    rows = ["Popular: What is staging mode? · Account review · Timeouts", "A | B | C", "Hilfe：A／B／C", "A\tB\tC",
+            "Home   Orders   Settings"]
+    assert all(_may_be_row(row) and _row_spans(_line(row, 0), _SET.listing) for row in rows)  # type: ignore[arg-type]
+    passed = 0
+    for path in sorted((DATA_DIR / "tuning").glob("*.jsonl")):
+        for row in (json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()):
+            for raw in (row.get("description") or "").split("\n"):
+                line = _line(raw, 0)
+                if line is not None and not _may_be_row(raw):
+                    passed += 1
+                    assert not _row_spans(line, _SET.listing), raw
+    assert passed > 1000

@@ -256,12 +256,36 @@ class PageChrome:
         top = len(self._raw) - 1
         line = min(top, bisect.bisect_right(self._starts, start) - 1)
         last = min(top, bisect.bisect_right(self._starts, max(start, end - 1)) - 1)
+        # Chrome spans lie within chrome lines: when none of the span's lines can be one, nothing else is read.
+        if line == last:
+            kind = self._kind(line)
+            if not (kind.heading or kind.spans or kind.question) and not (kind.title_like and self._in_run(line)):
+                return False
+        elif not any(self._kind(i).may_be_chrome for i in range(line, last + 1)):
+            return False
         lo, hi = self._block(line)[0], self._block(last)[1]
         found = self._windows.get((lo, hi))
         if found is None:
             found = self._windows[(lo, hi)] = _scan([self._kind(i) for i in range(lo, hi)], self._starts[lo],
                                                     max(0, self.skip_lines - lo))
         return found.covers(start, end)
+
+    def _in_run(self, line: int) -> bool:
+        """Whether _scan, reading ``line``'s block, may find it in a heading's run: False when the lines
+        above it within RUN, to the block's start, hold no heading before a line that ends a run (a
+        blank line not right under a heading, a notice, a line that is not title-like)."""
+        bound = max(self._block(line)[0], self.skip_lines)
+        i = line - 1
+        while i >= bound and line - i <= RUN:
+            kind = self._kind(i)
+            if kind.line is None:
+                return i - 1 >= bound and self._kind(i - 1).heading
+            if kind.line.notice or not kind.title_like:
+                return False
+            if kind.heading:
+                return True
+            i -= 1
+        return False
 
     def _block(self, line: int) -> tuple[int, int]:
         """The lines that decide ``line``: its paragraph (a blank line parts a heading's list and a
@@ -299,6 +323,11 @@ class _Kind:
     """The line holds help links or titles (a question title beside it is one too)."""
     question: bool = False
     """A help title in question form, chrome only beside help lines."""
+
+    @property
+    def may_be_chrome(self) -> bool:
+        """Whether _scan may find chrome in this line (the lines around it decide which)."""
+        return self.heading or self.title_like or bool(self.spans) or self.question
 
 
 def _kind(read: _Reader, raw: str, offset: int) -> _Kind:

@@ -15,6 +15,7 @@ Positions are those of the ticket's source text (``NormalizedText.source``, as e
 from __future__ import annotations
 
 import bisect
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,7 +29,6 @@ from .schema import ListingFile
 if TYPE_CHECKING:
     from .patterns import PatternFileError
 
-_NEWLINE = regex.compile(r"\n")
 _QUOTE = regex.compile(r"(?:[ \t]*[>＞])+")
 _INDENT = regex.compile(r"[ \t\u3000]*")
 _MARKER = regex.compile(
@@ -134,34 +134,64 @@ def _title_like(text: str) -> bool:
     return len(text) <= MAX_TITLE and not _SENTENCE.search(text)
 
 
-def _lines(source: str) -> list[_Line | None]:
-    out: list[_Line | None] = []
-    pos = 0
-    for raw in source.split("\n"):
-        text = raw.rstrip()
-        q = _QUOTE.match(text)
-        depth = q.group().count(">") + q.group().count("＞") if q else 0
-        at = q.end() if q else 0
-        if depth:
-            at += 1 if text[at:at + 1] == " " else 0  # "> text": the space after the mark is no indent
-        ind = _INDENT.match(text, at)
-        width = sum(2 if c == "\u3000" else 4 if c == "\t" else 1 for c in ind.group()) if ind else 0
-        at = ind.end() if ind else at
-        m = _MARKER.match(text, at)
-        kind = ""
-        if m and (m.end() == len(text) or text[m.end()] in " \t\u3000" or m.group("num") or "\u3000" <= text[m.end()]):
-            kind = "num" if m.group("num") else "sym"
-            at = _INDENT.match(text, m.end()).end()  # type: ignore[union-attr]
-        else:
-            label = _LINE_LABEL.match(text, at)
-            kind = f"label:{label.group(1).lower()}" if label and len(label.group(1).split()) <= 3 else ""
-        body = text[at:]
-        if body.strip():
-            out.append(_Line(pos + at, pos + len(text), body, (depth, width, kind), bool(_NOTICE.search(text))))
-        else:
-            out.append(None)
-        pos += len(raw) + 1
-    return out
+def _line(raw: str, pos: int) -> _Line | None:
+    """One line of the source starting at ``pos``, its quote marks, indent and bullet set apart; None when blank."""
+    text = raw.rstrip()
+    if not text:
+        return None
+    q = _QUOTE.match(text)
+    depth = q.group().count(">") + q.group().count("＞") if q else 0
+    at = q.end() if q else 0
+    if depth:
+        at += 1 if text[at:at + 1] == " " else 0  # "> text": the space after the mark is no indent
+    ind = _INDENT.match(text, at)
+    width = sum(2 if c == "\u3000" else 4 if c == "\t" else 1 for c in ind.group()) if ind else 0
+    at = ind.end() if ind else at
+    m = _MARKER.match(text, at)
+    kind = ""
+    if m and (m.end() == len(text) or text[m.end()] in " \t\u3000" or m.group("num") or "\u3000" <= text[m.end()]):
+        kind = "num" if m.group("num") else "sym"
+        at = _INDENT.match(text, m.end()).end()  # type: ignore[union-attr]
+    else:
+        label = _LINE_LABEL.match(text, at)
+        kind = f"label:{label.group(1).lower()}" if label and len(label.group(1).split()) <= 3 else ""
+    body = text[at:]
+    if body.strip():
+        return _Line(pos + at, pos + len(text), body, (depth, width, kind), bool(_NOTICE.search(text)))
+    return None
+
+
+def _plain(raw: str) -> bool:
+    """Whether a line is prose as _line would read it, told without its regexes: it opens with a letter,
+    or with "> " and a letter (no further quote mark, no indent or bullet; "a)" and "Q." are numbered),
+    and holds no colon (no label). It is then no blank line, its shape is (depth, 0, "") and it is no
+    item of a list, nor a line under one."""
+    at = 2 if raw.startswith("> ") else 0
+    return (raw[at:at + 1].isalpha() and raw[at] not in "QA" and raw[at + 1:at + 2] != ")"
+            and ":" not in raw and "：" not in raw)
+
+
+class _Lines:
+    """A ticket's source lines as _line reads them, each read on its first ask: most of a long
+    ticket's lines are prose, which _groups tells from their first character (see _plain)."""
+
+    def __init__(self, source: str) -> None:
+        self.raw = source.split("\n")
+        self.starts = list(itertools.accumulate((len(x) + 1 for x in self.raw), initial=0))
+        self._read: dict[int, _Line | None] = {}
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def __getitem__(self, i: int) -> _Line | None:
+        try:
+            return self._read[i]
+        except KeyError:
+            line = self._read[i] = _line(self.raw[i], self.starts[i])
+            return line
+
+    def plain(self, i: int) -> bool:
+        return _plain(self.raw[i])
 
 
 @dataclass(frozen=True)
@@ -188,8 +218,8 @@ def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rul
     """The lists of errors in ``source``, given where each error is ``named`` (error id -> source spans)."""
     if rules is None or not named:
         return Listed()
-    lines = _lines(source)
-    starts = [0, *(m.end() for m in _NEWLINE.finditer(source))]
+    lines = _Lines(source)
+    starts = lines.starts
     on_line: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
     """Per line, the errors named on it with their hits."""
     for error, spans in named.items():
@@ -201,22 +231,26 @@ def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rul
     for group in _groups(lines, skip_lines):
         listed.extend(_list_spans(group, lines, on_line, rules, lang) or _advice_spans(group, lines, on_line, rules, lang))
     for i in sorted(on_line):
-        line = lines[i] if i < len(lines) and i >= skip_lines else None
+        if i >= len(lines) or i < skip_lines or (rules.row_items >= 2 and not _may_be_row(lines.raw[i])):
+            continue
+        line = lines[i]
         if line is not None and not line.notice:
             listed.extend(_row_spans(line, rules))
     return Listed(_merged(listed))
 
 
-def _groups(lines: list[_Line | None], skip_lines: int) -> list[list[list[int]]]:
+def _groups(lines: _Lines, skip_lines: int) -> list[list[list[int]]]:
     """Each block's runs of parallel lines: a group is a list of items, an item its line with the deeper
     indented lines under it (an article's title and its breadcrumb, a step and its explanation)."""
     out: list[list[list[int]]] = []
     groups: dict[tuple[int, int, str], list[list[int]]] = {}
     item: list[int] | None = None
     item_shape: tuple[int, int, str] | None = None
-    for i, line in enumerate(lines):
-        if i < skip_lines:
+    for i in range(skip_lines, len(lines)):
+        if lines.plain(i):  # prose: no item, nor a line under one (its indent is 0)
+            item, item_shape = None, None
             continue
+        line = lines[i]
         if line is None:
             if not _spaced_item(lines, i):
                 out.extend(groups.values())
@@ -237,7 +271,7 @@ def _groups(lines: list[_Line | None], skip_lines: int) -> list[list[list[int]]]
     return out
 
 
-def _intro(group: list[list[int]], lines: list[_Line | None]) -> str:
+def _intro(group: list[list[int]], lines: _Lines) -> str:
     """The line that leads into a run ("I get two messages, both this morning:"), if any."""
     first = group[0][0]
     for i in range(first - 1, max(-1, first - 4), -1):
@@ -247,15 +281,17 @@ def _intro(group: list[list[int]], lines: list[_Line | None]) -> str:
     return ""
 
 
-def _spaced_item(lines: list[_Line | None], blank: int) -> bool:
+def _spaced_item(lines: _Lines, blank: int) -> bool:
     """Whether a single blank line only spaces out a bulleted or numbered list (as HTML list items are
     rendered): the lines either side have the same shape."""
-    before = lines[blank - 1] if blank > 0 else None
+    if blank == 0 or lines.plain(blank - 1):
+        return False  # no line above, or prose: no bullet
+    before = lines[blank - 1]
     after = lines[blank + 1] if blank + 1 < len(lines) else None
     return before is not None and after is not None and bool(before.shape[2]) and before.shape == after.shape
 
 
-def _list_spans(group: list[list[int]], lines: list[_Line | None], on_line: Mapping[int, list[tuple[str, int, int]]],
+def _list_spans(group: list[list[int]], lines: _Lines, on_line: Mapping[int, list[tuple[str, int, int]]],
                 rules: ListingRules, lang: str | None) -> list[tuple[int, int]]:
     """The lines of a run that names several errors, unless it is the merchant's own account of them."""
     naming = [item for item in group if any(on_line.get(i) for i in item)]
@@ -279,7 +315,7 @@ def _list_spans(group: list[list[int]], lines: list[_Line | None], on_line: Mapp
     return spans
 
 
-def _advice_spans(group: list[list[int]], lines: list[_Line | None],
+def _advice_spans(group: list[list[int]], lines: _Lines,
                   on_line: Mapping[int, list[tuple[str, int, int]]], rules: ListingRules,
                   lang: str | None) -> list[tuple[int, int]]:
     """In a list, the lines that name one error as a help title or a reader's hint, never as shown: an
@@ -312,7 +348,7 @@ def _titled(line: _Line, hit_end: int) -> bool:
         " " in line.body or len(tail.group("rest")) <= 2 * MAX_TAIL * 2)
 
 
-def _own_labels(group: list[list[int]], naming: list[list[int]], lines: list[_Line | None],
+def _own_labels(group: list[list[int]], naming: list[list[int]], lines: _Lines,
                 on_line: Mapping[int, list[tuple[str, int, int]]]) -> bool:
     """Whether each naming item opens with a label of its own ("Amazon.fr: ...", "Tuesday: ...", "Client B:
     ...") and names its error after it, no two items of the run sharing a label: a status per marketplace,
@@ -334,6 +370,11 @@ def _own_labels(group: list[list[int]], naming: list[list[int]], lines: list[_Li
 def _label_of(body: str) -> str:
     label = _LABEL.match(body)
     return label.group().strip(" \t:：").lower() if label and len(label.group().split()) <= 5 else ""
+
+
+def _may_be_row(raw: str) -> bool:
+    """Whether a line holds a place where _ROW_BREAK parts two items (a row needs at least two items)."""
+    return "   " in raw or any(c in raw for c in "·•|›»/｜／\t")
 
 
 def _row_spans(line: _Line, rules: ListingRules) -> list[tuple[int, int]]:
