@@ -280,10 +280,36 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
                 matches.append(match)
                 views[match.error] = given
                 suppressed = [s for s in suppressed if s.error != pattern.id]
+    if not matches and view._pasted is not None and view._pasted.failing:  # noqa: SLF001
+        matches, suppressed = _owned_paste(view, suppressed, failures, text, patterns, options, views)
     if matches and patterns.listing is not None:
         matches, suppressed = _unlisted(matches, suppressed, failures, text, patterns, options, views)
     matches.sort(key=_rank)
     return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
+
+
+def _owned_paste(view: TicketView, suppressed: list[Suppressed], failures: list[PatternFailure], text: NormalizedText,
+                 patterns: PatternSet, options: DetectOptions,
+                 views: dict[str, TicketView]) -> tuple[list[Match], list[Suppressed]]:
+    """No error outside the paste, and the merchant says the connection fails: the paste's errors are
+    theirs (see pasted.py). Each pattern whose hits were dropped as pasted is judged again."""
+    assert view._pasted is not None  # noqa: SLF001
+    view._pasted = view._pasted.owned()  # noqa: SLF001
+    matches: list[Match] = []
+    for error in dict.fromkeys(s.error for s in suppressed if s.reason == PASTED_REASON):
+        pattern = patterns.get(error)
+        if pattern is None:
+            continue
+        try:
+            match, _ = match_pattern(pattern, text, options.timeout, view)
+        except TimeoutError as exc:
+            failures.append(PatternFailure(pattern.id, str(exc)))
+            continue
+        if match is not None:
+            matches.append(match)
+            views[match.error] = view
+            suppressed = [s for s in suppressed if s.error != error]
+    return matches, suppressed
 
 
 def _unlisted(matches: list[Match], suppressed: list[Suppressed], failures: list[PatternFailure],

@@ -73,6 +73,7 @@ class PastedRules:
     pointing: regex.Pattern[str]
     current: regex.Pattern[str] | None = None
     voice: regex.Pattern[str] | None = None
+    failing: regex.Pattern[str] | None = None
     examples: tuple[Path, PastedFile] | None = None
 
 
@@ -84,7 +85,7 @@ def build_rules(spec: PastedFile, path: Path | None = None) -> PastedRules:
 
     return PastedRules(joined(spec.intro), joined(spec.cues), joined(spec.pointing),
                        joined(spec.current) if spec.current else None, joined(spec.voice) if spec.voice else None,
-                       (path, spec) if path is not None else None)
+                       joined(spec.failing) if spec.failing else None, (path, spec) if path is not None else None)
 
 
 def load_pasted(directory: Path, problems: list[PatternFileError]) -> PastedRules | None:
@@ -109,6 +110,15 @@ class Pasted:
     """Lines inside those spans that count all the same (a notice icon, an item pointed at)."""
     source: str = field(default="", compare=False, repr=False)
     current: regex.Pattern[str] | None = field(default=None, compare=False, repr=False)
+    ticked: tuple[tuple[int, int], ...] = field(default=(), compare=False)
+    """The checked items' lines (also in ``spans``): dropped even when the paste counts."""
+    failing: bool = False
+    """The merchant's own lines say the connection fails without naming how: when no error is found
+    outside the paste, detect.py judges its hits again as the merchant's (see ``owned``)."""
+
+    def owned(self) -> Pasted:
+        """The same ticket with its pasted blocks counting (ticked items stay dropped)."""
+        return Pasted(self.ticked, self.kept, self.source, self.current, self.ticked)
 
     def covers(self, start: int, end: int) -> bool:
         """Whether a hit lies wholly in a pasted block, on none of its lines that count, and its line
@@ -151,7 +161,9 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
                 spans.append((starts[lo], starts[hi - 1] + len(lines[hi - 1])))
                 kept.extend((starts[i], starts[i] + len(lines[i])) for i in _item_lines(lines, lo, hi, items))
     kept.extend((starts[i], starts[i] + len(lines[i])) for i, x in enumerate(lines) if _NOTICE.search(x))
-    return Pasted(tuple(sorted(_merged(spans))), tuple(kept), source, rules.current)
+    failing = bool(rules.failing is not None and blocks and rules.failing.search(own))
+    ticks = tuple((starts[i], starts[i] + len(lines[i])) for i in sorted(ticked))
+    return Pasted(tuple(sorted(_merged(spans))), tuple(kept), source, rules.current, ticks, failing)
 
 
 def _pointed_items(own: str, rules: PastedRules) -> set[str] | None:

@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     from .chrome import ChromeRules
     from .language import WordMarkers
     from .listing import ListingRules
-    from .pasted import PastedRules
     from .normalize import NormalizedText
+    from .pasted import PastedRules
     from .stances import StanceRule, Stances
 
 FIELDS_DIR = "fields"

@@ -542,11 +542,23 @@ class PastedFile(_Strict):
     holding a number ("point 2", "Punkt 3", "2番") points at that numbered item only."""
     voice: dict[str, list[str]] = {}
     """The merchant's first person: a paragraph opening with it after a pasted one is theirs again."""
+    failing: dict[str, list[str]] = {}
+    """The merchant's own lines saying the connection fails without naming how: with no error of their own
+    found, the paste's counts."""
     current: dict[str, list[str]] = {}
     """A line of the paste telling a failure as current ("still", "again", "now", "today"): a report, it counts."""
-    examples: PastedExamples
+    examples: dict[str, PastedExamples]
+    """Per language: ``check`` runs English's and those of every loaded language."""
 
-    @field_validator("intro", "cues", "pointing", "voice", "current")
+    @field_validator("examples")
+    @classmethod
+    def _languages(cls, table: dict[str, PastedExamples]) -> dict[str, PastedExamples]:
+        for lang in table:
+            if not re.fullmatch(LANG[1:-1], lang):
+                raise ValueError(f"language {lang!r}: a lower-case ISO 639-1 code such as 'de'")
+        return table
+
+    @field_validator("intro", "cues", "pointing", "voice", "current", "failing")
     @classmethod
     def _compiles(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
         import regex
