@@ -137,3 +137,16 @@ def test_a_banner_copied_with_its_icon_counts_inside_a_paste() -> None:
 
 def test_no_rules_nothing_is_pasted() -> None:
     assert find_pasted("----\nanything\n----", None).spans == ()
+
+
+def test_a_block_the_merchant_announces_with_a_colon_is_theirs() -> None:
+    report = ("\n\nAnd the agency's weekly report, pasted below:\n\n"
+              "Report week 47\n"
+              "- Staging mode: Your seller account may still be in staging mode (UK, cleared)\n")
+    text = ("Amazon won't take us. The message:\n"
+            "-----\n"
+            "The account you are connecting to is not a Professional Amazon seller account\n"
+            "-----" + report)
+    assert _found(text) == {"not_professional"}
+    # Announced as a document ("the report:"), a block stays pasted.
+    assert _found("Where do we map Home & Kitchen categories? Here is the agency report:\n-----\n" + report[report.index("Report"):] + "-----") == set()

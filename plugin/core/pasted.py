@@ -6,9 +6,11 @@ forum thread, release notes ("Fixed: the 'connection timed out' message ..."), a
 ticked. Such a block names errors as its subject matter, not as what the merchant sees. The
 merchant's own lines (the top of the message, the subject, whatever stands outside a block) say
 which part of the paste is theirs: "my colleague gets this error", "point 2 is our problem", "this
-is what I see". A hit inside a block counts only when they point at it so, when the line holding it
-carries a notice icon (a banner copied with its ⚠), or when the merchant wrote nothing of their
-own beside the paste (the paste is the message).
+is what I see", or announce the block with a colon naming no document ("Here's what I get:"). A hit
+inside a block counts only when they point at it so, when the line holding it carries a notice icon (a
+banner copied with its ⚠) or tells the failure as current ("it still says ..."), or when the merchant
+wrote nothing of their own beside the paste (the paste is the message). A merchant who says the
+connection fails and names no error of their own owns the paste's errors (detect.py judges again).
 
 Where a block starts and ends is structural: a rule line ("-----", "=====", "--- copied from the
 report ---", a forwarded-message header between dashes), a chat log's layout ("Name [10:32]:",
@@ -158,6 +160,8 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
         whole = items is None
         if not whole:
             for lo, hi in blocks:
+                if _announced(lines, lo, skip_lines, rules, in_block):
+                    continue
                 spans.append((starts[lo], starts[hi - 1] + len(lines[hi - 1])))
                 kept.extend((starts[i], starts[i] + len(lines[i])) for i in _item_lines(lines, lo, hi, items))
     kept.extend((starts[i], starts[i] + len(lines[i])) for i, x in enumerate(lines) if _NOTICE.search(x))
@@ -176,6 +180,18 @@ def _pointed_items(own: str, rules: PastedRules) -> set[str] | None:
             return None
         items.update(digits)
     return items
+
+
+def _announced(lines: list[str], lo: int, skip_lines: int, rules: PastedRules, in_block: set[int]) -> bool:
+    """Whether the merchant's own line right above a block (over its rule line, if any) announces it with a
+    colon and names no kind of document ("Here's what I get:", "Unser Problem:", "Voilà :"): the block is
+    theirs. "Pasting the agency report:" names a document, and its block stays pasted."""
+    i = lo - 1
+    while i >= skip_lines and (not lines[i].strip() or _RULE.match(lines[i])):
+        i -= 1
+    if i < skip_lines or i in in_block or not lines[i].rstrip().endswith((":", "：")):
+        return False
+    return not rules.intro.search(lines[i]) and not _CHAT.match(lines[i]) and not _SENDER.match(lines[i])
 
 
 def _item_lines(lines: list[str], lo: int, hi: int, items: Iterable[str]) -> list[int]:
