@@ -50,6 +50,11 @@ def english_copy(patterns_copy: Path) -> Path:
     for chrome in (patterns_copy / "chrome").glob("*.toml"):  # the shipped languages' page chrome too
         if chrome.stem != "en":
             chrome.unlink()
+    pasted = patterns_copy / "pasted.toml"
+    if pasted.is_file():  # and the shipped languages' pasted-document examples (English's come first)
+        text = pasted.read_text(encoding="utf-8")
+        cut = text.find("\n[examples.", text.index("[examples.en]"))
+        pasted.write_text(text if cut < 0 else text[:cut + 1], encoding="utf-8")
     return patterns_copy
 
 

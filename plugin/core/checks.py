@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from .detect import CHROME_REASON, LISTED_REASON, detect_text, match_pattern
+from .detect import CHROME_REASON, LISTED_REASON, PASTED_REASON, detect_text, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
 from .patterns import REPLY_PARTS_FILE, ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
@@ -173,6 +173,22 @@ def listing_examples(patterns: PatternSet) -> list[CheckMessage]:
                            "no hit was dropped as listed (an example needs a list naming several errors)")
 
 
+def pasted_examples(patterns: PatternSet) -> list[CheckMessage]:
+    """pasted.toml's ``vetoed`` tickets must find no error and drop a hit as pasted; its ``kept`` ones (the
+    merchant points at the paste's error, or copied a banner with its icon) must still find one."""
+    examples = patterns.pasted.examples if patterns.pasted is not None else None
+    if examples is None:
+        return []
+    path, spec = examples
+    out: list[CheckMessage] = []
+    for lang, ex in spec.examples.items():
+        if lang != "en" and patterns.language(lang) is None:
+            continue  # its tickets name errors in a language whose patterns are not loaded
+        out += _guard_examples(patterns, path, ex.vetoed, ex.kept, PASTED_REASON,
+                               "no hit was dropped as pasted (an example needs an error's words in a pasted block)")
+    return out
+
+
 def _guard_examples(patterns: PatternSet, path: Path, vetoed: Sequence[str], kept: Sequence[str],
                     reason: str, not_dropped: str) -> list[CheckMessage]:
     """A guard's examples (chrome, listing): ``vetoed`` find no error and drop a hit for ``reason``;
@@ -292,6 +308,7 @@ def check_directory(directory: str | Path, timing: bool = True) -> CheckReport:
     report.messages.extend(stance_examples(patterns))
     report.messages.extend(chrome_examples(patterns))
     report.messages.extend(listing_examples(patterns))
+    report.messages.extend(pasted_examples(patterns))
     report.messages.extend(missing_translations(patterns))
     report.messages.extend(missing_phrases(patterns))
     if timing:

@@ -10,6 +10,7 @@ from .language import ticket_language
 from .listing import Listed, find_listed
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
+from .pasted import Pasted, find_pasted
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
 from .stances import stance_veto
@@ -21,6 +22,7 @@ MAX_EVIDENCE = 3
 """Evidence enough for a match and its explanation: later hits of the pattern are not judged."""
 CHROME_REASON = "only in a pasted page's chrome (a menu, help link, FAQ or article title)"
 LISTED_REASON = "only in a list naming several errors (a page's documentation, see listing.py)"
+PASTED_REASON = "only in a pasted document the merchant does not point at (see pasted.py)"
 AMAZON_CONTEXT = "amazon"
 """Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
@@ -76,6 +78,7 @@ class TicketView:
         self.patterns = patterns
         self._layout: Layout | None = None
         self._chrome: PageChrome | None = None
+        self._pasted: Pasted | None = None
         self.named: dict[str, list[tuple[int, int]]] = {}
         """Where each error's regexes hit in the source (before any judgement): the first pass notes them."""
         self.listed: Listed | None = None
@@ -99,6 +102,13 @@ class TicketView:
             rules = self.patterns.chrome if self.patterns is not None else None
             self._chrome = PageChrome(self.text.source, rules, 1 if self.subject_end else 0)
         return self._chrome.covers(start, end)
+
+    def in_pasted(self, start: int, end: int) -> bool:
+        """Whether a span of the source lies in a pasted document the merchant does not point at (pasted.py)."""
+        if self._pasted is None:
+            rules = self.patterns.pasted if self.patterns is not None else None
+            self._pasted = find_pasted(self.text.source, rules, 1 if self.subject_end else 0)
+        return self._pasted.covers(start, end)
 
     def layout(self) -> Layout:
         if self._layout is None:
@@ -177,6 +187,9 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
             if view.in_chrome(s, e):
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, CHROME_REASON))
                 continue
+            if view.in_pasted(s, e):
+                suppressed.append(Suppressed(pattern.id, rx.name, quoted, PASTED_REASON))
+                continue
             score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
@@ -253,6 +266,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         given = TicketView(text, patterns, amazon=True, subject_end=subject_end)
         given._layout = view._layout  # noqa: SLF001 (the same ticket: its layout is shared)
         given._chrome = view._chrome  # noqa: SLF001
+        given._pasted = view._pasted  # noqa: SLF001
         given.contexts = view.contexts
         given.named = view.named
         for pattern in retry:
@@ -266,10 +280,36 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
                 matches.append(match)
                 views[match.error] = given
                 suppressed = [s for s in suppressed if s.error != pattern.id]
+    if not matches and view._pasted is not None and view._pasted.failing:  # noqa: SLF001
+        matches, suppressed = _owned_paste(view, suppressed, failures, text, patterns, options, views)
     if matches and patterns.listing is not None:
         matches, suppressed = _unlisted(matches, suppressed, failures, text, patterns, options, views)
     matches.sort(key=_rank)
     return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
+
+
+def _owned_paste(view: TicketView, suppressed: list[Suppressed], failures: list[PatternFailure], text: NormalizedText,
+                 patterns: PatternSet, options: DetectOptions,
+                 views: dict[str, TicketView]) -> tuple[list[Match], list[Suppressed]]:
+    """No error outside the paste, and the merchant says the connection fails: the paste's errors are
+    theirs (see pasted.py). Each pattern whose hits were dropped as pasted is judged again."""
+    assert view._pasted is not None  # noqa: SLF001
+    view._pasted = view._pasted.owned()  # noqa: SLF001
+    matches: list[Match] = []
+    for error in dict.fromkeys(s.error for s in suppressed if s.reason == PASTED_REASON):
+        pattern = patterns.get(error)
+        if pattern is None:
+            continue
+        try:
+            match, _ = match_pattern(pattern, text, options.timeout, view)
+        except TimeoutError as exc:
+            failures.append(PatternFailure(pattern.id, str(exc)))
+            continue
+        if match is not None:
+            matches.append(match)
+            views[match.error] = view
+            suppressed = [s for s in suppressed if s.error != error]
+    return matches, suppressed
 
 
 def _unlisted(matches: list[Match], suppressed: list[Suppressed], failures: list[PatternFailure],

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from .language import WordMarkers
     from .listing import ListingRules
     from .normalize import NormalizedText
+    from .pasted import PastedRules
     from .stances import StanceRule, Stances
 
 FIELDS_DIR = "fields"
@@ -67,7 +68,9 @@ STANCES_FILE = "stances.toml"
 """The English stances (see stances.py); not an error pattern either."""
 LISTING_FILE = "listing.toml"
 """The shapes of lists of errors (see listing.py)."""
-NOT_PATTERNS = frozenset({REPLY_PARTS_FILE, STANCES_FILE, LISTING_FILE})
+PASTED_FILE = "pasted.toml"
+"""The words that tell pasted documents from the merchant's own lines (see pasted.py)."""
+NOT_PATTERNS = frozenset({REPLY_PARTS_FILE, STANCES_FILE, LISTING_FILE, PASTED_FILE})
 MAX_ANCHOR_HITS = 200
 """Occurrences of one anchor worth looking at; past that a ticket is noise, not a message."""
 
@@ -499,6 +502,8 @@ class PatternSet:
     """Every language's page chrome words (see chrome.py): None, no chrome is told apart."""
     listing: ListingRules | None = field(default=None, compare=False)
     """The shapes of lists of errors (see listing.py): None, no list is told apart."""
+    pasted: PastedRules | None = field(default=None, compare=False)
+    """The words that tell pasted documents (see pasted.py): None, nothing is told apart as pasted."""
     _by_id: dict[str, ErrorPattern] = field(default_factory=dict, repr=False, compare=False)
     anchors: AnchorIndex = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
 
@@ -867,7 +872,7 @@ def all_pattern_files(directory: Path) -> list[Path]:
     errors, fields = pattern_files(directory)
     stances = [directory / STANCES_FILE] if (directory / STANCES_FILE).is_file() else []
     from .chrome import chrome_files
-    listing = [directory / LISTING_FILE] if (directory / LISTING_FILE).is_file() else []
+    listing = [directory / name for name in (LISTING_FILE, PASTED_FILE) if (directory / name).is_file()]
     return [*errors, *fields, *reply_parts_file(directory), *stances, *sorted((directory / I18N_DIR).glob("*/*.toml")),
             *sorted((directory / I18N_DIR).glob("*/" + FIELDS_DIR + "/*.toml")), *chrome_files(directory), *listing]
 
@@ -943,6 +948,9 @@ def _load_patterns(directory: Path, error_files: list[Path], field_files: list[P
     from .listing import load_listing
 
     listing = load_listing(directory, problems)
+    from .pasted import load_pasted
+
+    pasted = load_pasted(directory, problems)
     if problems:
         raise PatternSetError(problems)
     ordered = share_amazon_context(sorted((p for p in loaded if p is not None), key=lambda p: (p.priority, p.id)))
@@ -957,4 +965,5 @@ def _load_patterns(directory: Path, error_files: list[Path], field_files: list[P
         stances=stances,
         chrome=chrome,
         listing=listing,
+        pasted=pasted,
     )

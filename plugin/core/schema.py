@@ -517,3 +517,58 @@ class ListingFile(_Strict):
         if self.pair_errors > self.list_errors:
             raise ValueError(f"pair_errors ({self.pair_errors}) must not exceed list_errors ({self.list_errors})")
         return self
+
+
+# --- Pasted documents: patterns/pasted.toml (see plugin/core/pasted.py). The words of a merchant's line that
+# says they paste, and of their own lines pointing at an error in the paste, per language. ---
+
+
+class PastedExamples(_Strict):
+    vetoed: list[str] = Field(min_length=1)
+    """Tickets whose pasted document names errors the merchant does not point at: no error is found."""
+    kept: list[str] = Field(min_length=1)
+    """Tickets whose merchant points at the error in the paste, or copied a banner with its icon: found."""
+
+
+class PastedFile(_Strict):
+    """Per language (ISO 639-1 code), regexes matched case-insensitively in the merchant's own lines."""
+
+    intro: dict[str, list[str]]
+    """The kind of document a line says follows: "report", "Slack thread", "Protokoll", "compte rendu", "議事録"."""
+    cues: dict[str, list[str]]
+    """The words of that line saying it is pasted (it needs both): "pasted below", "hier", "je vous colle", "貼ります"."""
+    pointing: dict[str, list[str]]
+    """The merchant's own words pointing at an error in the paste: "this error", "what I see"; a match
+    holding a number ("point 2", "Punkt 3", "2番") points at that numbered item only."""
+    voice: dict[str, list[str]] = {}
+    """The merchant's first person: a paragraph opening with it after a pasted one is theirs again."""
+    failing: dict[str, list[str]] = {}
+    """The merchant's own lines saying the connection fails without naming how: with no error of their own
+    found, the paste's counts."""
+    current: dict[str, list[str]] = {}
+    """A line of the paste telling a failure as current ("still", "again", "now", "today"): a report, it counts."""
+    examples: dict[str, PastedExamples]
+    """Per language: ``check`` runs English's and those of every loaded language."""
+
+    @field_validator("examples")
+    @classmethod
+    def _languages(cls, table: dict[str, PastedExamples]) -> dict[str, PastedExamples]:
+        for lang in table:
+            if not re.fullmatch(LANG[1:-1], lang):
+                raise ValueError(f"language {lang!r}: a lower-case ISO 639-1 code such as 'de'")
+        return table
+
+    @field_validator("intro", "cues", "pointing", "voice", "current", "failing")
+    @classmethod
+    def _compiles(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
+        import regex
+
+        for lang, terms in table.items():
+            if not re.fullmatch(LANG[1:-1], lang):
+                raise ValueError(f"language {lang!r}: a lower-case ISO 639-1 code such as 'de'")
+            for term in terms:
+                try:
+                    regex.compile(term, regex.IGNORECASE)
+                except regex.error as exc:
+                    raise ValueError(f"{lang}: regex {term!r} does not compile: {exc}") from None
+        return table
