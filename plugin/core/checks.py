@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
-from .detect import CHROME_REASON, LISTED_REASON, PASTED_REASON, detect_text, match_pattern
+from .detect import CHROME_REASON, LISTED_REASON, PASTED_REASON, DetectOptions, detect_text, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
 from .patterns import REPLY_PARTS_FILE, ErrorPattern, FieldPattern, PatternSet, PatternSetError, load_patterns
@@ -21,6 +21,11 @@ SLOW_MS = 50.0
 EXAMPLE_REFERENCE = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 """The "now" of field examples: relative days ("yesterday", "gestern") resolve against it."""
 ADVERSARIAL_CHARS = 50_000
+
+# The examples say what the data must find and drop, not how fast (time_patterns measures that): a roomy time
+# budget, so a loaded machine (or a regex compiled on first use) never turns a found error into a time-out and a
+# failed example (seen in CI: a stance example with no hit to drop).
+EXAMPLES = DetectOptions(timeout=10.0)
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ def _error_examples(patterns: PatternSet, p: ErrorPattern, path: Path, kind: str
                     examples: tuple[str, ...] | list[str]) -> list[CheckMessage]:
     out: list[CheckMessage] = []
     for i, example in enumerate(examples):
-        detection = detect_text(example, patterns)[1]
+        detection = detect_text(example, patterns, EXAMPLES)[1]
         hit = p.id in detection.matched
         where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
         for failure in detection.failures:
@@ -133,7 +138,7 @@ def stance_examples(patterns: PatternSet) -> list[CheckMessage]:
     for ex in patterns.stances.examples if patterns.stances is not None else ():
         for kind, examples in (("vetoed", ex.examples.vetoed), ("kept", ex.examples.kept)):
             for i, example in enumerate(examples):
-                detection = detect_text(example, patterns)[1]
+                detection = detect_text(example, patterns, EXAMPLES)[1]
                 where = (ex.path, f"stance_examples.{ex.stance}.{kind}[{i}]",
                          _example_line(ex.path, ("stance_examples", ex.stance, kind), example))
                 dropped = [s for s in detection.suppressed if s.reason.startswith(f"stance {ex.stance!r}")]
@@ -196,7 +201,7 @@ def _guard_examples(patterns: PatternSet, path: Path, vetoed: Sequence[str], kep
     out: list[CheckMessage] = []
     for kind, texts in (("vetoed", vetoed), ("kept", kept)):
         for i, example in enumerate(texts):
-            detection = detect_text(example, patterns)[1]
+            detection = detect_text(example, patterns, EXAMPLES)[1]
             where = (path, f"examples.{kind}[{i}]", _example_line(path, ("examples", kind), example))
             if kind == "vetoed" and detection.matches:
                 m = detection.matches[0]

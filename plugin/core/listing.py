@@ -99,14 +99,10 @@ def build_rules(spec: ListingFile, path: Path | None = None) -> ListingRules:
 
 def load_listing(directory: Path, problems: list[PatternFileError]) -> ListingRules | None:
     """``listing.toml`` of a patterns directory (None: no such file, no list is told apart)."""
-    from .patterns import LISTING_FILE, _FileLoader
+    from .patterns import LISTING_FILE, read_guard_file
 
     path = directory / LISTING_FILE
-    if not path.is_file():
-        return None
-    loader = _FileLoader(path, problems)
-    data = loader.read()
-    spec = loader.validate(ListingFile, data) if data is not None else None  # type: ignore[arg-type]
+    spec = read_guard_file(path, ListingFile, problems)
     return build_rules(spec, path) if spec is not None else None
 
 

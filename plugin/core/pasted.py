@@ -95,14 +95,10 @@ def build_rules(spec: PastedFile, path: Path | None = None) -> PastedRules:
 
 def load_pasted(directory: Path, problems: list[PatternFileError]) -> PastedRules | None:
     """``pasted.toml`` of a patterns directory (None: no such file, nothing is told apart as pasted)."""
-    from .patterns import PASTED_FILE, _FileLoader
+    from .patterns import PASTED_FILE, read_guard_file
 
     path = directory / PASTED_FILE
-    if not path.is_file():
-        return None
-    loader = _FileLoader(path, problems)
-    data = loader.read()
-    spec = loader.validate(PastedFile, data) if data is not None else None  # type: ignore[arg-type]
+    spec = read_guard_file(path, PastedFile, problems)
     return build_rules(spec, path) if spec is not None else None
 
 

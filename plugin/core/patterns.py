@@ -747,6 +747,16 @@ class _FileLoader:
             return None
 
 
+def read_guard_file(path: Path, model: type[Any], problems: list[PatternFileError]) -> Any | None:
+    """A guard's one data file (listing.toml, pasted.toml) validated as ``model``: None when the directory
+    has none (that guard is off) or it is invalid (its problems recorded with file, key and line)."""
+    if not path.is_file():
+        return None
+    loader = _FileLoader(path, problems)
+    data = loader.read()
+    return loader.validate(model, data) if data is not None else None
+
+
 def _line_from_message(message: str) -> int:
     found = regex.search(r"line (\d+)", message)
     return int(found.group(1)) if found else 1
