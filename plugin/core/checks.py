@@ -196,7 +196,7 @@ def pasted_examples(patterns: PatternSet) -> list[CheckMessage]:
 
 def _guard_examples(patterns: PatternSet, path: Path, vetoed: Sequence[str], kept: Sequence[str],
                     reason: str, not_dropped: str) -> list[CheckMessage]:
-    """A guard's examples (chrome, listing): ``vetoed`` find no error and drop a hit for ``reason``;
+    """A guard's examples (chrome, listing, pasted): ``vetoed`` find no error and drop a hit for ``reason``;
     ``kept`` still find one."""
     out: list[CheckMessage] = []
     for kind, texts in (("vetoed", vetoed), ("kept", kept)):

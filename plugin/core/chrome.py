@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import regex
 
-from .schema import ChromeExamples, ChromeFile
+from .schema import ChromeFile, GuardExamples
 
 if TYPE_CHECKING:
     from .patterns import PatternFileError
@@ -63,7 +63,7 @@ class ChromeRules:
     link: regex.Pattern[str]
     hint: regex.Pattern[str] | None
     label: regex.Pattern[str] | None
-    examples: tuple[tuple[Path, ChromeExamples], ...] = ()
+    examples: tuple[tuple[Path, GuardExamples], ...] = ()
 
 
 def _join(terms: Iterable[str]) -> str:

@@ -428,11 +428,35 @@ class FieldOverlaySpec(_Strict):
 # by which a pasted page's menus, help links, FAQ titles and hints are told from the error it shows. ---
 
 
-class ChromeExamples(_Strict):
+class GuardExamples(_Strict):
+    """A guard's tests (page chrome, listed errors, pasted documents), run by ``check``."""
+
     vetoed: list[str] = Field(min_length=1)
-    """Pasted pages that name errors only in their chrome (help links, FAQ, article lists): no error is found."""
+    """Tickets that name errors only where the guard looks (chrome, a list of errors, a paste nobody points
+    at): no error is found, and a hit is dropped by that guard."""
     kept: list[str] = Field(min_length=1)
-    """Pasted pages with chrome around a genuine banner: the error is still found."""
+    """Tickets with the guard's shape around a genuine error (a banner beside the chrome, the merchant's own
+    list of what they saw, a paste the merchant points at): the error is still found."""
+
+
+def _lang_code(lang: str) -> str:
+    if not re.fullmatch(LANG[1:-1], lang):
+        raise ValueError(f"language {lang!r}: a lower-case ISO 639-1 code such as 'de'")
+    return lang
+
+
+def _regex_table(table: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Per language (ISO 639-1 code), regexes that compile (matched case-insensitively)."""
+    import regex
+
+    for lang, terms in table.items():
+        _lang_code(lang)
+        for term in terms:
+            try:
+                regex.compile(term, regex.IGNORECASE)
+            except regex.error as exc:
+                raise ValueError(f"{lang}: regex {term!r} does not compile: {exc}") from None
+    return table
 
 
 class ChromeFile(_Strict):
@@ -451,7 +475,7 @@ class ChromeFile(_Strict):
     lines below it: "Help", "Aide", "ヘルプ"."""
     hints: list[str] = []
     """How a conditional hint addressed to the reader starts: "If you see", "Si vous voyez"."""
-    examples: ChromeExamples
+    examples: GuardExamples
 
     @field_validator("headings", "questions", "links", "labels", "hints")
     @classmethod
@@ -471,13 +495,6 @@ class ChromeFile(_Strict):
 # narrates what happened to them, per language. ---
 
 
-class ListingExamples(_Strict):
-    vetoed: list[str] = Field(min_length=1)
-    """Pasted pages or mails that name errors only in lists of errors: no error is found."""
-    kept: list[str] = Field(min_length=1)
-    """Tickets with such a list around a genuine banner, or the merchant's own list of what they saw: found."""
-
-
 class ListingFile(_Strict):
     """Thresholds of the list shapes, and per language (ISO 639-1 code) the regexes of a narrating line."""
 
@@ -495,22 +512,12 @@ class ListingFile(_Strict):
     """Per language, how a merchant's own line tells what happened ("I got", "first try", "dann kam")."""
     advice: dict[str, list[str]] = {}
     """Per language, how a hint to the reader opens (after its label): a condition, "if", "falls", "si"."""
-    examples: ListingExamples
+    examples: GuardExamples
 
     @field_validator("narrative", "advice")
     @classmethod
     def _compiles(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
-        import regex
-
-        for lang, terms in table.items():
-            if not re.fullmatch(LANG[1:-1], lang):
-                raise ValueError(f"language {lang!r}: a lower-case ISO 639-1 code such as 'de'")
-            for term in terms:
-                try:
-                    regex.compile(term, regex.IGNORECASE)
-                except regex.error as exc:
-                    raise ValueError(f"{lang}: regex {term!r} does not compile: {exc}") from None
-        return table
+        return _regex_table(table)
 
     @model_validator(mode="after")
     def _pair_below_list(self) -> ListingFile:
@@ -521,13 +528,6 @@ class ListingFile(_Strict):
 
 # --- Pasted documents: patterns/pasted.toml (see plugin/core/pasted.py). The words of a merchant's line that
 # says they paste, and of their own lines pointing at an error in the paste, per language. ---
-
-
-class PastedExamples(_Strict):
-    vetoed: list[str] = Field(min_length=1)
-    """Tickets whose pasted document names errors the merchant does not point at: no error is found."""
-    kept: list[str] = Field(min_length=1)
-    """Tickets whose merchant points at the error in the paste, or copied a banner with its icon: found."""
 
 
 class PastedFile(_Strict):
@@ -547,28 +547,17 @@ class PastedFile(_Strict):
     found, the paste's counts."""
     current: dict[str, list[str]] = {}
     """A line of the paste telling a failure as current ("still", "again", "now", "today"): a report, it counts."""
-    examples: dict[str, PastedExamples]
+    examples: dict[str, GuardExamples]
     """Per language: ``check`` runs English's and those of every loaded language."""
 
     @field_validator("examples")
     @classmethod
-    def _languages(cls, table: dict[str, PastedExamples]) -> dict[str, PastedExamples]:
+    def _languages(cls, table: dict[str, GuardExamples]) -> dict[str, GuardExamples]:
         for lang in table:
-            if not re.fullmatch(LANG[1:-1], lang):
-                raise ValueError(f"language {lang!r}: a lower-case ISO 639-1 code such as 'de'")
+            _lang_code(lang)
         return table
 
     @field_validator("intro", "cues", "pointing", "voice", "current", "failing")
     @classmethod
     def _compiles(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
-        import regex
-
-        for lang, terms in table.items():
-            if not re.fullmatch(LANG[1:-1], lang):
-                raise ValueError(f"language {lang!r}: a lower-case ISO 639-1 code such as 'de'")
-            for term in terms:
-                try:
-                    regex.compile(term, regex.IGNORECASE)
-                except regex.error as exc:
-                    raise ValueError(f"{lang}: regex {term!r} does not compile: {exc}") from None
-        return table
+        return _regex_table(table)
