@@ -24,6 +24,7 @@ Positions are those of the ticket's source text (``NormalizedText.source``, as e
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -121,10 +122,15 @@ class Pasted:
         """The same ticket with its pasted blocks counting (ticked items stay dropped)."""
         return Pasted(self.ticked, self.kept, self.source, self.current, self.ticked)
 
+    @functools.cached_property
+    def _starts(self) -> list[int]:
+        """Where each span starts, made once: ``covers`` runs for every hit of every pattern."""
+        return [s for s, _ in self.spans]
+
     def covers(self, start: int, end: int) -> bool:
         """Whether a hit lies wholly in a pasted block, on none of its lines that count, and its line
         does not tell the failure as current (outside the hit's own words: a banner's "may still be")."""
-        i = bisect.bisect_right([s for s, _ in self.spans], start) - 1
+        i = bisect.bisect_right(self._starts, start) - 1
         if i < 0 or end > self.spans[i][1]:
             return False
         if any(s <= start < e for s, e in self.kept):
