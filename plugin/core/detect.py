@@ -356,6 +356,9 @@ def _with_unwrapped(result: Detection, unwrapped: NormalizedText, patterns: Patt
     recognition misread read as letters ("Arnazon Seller acc0unt"). Evidence offsets are the
     merchant's own text in both readings."""
     second = detect_normalized(unwrapped, patterns, options, amazon_ticket, subject_end)
+    if second.failures:  # a time-out in the second reading is reported like one in the first, never lost
+        result = replace(result, failures=(*result.failures, *second.failures),
+                         timed_out=tuple(dict.fromkeys((*result.timed_out, *second.timed_out))))
     found = set(result.matched)
     added = tuple(m for m in second.matches if m.error not in found)
     if not added:
