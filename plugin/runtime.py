@@ -148,8 +148,9 @@ class Runtime:
         At start-up, tickets still leased by a worker that died are queued for when the lease ends.
         """
         # At start-up everything due is queued; later, only what has waited a whole sweep interval
-        # (its queue entry was most likely lost: a Redis restart, a failed enqueue). Follow-ups too.
-        due = [*self.store.due(grace_seconds=0.0 if startup else self.settings.sweep_seconds),
+        # (its queue entry was most likely lost: a Redis restart, a failed enqueue), then after as long again
+        # as it has waited (store.take_due), so a long backlog is not queued twice over. Follow-ups too.
+        due = [*self.store.take_due(grace_seconds=0.0 if startup else self.settings.sweep_seconds),
                *((t, 0) for t in self.fstore.due())]
         for ticket_id, _ in due:
             self.queue.enqueue(ticket_id)
