@@ -167,11 +167,14 @@ def saturate_wrk(port: int, requests: list[tuple[bytes, dict[str, str]]], connec
                     f"{body.decode()}\n")
     threads = 2
     meter = CpuMeter(watch or {})
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
+    ran = subprocess.run(["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s",
                           "-s", str(WRK_SCRIPT), f"http://127.0.0.1:{port}"],
                          env={**os.environ, "WRK_REQUESTS": f.name, "WRK_THREADS": str(threads)},
-                         capture_output=True, text=True, check=True).stdout
+                         capture_output=True, text=True)
     os.unlink(f.name)
+    if ran.returncode != 0:  # say why (wrk writes its errors, and a Lua error, to stderr)
+        raise SystemExit(f"wrk exited with {ran.returncode}: {(ran.stderr or ran.stdout).strip()[-800:]}")
+    out = ran.stdout
     result = next(line.split() for line in out.splitlines() if line.startswith("RESULT "))
     n, micros, p50, p99 = int(result[1]), int(result[2]), float(result[3]), float(result[4])
     statuses = {int(w[1]): int(w[2]) for w in (line.split() for line in out.splitlines() if line.startswith("STATUS "))}
@@ -264,8 +267,10 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         env = {**production.production_config(env), "SWEEP_SECONDS": "60", "LEASE_SECONDS": "120"}
     ours_port, bare_port, work_port = free_port(), free_port(), free_port()
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+    # The service's log is kept (no ticket text is logged): when it stops mid-run, its last lines say why.
+    service_log = open(tmp / "service.log", "wb")  # noqa: SIM115 (closed in finally)
     ours = subprocess.Popen([sys.executable, "-m", "plugin", "serve", "--port", str(ours_port), "--threads", str(THREADS)],
-                            env={**os.environ, **env}, **quiet)
+                            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=service_log)
     bare = subprocess.Popen([sys.executable, str(ROOT / "benchmarks" / "bare_app.py"), str(bare_port), str(THREADS), str(IDLE)],
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, **quiet)
     # The calibration: the bare endpoint plus a fixed amount of CPU work per request, same server settings.
@@ -328,10 +333,17 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         writes = sum(len(fake.writes(offset + 500_000 + i)) for i in range(args.e2e))
         return {"mode": mode, "rounds": results, "calibration": calibration,
                 "steady": (bare_steady, ours_steady), "probe": probe, "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
+    except BaseException:
+        if ours.poll() is not None:
+            service_log.flush()
+            tail = (tmp / "service.log").read_text(errors="replace").splitlines()[-15:]
+            print(f"the service exited with {ours.returncode}; its last log lines:", *tail, sep="\n", file=sys.stderr)
+        raise
     finally:
         for p in (ours, bare, *([work] if work else [])):
             p.terminate()
             p.wait(timeout=20)
+        service_log.close()
 
 
 def report(r: dict[str, Any], args: argparse.Namespace) -> None:

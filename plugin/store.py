@@ -458,7 +458,8 @@ class Store:
             with self._writing() as conn:
                 conn.execute(decisions.update()
                              .where(decisions.c.ticket_id == sa.bindparam("t_id"))
-                             .where(decisions.c.status.in_([QUEUED, RETRY]))
+                             # Not in_(): an expanding parameter can't go with executemany.
+                             .where(sa.or_(decisions.c.status == QUEUED, decisions.c.status == RETRY))
                              .values(next_attempt_at=sa.bindparam("next_at")), later)
         return [(r.ticket_id, r.delivery_id) for r in rows]
 

@@ -56,12 +56,13 @@ def test_enqueued_ticket_is_dequeued_with_its_id(tmp_path: Path, redis_url: str)
 def test_sweep_finds_again_a_ticket_whose_queue_entry_was_lost(runtime: Runtime) -> None:
     runtime.queue.huey.flush()
     assert runtime.store.record_delivery(Delivery(7, "trigger", "inv-7")).enqueue
-    # The web process would enqueue now; say that entry was lost (Redis restarted, enqueue failed).
+    assert runtime.store.record_delivery(Delivery(8, "trigger", "inv-8")).enqueue
+    # The web process would enqueue now; say those entries were lost (Redis restarted, enqueue failed).
     assert runtime.queue.pending() == 0
     assert runtime.sweep() == 0, "a fresh ticket is left alone until it has waited a sweep interval"
-    assert runtime.sweep(startup=True) == 1
-    task = runtime.queue.huey.dequeue()
-    assert task.args == (7,)
+    assert runtime.sweep(startup=True) == 2
+    assert sorted(runtime.queue.huey.dequeue().args for _ in range(2)) == [(7,), (8,)]
+    assert runtime.sweep() == 0, "queued again: not again until it has waited a sweep interval more"
 
 
 def test_sweeper_thread_runs_until_stopped(tmp_path: Path) -> None:
