@@ -173,3 +173,14 @@ def test_a_time_out_when_the_paste_is_judged_again_is_recorded(monkeypatch: pyte
     assert not found.matches
     assert found.timed_out == ("staging_mode",)
     assert [f.pattern for f in found.failures] == ["staging_mode"]
+
+
+def test_a_checklist_quoted_from_the_support_side_names_no_error_even_when_the_merchant_says_still() -> None:
+    """'Still get ...' takes up the merchant's own banner, not the items of the agent's checklist quoted below it
+    (ticked or still to do, "> [x]" / "> [ ]")."""
+    text = ("Went through your list, see below. Still get the red \"An error has occurred\" banner every time.\n\n"
+            "> Troubleshooting checklist (from your previous reply)\n"
+            "> [x] Check Seller Central for staging mode / vacation settings (not on vacation)\n"
+            "> [x] Check Performance Notifications for requests for additional information (nothing there)\n"
+            "> [ ] If \"Couldn't connect, contact Amazon\" appears, open a case with Seller Support (n/a)")
+    assert _found(text) == {"generic_error"}

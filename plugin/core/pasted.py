@@ -16,8 +16,9 @@ Where a block starts and ends is structural: a rule line ("-----", "=====", "---
 report ---", a forwarded-message header between dashes), a chat log's layout ("Name [10:32]:",
 "[10:32] Name:", "[27.11.26, 09:14] Name:", "10:32 名前 ..."), or the paragraph after the merchant's
 own line that says they paste (``intro``, per language: "pasting below", "je vous colle", "貼ります").
-A line that opens with a tick ("[x]", "✅", "☑", "✔") is a checked item: it says a check passed,
-never that an error shows. The words (intro, pointing) are data: patterns/pasted.toml.
+A line that opens with a checkbox, ticked or not ("[x]", "[ ]", "✅", "☑", "☐"; also quoted, "> [x]"), is a
+checklist's item: it says a check passed or a step is still to do, never that an error shows. The words
+(intro, pointing) are data: patterns/pasted.toml.
 Positions are those of the ticket's source text (``NormalizedText.source``, as evidence is quoted).
 """
 
@@ -58,8 +59,9 @@ _CHAT = re.compile(
 _SENDER = re.compile(r"^[ \t]*(?:from|von|absender|de|exp[ée]diteur|remitente|da|mittente|差出人)[ \t]*[:：]", re.IGNORECASE)
 _FORWARDED = re.compile(r"forward|weitergeleitet|transf[ée]r|reenviado|inoltrato|転送", re.IGNORECASE)
 """A mail header's sender line."""
-_TICK = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:\[[xX✓✔]\]|[✅☑✔✓☒])")
-"""A checked item: "[x] ...", "✅ ...", "☑ ..."."""
+_TICK = re.compile(r"^[ \t]*(?:[>＞][ \t]*)*(?:[-*•][ \t]*)?(?:\[[ xX✓✔]\]|[✅☑✔✓☒☐])")
+"""A checklist's item, ticked or not ("[x] ...", "[ ] ...", "✅ ...", "☐ ..."), also in a quoted earlier mail
+("> [x] ..."): a check that passed or a step still to do, never an error showing."""
 _NOTICE = re.compile(r"[⚠❗❕✖❌⛔🚫🔴‼⊗ⓧ]|\(!\)")
 """A notice icon: a banner copied with its icon is the page's message wherever it stands."""
 _ITEM_LINE = r"^[ \t]*(?:[-*•][ \t]*)?(?:\(?{n}[.)．:：）](?!\d)|#{n}\b|{n}[ \t]*番|(?:point|item|punkt|point|punto|ponto)[ \t]*{n}\b)"
