@@ -83,6 +83,7 @@ class PastedRules:
     voice: regex.Pattern[str] | None = None
     failing: regex.Pattern[str] | None = None
     examples: tuple[Path, PastedFile] | None = None
+    own_entry: regex.Pattern[str] | None = None
 
 
 def build_rules(spec: PastedFile, path: Path | None = None) -> PastedRules:
@@ -93,7 +94,8 @@ def build_rules(spec: PastedFile, path: Path | None = None) -> PastedRules:
 
     return PastedRules(joined(spec.intro), joined(spec.cues), joined(spec.pointing),
                        joined(spec.current) if spec.current else None, joined(spec.voice) if spec.voice else None,
-                       joined(spec.failing) if spec.failing else None, (path, spec) if path is not None else None)
+                       joined(spec.failing) if spec.failing else None, (path, spec) if path is not None else None,
+                       joined(spec.own_entry) if spec.own_entry else None)
 
 
 def load_pasted(directory: Path, problems: list[PatternFileError]) -> PastedRules | None:
@@ -162,17 +164,22 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
     body_own = "".join(x for i, x in enumerate(lines) if i >= skip_lines and i not in in_block and i not in ticked)
     spans: list[tuple[int, int]] = [(starts[i], starts[i] + len(lines[i])) for i in sorted(ticked)]
     kept: list[tuple[int, int]] = []
+    names = _own_entries(own, rules)
     if blocks and len("".join(body_own.split())) >= MIN_OWN:
         items = _pointed_items(own, rules)
-        whole = items is None
+        whole = items is None and not names
         if not whole:
+            items = items or set()
             for lo, hi in blocks:
-                if _announced(lines, lo, skip_lines, rules, in_block):
+                # A merchant who says which entry of the paste is theirs has not announced the whole block.
+                if not names and _announced(lines, lo, skip_lines, rules, in_block):
                     continue
                 spans.append((starts[lo], starts[hi - 1] + len(lines[hi - 1])))
                 kept.extend((starts[i], starts[i] + len(lines[i])) for i in _item_lines(lines, lo, hi, items))
+                kept.extend((starts[i], starts[i] + len(lines[i])) for i in _named_lines(lines, lo, hi, names))
     kept.extend((starts[i], starts[i] + len(lines[i])) for i, x in enumerate(lines) if _NOTICE.search(x))
-    failing = bool(rules.failing is not None and blocks and rules.failing.search(own))
+    # "It fails" of a merchant who named their own entry is about that entry, not the others' errors.
+    failing = bool(rules.failing is not None and blocks and not names and rules.failing.search(own))
     ticks = tuple((starts[i], starts[i] + len(lines[i])) for i in sorted(ticked))
     return Pasted(tuple(sorted(_merged(spans))), tuple(kept), source, rules.current, ticks, failing)
 
@@ -187,6 +194,24 @@ def _pointed_items(own: str, rules: PastedRules) -> set[str] | None:
             return None
         items.update(digits)
     return items
+
+
+def _own_entries(own: str, rules: PastedRules) -> set[str]:
+    """The names (or numbers) the merchant gives their own entry in a paste about several shops or clients
+    ("our shop is «Maison Lavande»", "wir sind Shop Nr. 3"), lower case."""
+    if rules.own_entry is None:
+        return set()
+    out: set[str] = set()
+    for m in rules.own_entry.finditer(own):
+        name = (m.groupdict().get("name") or "").strip().lower()
+        if len(name) >= 2:
+            out.add(name)
+    return out
+
+
+def _named_lines(lines: list[str], lo: int, hi: int, names: set[str]) -> list[int]:
+    """Lines of a block that hold the merchant's own entry's name."""
+    return [i for i in range(lo, hi) if any(n in lines[i].lower() for n in names)] if names else []
 
 
 def _announced(lines: list[str], lo: int, skip_lines: int, rules: PastedRules, in_block: set[int]) -> bool:
