@@ -184,3 +184,14 @@ def test_a_checklist_quoted_from_the_support_side_names_no_error_even_when_the_m
             "> [x] Check Performance Notifications for requests for additional information (nothing there)\n"
             "> [ ] If \"Couldn't connect, contact Amazon\" appears, open a case with Seller Support (n/a)")
     assert _found(text) == {"generic_error"}
+
+
+@pytest.mark.parametrize("text", [
+    "Checkliste abgearbeitet, trotzdem kommt: Verbindung nicht möglich, wenden Sie sich an Amazon.\n\n"
+    "✅ Professionelles Verkäuferkonto (kein Einzelanbieter)\n✅ Konto nicht im Staging-Modus",
+    "Went through the checklist, still: Couldn't connect, contact Amazon.\n\n"
+    "[x] Professional plan, not Individual\n[x] Not in staging mode",
+])
+def test_a_hit_running_into_a_checklist_item_is_the_items(text: str) -> None:
+    """Words of the merchant's line joined to the words of the ticked item below it make no error of theirs."""
+    assert _found(text) == {"contact_amazon"}

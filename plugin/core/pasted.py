@@ -133,7 +133,12 @@ class Pasted:
 
     def covers(self, start: int, end: int) -> bool:
         """Whether a hit lies wholly in a pasted block, on none of its lines that count, and its line
-        does not tell the failure as current (outside the hit's own words: a banner's "may still be")."""
+        does not tell the failure as current (outside the hit's own words: a banner's "may still be"); or
+        its last line is a checklist's item."""
+        last = self.source.rfind("\n", start, end) + 1
+        if last and any(s <= last and end <= e for s, e in self.ticked):
+            # A hit running from the merchant's line into a checklist's item ends in the item's words.
+            return True
         i = bisect.bisect_right(self._starts, start) - 1
         if i < 0 or end > self.spans[i][1]:
             return False
