@@ -62,6 +62,8 @@ _FORWARDED = re.compile(r"forward|weitergeleitet|transf[ée]r|reenviado|inoltrat
 _TICK = re.compile(r"^[ \t]*(?:[>＞][ \t]*)*(?:[-*•][ \t]*)?(?:\[[ xX✓✔]\]|[✅☑✔✓☒☐])")
 """A checklist's item, ticked or not ("[x] ...", "[ ] ...", "✅ ...", "☐ ..."), also in a quoted earlier mail
 ("> [x] ..."): a check that passed or a step still to do, never an error showing."""
+_TICK_LEAD, _TICK_BOX = " \t>＞-*•", frozenset("[✅☑✔✓☒☐")
+"""What a checklist's item may open with before its box, and how the box starts: told without a regex."""
 _NOTICE = re.compile(r"[⚠❗❕✖❌⛔🚫🔴‼⊗ⓧ]|\(!\)")
 """A notice icon: a banner copied with its icon is the page's message wherever it stands."""
 _ITEM_LINE = r"^[ \t]*(?:[-*•][ \t]*)?(?:\(?{n}[.)．:：）](?!\d)|#{n}\b|{n}[ \t]*番|(?:point|item|punkt|point|punto|ponto)[ \t]*{n}\b)"
@@ -161,15 +163,15 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
     lines = source.split("\n")
     starts = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
     # A ticked item says a check passed; in the merchant's own voice it is their report ("[x] I reconnected: still ...").
-    ticked = {i for i, x in enumerate(lines) if i >= skip_lines and _TICK.match(x)
-              and not (rules.voice is not None and rules.voice.search(x))}
+    ticked = {i for i, x in enumerate(lines) if i >= skip_lines and x.lstrip(_TICK_LEAD)[:1] in _TICK_BOX
+              and _TICK.match(x) and not (rules.voice is not None and rules.voice.search(x))}
     blocks = _blocks(lines, rules, skip_lines)
     in_block = {i for lo, hi in blocks for i in range(lo, hi)}
     own = "\n".join(x for i, x in enumerate(lines) if i not in in_block and i not in ticked)
     body_own = "".join(x for i, x in enumerate(lines) if i >= skip_lines and i not in in_block and i not in ticked)
     spans: list[tuple[int, int]] = [(starts[i], starts[i] + len(lines[i])) for i in sorted(ticked)]
     kept: list[tuple[int, int]] = []
-    names = _own_entries(own, rules)
+    names = _own_entries(own[:INTRO_CHARS], rules) if blocks else set()
     if blocks and len("".join(body_own.split())) >= MIN_OWN:
         items = _pointed_items(own, rules)
         whole = items is None and not names
@@ -202,8 +204,8 @@ def _pointed_items(own: str, rules: PastedRules) -> set[str] | None:
 
 
 def _own_entries(own: str, rules: PastedRules) -> set[str]:
-    """The names (or numbers) the merchant gives their own entry in a paste about several shops or clients
-    ("our shop is «Maison Lavande»", "wir sind Shop Nr. 3"), lower case."""
+    """The names the merchant gives their own entry in a paste about several shops or clients ("we are
+    "Ridgeway Tea"", "wir sind Shop Nr. 3 (Gartenzwerg24)"), lower case; read in their opening lines."""
     if rules.own_entry is None:
         return set()
     out: set[str] = set()
