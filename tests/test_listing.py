@@ -125,3 +125,15 @@ def test_a_line_passed_over_as_no_row_has_no_row_spans() -> None:
                     passed += 1
                     assert not _row_spans(line, _SET.listing), raw
     assert passed > 1000
+
+
+def test_a_hit_running_from_a_lists_heading_into_its_first_item_is_the_lists() -> None:
+    """The heading's word ("connection") and the first item's ("expired") make one regex hit across the line break:
+    its words on the item's line are the list's, so it is dropped with the list."""
+    from plugin.core.listing import Listed
+
+    source = "Common connection problems\n- Token expired: start again\n- Staging mode: take it off vacation"
+    item = source.index("Token")
+    listed = Listed(((item, source.index("\n", item)), (source.index("Staging"), len(source))), source)
+    assert listed.covers(source.index("connection"), source.index(":", item))
+    assert not listed.covers(0, source.index("\n"))

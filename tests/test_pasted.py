@@ -150,3 +150,48 @@ def test_a_block_the_merchant_announces_with_a_colon_is_theirs() -> None:
     assert _found(text) == {"not_professional"}
     # Announced as a document ("the report:"), a block stays pasted.
     assert _found("Where do we map Home & Kitchen categories? Here is the agency report:\n-----\n" + report[report.index("Report"):] + "-----") == set()
+
+
+def test_a_time_out_when_the_paste_is_judged_again_is_recorded(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The second judgement of a paste the merchant owns runs through the same path as the first: a pattern
+    that overruns its budget there is reported in ``timed_out``, not only in ``failures``."""
+    import plugin.core.detect as detect_module
+
+    text = ("Hi, we can't connect Amazon. Pasting the Slack chat with the team below.\n\n"
+            "Priya [10:32]: tried the Amazon connect\nPriya [10:33]: Your seller account may still be in staging mode")
+    assert detect(text, _SET, _ROOMY).matched == ("staging_mode",)
+    real, calls = detect_module.match_pattern, []
+
+    def second_staging_run_times_out(pattern, *args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(pattern.id)
+        if pattern.id == "staging_mode" and calls.count("staging_mode") == 2:
+            raise TimeoutError("regex timed out")
+        return real(pattern, *args, **kwargs)
+
+    monkeypatch.setattr(detect_module, "match_pattern", second_staging_run_times_out)
+    found = detect(text, _SET, _ROOMY)
+    assert not found.matches
+    assert found.timed_out == ("staging_mode",)
+    assert [f.pattern for f in found.failures] == ["staging_mode"]
+
+
+def test_a_checklist_quoted_from_the_support_side_names_no_error_even_when_the_merchant_says_still() -> None:
+    """'Still get ...' takes up the merchant's own banner, not the items of the agent's checklist quoted below it
+    (ticked or still to do, "> [x]" / "> [ ]")."""
+    text = ("Went through your list, see below. Still get the red \"An error has occurred\" banner every time.\n\n"
+            "> Troubleshooting checklist (from your previous reply)\n"
+            "> [x] Check Seller Central for staging mode / vacation settings (not on vacation)\n"
+            "> [x] Check Performance Notifications for requests for additional information (nothing there)\n"
+            "> [ ] If \"Couldn't connect, contact Amazon\" appears, open a case with Seller Support (n/a)")
+    assert _found(text) == {"generic_error"}
+
+
+@pytest.mark.parametrize("text", [
+    "Checkliste abgearbeitet, trotzdem kommt: Verbindung nicht möglich, wenden Sie sich an Amazon.\n\n"
+    "✅ Professionelles Verkäuferkonto (kein Einzelanbieter)\n✅ Konto nicht im Staging-Modus",
+    "Went through the checklist, still: Couldn't connect, contact Amazon.\n\n"
+    "[x] Professional plan, not Individual\n[x] Not in staging mode",
+])
+def test_a_hit_running_into_a_checklist_item_is_the_items(text: str) -> None:
+    """Words of the merchant's line joined to the words of the ticked item below it make no error of theirs."""
+    assert _found(text) == {"contact_amazon"}

@@ -229,6 +229,25 @@ def _needs_amazon(dropped: list[Suppressed]) -> bool:
     return any(s.reason.startswith(f"required context '{AMAZON_CONTEXT}") for s in dropped)
 
 
+class _Runs:
+    """Runs patterns over one ticket and records each that overran its budget, whichever pass ran it."""
+
+    def __init__(self, text: NormalizedText, timeout: float) -> None:
+        self.text, self.timeout = text, timeout
+        self.failures: list[PatternFailure] = []
+        self.timed_out: list[str] = []
+
+    def __call__(self, pattern: ErrorPattern, view: TicketView) -> tuple[Match | None, list[Suppressed]] | None:
+        """The pattern's match and dropped hits, or None when it timed out."""
+        try:
+            return match_pattern(pattern, self.text, self.timeout, view)
+        except TimeoutError as exc:
+            self.failures.append(PatternFailure(pattern.id, str(exc)))
+            if pattern.id not in self.timed_out:
+                self.timed_out.append(pattern.id)
+            return None
+
+
 def detect_normalized(text: NormalizedText, patterns: PatternSet, options: DetectOptions = DetectOptions(),
                       amazon_ticket: bool = False, subject_end: int = 0) -> Detection:
     """Every pattern over one normalised ticket.
@@ -239,8 +258,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     """
     matches: list[Match] = []
     suppressed: list[Suppressed] = []
-    failures: list[PatternFailure] = []
-    timed_out: list[str] = []
+    runs = _Runs(text, options.timeout)
     text.preload(patterns.anchors)
     text.preload_words(patterns.words)
     view = TicketView(text, patterns, amazon_ticket, subject_end)
@@ -250,12 +268,10 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     for pattern in patterns.error_patterns:
         if not text.may_hold(pattern.anchor_set, patterns.anchors):
             continue
-        try:
-            match, dropped = match_pattern(pattern, text, options.timeout, view)
-        except TimeoutError as exc:
-            failures.append(PatternFailure(pattern.id, str(exc)))
-            timed_out.append(pattern.id)
+        result = runs(pattern, view)
+        if result is None:
             continue
+        match, dropped = result
         if match is None and not amazon_ticket and _needs_amazon(dropped):
             retry.append(pattern)
         suppressed.extend(dropped)
@@ -269,56 +285,42 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         given._pasted = view._pasted  # noqa: SLF001
         given.contexts = view.contexts
         given.named = view.named
-        for pattern in retry:
-            try:
-                match, _ = match_pattern(pattern, text, options.timeout, given)
-            except TimeoutError as exc:
-                failures.append(PatternFailure(pattern.id, str(exc)))
-                timed_out.append(pattern.id)
-                continue
-            if match is not None:
-                matches.append(match)
-                views[match.error] = given
-                suppressed = [s for s in suppressed if s.error != pattern.id]
+        suppressed = _judge_again(retry, given, runs, matches, suppressed, views)
     if not matches and view._pasted is not None and view._pasted.failing:  # noqa: SLF001
-        matches, suppressed = _owned_paste(view, suppressed, failures, text, patterns, options, views)
+        # No error outside the paste, and the merchant says the connection fails: the paste's errors are
+        # theirs (see pasted.py). Each pattern whose hits were dropped as pasted is judged again.
+        view._pasted = view._pasted.owned()  # noqa: SLF001
+        pasted = dict.fromkeys(s.error for s in suppressed if s.reason == PASTED_REASON)
+        again = [p for p in (patterns.get(error) for error in pasted) if p is not None]
+        suppressed = _judge_again(again, view, runs, matches, suppressed, views)
     if matches and patterns.listing is not None:
-        matches, suppressed = _unlisted(matches, suppressed, failures, text, patterns, options, views)
+        matches, suppressed = _unlisted(matches, suppressed, runs, patterns, views)
     matches.sort(key=_rank)
-    return Detection(tuple(matches), tuple(suppressed), tuple(failures), timed_out=tuple(timed_out))
+    return Detection(tuple(matches), tuple(suppressed), tuple(runs.failures), timed_out=tuple(runs.timed_out))
 
 
-def _owned_paste(view: TicketView, suppressed: list[Suppressed], failures: list[PatternFailure], text: NormalizedText,
-                 patterns: PatternSet, options: DetectOptions,
-                 views: dict[str, TicketView]) -> tuple[list[Match], list[Suppressed]]:
-    """No error outside the paste, and the merchant says the connection fails: the paste's errors are
-    theirs (see pasted.py). Each pattern whose hits were dropped as pasted is judged again."""
-    assert view._pasted is not None  # noqa: SLF001
-    view._pasted = view._pasted.owned()  # noqa: SLF001
-    matches: list[Match] = []
-    for error in dict.fromkeys(s.error for s in suppressed if s.reason == PASTED_REASON):
-        pattern = patterns.get(error)
-        if pattern is None:
+def _judge_again(again: list[ErrorPattern], view: TicketView, runs: _Runs, matches: list[Match],
+                 suppressed: list[Suppressed], views: dict[str, TicketView]) -> list[Suppressed]:
+    """Run patterns that found nothing once more with a view that knows more (the Amazon context given,
+    the paste owned): a match joins ``matches`` and its dropped hits leave the suppressed list."""
+    for pattern in again:
+        result = runs(pattern, view)
+        if result is None or result[0] is None:
             continue
-        try:
-            match, _ = match_pattern(pattern, text, options.timeout, view)
-        except TimeoutError as exc:
-            failures.append(PatternFailure(pattern.id, str(exc)))
-            continue
-        if match is not None:
-            matches.append(match)
-            views[match.error] = view
-            suppressed = [s for s in suppressed if s.error != error]
-    return matches, suppressed
+        match = result[0]
+        matches.append(match)
+        views[match.error] = view
+        suppressed = [s for s in suppressed if s.error != pattern.id]
+    return suppressed
 
 
-def _unlisted(matches: list[Match], suppressed: list[Suppressed], failures: list[PatternFailure],
-              text: NormalizedText, patterns: PatternSet, options: DetectOptions,
+def _unlisted(matches: list[Match], suppressed: list[Suppressed], runs: _Runs, patterns: PatternSet,
               views: dict[str, TicketView]) -> tuple[list[Match], list[Suppressed]]:
     """Judge again, without the hits in lists of errors (see listing.py), each match with evidence in one."""
     view = next(iter(views.values()), None)
     if view is None:
         return matches, suppressed
+    text = runs.text
     listed = find_listed(text.source, view.named, patterns.listing, ticket_language(text, patterns),
                          1 if view.subject_end else 0)
     if not listed.spans:
@@ -326,21 +328,25 @@ def _unlisted(matches: list[Match], suppressed: list[Suppressed], failures: list
     kept: list[Match] = []
     for m in matches:
         pattern = patterns.get(m.error)
-        if pattern is None or not any(listed.covers(ev.start, ev.end) for ev in m.evidence):
+        inside = [listed.covers(ev.start, ev.end) for ev in m.evidence]
+        if pattern is None or not any(inside):
             kept.append(m)
+            continue
+        if not all(inside) and len(m.evidence) < MAX_EVIDENCE:
+            # Every hit was judged (fewer than MAX_EVIDENCE counted) and one outside the lists counts: a
+            # second run would find the same match without the listed evidence.
+            evidence = tuple(ev for ev, covered in zip(m.evidence, inside, strict=True) if not covered)
+            kept.append(replace(m, score=evidence[0].score, evidence=evidence))
             continue
         again = views[m.error]
         again.listed = listed
-        try:
-            match, dropped = match_pattern(pattern, text, options.timeout, again)
-        except TimeoutError as exc:
-            failures.append(PatternFailure(pattern.id, str(exc)))
+        result = runs(pattern, again)
+        if result is None:
             kept.append(m)
-            continue
-        if match is not None:
-            kept.append(match)
+        elif result[0] is not None:
+            kept.append(result[0])
         else:
-            suppressed = [*(s for s in suppressed if s.error != m.error), *dropped]
+            suppressed = [*(s for s in suppressed if s.error != m.error), *result[1]]
     return kept, suppressed
 
 

@@ -190,23 +190,38 @@ class _Lines:
         return _plain(self.raw[i])
 
 
+_ITEM_MARK = regex.compile(r"[ \t]*(?:[-*•·–—]|\(?\d{1,2}[.)])?[ \t]*")
+"""What opens a list item's line before its words: a bullet or a number."""
+
+
 @dataclass(frozen=True)
 class Listed:
     """The parts of one ticket's source that are lists of errors, in order."""
 
     spans: tuple[tuple[int, int], ...] = ()
+    source: str = field(default="", compare=False, repr=False)
 
     def covers(self, start: int, end: int) -> bool:
-        """Whether at least half of ``source[start:end]`` lies in a list of errors."""
+        """Whether at least half of ``source[start:end]`` lies in a list of errors, or the part on its last
+        line does: a hit running from a list's heading into its first item ("Common connection problems /
+        - Token expired") ends in the item's words, which are the list's."""
         if not self.spans or end <= start:
             return False
+        last = self.source.rfind("\n", start, end) + 1
+        if last:
+            last += _ITEM_MARK.match(self.source, last, end).end() - last
+            if last < end and self._inside(last, end) == end - last:
+                return True
+        return 2 * self._inside(start, end) >= end - start
+
+    def _inside(self, start: int, end: int) -> int:
         i = max(0, bisect.bisect_right(self.spans, (start, end)) - 1)
         inside = 0
         for s, e in self.spans[i:]:
             if s >= end:
                 break
             inside += max(0, min(e, end) - max(s, start))
-        return 2 * inside >= end - start
+        return inside
 
 
 def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rules: ListingRules | None,
@@ -232,7 +247,7 @@ def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rul
         line = lines[i]
         if line is not None and not line.notice:
             listed.extend(_row_spans(line, rules))
-    return Listed(_merged(listed))
+    return Listed(_merged(listed), source)
 
 
 def _groups(lines: _Lines, skip_lines: int) -> list[list[list[int]]]:

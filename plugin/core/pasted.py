@@ -16,8 +16,9 @@ Where a block starts and ends is structural: a rule line ("-----", "=====", "---
 report ---", a forwarded-message header between dashes), a chat log's layout ("Name [10:32]:",
 "[10:32] Name:", "[27.11.26, 09:14] Name:", "10:32 名前 ..."), or the paragraph after the merchant's
 own line that says they paste (``intro``, per language: "pasting below", "je vous colle", "貼ります").
-A line that opens with a tick ("[x]", "✅", "☑", "✔") is a checked item: it says a check passed,
-never that an error shows. The words (intro, pointing) are data: patterns/pasted.toml.
+A line that opens with a checkbox, ticked or not ("[x]", "[ ]", "✅", "☑", "☐"; also quoted, "> [x]"), is a
+checklist's item: it says a check passed or a step is still to do, never that an error shows. The words
+(intro, pointing) are data: patterns/pasted.toml.
 Positions are those of the ticket's source text (``NormalizedText.source``, as evidence is quoted).
 """
 
@@ -58,8 +59,11 @@ _CHAT = re.compile(
 _SENDER = re.compile(r"^[ \t]*(?:from|von|absender|de|exp[ée]diteur|remitente|da|mittente|差出人)[ \t]*[:：]", re.IGNORECASE)
 _FORWARDED = re.compile(r"forward|weitergeleitet|transf[ée]r|reenviado|inoltrato|転送", re.IGNORECASE)
 """A mail header's sender line."""
-_TICK = re.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?:\[[xX✓✔]\]|[✅☑✔✓☒])")
-"""A checked item: "[x] ...", "✅ ...", "☑ ..."."""
+_TICK = re.compile(r"^[ \t]*(?:[>＞][ \t]*)*(?:[-*•][ \t]*)?(?:\[[ xX✓✔]\]|[✅☑✔✓☒☐])")
+"""A checklist's item, ticked or not ("[x] ...", "[ ] ...", "✅ ...", "☐ ..."), also in a quoted earlier mail
+("> [x] ..."): a check that passed or a step still to do, never an error showing."""
+_TICK_LEAD, _TICK_BOX = " \t>＞-*•", frozenset("[✅☑✔✓☒☐")
+"""What a checklist's item may open with before its box, and how the box starts: told without a regex."""
 _NOTICE = re.compile(r"[⚠❗❕✖❌⛔🚫🔴‼⊗ⓧ]|\(!\)")
 """A notice icon: a banner copied with its icon is the page's message wherever it stands."""
 _ITEM_LINE = r"^[ \t]*(?:[-*•][ \t]*)?(?:\(?{n}[.)．:：）](?!\d)|#{n}\b|{n}[ \t]*番|(?:point|item|punkt|point|punto|ponto)[ \t]*{n}\b)"
@@ -81,6 +85,7 @@ class PastedRules:
     voice: regex.Pattern[str] | None = None
     failing: regex.Pattern[str] | None = None
     examples: tuple[Path, PastedFile] | None = None
+    own_entry: regex.Pattern[str] | None = None
 
 
 def build_rules(spec: PastedFile, path: Path | None = None) -> PastedRules:
@@ -91,7 +96,8 @@ def build_rules(spec: PastedFile, path: Path | None = None) -> PastedRules:
 
     return PastedRules(joined(spec.intro), joined(spec.cues), joined(spec.pointing),
                        joined(spec.current) if spec.current else None, joined(spec.voice) if spec.voice else None,
-                       joined(spec.failing) if spec.failing else None, (path, spec) if path is not None else None)
+                       joined(spec.failing) if spec.failing else None, (path, spec) if path is not None else None,
+                       joined(spec.own_entry) if spec.own_entry else None)
 
 
 def load_pasted(directory: Path, problems: list[PatternFileError]) -> PastedRules | None:
@@ -129,7 +135,12 @@ class Pasted:
 
     def covers(self, start: int, end: int) -> bool:
         """Whether a hit lies wholly in a pasted block, on none of its lines that count, and its line
-        does not tell the failure as current (outside the hit's own words: a banner's "may still be")."""
+        does not tell the failure as current (outside the hit's own words: a banner's "may still be"); or
+        its last line is a checklist's item."""
+        last = self.source.rfind("\n", start, end) + 1
+        if last and any(s <= last and end <= e for s, e in self.ticked):
+            # A hit running from the merchant's line into a checklist's item ends in the item's words.
+            return True
         i = bisect.bisect_right(self._starts, start) - 1
         if i < 0 or end > self.spans[i][1]:
             return False
@@ -152,25 +163,30 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
     lines = source.split("\n")
     starts = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
     # A ticked item says a check passed; in the merchant's own voice it is their report ("[x] I reconnected: still ...").
-    ticked = {i for i, x in enumerate(lines) if i >= skip_lines and _TICK.match(x)
-              and not (rules.voice is not None and rules.voice.search(x))}
+    ticked = {i for i, x in enumerate(lines) if i >= skip_lines and x.lstrip(_TICK_LEAD)[:1] in _TICK_BOX
+              and _TICK.match(x) and not (rules.voice is not None and rules.voice.search(x))}
     blocks = _blocks(lines, rules, skip_lines)
     in_block = {i for lo, hi in blocks for i in range(lo, hi)}
     own = "\n".join(x for i, x in enumerate(lines) if i not in in_block and i not in ticked)
     body_own = "".join(x for i, x in enumerate(lines) if i >= skip_lines and i not in in_block and i not in ticked)
     spans: list[tuple[int, int]] = [(starts[i], starts[i] + len(lines[i])) for i in sorted(ticked)]
     kept: list[tuple[int, int]] = []
+    names = _own_entries(own[:INTRO_CHARS], rules) if blocks else set()
     if blocks and len("".join(body_own.split())) >= MIN_OWN:
         items = _pointed_items(own, rules)
-        whole = items is None
+        whole = items is None and not names
         if not whole:
+            items = items or set()
             for lo, hi in blocks:
-                if _announced(lines, lo, skip_lines, rules, in_block):
+                # A merchant who says which entry of the paste is theirs has not announced the whole block.
+                if not names and _announced(lines, lo, skip_lines, rules, in_block):
                     continue
                 spans.append((starts[lo], starts[hi - 1] + len(lines[hi - 1])))
                 kept.extend((starts[i], starts[i] + len(lines[i])) for i in _item_lines(lines, lo, hi, items))
+                kept.extend((starts[i], starts[i] + len(lines[i])) for i in _named_lines(lines, lo, hi, names))
     kept.extend((starts[i], starts[i] + len(lines[i])) for i, x in enumerate(lines) if _NOTICE.search(x))
-    failing = bool(rules.failing is not None and blocks and rules.failing.search(own))
+    # "It fails" of a merchant who named their own entry is about that entry, not the others' errors.
+    failing = bool(rules.failing is not None and blocks and not names and rules.failing.search(own))
     ticks = tuple((starts[i], starts[i] + len(lines[i])) for i in sorted(ticked))
     return Pasted(tuple(sorted(_merged(spans))), tuple(kept), source, rules.current, ticks, failing)
 
@@ -185,6 +201,24 @@ def _pointed_items(own: str, rules: PastedRules) -> set[str] | None:
             return None
         items.update(digits)
     return items
+
+
+def _own_entries(own: str, rules: PastedRules) -> set[str]:
+    """The names the merchant gives their own entry in a paste about several shops or clients ("we are
+    "Ridgeway Tea"", "wir sind Shop Nr. 3 (Gartenzwerg24)"), lower case; read in their opening lines."""
+    if rules.own_entry is None:
+        return set()
+    out: set[str] = set()
+    for m in rules.own_entry.finditer(own):
+        name = (m.groupdict().get("name") or "").strip().lower()
+        if len(name) >= 2:
+            out.add(name)
+    return out
+
+
+def _named_lines(lines: list[str], lo: int, hi: int, names: set[str]) -> list[int]:
+    """Lines of a block that hold the merchant's own entry's name."""
+    return [i for i in range(lo, hi) if any(n in lines[i].lower() for n in names)] if names else []
 
 
 def _announced(lines: list[str], lo: int, skip_lines: int, rules: PastedRules, in_block: set[int]) -> bool:

@@ -547,6 +547,9 @@ class PastedFile(_Strict):
     found, the paste's counts."""
     current: dict[str, list[str]] = {}
     """A line of the paste telling a failure as current ("still", "again", "now", "today"): a report, it counts."""
+    own_entry: dict[str, list[str]] = {}
+    """The merchant naming their own entry in a paste about several shops ("we are «X»", "wir sind Shop Nr. 3"):
+    the group ``name`` (or a number) says which lines of the paste are theirs; the others stay pasted."""
     examples: dict[str, GuardExamples]
     """Per language: ``check`` runs English's and those of every loaded language."""
 
@@ -557,7 +560,7 @@ class PastedFile(_Strict):
             _lang_code(lang)
         return table
 
-    @field_validator("intro", "cues", "pointing", "voice", "current", "failing")
+    @field_validator("intro", "cues", "pointing", "voice", "current", "failing", "own_entry")
     @classmethod
     def _compiles(cls, table: dict[str, list[str]]) -> dict[str, list[str]]:
         return _regex_table(table)
