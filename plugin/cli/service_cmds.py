@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +14,8 @@ import click
 
 from .. import logs
 from . import main, settings_or_exit
+
+log = logging.getLogger(__name__)
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 port_option = click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
@@ -93,6 +97,11 @@ def worker(metrics_port: int, metrics_host: str) -> None:
         os.nice(settings.worker_nice)
     preflight(settings)
     rt = Runtime.for_worker(settings)
+    from ..core.warmup import warm_up
+
+    started = time.monotonic()
+    warmed = warm_up(rt.registry.current())  # before the first ticket: see core/warmup.py
+    log.info("patterns warmed up on %d examples in %.1f s", warmed, time.monotonic() - started)
     rt.sweep(startup=True)
     consumer = rt.queue.consumer(settings.worker_threads)
     # SIGHUP reloads the patterns in place (huey's default would restart the process).
