@@ -334,10 +334,10 @@ def run_mode(mode: str, args: argparse.Namespace, fake: FakeZendesk) -> dict[str
         return {"mode": mode, "rounds": results, "calibration": calibration,
                 "steady": (bare_steady, ours_steady), "probe": probe, "e2e": e2e, "writes": writes / max(1, args.e2e), "drained": drained}
     except BaseException:
-        if ours.poll() is not None:
-            service_log.flush()
-            tail = (tmp / "service.log").read_text(errors="replace").splitlines()[-15:]
-            print(f"the service exited with {ours.returncode}; its last log lines:", *tail, sep="\n", file=sys.stderr)
+        service_log.flush()
+        tail = (tmp / "service.log").read_text(errors="replace").splitlines()[-25:]
+        state = f"exited with {ours.returncode}" if ours.poll() is not None else "still running"
+        print(f"the service {state}; its last log lines:", *tail, sep="\n", file=sys.stderr)
         raise
     finally:
         for p in (ours, bare, *([work] if work else [])):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -98,6 +100,38 @@ def test_concurrent_deliveries_each_get_their_own_answer(store: Store) -> None:
     assert len(results) == 60 and sorted(100 + i % 10 for i in opened) == list(range(100, 110))
     for ticket in range(100, 110):
         assert store.decision(ticket).delivery_id in {results[i].delivery_id for i in opened}
+
+
+def test_sqlite_intake_waits_for_another_process_write_lock_then_stores(tmp_path: Path) -> None:
+    """The worker's transaction holds SQLite's write lock: the intake asks again until it is free."""
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    store = Store.from_url(url)
+    other = sqlite3.connect(tmp_path / "store.db", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")  # as a worker's claim would, from another connection
+    threading.Timer(0.3, other.execute, ("COMMIT",)).start()
+    started = time.monotonic()
+    received = store.record_delivery(Delivery(11, "trigger", "held"))
+    assert received.enqueue and time.monotonic() - started >= 0.25
+    assert store.decision(11).status == QUEUED
+    other.close()
+    store.close()
+
+
+def test_sqlite_intake_gives_up_after_its_patience_and_stores_nothing(tmp_path: Path) -> None:
+    from plugin.store import _begin_write
+
+    path = tmp_path / "store.db"
+    Store.from_url(f"sqlite:///{path}").close()
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    mine = sqlite3.connect(path, timeout=0)
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        _begin_write(mine, patience=0.05)
+    assert not mine.in_transaction
+    other.execute("COMMIT")
+    _begin_write(mine, patience=0.05)  # free again: taken at once
+    assert mine.in_transaction
+    mine.rollback()
 
 
 @pytest.mark.skipif(not POSTGRES, reason="PostgreSQL not available: set TEST_POSTGRES_URL (.ci/run sets it)")
