@@ -64,6 +64,8 @@ def observed_run(run: Callable[[int], Any], store: Any) -> Callable[[int], Any]:
         TICKETS.labels(status).inc()
         if status == "retry":
             RETRIES.inc()
+            for pattern in getattr(outcome, "timed_out", ()):
+                PATTERN_TIMEOUTS.labels(pattern).inc()
             return outcome
         if status == "dead":
             DEAD_LETTERS.inc()

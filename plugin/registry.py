@@ -10,6 +10,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,9 @@ class PatternRegistry:
     check_interval: float = 2.0
     last_good: Path | None = None
     """A copy of the last set that loaded, used when the service starts on a broken edit."""
+    warm: Callable[[PatternSet], object] | None = None
+    """Run on each newly loaded set before it replaces the one in use (the worker's warm-up, core/warmup.py):
+    a reload then costs the first tickets after it no time budget, as a start does not."""
     _current: PatternSet | None = None
     _rejected: tuple[str, ...] = ()
     _signature: tuple = ()
@@ -70,10 +74,23 @@ class PatternRegistry:
                 return ReloadResult(False, self._rejected, self.fingerprint)
             self._save_last_good(new)
             changed = self._current is None or new.fingerprint != self._current.fingerprint
+            if changed:
+                self._warm(new)
             self._current, self._rejected = new, ()
             if changed:
                 log.info("patterns loaded: %d error patterns, fingerprint %s", len(new.error_patterns), new.fingerprint)
             return ReloadResult(changed, (), new.fingerprint)
+
+    def _warm(self, patterns: PatternSet) -> None:
+        if self.warm is None:
+            return
+        started = time.monotonic()
+        try:
+            count = self.warm(patterns)
+        except Exception as exc:  # a cold set still works: only its first tickets pay the compile
+            log.warning("warming patterns %s failed (%s); using them cold", patterns.fingerprint, type(exc).__name__)
+            return
+        log.info("patterns %s warmed up on %s examples in %.1f s", patterns.fingerprint, count, time.monotonic() - started)
 
     def _save_last_good(self, patterns: PatternSet) -> None:
         if self.last_good is None or (self._current is not None and self._current.fingerprint == patterns.fingerprint):

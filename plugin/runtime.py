@@ -5,13 +5,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import logs, metrics
 from .config import Settings
+from .core.patterns import PatternSet
+from .core.warmup import warm_up
 from .followup_store import FollowupStore
 from .followups import FollowUp
 from .intake import BatchedIntake
@@ -50,9 +52,9 @@ def _private_files(settings: Settings) -> Iterator[None]:
             log.warning("could not make %s private: %s", path, exc)
 
 
-def _registry(settings: Settings) -> PatternRegistry:
+def _registry(settings: Settings, warm: Callable[[PatternSet], object] | None = None) -> PatternRegistry:
     registry = PatternRegistry(Path(settings.patterns_dir), check_interval=settings.patterns_check_seconds,
-                               last_good=Path(settings.instance_path) / "patterns.last-good")
+                               last_good=Path(settings.instance_path) / "patterns.last-good", warm=warm)
     registry.reload(force=True)
     return registry
 
@@ -99,7 +101,7 @@ class Runtime:
 
     @classmethod
     def for_worker(cls, settings: Settings) -> Runtime:
-        registry = _registry(settings)
+        registry = _registry(settings, warm=warm_up)  # at start and on every reload: see core/warmup.py
         zendesk = ZendeskClient(settings) if settings.has_credentials else None
         with _private_files(settings):
             store = Store.from_url(settings.database_url)

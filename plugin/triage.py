@@ -38,6 +38,10 @@ from .zendesk import (
 
 log = logging.getLogger(__name__)
 MAX_CONFLICTS = 3
+TIMEOUT_RETRIES = 2
+"""How many more tries a ticket gets when a pattern ran out of time on it, before what was found is used:
+a time-out usually means a starved machine (a burst, a reload), and a later try finds it quieter,
+while a suggestion written from a partial result would miss an error (or post an incomplete reply)."""
 Schedule = Callable[[int, float], None]
 NO_TEXT = "payload has no ticket text and there are no Zendesk credentials to fetch it"
 T = TypeVar("T")
@@ -48,6 +52,16 @@ class Outcome:
     ticket_id: int
     status: str
     detail: str = ""
+    timed_out: tuple[str, ...] = ()
+    """Patterns that ran out of time on an attempt put off for that reason (metrics count them)."""
+
+
+class _TimedOut(Exception):
+    """A pattern ran out of time on this attempt: try the ticket again later rather than act on part of it."""
+
+    def __init__(self, patterns: tuple[str, ...]) -> None:
+        super().__init__(f"pattern(s) {', '.join(patterns)} ran out of time")
+        self.patterns = patterns
 
 
 def backoff(attempt: int, settings: Settings, rng: random.Random | None = None) -> float:
@@ -71,7 +85,10 @@ class Triage:
         delivery = claim.delivery or Delivery(ticket_id, "trigger", f"ticket:{ticket_id}")
         bind_delivery(delivery.dedupe_key)
         try:
-            outcome = self._attempt(delivery, retrying=row.attempts > 1)
+            outcome = self._attempt(delivery, attempt=row.attempts)
+        except _TimedOut as exc:
+            delay = backoff(row.attempts, self.settings)
+            return replace(self._again(ticket_id, row.attempts, str(exc), delay), timed_out=exc.patterns)
         except RateLimited as exc:
             delay = exc.retry_after if exc.retry_after is not None else backoff(row.attempts, self.settings)
             return self._again(ticket_id, row.attempts, str(exc), delay, count_attempt=False)
@@ -102,10 +119,10 @@ class Triage:
 
     # --- gather -------------------------------------------------------------------------
 
-    def _attempt(self, delivery: Delivery, retrying: bool) -> Outcome:
+    def _attempt(self, delivery: Delivery, attempt: int) -> Outcome:
         ticket_id, facts = delivery.ticket_id, delivery.ticket
         state = self.zendesk.ticket(ticket_id) if not facts.has_text and self.zendesk is not None else None
-        seen = Seen(tags=state.tags if state else (facts.tags or ()), retrying=retrying,
+        seen = Seen(tags=state.tags if state else (facts.tags or ()), retrying=attempt > 1,
                     own_user=self._own_user(delivery.actor_ids), first_name=facts.requester_first_name,
                     problem="" if state or facts.has_text else NO_TEXT)
         rules = self._rules()
@@ -119,6 +136,8 @@ class Triage:
                 classification = classify(ticket_from_mapping(data), rules.patterns, self.decision)
             except TicketDataError as exc:
                 seen = replace(seen, problem=str(exc))
+            if classification is not None and classification.timed_out and attempt <= min(TIMEOUT_RETRIES, self.settings.max_attempts - 1):
+                raise _TimedOut(classification.timed_out)
         decision = plan(seen, classification, rules)
         macro_texts: dict[int, str] | None = None
         if isinstance(decision, Write) and decision.status == DONE:

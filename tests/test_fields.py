@@ -385,3 +385,25 @@ def test_a_transcripts_own_time_is_never_the_attempt(patterns) -> None:
             "Visitor 11:42: last go was yesterday around 3:40pm, im on eastern time")
     assert escalation(patterns, text).timestamp_utc == "2026-11-25T20:40:00Z"
     assert escalation(patterns, "Chat started: Nov 26, 2026 11:40 UTC\nVisitor 11:41: An error has occurred").timestamp_utc is None
+
+
+@pytest.mark.parametrize("header", [
+    "De\u00a0: Hélène <h@example.fr>\nEnvoyé\u00a0: mardi 24 novembre 2026 09:20\nÀ\u00a0: support@example.com\nObjet\u00a0: Connexion",
+    "From: Helene <h@example.fr>\nSent: Tuesday, November 24, 2026 9:20 AM\nTo: support@example.com\nSubject: Connexion",
+    "Le mar. 24 nov. 2026 à 09:20, Hélène <h@example.fr> a écrit :",
+], ids=["outlook-fr-no-break-space", "outlook-en", "gmail-fr"])
+def test_the_newest_message_gives_the_time_not_the_merchants_earlier_mail_below(patterns, header: str) -> None:
+    """The reply's own "hier à 14h32" is the last attempt; the earlier mail's "ce matin" was another day
+    (read against the ticket's date it would look later)."""
+    text = ("Toujours « Une erreur s'est produite ». Dernière tentative hier à 14h32 heure de Paris.\n\n"
+            f"{header}\n\nBonjour, « Une erreur s'est produite ». Essai ce matin à 9h15 heure de Paris.\n"
+            "Identifiant vendeur : A1F8KQ2ZP7MWX3")
+    found = escalation(patterns, text)
+    assert found.timestamp_utc == "2026-11-25T13:32:00Z"  # REFERENCE is 26 November
+    assert found.merchant_id is not None and found.merchant_id.value == "A1F8KQ2ZP7MWX3"  # only below: still found
+
+
+def test_a_time_only_in_the_earlier_mail_is_still_read(patterns) -> None:
+    text = ("Toujours la même erreur, voir ci-dessous.\n\n-----Message d'origine-----\n"
+            "De : Hélène\n\nUne erreur s'est produite. Essai le 24/11/2026 à 9h15 heure de Paris.")
+    assert escalation(patterns, text).timestamp_utc == "2026-11-24T08:15:00Z"

@@ -70,3 +70,27 @@ def test_a_probe_never_waits_for_an_edit_to_compile(patterns_copy: Path) -> None
     while reg.fingerprint == before.fingerprint and time.monotonic() < deadline:
         time.sleep(0.05)
     assert detect(NEW_TEXT, reg.current()).matched == ("staging_mode",)
+
+
+def test_each_new_set_is_warmed_before_it_replaces_the_one_in_use(patterns_copy: Path) -> None:
+    warmed: list[tuple[str, str]] = []  # (set warmed, set in use meanwhile)
+    reg = PatternRegistry(patterns_copy, check_interval=0)
+    reg.warm = lambda patterns: warmed.append((patterns.fingerprint, reg.fingerprint))
+    first = reg.current()
+    assert warmed == [(first.fingerprint, "")]
+    reg.reload(force=True)  # the same files: nothing new to warm
+    assert len(warmed) == 1
+    add_pattern(patterns_copy)
+    second = reg.current()
+    assert warmed[1] == (second.fingerprint, first.fingerprint)  # warmed while the old set still served
+    (patterns_copy / "generic_error.toml").write_text("id = \"generic_error\"\n[[regex]]\nname = 1\n")
+    assert reg.current() is second and len(warmed) == 2  # a rejected edit is never warmed
+
+
+def test_a_failing_warm_up_still_loads_the_set(patterns_copy: Path, caplog) -> None:
+    def broken(_patterns) -> int:
+        raise RuntimeError("boom")
+
+    reg = PatternRegistry(patterns_copy, check_interval=0, warm=broken)
+    assert reg.current().error_patterns
+    assert "using them cold" in caplog.text

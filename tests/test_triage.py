@@ -11,7 +11,7 @@ from plugin.config import Settings
 from plugin.core.delivery import Delivery, TicketFacts
 from plugin.registry import PatternRegistry
 from plugin.store import DEAD, DONE, DRY_RUN, NO_MATCH, RETRY, SKIPPED, Store
-from plugin.triage import Triage
+from plugin.triage import TIMEOUT_RETRIES, Triage
 from plugin.zendesk import ZendeskClient
 
 from .conftest import PATTERNS_DIR
@@ -257,14 +257,26 @@ def test_pattern_time_out_is_recorded_and_logged_without_ticket_text(service_con
     world.deliver(21, subject="Amazon", description="Amazon: The account connection timed out.")
     fake_zendesk.add_ticket(21, "Amazon", "Amazon: The account connection timed out.")
     with caplog.at_level("WARNING", logger="plugin.triage"):
-        world.triage.run(20)
+        tries = [world.triage.run(20) for _ in range(TIMEOUT_RETRIES + 1)]
         world.triage.run(21)
+    # Tried again later (as often as TIMEOUT_RETRIES allows), then what was found is recorded.
+    assert [t.status for t in tries] == ["retry"] * TIMEOUT_RETRIES + [NO_MATCH]
+    assert tries[0].timed_out == ("connection_timeout",) and world.scheduled[0][0] == 20
     slow, quick = world.store.decision(20), world.store.decision(21)
     assert slow.timed_out == ["connection_timeout"] and "connection_timeout" not in slow.matched
+    assert slow.attempts == TIMEOUT_RETRIES + 1 and world.store.dead() == []
     assert quick.timed_out == [] and quick.matched == ["connection_timeout"]
-    [warning] = [r for r in caplog.records if "ran out of time" in r.getMessage()]
-    assert "ticket 20" in warning.getMessage() and "connection_timeout" in warning.getMessage()
+    warnings = [r.getMessage() for r in caplog.records if "ran out of time" in r.getMessage()]
+    assert len(warnings) == TIMEOUT_RETRIES + 1
+    assert all("ticket 20" in w and "connection_timeout" in w for w in warnings)
     assert "zebra" not in caplog.text
+
+
+def test_a_timed_out_ticket_is_not_dead_lettered_when_attempts_are_few(service_config, fake_zendesk, tmp_path) -> None:
+    world = World({**service_config, "MAX_ATTEMPTS": "1"}, fake_zendesk, slow_patterns(tmp_path))
+    world.deliver(20, subject="Amazon", description="Amazon: The account connection timed out. " + "zebra " * 3000)
+    assert world.triage.run(20).status == NO_MATCH  # one attempt allowed: it is used, not spent on a retry
+    assert world.store.decision(20).timed_out == ["connection_timeout"] and world.store.dead() == []
 
 
 @pytest.mark.parametrize("fault", [None, {"status": 500}], ids=["written", "retried"])

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +12,6 @@ import click
 
 from .. import logs
 from . import main, settings_or_exit
-
-log = logging.getLogger(__name__)
 
 host_option = click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 port_option = click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
@@ -96,12 +92,7 @@ def worker(metrics_port: int, metrics_host: str) -> None:
         # and the queue absorbs it (Zendesk gives a webhook call seconds; a triage can wait).
         os.nice(settings.worker_nice)
     preflight(settings)
-    rt = Runtime.for_worker(settings)
-    from ..core.warmup import warm_up
-
-    started = time.monotonic()
-    warmed = warm_up(rt.registry.current())  # before the first ticket: see core/warmup.py
-    log.info("patterns warmed up on %d examples in %.1f s", warmed, time.monotonic() - started)
+    rt = Runtime.for_worker(settings)  # its registry warms each set it loads (core/warmup.py)
     rt.sweep(startup=True)
     consumer = rt.queue.consumer(settings.worker_threads)
     # SIGHUP reloads the patterns in place (huey's default would restart the process).

@@ -70,7 +70,9 @@ def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = 
     required = any(
         (p := patterns.get(m.error)) is not None and p.spec.escalation_fields for m in detection.matches
     )
-    escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout)
+    subject_end = len(" ".join(ticket.subject.split())) if ticket.description else 0
+    escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout,
+                                                    subject_end)
     # The language matters only for a reply: nothing matched, nothing to write.
     language = ticket_language(text, patterns) if patterns.languages and detection.matches else ENGLISH
     lang = reply_language(locale or ticket.locale, language, patterns)

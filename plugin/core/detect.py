@@ -14,7 +14,7 @@ from .pasted import Pasted, find_pasted
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
 from .stances import stance_veto
-from .thread import FORWARD_SUBJECT, HYPOTHETICAL, HYPOTHETICAL_AFTER, Layout, build_layout
+from .thread import HYPOTHETICAL, HYPOTHETICAL_AFTER, Layout, layout_of
 
 NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
@@ -112,8 +112,7 @@ class TicketView:
 
     def layout(self) -> Layout:
         if self._layout is None:
-            forwarded = self.subject_end > 0 and FORWARD_SUBJECT.match(self.text.source) is not None
-            self._layout = build_layout(self.text.source, self.text.text, self.quote_headers, forwarded)
+            self._layout = layout_of(self.text.source, self.text.text, self.quote_headers, self.subject_end)
         return self._layout
 
 

@@ -10,6 +10,7 @@ from .models import Escalation, FieldValue, PatternFailure
 from .normalize import NormalizedText
 from .patterns import FieldPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
+from .thread import layout_of
 from .timestamps import RELATIVE_WORDS, SKEW, ResolvedTime, iso_utc, resolve
 
 # A day written after the time ("3pm EST on 1 July", "14:32 MEZ am 18.11.", "10h CET hier") that the
@@ -156,10 +157,18 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
 
 
 def find_values(field: FieldPattern, text: NormalizedText, timeout: float = 0.25,
-                reference: datetime | None = None) -> list[tuple[FieldValue, datetime | None]]:
-    """Every value of one field in the text, in the order of its regexes, then of position."""
+                reference: datetime | None = None,
+                older: Callable[[int, int], bool] | None = None) -> list[tuple[FieldValue, datetime | None]]:
+    """Every value of one field in the text, in the order of its regexes, then of position; only those
+    in the newest message when ``older`` (an earlier message of the thread?) leaves some there.
+
+    Why the newest message first: it says when the merchant last tried ("hier à 14h32"), while an
+    earlier mail quoted below names an older attempt whose "ce matin" would be read against the
+    ticket's date, and so look like the latest.
+    """
     deadline = Deadline(timeout)
     found: list[tuple[FieldValue, datetime | None]] = []
+    own: list[tuple[FieldValue, datetime | None]] = []
     for rx in field.regexes:
         for hit in scan(rx, text, deadline):
             if first_veto(field.negatives, hit, text, deadline) is not None:
@@ -167,7 +176,9 @@ def find_values(field: FieldPattern, text: NormalizedText, timeout: float = 0.25
             value = _value(field, hit, text, reference)
             if value is not None:
                 found.append(value)
-    return found
+                if older is not None and not older(hit.start, hit.end):
+                    own.append(value)
+    return own or found
 
 
 def gives_merchant_id(text: NormalizedText, patterns: PatternSet, quoted: Callable[[int, int], bool],
@@ -206,18 +217,20 @@ def pick(field: FieldPattern, values: list[tuple[FieldValue, datetime | None]]) 
 
 
 def extract_escalation(text: NormalizedText, patterns: PatternSet, required: bool,
-                       reference: datetime | None = None,
-                       timeout: float = 0.25) -> tuple[Escalation, list[PatternFailure]]:
-    """The escalation facts; only searched for when an error needs them."""
+                       reference: datetime | None = None, timeout: float = 0.25,
+                       subject_end: int = 0) -> tuple[Escalation, list[PatternFailure]]:
+    """The escalation facts; only searched for when an error needs them. ``subject_end``: where the
+    subject ends in the text (0: none); the thread's layout tells the newest message (see find_values)."""
     if not required:
         return Escalation(required=False), []
+    older = layout_of(text.source, text.text, patterns.quote_headers, subject_end).in_older
     failures: list[PatternFailure] = []
     merchant: FieldValue | None = None
     moment: tuple[FieldValue, datetime | None] | None = None
     flags: dict[str, FieldValue] = {}
     for field in patterns.fields:
         try:
-            values = find_values(field, text, timeout, reference)
+            values = find_values(field, text, timeout, reference, older)
         except TimeoutError as exc:
             failures.append(PatternFailure(f"fields/{field.id}", str(exc)))
             continue

@@ -122,9 +122,16 @@ class Layout:
     agent_quoted: tuple[tuple[int, int], ...] = ()
     """Quoted spans under a header naming the support side ("Codisto Support wrote:"): the agent's
     words, never taken up as the merchant's error."""
+    newest_end: int | None = None
+    """Where the newest message ends: the first header of an earlier (or forwarded) message; None
+    when there is none. The merchant's own earlier mail below it is unquoted but older."""
     _spans: dict[tuple[int, int, bool], tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
     """Sentence (False) and clause (True) bounds already found, by span: every negative of a pattern
     asks for the same hit's sentence, and each search reads up to ``LOOK`` characters either way."""
+
+    def in_older(self, start: int, end: int) -> bool:
+        """Whether a span lies in an earlier message: quoted, or below the newest message's end."""
+        return self.is_quoted(start, end) or (self.newest_end is not None and start >= self.newest_end)
 
     def in_agent_quote(self, start: int, end: int) -> bool:
         return any(s <= start and end <= e for s, e in self.agent_quoted)
@@ -190,7 +197,8 @@ class Layout:
         return found
 
 
-_HEADER_SHAPE = re.compile(r"^[^\n]{0,300}[:：][ \t]*$|-----|^[ \t]*[^\s:：]{1,12}[ \t]?[:：]", re.MULTILINE)
+# French typography puts a no-break space before the colon ("De\u00a0:", Outlook's own headers).
+_HEADER_SHAPE = re.compile(r"^[^\n]{0,300}[:：][ \t\u00a0\u202f]*$|-----|^[ \t]*[^\s:：]{1,12}[ \t\u00a0\u202f]?[:：]", re.MULTILINE)
 _CANDIDATE = re.compile(r"wrote|message|_{5}|^[ \t]*from[ \t]*:", re.IGNORECASE | re.MULTILINE)
 
 
@@ -341,6 +349,12 @@ def _amazon_quote_blocks(lines: list[str], marked: list[bool]) -> set[int]:
     return out
 
 
+def layout_of(source: str, normalized: str, quote_headers: regex.Pattern[str] | None, subject_end: int) -> Layout:
+    """The ticket's layout; ``subject_end``: where the subject ends in the text (0: none), whose "FW:"
+    makes the first header block the forwarded message (see build_layout)."""
+    return build_layout(source, normalized, quote_headers, subject_end > 0 and FORWARD_SUBJECT.match(source) is not None)
+
+
 def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None,
                  forwarded: bool = False, *, shortcut: bool = True) -> Layout:
     """Lines and quoted spans of ``source`` in the coordinates of its normalised text ``normalized``.
@@ -374,9 +388,12 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     if shortcut and not headers and not quote_heads:
         return _plain_layout(normalized, lines, marked, amazon_quoted)
     mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
+    newest_end: int | None = None
     for i, line in enumerate(lines):
         is_marked = marked[i]
         if i in headers and not is_marked:
+            if newest_end is None:
+                newest_end = pos + 1 if pieces else 0
             # Lines of one header block ("---- Forwarded message ----" then "From: ...", or "De : ..." then
             # "Envoyé : ...", each a header of its own) share its verdict: Amazon's, or the support side's.
             same_block = i - header_at <= 3
@@ -415,7 +432,7 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
         # Some input normalises differently line by line (an entity that is a line break): then
         # nothing is known about lines and quotes, which only costs the finer judgement.
         return Layout(normalized, (0,), ())
-    return Layout(normalized, tuple(starts), tuple(quoted), tuple(agent))
+    return Layout(normalized, tuple(starts), tuple(quoted), tuple(agent), newest_end)
 
 
 def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_quoted: set[int]) -> Layout:
