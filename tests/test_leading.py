@@ -10,8 +10,9 @@ import random
 import pytest
 import regex
 
+from plugin.core import leading
 from plugin.core.leading import LeadingFinder
-from plugin.core.patterns import load_patterns
+from plugin.core.patterns import first_match, load_patterns, starts_of
 
 from .conftest import PATTERNS_DIR
 
@@ -79,3 +80,31 @@ def test_labelled_tickets() -> None:
              (PATTERNS_DIR.parent / "tests/data/labelled_tickets.jsonl").read_text(encoding="utf-8").splitlines()]
     for text in texts:
         assert _spans(_CUES.finditer(text)) == _spans(_SET.pasted.cues.finditer(text))
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7, 2048])
+def test_starts_places_across_chunks(chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every place one of the strings starts, each once and in order, however the text is cut into passes."""
+    monkeypatch.setattr(leading, "CHUNK", chunk)
+    starts = leading.Starts(frozenset({"ab", "abc", "bcd", "d"}))
+    text = "xabcdab abcd dd"
+    want = sorted({i for i in range(len(text)) for s in ("ab", "abc", "bcd", "d") if text.startswith(s, i)})
+    assert list(starts.places(text, 0, len(text))) == want
+    assert list(starts.places(text, 2, 12)) == [p for p in want if 2 <= p and p + 1 <= 12 and
+                                                any(text.startswith(s, p) and p + len(s) <= 12 for s in ("ab", "abc", "bcd", "d"))]
+
+
+def test_first_match_with_starts_is_the_search() -> None:
+    """A negative's regex tried at each place its first strings occur finds the search's first match."""
+    source = r"(?<!not )\b(?:solved|fixed|sorted) (?:it|now)\b|\bworks (?:again|now)\b"
+    pattern = regex.compile(source)
+    starts = starts_of(source)
+    assert isinstance(starts, leading.Starts)
+    rng = random.Random(5)
+    words = ["solved", "fixed", "not", "it", "now", "works", "again", "sorted", "x", "worksnow"]
+    for _ in range(300):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 25)))
+        for lo, hi in ((0, len(text)), (3, max(3, len(text) - 4))):
+            want = pattern.search(text, lo, hi)
+            got = first_match(pattern, starts, text, lo, hi, lambda: 1.0)
+            assert (want and want.span()) == (got and got.span()), text

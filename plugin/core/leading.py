@@ -90,3 +90,33 @@ class LeadingFinder:
 def leading_finder(pattern: regex.Pattern[str]) -> LeadingFinder:
     """One finder per compiled regex (the rules of a pattern set are compiled once per load)."""
     return LeadingFinder(pattern)
+
+
+CHUNK = 2048
+"""Characters read per Aho-Corasick pass when looking for a first match: a long ticket's first
+match is usually near its start, and the rest of it need not be read."""
+
+
+class Starts:
+    """The places one of some strings occurs (the strings every match of a regex searched on the
+    lowered text starts with), in order, found by an Aho-Corasick pass read a chunk at a time."""
+
+    __slots__ = ("_automaton", "_longest")
+
+    def __init__(self, strings: frozenset[str]) -> None:
+        self._automaton = ahocorasick.Automaton()
+        for s in strings:
+            self._automaton.add_word(s, len(s))
+        self._automaton.make_automaton()
+        self._longest = max(map(len, strings))
+
+    def places(self, target: str, start: int, end: int) -> Iterator[int]:
+        """Every place in ``[start:end]`` where one of the strings starts and lies wholly before ``end``."""
+        reach = self._longest - 1
+        lo = start
+        while lo < end:
+            hi = min(end, lo + CHUNK)
+            # A string starting before ``hi`` ends before ``hi + reach``: this pass sees all of them.
+            found = {e - n + 1 for e, n in self._automaton.iter(target, lo, min(end, hi + reach))}
+            yield from sorted(p for p in found if p < hi)
+            lo = hi
