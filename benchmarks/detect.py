@@ -5,7 +5,8 @@ Run: .venv/bin/python benchmarks/detect.py [--i18n DIR]   (prints a table; no as
 Columns: the plain `re` loop over the eight English banners; the English-only pattern set; every
 language (the shipped patterns/i18n, or the languages of --i18n DIR); every language plus 200
 generated admin patterns. Targets (issue 8): every language <= 1.5 ms per 10 KB ticket; 500 B
-within 5x the `re` loop.
+within 5x the `re` loop. The benchmark's tickets each embed a labelled ticket (most name an error); a
+last row times 500 B tickets of filler words that name none, as most real tickets do.
 """
 
 from __future__ import annotations
@@ -140,6 +141,11 @@ def main() -> None:
         extra = median_us(lambda t: classify(Ticket(description=t), with_extra), texts, repeat=1)
         rows.append((size, ours, base))
         print(f"{size:>11}B {base:>10.0f}us {eng:>8.0f}us {ours:>8.0f}us {extra:>9.0f}us {ours / base:>8.1f}x {ours / (size / 1000):>9.1f}")
+    # Most real tickets name no error at all: filler words only, no anchor of any pattern.
+    plain = ["Hello, " + filler(rng, 480) for _ in range(40)]
+    base = median_us(baseline, plain)
+    ours = median_us(lambda t: classify(Ticket(description=t), shipped), plain)
+    print(f"{'500B plain':>12} {base:>10.0f}us {'':>10} {ours:>8.0f}us {'':>11} {ours / base:>8.1f}x   (naming no error)")
     (s1, t1, _), (s2, t2, _) = rows[1], rows[2]
     print(f"linearity: 50 KB costs {t2 / t1:.1f}x the 10 KB time for {s2 / s1:.0f}x the text")
     print(f"target <= 1500 us per 10 KB ticket, every language: {'met' if rows[1][1] <= 1500 else 'NOT met'} ({rows[1][1]:.0f} us)")

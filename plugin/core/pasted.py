@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING
 
 import regex
 
+from .leading import LeadingFinder
 from .schema import PastedFile
 from .thread import _HEADERS, _SUPPORT_SIDE
 
@@ -86,6 +87,8 @@ class PastedRules:
     failing: regex.Pattern[str] | None = None
     examples: tuple[Path, PastedFile] | None = None
     own_entry: regex.Pattern[str] | None = None
+    cue_places: LeadingFinder | None = field(default=None, compare=False, repr=False)
+    """Finds the cues' matches trying them only where a cue's first word occurs (see leading.py)."""
 
 
 def build_rules(spec: PastedFile, path: Path | None = None) -> PastedRules:
@@ -94,10 +97,11 @@ def build_rules(spec: PastedFile, path: Path | None = None) -> PastedRules:
     def joined(table: dict[str, list[str]]) -> regex.Pattern[str]:
         return regex.compile("|".join(f"(?:{t})" for terms in table.values() for t in terms), flags)
 
-    return PastedRules(joined(spec.intro), joined(spec.cues), joined(spec.pointing),
+    cues = joined(spec.cues)
+    return PastedRules(joined(spec.intro), cues, joined(spec.pointing),
                        joined(spec.current) if spec.current else None, joined(spec.voice) if spec.voice else None,
                        joined(spec.failing) if spec.failing else None, (path, spec) if path is not None else None,
-                       joined(spec.own_entry) if spec.own_entry else None)
+                       joined(spec.own_entry) if spec.own_entry else None, LeadingFinder(cues))
 
 
 def load_pasted(directory: Path, problems: list[PatternFileError]) -> PastedRules | None:
@@ -311,7 +315,8 @@ def _intro_block(lines: list[str], rules: PastedRules, skip_lines: int) -> tuple
     document's (a heading, an item, a chat line, a label), never past a mail's header or a rule line."""
     # The cue words ("pasted", "below", "貼ります") are rare, so they are looked for first, in one search, and
     # the document words only on the lines holding one; both only in the merchant's opening (INTRO_CHARS).
-    for i in sorted(_lines_matching(lines, rules.cues, skip_lines, INTRO_CHARS)):
+    cues = rules.cue_places or LeadingFinder(rules.cues)
+    for i in sorted(_lines_matching(lines, cues, skip_lines, INTRO_CHARS)):
         line = lines[i]
         if not line.strip() or _RULE.match(line) or not rules.intro.search(line):
             continue
@@ -344,10 +349,10 @@ def _intro_block(lines: list[str], rules: PastedRules, skip_lines: int) -> tuple
     return None
 
 
-def _lines_matching(lines: list[str], words: regex.Pattern[str], skip_lines: int, chars: int) -> set[int]:
+def _lines_matching(lines: list[str], words: LeadingFinder, skip_lines: int, chars: int) -> set[int]:
     """The lines from ``skip_lines`` on, starting within ``chars`` characters, in which ``words`` finds a
     match: one search over the joined lines, not one per line (these large alternations cost about 0.1-0.4 us
-    per character and search, and long tickets have hundreds of lines). The same lines as searching each:
+    per character and search, and long tickets have hundreds of lines), tried only where a first word occurs. The same lines as searching each:
     the words never span a line break, and a line break reads as a line's edge does (a non-word character)."""
     starts = list(itertools.accumulate((len(x) + 1 for x in lines[skip_lines:-1]), initial=0))
     end = bisect.bisect_left(starts, chars)

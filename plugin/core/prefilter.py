@@ -713,6 +713,43 @@ def folded_starts(source: str) -> Requirement:
     return frozenset(s.lower() for s in found)
 
 
+MAX_STARTS = 4096
+"""First strings found by an Aho-Corasick pass (leading.py): its cost does not grow with their number."""
+
+
+def case_insensitive_starts(source: str) -> Requirement:
+    """For a regex compiled case-insensitively: the strings one of which every match starts with, as
+    written (any script; leading.py decides which text characters they may be matched to). None:
+    unknown, or a match may start with something else."""
+    parsed = _parsed(source)
+    if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
+        return None
+    found = _leading(parsed[0])
+    if not found or "" in found or len(found) > MAX_STARTS:
+        return None
+    return frozenset(found)
+
+
+MIN_START = 2
+"""A one-character first string ("i") occurs every few characters: trying the regex at each costs more
+than letting the engine search."""
+
+
+def lowered_starts(source: str) -> Requirement:
+    """For a regex matched case-sensitively on the lowered text, whether or not it begins with a
+    look-around: the strings one of which every match starts with, each at least ``MIN_START`` long,
+    for an Aho-Corasick pass (leading.Starts). None: unknown, a string too short, or a single string
+    (the engine finds one literal faster than the pass does)."""
+    parsed = _parsed(source)
+    if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
+        return None
+    found = _leading(parsed[0])
+    if (not found or len(found) < 2 or len(found) > MAX_STARTS or min(map(len, found)) < MIN_START
+            or any(len(ch.lower()) != 1 for s in found for ch in s)):
+        return None
+    return frozenset(found)
+
+
 def starts_finder(starts: frozenset[str]) -> re.Pattern[str]:
     """A plain regex finding the next place one of ``starts`` occurs (``re`` scans for the first
     characters of a literal alternation in C)."""
