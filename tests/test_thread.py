@@ -7,6 +7,8 @@ import re
 import unicodedata
 from pathlib import Path
 
+import pytest
+
 from plugin.core.detect import detect
 from plugin.core.normalize import normalize
 from plugin.core.thread import (
@@ -153,6 +155,24 @@ def test_the_same_error_takes_up_what_the_support_side_named(patterns) -> None:
     other = ("Thanks, same problem as my colleague had with the shipping labels.\n\nOn Mon, Codisto Support wrote:\n"
              "> We fixed the An error has occurred issue on Amazon for your colleague yesterday.")
     assert detect(other, patterns).matched == ()
+
+
+@pytest.mark.parametrize("reply, taken", [
+    ("Same error again after clearing the cache.", True),
+    ("Not the same error this time: now it asks me to log in twice.", False),
+    ("Wieder derselbe Fehler, auch im anderen Browser.", True),
+    ("Es ist nicht derselbe Fehler wie letzte Woche.", False),
+    ("Toujours la même erreur après avoir vidé le cache.", True),
+    ("Ce n'est pas la même erreur que vendredi.", False),
+    ("Me sale el mismo error en otro navegador.", True),
+    ("No es el mismo error que la semana pasada.", False),
+    ("Lo stesso errore anche con un altro browser.", True),
+    ("Non è lo stesso errore di venerdì.", False),
+    ("別のブラウザでも同じエラーが出ます。", True),
+    ("前回と同じエラーではありません。", False),
+])
+def test_not_the_same_error_does_not_take_up_the_quoted_one(reply: str, taken: bool) -> None:
+    assert (TAKES_UP.search(reply) is not None) is taken
 
 
 def test_a_reply_with_the_merchant_id_asked_for_takes_up_the_escalation(patterns) -> None:

@@ -57,7 +57,7 @@ _CHAT = re.compile(
     re.IGNORECASE,
 )
 """A chat log's line: a time beside the writer's name."""
-_SENDER = re.compile(r"^[ \t]*(?:from|von|absender|de|exp[ée]diteur|remitente|da|mittente|差出人)[ \t]*[:：]", re.IGNORECASE)
+_SENDER = re.compile(r"^[ \t]*(?:from|von|absender|de|exp[ée]diteur|remitente|da|mittente|差出人)[ \t\u00a0\u202f]*[:：]", re.IGNORECASE)
 _FORWARDED = re.compile(r"forward|weitergeleitet|transf[ée]r|reenviado|inoltrato|転送", re.IGNORECASE)
 """A mail header's sender line."""
 _TICK = re.compile(r"^[ \t]*(?:[>＞][ \t]*)*(?:[-*•][ \t]*)?(?:\[[ xX✓✔]\]|[✅☑✔✓☒☐])")

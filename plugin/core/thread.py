@@ -66,20 +66,20 @@ FOLLOW_UP = re.compile(
 )
 """Words of a merchant's reply that take up a quoted error as still theirs ("still the same")."""
 TAKES_UP = re.compile(
-    r"\b(?:still the same|(?:the )?same (?:error|message|banner|thing|problem|issue)(?! as\b| like\b)|(?:error|message|banner) is (?:still )?the same"
+    r"\b(?:still the same|(?<!\bnot )(?<!\bnot the )(?:the )?same (?:error|message|banner|thing|problem|issue)(?! as\b| like\b)|(?:error|message|banner) is (?:still )?the same"
     r"|nothing (?:has )?changed|no change|didn'?t (?:help|work|change anything)|did not (?:help|work)"
-    r"|immer noch (?:das ?selbe|dasselbe|gleich|der gleiche|die gleiche|derselbe|dieselbe)|(?:gleiche|selbe|dieselbe|derselbe) (?:fehler|meldung|problem)\w*"
+    r"|immer noch (?:das ?selbe|dasselbe|gleich|der gleiche|die gleiche|derselbe|dieselbe)|(?<!\bnicht )(?<!\bnicht der )(?<!\bnicht die )(?<!\bnicht das )(?:gleiche|selbe|dieselbe|derselbe) (?:fehler|meldung|problem)\w*"
     r"|unver(?:ä|ae)ndert|nichts (?:hat sich )?ge(?:ä|ae)ndert|hat nicht (?:geholfen|funktioniert)"
-    r"|toujours (?:pareil|la m[êe]me|le m[êe]me)|(?:message|erreur)(?: d'erreur)? (?:est )?(?:toujours )?(?:le|la) m[êe]me|m[êe]me (?:erreur|message|probl[èe]me)"
+    r"|toujours (?:pareil|la m[êe]me|le m[êe]me)|(?:message|erreur)(?: d'erreur)? (?:est )?(?:toujours )?(?:le|la) m[êe]me|(?<!\bpas la )(?<!\bpas le )m[êe]me (?:erreur|message|probl[èe]me)"
     r"|rien (?:n'a|n a) chang[ée]|[çc]a n'a (?:rien chang[ée]|pas (?:march[ée]|fonctionn[ée]|aid[ée]))"
-    r"|sigue (?:igual|(?:saliendo|apareciendo) (?:el mismo|lo mismo))|(?:el )?mismo (?:error|mensaje|problema)|(?:la )?misma (?:pantalla|advertencia)"
+    r"|sigue (?:igual|(?:saliendo|apareciendo) (?:el mismo|lo mismo))|(?<!\bno es )(?<!\bno es el )(?:el )?mismo (?:error|mensaje|problema)|(?:la )?misma (?:pantalla|advertencia)"
     r"|nada ha cambiado|no ha (?:servido|funcionado)"
-    r"|(?:sempre|ancora) (?:lo stesso|uguale|la stessa)|stess[oa] (?:errore|messaggio|problema|schermata)|non (?:è|e) cambiato (?:nulla|niente)|non ha funzionato)\b"
-    r"|同じエラー|同じメッセージ|同じ表示|同じです|変わらず|変わりません",
+    r"|(?:sempre|ancora) (?:lo stesso|uguale|la stessa)|(?<!\bnon è lo )(?<!\bnon è la )(?<!\bnon e lo )(?<!\bnon e la )stess[oa] (?:errore|messaggio|problema|schermata)|non (?:è|e) cambiato (?:nulla|niente)|non ha funzionato)\b"
+    r"|同じ(?:エラー|メッセージ|表示)(?!では|じゃ)|同じです|変わらず|変わりません",
     re.IGNORECASE,
 )
 """Stronger words than FOLLOW_UP: the error the support side named is still the merchant's ("still the same",
-"toujours pareil", "同じエラー"), not merely "still waiting on another question"."""
+"toujours pareil", "同じエラー"), not merely "still waiting on another question"; "not the same error this time" is another one."""
 HYPOTHETICAL = re.compile(r"\b(?:if|in case|should|wenn|falls|si|se|qualora|caso)\b|もし|場合", re.IGNORECASE)
 PLAIN_FOLDING = frozenset("àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ")
 """Lower-case letters beside ASCII that ``re`` matches case-insensitively exactly where ``str.lower``
