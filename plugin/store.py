@@ -12,7 +12,7 @@ import json
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -184,17 +184,25 @@ SQLITE_MMAP_BYTES = 256 * 1024 * 1024
 """How much of a SQLite file is read through a memory map (address space only; writes still go through the WAL)."""
 
 
-def _wal(cur: Any, attempts: int = 100) -> None:
+def _wal(cur: Any) -> None:
     """Switch the file to WAL. The switch takes the lock at once, without the busy handler, so
     processes opening a new file together see "database is locked": wait and ask again."""
-    for attempt in range(attempts):
+    _while_locked(lambda: cur.execute("PRAGMA journal_mode=WAL"), patience=5.0, delay=0.05, longest=0.05)
+
+
+def _while_locked(run: Callable[[], object], patience: float, delay: float, longest: float) -> None:
+    """Run a statement that takes SQLite's lock at once, asking again while another connection holds it:
+    every ``delay`` seconds, doubling up to ``longest``, for ``patience`` seconds at most (then raise)."""
+    deadline = time.monotonic() + patience
+    while True:
         try:
-            cur.execute("PRAGMA journal_mode=WAL")
+            run()
             return
         except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or attempt == attempts - 1:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
                 raise
-            time.sleep(0.05)
+        time.sleep(delay)
+        delay = min(delay * 2, longest)
 
 
 def _begin_write(raw: sqlite3.Connection, patience: float = 30.0) -> None:
@@ -206,16 +214,7 @@ def _begin_write(raw: sqlite3.Connection, patience: float = 30.0) -> None:
     behind it, waited out the whole sleep (benchmarks/intake_cost.py counted 20-100 of them a second
     at saturation, in the web process).
     """
-    delay, deadline = 0.0001, time.monotonic() + patience
-    while True:
-        try:
-            raw.execute("BEGIN IMMEDIATE")
-            return
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc) or time.monotonic() > deadline:
-                raise
-        time.sleep(delay)
-        delay = min(delay * 2, 0.002)
+    _while_locked(lambda: raw.execute("BEGIN IMMEDIATE"), patience, delay=0.0001, longest=0.002)
 
 
 def make_engine(url: str) -> Engine:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .decide import DecisionSettings, decide
-from .detect import DetectOptions, detect_text
+from .detect import DetectOptions, detect_text, end_of_subject
 from .fields import extract_escalation
 from .language import ENGLISH, reply_language, ticket_language
 from .models import Detection, Escalation, PatternFailure, Ticket, TicketUpdate
@@ -65,14 +65,14 @@ def classify(ticket: Ticket, patterns: PatternSet, settings: DecisionSettings = 
     ``locale`` is the requester's Zendesk locale (else ``ticket.locale``): the reply is in that
     language when the patterns have it, else in the ticket's own language, else in English.
     """
+    subject = ticket.subject if ticket.description else ""  # a ticket without a description: its subject is its text
     text, detection = detect_text(ticket.text, patterns, options, amazon_ticket=settings.amazon_ticket(ticket),
-                                  subject=ticket.subject if ticket.description else "")
+                                  subject=subject)
     required = any(
         (p := patterns.get(m.error)) is not None and p.spec.escalation_fields for m in detection.matches
     )
-    subject_end = len(" ".join(ticket.subject.split())) if ticket.description else 0
     escalation, field_failures = extract_escalation(text, patterns, required, ticket.created_at, options.timeout,
-                                                    subject_end)
+                                                    end_of_subject(subject))
     # The language matters only for a reply: nothing matched, nothing to write.
     language = ticket_language(text, patterns) if patterns.languages and detection.matches else ENGLISH
     lang = reply_language(locale or ticket.locale, language, patterns)

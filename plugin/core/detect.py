@@ -377,18 +377,23 @@ def _with_unwrapped(result: Detection, unwrapped: NormalizedText, patterns: Patt
                    suppressed=tuple(s for s in result.suppressed if s.error not in errors))
 
 
+def end_of_subject(subject: str) -> int:
+    """Where the subject ends in the ticket's normalised text (``Ticket.text`` puts it first, spaces folded)."""
+    return len(" ".join(subject.split()))
+
+
 def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectOptions(),
                 amazon_ticket: bool = False, subject: str = "") -> tuple[NormalizedText, Detection]:
     """Normalise raw ticket text (plain or HTML), cut to ``max_chars``, and detect; never raises on any str."""
     text = normalize(raw[: options.max_chars])
-    subject_end = len(" ".join(subject.split()))
-    result = detect_normalized(text, patterns, options, amazon_ticket, subject_end)
+    end = end_of_subject(subject)
+    result = detect_normalized(text, patterns, options, amazon_ticket, end)
     if has_wrapped_words(text.source):
         result = _with_unwrapped(result, normalize(raw[: options.max_chars], unwrap=True), patterns, options,
-                                 amazon_ticket, subject_end)
+                                 amazon_ticket, end)
     if has_ocr_noise(text.text):
         result = _with_unwrapped(result, normalize(raw[: options.max_chars], ocr=True), patterns, options,
-                                 amazon_ticket, subject_end)
+                                 amazon_ticket, end)
     if len(raw) > options.max_chars:
         result = replace(result, truncated=True)
     return text, result

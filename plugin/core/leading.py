@@ -9,7 +9,6 @@ over the lowered text, and the regex is tried only there: the same matches as ``
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterator
 
 import ahocorasick
@@ -84,12 +83,6 @@ class LeadingFinder:
             if m is not None:
                 yield m
                 pos = m.end()
-
-
-@functools.lru_cache(maxsize=256)
-def leading_finder(pattern: regex.Pattern[str]) -> LeadingFinder:
-    """One finder per compiled regex (the rules of a pattern set are compiled once per load)."""
-    return LeadingFinder(pattern)
 
 
 CHUNK = 2048
