@@ -148,6 +148,14 @@ class Settings(BaseSettings):
         return bool(self.zendesk_subdomain and self.zendesk_email and self.zendesk_api_token)
 
     @property
+    def feed_from_store(self) -> bool:
+        """The embedded default (SQLite store, local SQLite queue): the worker finds new tickets in the
+        store itself (Runtime.feed), so the web process writes one SQLite file per delivery, not two
+        (the queue's commit cost it about a tenth of its intake throughput, benchmarks/intake_cost.py).
+        With Redis the web process queues: workers on other hosts can't poll a shared store as cheaply."""
+        return not self.redis_url and self.database_url.startswith("sqlite:")
+
+    @property
     def dry_run(self) -> bool:
         """Dry run when asked for, or when there is no Zendesk to talk to."""
         return self.triage_dry_run or not self.has_credentials

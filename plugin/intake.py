@@ -70,7 +70,8 @@ class BatchedIntake:
     and left to the recovery sweep.
     """
 
-    def __init__(self, store: _Store, queue: BatchQueuePort, max_batch: int = 100) -> None:
+    def __init__(self, store: _Store, queue: BatchQueuePort | None, max_batch: int = 100) -> None:
+        """``queue`` None: store only (the embedded worker feeds itself from the store, Runtime.start_feed)."""
         self.store = store
         self.queue = queue
         self._batch: GroupCommit[Delivery, Intake] = GroupCommit(self._write, max_batch)
@@ -83,7 +84,7 @@ class BatchedIntake:
     def _write(self, batch: Sequence[Delivery]) -> list[Intake]:
         received = self.store.record_deliveries(batch)
         opened = [d.ticket_id for d, r in zip(batch, received, strict=True) if r.enqueue]
-        if opened:
+        if opened and self.queue is not None:
             try:
                 self.queue.enqueue_many(opened)
             except Exception as exc:  # stored already: the worker's recovery sweep will find them

@@ -113,26 +113,28 @@ def count_delivery(status: int, body: Any) -> None:
 
 
 class _QueueDepth:
-    """Reads the queue's length at scrape time (any process can: the queue is shared)."""
+    """Reads the number of tickets waiting at scrape time (any process can: queue and store are shared).
 
-    def __init__(self, queue: Any) -> None:
-        self.queue = queue
+    ``depth``: Runtime.queue_depth (embedded, the store's count: the worker queues new tickets itself)."""
+
+    def __init__(self, depth: Callable[[], int]) -> None:
+        self.depth = depth
 
     def collect(self) -> Any:
         gauge = GaugeMetricFamily("triage_queue_depth", "Tickets waiting in the queue (due now or scheduled)")
         try:
-            gauge.add_metric([], float(self.queue.pending()))
+            gauge.add_metric([], float(self.depth()))
         except Exception:
             gauge.add_metric([], float("nan"))
         yield gauge
 
 
-def _registry(queue: Any) -> CollectorRegistry:
+def _registry(depth: Callable[[], int]) -> CollectorRegistry:
     """Every metric of every process (multiprocess mode) or of this one, plus the queue depth."""
     from prometheus_client import REGISTRY
 
     registry = CollectorRegistry()
-    registry.register(_QueueDepth(queue))
+    registry.register(_QueueDepth(depth))
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
@@ -152,15 +154,15 @@ class _Everything:
         yield from self.registry.collect()
 
 
-def exposition(queue: Any) -> bytes:
-    return generate_latest(_registry(queue))
+def exposition(depth: Callable[[], int]) -> bytes:
+    return generate_latest(_registry(depth))
 
 
-def serve_worker_metrics(queue: Any, host: str, port: int) -> None:
+def serve_worker_metrics(depth: Callable[[], int], host: str, port: int) -> None:
     """`/metrics` of a worker on a host without a web process (no token: bind it to a private address)."""
     from prometheus_client import start_http_server
 
-    start_http_server(port, addr=host, registry=_registry(queue))
+    start_http_server(port, addr=host, registry=_registry(depth))
 
 
 def init_app(app: Any) -> None:
@@ -184,6 +186,6 @@ def init_app(app: Any) -> None:
             if not hmac.compare_digest(given, settings.metrics_token.encode()):
                 return Response('{"error": "Unauthorized", "message": "send Authorization: Bearer <METRICS_TOKEN>"}',
                                 401, {"WWW-Authenticate": "Bearer", "Content-Type": "application/json"})
-        return Response(exposition(app.extensions["amazon_triage"].queue), 200, {"Content-Type": CONTENT_TYPE_LATEST})
+        return Response(exposition(app.extensions["amazon_triage"].queue_depth), 200, {"Content-Type": CONTENT_TYPE_LATEST})
 
     app.add_url_rule("/metrics", "metrics", metrics, methods=["GET"])

@@ -178,3 +178,30 @@ class TaskQueue:
         thread = threading.Thread(target=loop, name="recovery-sweep", daemon=True)
         thread.start()
         return thread
+
+    def run_feeder(self, poll: Callable[[int], Sequence[tuple[int, int]]], after: int, stop: threading.Event,
+                   fastest: float = 0.005, slowest: float = 0.1) -> threading.Thread:
+        """Queue the tickets ``poll(mark)`` finds, (ticket, mark) pairs oldest first, in a daemon thread.
+
+        The embedded worker's intake (Settings.feed_from_store): the web process only stores; this
+        polls the store every ``fastest`` seconds while it finds work, backing off to ``slowest`` when
+        idle (a new ticket waits about that much longer for its triage, never for its answer). A
+        failing poll is logged and tried again; a ticket queued twice costs a no-op claim.
+        """
+        def loop() -> None:
+            mark, wait = after, fastest
+            while not stop.wait(wait):
+                try:
+                    found = poll(mark)
+                    if found:
+                        self.enqueue_many([ticket_id for ticket_id, _ in found])
+                        mark = found[-1][1]
+                except Exception as exc:
+                    log.warning("feeding the queue from the store failed (%s); trying again", type(exc).__name__)
+                    wait = 1.0
+                    continue
+                wait = fastest if found else min(slowest, wait * 2)
+
+        thread = threading.Thread(target=loop, name="store-feed", daemon=True)
+        thread.start()
+        return thread

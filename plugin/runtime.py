@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,7 +89,9 @@ class Runtime:
     def intake(self) -> BatchedIntake:
         """The webhook's intake: stores and queues deliveries arriving together in one turn."""
         if "_intake" not in self.__dict__:
-            self.__dict__["_intake"] = BatchedIntake(self.store, self.queue)
+            # Embedded: the worker feeds itself from the store (Settings.feed_from_store), nothing to queue here.
+            queue = None if self.settings.feed_from_store else self.queue
+            self.__dict__["_intake"] = BatchedIntake(self.store, queue)
         return self.__dict__["_intake"]
 
     @classmethod
@@ -143,6 +146,20 @@ class Runtime:
             return
         if report.rate_limited:
             self.fstore.defer(RECONCILE, report.rate_limited)
+
+    def queue_depth(self) -> int:
+        """Tickets waiting for a worker: the queue's length, or embedded, the store's count (new tickets
+        are not in the queue until the worker's feed takes them)."""
+        return self.store.waiting() if self.settings.feed_from_store else self.queue.pending()
+
+    def start_feed(self, stop: threading.Event) -> threading.Thread | None:
+        """Embedded mode: queue new tickets straight from the store (the web process does not queue them).
+
+        The mark is read before the start-up sweep queues everything due, so no ticket falls between
+        the two (one opened meanwhile is queued by both: a no-op claim)."""
+        if not self.settings.feed_from_store:
+            return None
+        return self.queue.run_feeder(self.store.opened_after, self.store.last_delivery_id(), stop)
 
     def sweep(self, startup: bool = False) -> int:
         """Queue again every ticket whose work is due or whose worker died; duplicates are harmless.

@@ -503,6 +503,31 @@ class Store:
         with self.engine.connect() as conn:
             return list(conn.execute(stmt))
 
+    def waiting(self) -> int:
+        """Tickets waiting for a worker (queued, or to be tried again): the embedded queue depth."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.count()).select_from(decisions)
+                                .where(decisions.c.status.in_([QUEUED, RETRY]))).scalar() or 0
+
+    def last_delivery_id(self) -> int:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(sa.func.max(deliveries.c.id))).scalar() or 0
+
+    def opened_after(self, delivery_id: int, limit: int = 500) -> list[tuple[int, int]]:
+        """(ticket, delivery) for each decision a delivery after ``delivery_id`` opened and no worker has
+        taken yet, oldest first: the embedded worker's feed (Runtime.feed).
+
+        Read through the deliveries' primary key, so a poll costs the new deliveries only, whatever the
+        backlog. On SQLite ids are given in commit order (one writer), so a mark never skips a row.
+        """
+        d, c = deliveries, decisions
+        stmt = (sa.select(d.c.ticket_id, d.c.id)
+                .join(c, sa.and_(c.c.ticket_id == d.c.ticket_id, c.c.delivery_id == d.c.id))
+                .where(d.c.id > delivery_id, c.c.status == QUEUED)
+                .order_by(d.c.id).limit(limit))
+        with self.engine.connect() as conn:
+            return [(r[0], r[1]) for r in conn.execute(stmt)]
+
     def leased(self) -> list[tuple[int, datetime]]:
         """Tickets a worker holds now: (ticket, lease end). After a crash, these are the orphans."""
         stmt = sa.select(decisions.c.ticket_id, decisions.c.lease_until).where(

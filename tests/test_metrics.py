@@ -50,7 +50,10 @@ def worker(service_config) -> Iterator[Runtime]:
 
 
 def drain(rt: Runtime) -> None:
-    """Run every task due now, as the worker's consumer would."""
+    """Run every task due now, as the worker would: its feed queues the new tickets (embedded: the web
+    process only stores them), its consumer runs them."""
+    assert rt.settings.feed_from_store
+    rt.queue.enqueue_many([ticket for ticket, _ in rt.store.opened_after(0)])
     while (task := rt.queue.huey.dequeue()) is not None:
         rt.queue.huey.execute(task)
 
@@ -83,7 +86,7 @@ def test_every_counter_moves_when_its_event_happens(metrics_app, worker: Runtime
     fake_zendesk.inject("GET", r"/tickets/4\.json", status=404)
     assert post(trigger_body(4)) == 202
     queued = scrape(client)
-    assert value(queued, "triage_queue_depth") == worker.queue.pending() == 3
+    assert value(queued, "triage_queue_depth") == worker.queue_depth() == 3  # stored, waiting for the worker's feed
     drain(worker)
     worker.queue.enqueue(1)  # a duplicate queue entry for a finished ticket: a no-op claim, not an attempt
     drain(worker)

@@ -14,6 +14,8 @@ from plugin.core.delivery import Delivery
 from plugin.queue import TaskQueue
 from plugin.runtime import Runtime
 
+from .conftest import wait_for
+
 REDIS = os.environ.get("TEST_REDIS_URL", "")
 
 
@@ -63,6 +65,63 @@ def test_sweep_finds_again_a_ticket_whose_queue_entry_was_lost(runtime: Runtime)
     assert runtime.sweep(startup=True) == 2
     assert sorted(runtime.queue.huey.dequeue().args for _ in range(2)) == [(7,), (8,)]
     assert runtime.sweep() == 0, "queued again: not again until it has waited a sweep interval more"
+
+
+def test_the_store_tells_which_new_deliveries_opened_a_ticket_still_waiting(runtime: Runtime) -> None:
+    store = runtime.store
+    assert store.opened_after(0) == [] and store.last_delivery_id() == 0
+    first = store.record_delivery(Delivery(7, "trigger", "inv-7")).delivery_id
+    again = store.record_delivery(Delivery(7, "event", "inv-7b")).delivery_id  # the same ticket: a duplicate
+    eight = store.record_delivery(Delivery(8, "trigger", "inv-8")).delivery_id
+    assert again is not None and store.last_delivery_id() == eight
+    assert store.opened_after(0) == [(7, first), (8, eight)]
+    assert store.opened_after(first) == [(8, eight)], "only after the mark"
+    assert store.claim(7, lease_seconds=60) is not None
+    assert store.opened_after(0) == [(8, eight)], "a ticket a worker took is no longer waiting"
+    assert store.waiting() == 1
+
+
+def test_embedded_worker_feeds_itself_from_the_store(runtime: Runtime) -> None:
+    """Embedded, the web process only stores a delivery; the worker's feed queues it (once)."""
+    if not runtime.settings.feed_from_store:
+        assert runtime.start_feed(threading.Event()) is None, "with Redis the web process queues"
+        return
+    runtime.queue.huey.flush()
+    runtime.store.record_delivery(Delivery(5, "trigger", "inv-5"))  # before the worker started: the sweep's
+    stop = threading.Event()
+    thread = runtime.start_feed(stop)
+    try:
+        runtime.store.record_delivery(Delivery(7, "trigger", "inv-7"))
+        runtime.store.record_delivery(Delivery(7, "event", "inv-7b"))
+        runtime.store.record_delivery(Delivery(8, "trigger", "inv-8"))
+        wait_for(lambda: runtime.queue.pending() == 2, timeout=10, interval=0.01)
+        runtime.store.record_delivery(Delivery(9, "trigger", "inv-9"))
+        wait_for(lambda: runtime.queue.pending() == 3, timeout=10, interval=0.01)
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+    assert not thread.is_alive()
+    assert [runtime.queue.huey.dequeue().args for _ in range(3)] == [(7,), (8,), (9,)]
+    assert runtime.queue.pending() == 0, "each new ticket queued once; ticket 5 is left to the start-up sweep"
+
+
+def test_feeder_goes_on_after_a_failing_poll(tmp_path: Path) -> None:
+    queue = TaskQueue(str(tmp_path / "q.db"))
+    polls: list[int] = []
+
+    def poll(mark: int) -> list[tuple[int, int]]:
+        polls.append(mark)
+        if len(polls) == 1:
+            raise ConnectionError("the store is away")
+        return [(40 + mark, mark + 1)] if mark < 2 else []
+
+    stop = threading.Event()
+    thread = queue.run_feeder(poll, 0, stop, fastest=0.001, slowest=0.01)
+    wait_for(lambda: len(polls) >= 4, timeout=10, interval=0.01)
+    stop.set()
+    thread.join(timeout=5)
+    assert polls[:4] == [0, 0, 1, 2], "tried again from the same mark, then each found ticket moves it"
+    assert [queue.huey.dequeue().args for _ in range(2)] == [(40,), (41,)]
 
 
 def test_sweeper_thread_runs_until_stopped(tmp_path: Path) -> None:

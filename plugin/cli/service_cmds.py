@@ -93,14 +93,16 @@ def worker(metrics_port: int, metrics_host: str) -> None:
         os.nice(settings.worker_nice)
     preflight(settings)
     rt = Runtime.for_worker(settings)  # its registry warms each set it loads (core/warmup.py)
+    stop = threading.Event()
+    rt.start_feed(stop)  # embedded: new tickets come from the store (before the sweep: see start_feed)
     rt.sweep(startup=True)
     consumer = rt.queue.consumer(settings.worker_threads)
     # SIGHUP reloads the patterns in place (huey's default would restart the process).
     consumer._signal_actions.pop(signal.SIGHUP, None)
     signal.signal(signal.SIGHUP, lambda *_: rt.registry.reload(force=True))
-    rt.queue.run_sweeper(rt.sweep, settings.sweep_seconds, threading.Event())
+    rt.queue.run_sweeper(rt.sweep, settings.sweep_seconds, stop)
     if metrics_port:
         from ..metrics import serve_worker_metrics
 
-        serve_worker_metrics(rt.queue, metrics_host, metrics_port)
+        serve_worker_metrics(rt.queue_depth, metrics_host, metrics_port)
     consumer.run()
