@@ -55,31 +55,43 @@ class PatternRegistry:
                 continue
         return tuple(sig)
 
-    def reload(self, force: bool = False) -> ReloadResult:
-        """Load the directory if it changed; keep the old set when the new one is invalid."""
-        with self._lock:
-            signature = self._disk_signature()
-            self._checked_at = time.monotonic()
-            if not force and signature == self._signature and (self._current is not None or self._rejected):
-                return ReloadResult(False, self._rejected, self.fingerprint)
-            self._signature = signature
-            try:
-                new = load_patterns(self.directory)
-            except PatternSetError as exc:
-                self._rejected = tuple(str(e) for e in exc.problems)
-                if self._current is None:
-                    self._current = self._load_last_good()
-                log.error("pattern reload rejected, keeping %s: %d problem(s): %s",
-                          self.fingerprint or "no patterns", len(self._rejected), "; ".join(self._rejected[:5]))
-                return ReloadResult(False, self._rejected, self.fingerprint)
-            self._save_last_good(new)
-            changed = self._current is None or new.fingerprint != self._current.fingerprint
-            if changed:
-                self._warm(new)
-            self._current, self._rejected = new, ()
-            if changed:
-                log.info("patterns loaded: %d error patterns, fingerprint %s", len(new.error_patterns), new.fingerprint)
-            return ReloadResult(changed, (), new.fingerprint)
+    def reload(self, force: bool = False, block: bool = True) -> ReloadResult:
+        """Load the directory if it changed; keep the old set when the new one is invalid.
+
+        ``block=False``: when another thread is loading (compiling and warming take seconds), return at
+        once and let the caller go on with the set in use.
+        """
+        if not self._lock.acquire(blocking=block):
+            return ReloadResult(False, self._rejected, self.fingerprint)
+        try:
+            return self._reload(force)
+        finally:
+            self._lock.release()
+
+    def _reload(self, force: bool) -> ReloadResult:
+        """The load itself, under the lock."""
+        signature = self._disk_signature()
+        self._checked_at = time.monotonic()
+        if not force and signature == self._signature and (self._current is not None or self._rejected):
+            return ReloadResult(False, self._rejected, self.fingerprint)
+        self._signature = signature
+        try:
+            new = load_patterns(self.directory)
+        except PatternSetError as exc:
+            self._rejected = tuple(str(e) for e in exc.problems)
+            if self._current is None:
+                self._current = self._load_last_good()
+            log.error("pattern reload rejected, keeping %s: %d problem(s): %s",
+                      self.fingerprint or "no patterns", len(self._rejected), "; ".join(self._rejected[:5]))
+            return ReloadResult(False, self._rejected, self.fingerprint)
+        self._save_last_good(new)
+        changed = self._current is None or new.fingerprint != self._current.fingerprint
+        if changed:
+            self._warm(new)
+        self._current, self._rejected = new, ()
+        if changed:
+            log.info("patterns loaded: %d error patterns, fingerprint %s", len(new.error_patterns), new.fingerprint)
+        return ReloadResult(changed, (), new.fingerprint)
 
     def _warm(self, patterns: PatternSet) -> None:
         if self.warm is None:
@@ -117,13 +129,20 @@ class PatternRegistry:
     def refresh(self, wait: bool = True) -> None:
         """Look at the files if ``check_interval`` has passed (or nothing is loaded yet).
 
-        ``wait=False`` (a health probe): a changed set loads in a background thread while the
-        caller answers from the set in use, so a probe never waits for patterns to compile.
+        ``wait=True`` (a worker): the caller loads a changed set itself, unless another thread is
+        already loading one: then it goes on with the set in use. ``wait=False`` (a health probe): a
+        changed set loads in a background thread while the caller answers from the set in use, so a
+        probe never waits for patterns to compile.
         """
         if self._current is not None and time.monotonic() - self._checked_at < self.check_interval:
             return
-        if wait or self._current is None:
+        if self._current is None:
             self.reload()
+            return
+        if wait:
+            # Another thread loading a changed set holds the lock for seconds: go on with the set in use
+            # (a worker thread would otherwise hold its ticket until that load is warm).
+            self.reload(block=False)
             return
         with self._loader_lock:  # not _lock: a load in progress holds that one for as long as it compiles
             if self._loader is not None and self._loader.is_alive():

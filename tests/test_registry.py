@@ -94,3 +94,29 @@ def test_a_failing_warm_up_still_loads_the_set(patterns_copy: Path, caplog) -> N
     reg = PatternRegistry(patterns_copy, check_interval=0, warm=broken)
     assert reg.current().error_patterns
     assert "using them cold" in caplog.text
+
+
+def test_a_worker_thread_goes_on_with_the_set_in_use_while_another_loads(patterns_copy: Path) -> None:
+    """Compiling and warming a changed set take seconds: only the thread loading it waits for that."""
+    import threading
+
+    loading, release = threading.Event(), threading.Event()
+
+    def slow_warm(_patterns) -> int:
+        loading.set()
+        release.wait(30)
+        return 0
+
+    reg = PatternRegistry(patterns_copy, check_interval=0)
+    first = reg.current()
+    reg.warm = slow_warm
+    add_pattern(patterns_copy)
+    loader = threading.Thread(target=reg.current)
+    loader.start()
+    try:
+        assert loading.wait(30)
+        assert reg.current() is first  # not blocked behind the load in progress
+    finally:
+        release.set()
+        loader.join(30)
+    assert detect(NEW_TEXT, reg.current()).matched == ("staging_mode",)
