@@ -201,8 +201,9 @@ def paced(port: int, requests: list[tuple[bytes, dict[str, str]]], rate: float) 
 
 
 def pct(values: list[float], q: float) -> float:
-    """The q-th percentile (1-99)."""
-    return statistics.quantiles(values, n=100)[int(q) - 1] if len(values) >= 2 else values[0]
+    """The q-th percentile (1-99), within the values seen (the default 'exclusive' method extrapolates
+    past the largest: with 20 end-to-end samples, p99 read 46 s, though a ticket waits 30 s at most)."""
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) >= 2 else values[0]
 
 
 def wait_ready(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
