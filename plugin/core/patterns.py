@@ -344,6 +344,11 @@ FIRST_TRIES = 16
 dense with a match's first words, "it", gains nothing from being read place by place)."""
 
 
+PLACE_TRIES = 24
+"""Places of an Aho-Corasick pass (leading.Starts) the regex is tried at, one call each, before the
+engine searches the rest of the window itself."""
+
+
 def first_match(pattern: regex.Pattern[str], starts: re.Pattern[str] | Starts | None, target: str, start: int,
                 end: int, remaining: Callable[[], float]) -> regex.Match[str] | None:
     """``pattern.search(target, start, end)``, the regex tried only where ``starts`` finds a string
@@ -353,7 +358,13 @@ def first_match(pattern: regex.Pattern[str], starts: re.Pattern[str] | Starts | 
     if starts is None:  # no known first strings: the plain search
         return pattern.search(target, start, end, timeout=remaining())
     if isinstance(starts, Starts):  # every place, found in one pass: cheaper than the engine's search
+        tries = 0
         for place in starts.places(target, start, end):
+            if tries == PLACE_TRIES:
+                # A window dense with first strings ("stock" in a stock report): past this many places
+                # the engine searches on by itself from the next one (no match starts before it).
+                return pattern.search(target, place, end, timeout=remaining())
+            tries += 1
             m = pattern.match(target, place, end, timeout=remaining())
             if m is not None:
                 return m
