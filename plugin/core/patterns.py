@@ -28,6 +28,7 @@ from .prefilter import (
     Clauses,
     Pieces,
     Requirement,
+    branch_clauses,
     folded_literals,
     folded_starts,
     fuzzy_pieces,
@@ -111,6 +112,9 @@ class CompiledRegex:
     starts: re.Pattern[str] | None = field(default=None, compare=False)
     """Finds, in the lowered text, the strings one of which every exact match starts with: a window is
     searched from the first of them on, and not at all without one (see prefilter.folded_starts)."""
+    clauses: tuple[Clauses, ...] | None = field(default=None, compare=False)
+    """Per alternative of the regex, the lower-case ASCII strings one of each set of which its matches
+    hold (see prefilter.branch_clauses): a window where no alternative finds all of them is skipped."""
 
     @property
     def name(self) -> str:
@@ -599,7 +603,8 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
     chars = required_chars(spec.pattern)
     starts = folded_starts(spec.pattern)
     return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None,
-                         _compile(chars, _flags(spec)) if chars else None, starts_finder(starts) if starts else None)
+                         _compile(chars, _flags(spec)) if chars else None, starts_finder(starts) if starts else None,
+                         branch_clauses(spec.pattern))
 
 
 _ASCII = "".join(map(chr, range(128)))

@@ -735,7 +735,7 @@ MIN_START = 2
 than letting the engine search."""
 
 
-MAX_PREFIXES = 512
+MAX_PREFIXES = 4096
 """First strings spelt out further than the first literal run ("please" -> "please close this ticket")
 while they stay this few: each longer string is rarer, so the regex is tried at fewer places."""
 
@@ -764,7 +764,7 @@ def _prefixes(items: Iterable[tuple[object, object]], budget: list[int] | None =
         if found is not None:
             joined = {a + b for a in out for b in found}
             if len(joined) > MAX_PREFIXES:
-                break
+                return _joined(out, _leading(items[i:]))
             out = joined
             continue
         rest = items[i + 1:]
@@ -795,10 +795,17 @@ def _prefixes(items: Iterable[tuple[object, object]], budget: list[int] | None =
             head = {""}
         if head is None:
             return None
-        if len(head) <= MAX_PREFIXES and len(out) * len(head) <= MAX_PREFIXES:
-            out = {a + b for a in out for b in head}
-        break
+        if len(head) > MAX_PREFIXES or len(out) * len(head) > MAX_PREFIXES:
+            return _joined(out, _leading(items[i:]))  # too many: the first literal runs only
+        return {a + b for a in out for b in head}
     return out
+
+
+def _joined(out: set[str], head: set[str] | None) -> set[str]:
+    """``out`` followed by one of ``head`` when they stay few; else ``out`` alone (still prefixes)."""
+    if head is None or "" in head or len(out) * len(head) > MAX_PREFIXES:
+        return out
+    return {a + b for a in out for b in head}
 
 
 def lowered_starts(source: str) -> Requirement:
