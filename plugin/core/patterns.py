@@ -571,6 +571,7 @@ def _needed_words(patterns: PatternSet) -> set[str]:
     needs: list[Requirement] = []
     for p in patterns.error_patterns:
         needs += [r.need for r in p.regexes] + [n.need for n in p.negatives]
+        needs += [c for r in p.regexes for clauses in r.clauses or () for c in clauses]
         needs += [c for n in p.negatives for _, clauses in n.branches for c in clauses]
         needs += [need for c in p.contexts for _, need in c.terms]
     rules = patterns.stances.rules if patterns.stances is not None else ()
