@@ -172,7 +172,8 @@ def folded_literals(source: str, avoid: frozenset[str] = frozenset()) -> Require
     every match holds, lower-cased, to look for in the lowered text. Only plain ASCII strings: for
     those, ``regex``'s case-insensitive match and ``str.lower`` agree on every character a
     normalised text can hold except "İ" (see ``SEARCH_TRAPS``), where the caller must not use them."""
-    need = required_literals(source, avoid)
+    plain = without_fuzziness(source)  # fuzzy groups need nothing; the rest of the regex still does
+    need = None if plain is None else required_literals(plain, avoid)
     if need is None or not all(s.isascii() for s in need):
         return None
     return frozenset(s.lower() for s in need)
@@ -704,7 +705,8 @@ def folded_starts(source: str) -> Requirement:
     starts with, lower-cased, to find in the lowered text where a search need begin (the engine reads a
     window of a ticket many times slower than ``re`` finds a few words in it). Only plain ASCII strings,
     as for ``folded_literals``; None: unknown, or too many strings to look for."""
-    parsed = _parsed(source)
+    plain = without_fuzziness(source)  # a fuzzy group inside: the matches still start as the rest says
+    parsed = None if plain is None else _parsed(plain)
     if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
         return None
     found = _leading(parsed[0])
