@@ -148,6 +148,9 @@ def required_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requi
     ``avoid``: words sure to be near where the regex is searched; strings holding them (or held by
     them) are chosen only when nothing else is required.
     """
+    if source.startswith("\\G"):
+        # "Searched from here on" (zero width): every match of the rest holds what the rest needs.
+        source = source[2:]
     parsed = _parsed(source)
     if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
         return None
