@@ -740,7 +740,7 @@ MIN_START = 2
 than letting the engine search."""
 
 
-MAX_PREFIXES = 4096
+MAX_PREFIXES = 1024
 """First strings spelt out further than the first literal run ("please" -> "please close this ticket")
 while they stay this few: each longer string is rarer, so the regex is tried at fewer places."""
 
