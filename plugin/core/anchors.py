@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import operator
 import re
 from collections.abc import Iterable
 
 import ahocorasick
+
+_SECOND = operator.itemgetter(1)
 
 MIN_TYPO_LEN = 6
 """Shorter anchors get no misspelt variants: "flag" or "temps" minus a letter match half the language."""
@@ -145,6 +148,10 @@ class WordIndex:
         self.words = every
         self._short = tuple(sorted(w for w in every if len(w) < self.MIN_LEN))
         self._short_ascii = tuple(w for w in self._short if w.isascii())
+        self._single = frozenset(w for w in self._short if len(w) == 1)
+        self._single_ascii = frozenset(w for w in self._short_ascii if len(w) == 1)
+        self._pairs = tuple(w for w in self._short if len(w) != 1)
+        self._pairs_ascii = tuple(w for w in self._short_ascii if len(w) != 1)
         self._automaton: ahocorasick.Automaton | None = None
         long = [w for w in every if len(w) >= self.MIN_LEN]
         if long:
@@ -155,6 +162,10 @@ class WordIndex:
 
     def found(self, lowered: str) -> set[str]:
         """The words that occur in ``lowered``."""
-        out = set() if self._automaton is None else {word for _, word in self._automaton.iter(lowered)}
-        out.update([w for w in (self._short_ascii if lowered.isascii() else self._short) if w in lowered])
+        out = set() if self._automaton is None else set(map(_SECOND, self._automaton.iter(lowered)))
+        ascii_only = lowered.isascii()
+        singles, pairs = (self._single_ascii, self._pairs_ascii) if ascii_only else (self._single, self._pairs)
+        if singles:
+            out.update(singles.intersection(lowered))  # one pass over the text's characters
+        out.update([w for w in pairs if w in lowered])
         return out

@@ -271,6 +271,8 @@ class NormalizedText:
     _preloaded: set[AnchorIndex] = field(default_factory=set, compare=False, repr=False)
     _covered: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
     _present: dict[frozenset[str], tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False)
+    _anywhere: dict[frozenset[str], bool] = field(default_factory=dict, compare=False, repr=False)
+    """For a long text, whether some string of a requirement occurs anywhere in it (see holds)."""
     unwrapped: bool = False
     """Words a screenshot's copy wrapped across lines were joined (see _unwrap)."""
     ocr: bool = False
@@ -449,6 +451,12 @@ class NormalizedText:
         low = self.lowered
         end = len(low) if end is None else end
         if len(low) > SHORT_TEXT:
+            if start <= 0 and end >= len(low):
+                # The whole of a long text (a ticket-wide negative, asked again at every hit): once.
+                known = self._anywhere.get(need)
+                if known is None:
+                    known = self._anywhere[need] = may_match(need, low)
+                return known
             return may_match(need, low, start, end)
         present = self._present.get(need)
         if present is None:

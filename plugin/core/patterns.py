@@ -28,6 +28,7 @@ from .prefilter import (
     Clauses,
     Pieces,
     Requirement,
+    branch_clauses,
     folded_literals,
     folded_starts,
     fuzzy_pieces,
@@ -111,6 +112,9 @@ class CompiledRegex:
     starts: re.Pattern[str] | None = field(default=None, compare=False)
     """Finds, in the lowered text, the strings one of which every exact match starts with: a window is
     searched from the first of them on, and not at all without one (see prefilter.folded_starts)."""
+    clauses: tuple[Clauses, ...] | None = field(default=None, compare=False)
+    """Per alternative of the regex, the lower-case ASCII strings one of each set of which its matches
+    hold (see prefilter.branch_clauses): a window where no alternative finds all of them is skipped."""
 
     @property
     def name(self) -> str:
@@ -344,6 +348,11 @@ FIRST_TRIES = 16
 dense with a match's first words, "it", gains nothing from being read place by place)."""
 
 
+PLACE_TRIES = 24
+"""Places of an Aho-Corasick pass (leading.Starts) the regex is tried at, one call each, before the
+engine searches the rest of the window itself."""
+
+
 def first_match(pattern: regex.Pattern[str], starts: re.Pattern[str] | Starts | None, target: str, start: int,
                 end: int, remaining: Callable[[], float]) -> regex.Match[str] | None:
     """``pattern.search(target, start, end)``, the regex tried only where ``starts`` finds a string
@@ -353,7 +362,13 @@ def first_match(pattern: regex.Pattern[str], starts: re.Pattern[str] | Starts | 
     if starts is None:  # no known first strings: the plain search
         return pattern.search(target, start, end, timeout=remaining())
     if isinstance(starts, Starts):  # every place, found in one pass: cheaper than the engine's search
+        tries = 0
         for place in starts.places(target, start, end):
+            if tries == PLACE_TRIES:
+                # A window dense with first strings ("stock" in a stock report): past this many places
+                # the engine searches on by itself from the next one (no match starts before it).
+                return pattern.search(target, place, end, timeout=remaining())
+            tries += 1
             m = pattern.match(target, place, end, timeout=remaining())
             if m is not None:
                 return m
@@ -556,6 +571,7 @@ def _needed_words(patterns: PatternSet) -> set[str]:
     needs: list[Requirement] = []
     for p in patterns.error_patterns:
         needs += [r.need for r in p.regexes] + [n.need for n in p.negatives]
+        needs += [c for r in p.regexes for clauses in r.clauses or () for c in clauses]
         needs += [c for n in p.negatives for _, clauses in n.branches for c in clauses]
         needs += [need for c in p.contexts for _, need in c.terms]
     rules = patterns.stances.rules if patterns.stances is not None else ()
@@ -588,7 +604,8 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
     chars = required_chars(spec.pattern)
     starts = folded_starts(spec.pattern)
     return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None,
-                         _compile(chars, _flags(spec)) if chars else None, starts_finder(starts) if starts else None)
+                         _compile(chars, _flags(spec)) if chars else None, starts_finder(starts) if starts else None,
+                         branch_clauses(spec.pattern))
 
 
 _ASCII = "".join(map(chr, range(128)))

@@ -148,6 +148,9 @@ def required_literals(source: str, avoid: frozenset[str] = frozenset()) -> Requi
     ``avoid``: words sure to be near where the regex is searched; strings holding them (or held by
     them) are chosen only when nothing else is required.
     """
+    if source.startswith("\\G"):
+        # "Searched from here on" (zero width): every match of the rest holds what the rest needs.
+        source = source[2:]
     parsed = _parsed(source)
     if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
         return None
@@ -172,7 +175,8 @@ def folded_literals(source: str, avoid: frozenset[str] = frozenset()) -> Require
     every match holds, lower-cased, to look for in the lowered text. Only plain ASCII strings: for
     those, ``regex``'s case-insensitive match and ``str.lower`` agree on every character a
     normalised text can hold except "İ" (see ``SEARCH_TRAPS``), where the caller must not use them."""
-    need = required_literals(source, avoid)
+    plain = without_fuzziness(source)  # fuzzy groups need nothing; the rest of the regex still does
+    need = None if plain is None else required_literals(plain, avoid)
     if need is None or not all(s.isascii() for s in need):
         return None
     return frozenset(s.lower() for s in need)
@@ -704,7 +708,8 @@ def folded_starts(source: str) -> Requirement:
     starts with, lower-cased, to find in the lowered text where a search need begin (the engine reads a
     window of a ticket many times slower than ``re`` finds a few words in it). Only plain ASCII strings,
     as for ``folded_literals``; None: unknown, or too many strings to look for."""
-    parsed = _parsed(source)
+    plain = without_fuzziness(source)  # a fuzzy group inside: the matches still start as the rest says
+    parsed = None if plain is None else _parsed(plain)
     if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
         return None
     found = _leading(parsed[0])
@@ -735,15 +740,91 @@ MIN_START = 2
 than letting the engine search."""
 
 
+MAX_PREFIXES = 1024
+"""First strings spelt out further than the first literal run ("please" -> "please close this ticket")
+while they stay this few: each longer string is rarer, so the regex is tried at fewer places."""
+
+
+MAX_SPELLING_STEPS = 4000
+"""Nodes ``_prefixes`` may visit for one regex (alternations followed by alternations multiply)."""
+
+
+def _prefixes(items: Iterable[tuple[object, object]], budget: list[int] | None = None) -> set[str] | None:
+    """Strings one of which every match of the sequence starts with, spelt through its fixed nodes
+    (literals, small alternations, optional parts) for as long as they stay few: ``(?:you can|please)
+    close (?:this|the) ticket`` -> 4 whole phrases where ``_leading`` gives "you can" and "please".
+    Zero-width nodes consume nothing, so the letters either side stay next to each other; where the
+    spelling stops, the strings so far are still prefixes of every match. "" among them: a match may
+    start with anything. None: unknown (too costly to spell)."""
+    budget = [MAX_SPELLING_STEPS] if budget is None else budget
+    items = list(items)
+    out = {""}
+    for i, (op, av) in enumerate(items):
+        budget[0] -= 1
+        if budget[0] < 0:
+            return None
+        if op in _ZERO_WIDTH:
+            continue
+        found = _exact_node(op, av)
+        if found is not None:
+            joined = {a + b for a in out for b in found}
+            if len(joined) > MAX_PREFIXES:
+                return _joined(out, _leading(items[i:]))
+            out = joined
+            continue
+        rest = items[i + 1:]
+        head: set[str] | None
+        if op is _c.BRANCH:
+            # A match is one alternative followed by the rest: each spelt on into the rest.
+            head = set()
+            for alt in av[1]:  # type: ignore[index]
+                found = _prefixes([*alt, *rest], budget)
+                if found is None:
+                    return None
+                head |= found
+                if len(head) > MAX_PREFIXES:
+                    break
+        elif op is _c.SUBPATTERN and not (av[1] or av[2]):  # type: ignore[index]
+            head = _prefixes([*av[3], *rest], budget)  # type: ignore[index]
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            low, _high, body = av  # type: ignore[misc]
+            head = _prefixes(body, budget)
+            if head is not None and low == 0:
+                after = _prefixes(rest, budget)
+                head = None if after is None else head | after
+        elif op is _c.ATOMIC_GROUP:
+            head = _prefixes(av, budget)  # type: ignore[arg-type]
+        elif op is _c.IN and all(o is _c.LITERAL for o, _ in av):  # type: ignore[attr-defined]
+            head = {chr(v) for _, v in av}  # type: ignore[attr-defined]
+        else:
+            head = {""}
+        if head is None:
+            return None
+        if len(head) > MAX_PREFIXES or len(out) * len(head) > MAX_PREFIXES:
+            return _joined(out, _leading(items[i:]))  # too many: the first literal runs only
+        return {a + b for a in out for b in head}
+    return out
+
+
+def _joined(out: set[str], head: set[str] | None) -> set[str]:
+    """``out`` followed by one of ``head`` when they stay few; else ``out`` alone (still prefixes)."""
+    if head is None or "" in head or len(out) * len(head) > MAX_PREFIXES:
+        return out
+    return {a + b for a in out for b in head}
+
+
 def lowered_starts(source: str) -> Requirement:
     """For a regex matched case-sensitively on the lowered text, whether or not it begins with a
-    look-around: the strings one of which every match starts with, each at least ``MIN_START`` long,
-    for an Aho-Corasick pass (leading.Starts). None: unknown, a string too short, or a single string
-    (the engine finds one literal faster than the pass does)."""
+    look-around: the strings one of which every match starts with (spelt as far as they stay few, see
+    ``_prefixes``), each at least ``MIN_START`` long, for an Aho-Corasick pass (leading.Starts). None:
+    unknown, a string too short, or a single string (the engine finds one literal faster than the
+    pass does)."""
     parsed = _parsed(source)
     if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
         return None
-    found = _leading(parsed[0])
+    found = _prefixes(parsed[0])
+    if found is None:
+        found = _leading(parsed[0])
     if (not found or len(found) < 2 or len(found) > MAX_STARTS or min(map(len, found)) < MIN_START
             or any(len(ch.lower()) != 1 for s in found for ch in s)):
         return None
@@ -783,3 +864,80 @@ def common_factors(strings: frozenset[str]) -> tuple[str, ...]:
         if len(common) >= MAX_FACTORS:
             break
     return tuple(common[:MAX_FACTORS])
+
+
+_FUZZY_CONSTRAINT = re.compile(r"\{(?=[^}]*[eisd]\s*[<=])[^}]*\}")
+
+
+def without_fuzziness(source: str) -> str | None:
+    """The regex with every fuzzy group (``(?:professional){e<=2}``) replaced by one that matches any
+    text, for reading what its matches need beside the fuzzy parts: a string the rest requires is in
+    every match of the fuzzy regex too. The source unchanged when it has no fuzzy group; None when a
+    constraint follows something other than a group."""
+    if not _FUZZY_CONSTRAINT.search(source):
+        return source
+    out: list[str] = []
+    opens: list[int] = []  # where each open group begins in ``out`` (as a length)
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            out.append(source[i:i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            j = i + 1
+            if j < n and source[j] == "^":
+                j += 1
+            if j < n and source[j] == "]":
+                j += 1
+            while j < n and source[j] != "]":
+                j += 2 if source[j] == "\\" else 1
+            if j >= n:
+                return None
+            out.append(source[i:j + 1])
+            i = j + 1
+            continue
+        if ch == "(":
+            opens.append(sum(map(len, out)))
+            out.append(ch)
+            i += 1
+            continue
+        if ch == ")":
+            if not opens:
+                return None
+            began = opens.pop()
+            out.append(ch)
+            i += 1
+            m = _FUZZY_CONSTRAINT.match(source, i)
+            if m is not None:
+                joined = "".join(out)
+                out = [joined[:began], r"(?:[\s\S]*)"]
+                i = m.end()
+            continue
+        if ch == "{" and _FUZZY_CONSTRAINT.match(source, i):
+            return None
+        out.append(ch)
+        i += 1
+    return "".join(out) if not opens else None
+
+
+def branch_clauses(source: str) -> tuple[Clauses, ...] | None:
+    """For a regex matched case-insensitively on the normalised text: per alternative of its top
+    alternation (the whole regex when it has none), the sets of lower-cased ASCII strings one string
+    of each of which every match of that alternative holds (see ``required_clauses``). A window where
+    no alternative finds all its clauses holds no match. Fuzzy groups are read as any text (see
+    ``without_fuzziness``). None: unknown, or some alternative needs nothing."""
+    plain = without_fuzziness(source)
+    if plain is None:
+        return None
+    parts = split_alternatives(plain) if "|" in plain else None
+    out: list[Clauses] = []
+    for part in parts or [plain]:
+        clauses = required_clauses(part)
+        if not clauses:
+            return None
+        if not all(s.isascii() for need in clauses for s in need):
+            return None
+        out.append(tuple(frozenset(s.lower() for s in need) for need in clauses))
+    return tuple(out)

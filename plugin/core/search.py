@@ -16,7 +16,7 @@ from typing import NamedTuple
 import regex
 
 from .normalize import NormalizedText
-from .patterns import MAX_ANCHOR_HITS, CompiledNegative, CompiledRegex, Vetoes, compile_seconds
+from .patterns import MAX_ANCHOR_HITS, Clauses, CompiledNegative, CompiledRegex, Vetoes, compile_seconds
 from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
@@ -134,6 +134,18 @@ def anchor_windows(text: NormalizedText, rx: CompiledRegex, typos: bool = False)
 _WORD_TAIL = regex.compile(r"\w{1,40}")
 
 
+def _some_branch(text: NormalizedText, clauses: tuple[Clauses, ...], start: int, end: int) -> bool:
+    """Whether some alternative of a regex finds a string of each of its clauses in ``lowered[start:end]``."""
+    holds = text.holds
+    for branch in clauses:
+        for need in branch:
+            if not holds(need, start, end):
+                break
+        else:
+            return True
+    return False
+
+
 def _word_end(lowered: str, end: int) -> int:
     """A window never ends inside a word: a regex stopped there would take "A1MZ4RT8KQ2W" of
     "A1MZ4RT8KQ2WVP" for a whole token (its lookarounds see the window's end as the text's)."""
@@ -210,9 +222,12 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     folded = text.folds_plainly
     need = rx.need if folded else None
     starts = rx.starts if folded else None
+    clauses = rx.clauses if folded else None
     for w in windows:
         pos = max(w.start, last_end)
         if not text.holds(need, pos, w.end):
+            continue
+        if clauses is not None and not _some_branch(text, clauses, pos, w.end):
             continue
         if rx.chars is not None and ((rx.chars_beyond_ascii and text.ascii)
                                      or rx.chars.search(text.text, pos, w.end) is None):

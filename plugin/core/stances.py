@@ -225,8 +225,15 @@ def _may_occur(rules: tuple[StanceRule, ...], text: NormalizedText, lang: str | 
     known = text.searched.get(key)
     if known is None or known[0] is not rules:  # (kept with its tuple, whose id cannot then be reused)
         known = text.searched[key] = (rules, tuple(
-            r for r in rules if (lang is None or r.lang in (lang, "en")) and r.negative.may_occur(text)))
+            r for r in rules if (lang is None or r.lang in (lang, "en")) and r.negative.may_occur(text)
+            and (r.spec.scope != "ticket" or _may_open(r, text))))
     return known[1]  # type: ignore[no-any-return]
+
+
+def _may_open(rule: StanceRule, text: NormalizedText) -> bool:
+    """Whether a ``ticket`` rule's words are in the part of the ticket it reads (its first ``TICKET_CHARS``):
+    a long ticket's are not looked for in its opening by ``may_occur``, which asks about the whole text."""
+    return len(text.lowered) <= TICKET_CHARS or text.holds(rule.negative.need, 0, TICKET_CHARS)
 
 
 def _own_match(rule: StanceRule, text: NormalizedText, deadline: Deadline,
