@@ -195,3 +195,17 @@ def test_a_checklist_quoted_from_the_support_side_names_no_error_even_when_the_m
 def test_a_hit_running_into_a_checklist_item_is_the_items(text: str) -> None:
     """Words of the merchant's line joined to the words of the ticked item below it make no error of theirs."""
     assert _found(text) == {"contact_amazon"}
+
+
+def test_forum_posts_under_a_handle_belong_to_the_paste_even_in_the_first_person() -> None:
+    # "moda_sorrento: a me diceva ..." is a forum user's post, not the merchant writing again: the block runs on
+    # over every handle's post and ends at the merchant's own paragraph.
+    text = ("prima di scrivervi ho letto questa discussione sul forum venditori, la incollo:\n\n"
+            "Forum venditori Amazon › «Errore collegamento Codisto»\n\n"
+            "moda_sorrento: a me diceva che non era un account Professionale, sono passata al piano Professionale.\n\n"
+            "vini_langhe: io avevo «La connessione dell'account è scaduta», rifatto in fretta e ok.\n\n"
+            "Il mio caso è diverso. Al primo tentativo l'app mi ha dato il banner «Impossibile connettersi, "
+            "contatta Amazon».")
+    assert _found(text) == {"contact_amazon"}
+    # A time is no handle: "10:32" opens no post.
+    assert find_pasted("x\n10:32: I get it", _SET.pasted).spans == ()

@@ -57,6 +57,8 @@ _CHAT = re.compile(
     re.IGNORECASE,
 )
 """A chat log's line: a time beside the writer's name."""
+_HANDLE = re.compile(r"[ \t]*(?:[-—–•*][ \t]*)?(?=[\w.-]*[_\d])[\w.-]{2,30}[ \t]*[:：](?!\d)")
+"""A forum or chat handle labelling a post ("moda_sorrento:", "sam_t:", "user42:"): the document's line, whatever its voice."""
 _SENDER = re.compile(r"^[ \t]*(?:from|von|absender|de|exp[ée]diteur|remitente|da|mittente|差出人)[ \t\u00a0\u202f]*[:：]", re.IGNORECASE)
 _FORWARDED = re.compile(r"forward|weitergeleitet|transf[ée]r|reenviado|inoltrato|転送", re.IGNORECASE)
 """A mail header's sender line."""
@@ -363,7 +365,7 @@ def _lines_matching(lines: list[str], words: LeadingFinder, skip_lines: int, cha
 def _opens_own(line: str, voice: regex.Pattern[str]) -> bool:
     """A paragraph's first line in the merchant's first person, not a chat line or an item of the document
     (a ticked item in their voice is theirs: "[x] I cleared the cache, still ...")."""
-    if _CHAT.match(line) or re.match(r"[ \t]*(?:[-*•・>＞]|\(?\d{1,2}[.)．）])", line):
+    if _CHAT.match(line) or _HANDLE.match(line) or re.match(r"[ \t]*(?:[-*•・>＞]|\(?\d{1,2}[.)．）])", line):
         return False
     return voice.search(line[:80]) is not None
 
