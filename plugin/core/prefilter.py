@@ -424,6 +424,20 @@ def required_chars(source: str) -> str | None:
                          for lo, hi in sorted(ranges)) + "]"
 
 
+def _class_end(source: str, i: int) -> int | None:
+    """Where the character class opening at ``source[i]`` closes (its ``]``: one right after ``[`` or
+    ``[^`` is a member); None when it never does."""
+    n = len(source)
+    j = i + 1
+    if j < n and source[j] == "^":
+        j += 1
+    if j < n and source[j] == "]":
+        j += 1
+    while j < n and source[j] != "]":
+        j += 2 if source[j] == "\\" else 1
+    return j if j < n else None
+
+
 def _top_level(source: str, stop: int | None = None) -> tuple[list[int], int] | None:
     """Positions of the ``|`` at depth 0 of ``source`` and where depth 0 ends (a ``)`` closing an
     outer group, or the end); None when the source cannot be read plainly."""
@@ -435,15 +449,10 @@ def _top_level(source: str, stop: int | None = None) -> tuple[list[int], int] | 
             i += 2
             continue
         if ch == "[":
-            i += 1
-            if i < n and source[i] == "^":
-                i += 1
-            if i < n and source[i] == "]":
-                i += 1
-            while i < n and source[i] != "]":
-                i += 2 if source[i] == "\\" else 1
-            if i >= n:
+            end = _class_end(source, i)
+            if end is None:
                 return None
+            i = end
         elif ch == "(":
             depth += 1
         elif ch == ")":
@@ -886,14 +895,8 @@ def without_fuzziness(source: str) -> str | None:
             i += 2
             continue
         if ch == "[":
-            j = i + 1
-            if j < n and source[j] == "^":
-                j += 1
-            if j < n and source[j] == "]":
-                j += 1
-            while j < n and source[j] != "]":
-                j += 2 if source[j] == "\\" else 1
-            if j >= n:
+            j = _class_end(source, i)
+            if j is None:
                 return None
             out.append(source[i:j + 1])
             i = j + 1
