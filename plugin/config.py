@@ -150,7 +150,7 @@ class Settings(BaseSettings):
     @property
     def feed_from_store(self) -> bool:
         """The embedded default (SQLite store, local SQLite queue): the worker finds new tickets in the
-        store itself (Runtime.feed), so the web process writes one SQLite file per delivery, not two
+        store itself (Runtime.start_feed), so the web process writes one SQLite file per delivery, not two
         (the queue's commit cost it about a tenth of its intake throughput, benchmarks/intake_cost.py).
         With Redis the web process queues: workers on other hosts can't poll a shared store as cheaply."""
         return not self.redis_url and self.database_url.startswith("sqlite:")
