@@ -168,16 +168,14 @@ class TaskQueue:
         holding it would stop every sweep.) A failed sweep (store or Redis away) is logged and tried
         again next round.
         """
-        def loop() -> None:
-            while not stop.wait(every * random.uniform(0.8, 1.2)):
-                try:
-                    sweep()
-                except Exception as exc:
-                    log.warning("recovery sweep failed (%s); trying again in about %.0f s", type(exc).__name__, every)
+        def step() -> float:
+            try:
+                sweep()
+            except Exception as exc:
+                log.warning("recovery sweep failed (%s); trying again in about %.0f s", type(exc).__name__, every)
+            return every * random.uniform(0.8, 1.2)
 
-        thread = threading.Thread(target=loop, name="recovery-sweep", daemon=True)
-        thread.start()
-        return thread
+        return _daemon("recovery-sweep", step, every * random.uniform(0.8, 1.2), stop)
 
     def run_feeder(self, poll: Callable[[int], Sequence[tuple[int, int]]], after: int, stop: threading.Event,
                    fastest: float = 0.005, slowest: float = 0.1) -> threading.Thread:
@@ -188,20 +186,32 @@ class TaskQueue:
         idle (a new ticket waits about that much longer for its triage, never for its answer). A
         failing poll is logged and tried again; a ticket queued twice costs a no-op claim.
         """
-        def loop() -> None:
-            mark, wait = after, fastest
-            while not stop.wait(wait):
-                try:
-                    found = poll(mark)
-                    if found:
-                        self.enqueue_many([ticket_id for ticket_id, _ in found])
-                        mark = found[-1][1]
-                except Exception as exc:
-                    log.warning("feeding the queue from the store failed (%s); trying again", type(exc).__name__)
-                    wait = 1.0
-                    continue
-                wait = fastest if found else min(slowest, wait * 2)
+        mark, wait = after, fastest
 
-        thread = threading.Thread(target=loop, name="store-feed", daemon=True)
-        thread.start()
-        return thread
+        def step() -> float:
+            nonlocal mark, wait
+            try:
+                found = poll(mark)
+                if found:
+                    self.enqueue_many([ticket_id for ticket_id, _ in found])
+                    mark = found[-1][1]
+            except Exception as exc:
+                log.warning("feeding the queue from the store failed (%s); trying again", type(exc).__name__)
+                wait = 1.0
+                return wait
+            wait = fastest if found else min(slowest, wait * 2)
+            return wait
+
+        return _daemon("store-feed", step, fastest, stop)
+
+
+def _daemon(name: str, step: Callable[[], float], first: float, stop: threading.Event) -> threading.Thread:
+    """A daemon thread running ``step`` until ``stop`` is set, waiting what each step returns between them."""
+    def loop() -> None:
+        wait = first
+        while not stop.wait(wait):
+            wait = step()
+
+    thread = threading.Thread(target=loop, name=name, daemon=True)
+    thread.start()
+    return thread
