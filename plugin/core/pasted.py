@@ -197,7 +197,9 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
                 spans.append((starts[lo], starts[hi - 1] + len(lines[hi - 1])))
                 kept.extend((starts[i], starts[i] + len(lines[i])) for i in _item_lines(lines, lo, hi, items))
                 kept.extend((starts[i], starts[i] + len(lines[i])) for i in _named_lines(lines, lo, hi, names))
-    kept.extend((starts[i], starts[i] + len(lines[i])) for i, x in enumerate(lines) if _NOTICE.search(x))
+    # A notice icon's lines: one search over the ticket, not one per line (an icon never spans a line break).
+    noticed = sorted({bisect.bisect_right(starts, m.start()) - 1 for m in _NOTICE.finditer(source)})
+    kept.extend((starts[i], starts[i] + len(lines[i])) for i in noticed)
     # "It fails" of a merchant who named their own entry is about that entry, not the others' errors.
     failing = bool(rules.failing is not None and blocks and not names and rules.failing.search(own))
     ticks = tuple((starts[i], starts[i] + len(lines[i])) for i in sorted(ticked))
