@@ -10,7 +10,7 @@ import random
 import pytest
 import regex
 
-from plugin.core import leading
+from plugin.core import leading, prefilter
 from plugin.core.leading import LeadingFinder
 from plugin.core.patterns import first_match, load_patterns, starts_of
 
@@ -54,6 +54,24 @@ def test_same_as_finditer_on_random_texts() -> None:
     for _ in range(500):
         text = "".join(rng.choice(pieces) + rng.choice(["", " ", "\n"]) for _ in range(rng.randint(0, 30)))
         assert _spans(_CUES.finditer(text)) == _spans(_SET.pasted.cues.finditer(text)), text
+
+
+def test_search_is_the_first_match() -> None:
+    """The pasted intro line's words are searched line by line: the same first match as the regex's search."""
+    intro = LeadingFinder(_SET.pasted.intro)
+    assert intro._automaton is not None  # noqa: SLF001
+    for line in ["Our agency's weekly REPORT below:", "no such words here", "", "notes and a changelog", "listing report"]:
+        want = _SET.pasted.intro.search(line)
+        got = intro.search(line)
+        assert (got and got.span()) == (want and want.span()), line
+
+
+def test_first_strings_are_spelt_on() -> None:
+    """A cue's first string is spelt past a single letter ("l" of "liste", "lu"), which occurs every few
+    characters, and an optional part read both ways ("list x", "lists x")."""
+    starts = _CUES._alphabet and prefilter.case_insensitive_starts(_SET.pasted.cues.pattern)  # noqa: SLF001
+    assert starts is not None and min(map(len, starts)) >= 2
+    assert prefilter.case_insensitive_starts("(?:lists?|lu) x|ok") == frozenset({"list x", "lists x", "lu x", "ok"})
 
 
 def test_a_first_string_that_matches_another_ascii_letter_is_not_used() -> None:

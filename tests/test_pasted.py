@@ -135,6 +135,15 @@ def test_a_banner_copied_with_its_icon_counts_inside_a_paste() -> None:
     assert _found(text) == {"staging_mode"}
 
 
+def test_each_line_with_a_notice_icon_is_kept_whole_once() -> None:
+    """Icons are found in one search over the ticket; each line holding one (or two) is kept once, whole."""
+    text = "⚠ first\nplain\n(!) second ⚠ again\nno\nlast ❌"
+    lines = text.split("\n")
+    starts = [text.index(x) for x in lines]
+    want = tuple((starts[i], starts[i] + len(lines[i])) for i in (0, 2, 4))
+    assert find_pasted(text, _SET.pasted).kept == want
+
+
 def test_no_rules_nothing_is_pasted() -> None:
     assert find_pasted("----\nanything\n----", None).spans == ()
 

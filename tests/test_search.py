@@ -52,3 +52,20 @@ def test_a_garbage_collection_pause_is_not_the_tickets_time() -> None:
     gc.collect()
     assert time.monotonic() - began >= 0.2  # the pause outlasted the budget
     assert 0 < deadline.remaining() <= 0.05 + 0.2  # and was left out of it, nothing more
+
+
+def test_a_short_text_without_the_needed_words_builds_no_windows(monkeypatch) -> None:
+    """"account blocked" is needed besides the anchor "amazon": a short ticket holding the anchor but not
+    those words is answered from its word set, and one holding them is scanned as before."""
+    from plugin.core import search
+    from plugin.core.normalize import normalize
+    from plugin.core.schema import RegexSpec
+
+    rx = patterns.compile_regex(RegexSpec(name="blocked", pattern=r"amazon (?:says )?account blocked", anchors=["amazon"]))
+    built: list[int] = []
+    real = search.anchor_windows
+    monkeypatch.setattr(search, "anchor_windows", lambda *a, **k: built.append(1) or real(*a, **k))
+    assert list(search.scan(rx, normalize("Amazon says all is fine"), Deadline(1.0))) == []
+    assert built == []
+    found = list(search.scan(rx, normalize("Amazon says account blocked"), Deadline(1.0)))
+    assert [(f.start, f.end) for f in found] == [(0, 27)] and built == [1]

@@ -84,6 +84,10 @@ class LeadingFinder:
                 yield m
                 pos = m.end()
 
+    def search(self, text: str) -> regex.Match[str] | None:
+        """The match ``self.pattern.search(text)`` gives: the leftmost, so the first ``finditer`` yields."""
+        return next(self.finditer(text), None)
+
 
 CHUNK = 2048
 """Characters read per Aho-Corasick pass when looking for a first match: a long ticket's first

@@ -738,7 +738,11 @@ def case_insensitive_starts(source: str) -> Requirement:
     parsed = _parsed(source)
     if parsed is None or parsed[1] & _c.SRE_FLAG_IGNORECASE:
         return None
-    found = _leading(parsed[0])
+    # Spelt on while they stay few (see _prefixes): a cue's "l" (of "l'", "liste", "lu") occurs
+    # every few characters, "liste" and "lu" seldom.
+    found = _prefixes(parsed[0])
+    if not found or "" in found:
+        found = _leading(parsed[0])
     if not found or "" in found or len(found) > MAX_STARTS:
         return None
     return frozenset(found)

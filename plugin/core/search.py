@@ -15,8 +15,9 @@ from typing import NamedTuple
 
 import regex
 
-from .normalize import NormalizedText
+from .normalize import SHORT_TEXT, NormalizedText
 from .patterns import MAX_ANCHOR_HITS, Clauses, CompiledNegative, CompiledRegex, Vetoes, compile_seconds
+from .prefilter import Requirement
 from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
@@ -146,6 +147,16 @@ def _some_branch(text: NormalizedText, clauses: tuple[Clauses, ...], start: int,
     return False
 
 
+def _nowhere(text: NormalizedText, need: Requirement, clauses: tuple[Clauses, ...] | None) -> bool:
+    """Whether a short text holds nowhere the words every exact match needs, so that no anchor window
+    can (a set lookup per ticket: the windows need not be built). A long text is not asked whole:
+    its words are looked for in the windows only."""
+    if len(text.lowered) > SHORT_TEXT:
+        return False
+    size = len(text.lowered)
+    return not text.holds(need, 0, size) or (clauses is not None and not _some_branch(text, clauses, 0, size))
+
+
 def _word_end(lowered: str, end: int) -> int:
     """A window never ends inside a word: a regex stopped there would take "A1MZ4RT8KQ2W" of
     "A1MZ4RT8KQ2WVP" for a whole token (its lookarounds see the window's end as the text's)."""
@@ -215,15 +226,18 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     then the best fuzzy match of the likeliest windows."""
     if not text.may_hold(rx.anchor_set):
         return
-    windows = anchor_windows(text, rx)
-    last_end = -1
-    exact = False
     # The words the regex needs besides its anchors: a window without them cannot match.
     folded = text.folds_plainly
     need = rx.need if folded else None
     starts = rx.starts if folded else None
     clauses = rx.clauses if folded else None
-    for w in windows:
+    nowhere = _nowhere(text, need, clauses)
+    if nowhere and rx.fuzzy is None and not (text.has_typos and any(text.typos_of(a) for a in rx.spec.anchors)):
+        return  # (no window can pass the checks below, and no misspelt or fuzzy reading is tried)
+    windows = anchor_windows(text, rx)
+    last_end = -1
+    exact = False
+    for w in () if nowhere else windows:
         pos = max(w.start, last_end)
         if not text.holds(need, pos, w.end):
             continue
