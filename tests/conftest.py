@@ -24,6 +24,25 @@ hypothesis_settings.register_profile("ci", derandomize=True, deadline=None, prin
 hypothesis_settings.register_profile("dev", deadline=None)
 hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# pytest-xdist (the README's test command runs two workers): each worker beyond the first has a PostgreSQL
+# database and a Redis database of its own, so one worker's wipes and flushes never touch another's tests.
+# Worker n uses the database "<name>_gw<n>" (created here) and Redis database number (base - n).
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _WORKER.startswith("gw") and _WORKER != "gw0":
+    _n = int(_WORKER[2:])
+    if os.environ.get("TEST_POSTGRES_URL"):
+        _server, _, _name = os.environ["TEST_POSTGRES_URL"].rpartition("/")
+        _own = f"{_name}_{_WORKER}"
+        import psycopg
+
+        with psycopg.connect(_server.replace("+psycopg", "") + "/" + _name, autocommit=True) as _conn:
+            if not _conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (_own,)).fetchone():
+                _conn.execute(f'CREATE DATABASE "{_own}"')
+        os.environ["TEST_POSTGRES_URL"] = f"{_server}/{_own}"
+    if os.environ.get("TEST_REDIS_URL"):
+        _server, _, _db = os.environ["TEST_REDIS_URL"].rpartition("/")
+        os.environ["TEST_REDIS_URL"] = f"{_server}/{(int(_db or 0) - _n) % 16}"
+
 ROOT = Path(__file__).resolve().parent.parent
 PATTERNS_DIR = ROOT / "patterns"
 DATA_DIR = Path(__file__).resolve().parent / "data"
