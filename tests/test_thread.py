@@ -157,6 +157,19 @@ def test_the_same_error_takes_up_what_the_support_side_named(patterns) -> None:
     assert detect(other, patterns).matched == ()
 
 
+def test_the_same_banner_refers_back_to_the_error_the_merchant_named_just_before(patterns) -> None:
+    quote = ("\n\nOn Thu, Sam (Codisto) <support@example.com> wrote:\n"
+             "> It looks like Amazon still needs some additional information to finish your account setup, for example\n"
+             "> proof of business address. Please upload it in Seller Central, then try connecting again.")
+    after = "Now when I connect I get \"Couldn't connect, contact Amazon\". Tried again today, same banner." + quote
+    result = detect(after, patterns)
+    assert result.matched == ("contact_amazon",)
+    assert any(s.error == "additional_info" and "refers to another error" in s.reason for s in result.suppressed)
+    # Said before the new error, "same banner" still takes up the one the support side named.
+    before = "Tried again today, same banner. And now it also says \"Couldn't connect, contact Amazon\"." + quote
+    assert set(detect(before, patterns).matched) == {"additional_info", "contact_amazon"}
+
+
 @pytest.mark.parametrize("reply, taken", [
     ("Same error again after clearing the cache.", True),
     ("Not the same error this time: now it asks me to log in twice.", False),

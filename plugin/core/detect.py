@@ -83,6 +83,10 @@ class TicketView:
         """Where each error's regexes hit in the source (before any judgement): the first pass notes them."""
         self.listed: Listed | None = None
         """The lists of errors (see listing.py), once the first pass has found where every error is named."""
+        self.own_first: dict[str, int] = {}
+        """Where each error's first hit in the merchant's own words starts, in the text."""
+        self.taken_up: set[str] = set()
+        """Errors found only in a quoted support message the merchant's "same error" took up."""
         self.contexts: dict[str, bool] = {}
         """Whole-text contexts already searched in this ticket, by regex."""
         self.seen: set[str] | None = text.seen_of(patterns.anchors) if patterns is not None else None
@@ -200,6 +204,8 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 continue
             if (s, e) not in best or best[(s, e)].score < score:
                 best[(s, e)] = ev
+            if found.start < view.own_first.get(pattern.id, found.start + 1):
+                view.own_first[pattern.id] = found.start
     taken_up = bool(not best and in_quotes) and view.takes_up(pattern)  # asked once: it reads the whole ticket
     if not best and in_quotes and (taken_up or view.layout().follows_up(view.follow_up)):
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
@@ -214,6 +220,8 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 best[(ev[0].start, ev[0].end)] = ev[0]
         if best:
             in_quotes = []
+            if taken_up:
+                view.taken_up.add(pattern.id)
     if not best:
         return None, [*suppressed, *in_quotes]
     evidence = tuple(sorted(best.values(), key=lambda ev: (-ev.score, ev.start)))
@@ -287,6 +295,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         given._pasted = view._pasted  # noqa: SLF001
         given.contexts = view.contexts
         given.named = view.named
+        given.own_first, given.taken_up = view.own_first, view.taken_up
         suppressed = _judge_again(retry, given, runs, matches, suppressed, views)
     if not matches and view._pasted is not None and view._pasted.failing:  # noqa: SLF001
         # No error outside the paste, and the merchant says the connection fails: the paste's errors are
@@ -295,10 +304,30 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         pasted = dict.fromkeys(s.error for s in suppressed if s.reason == PASTED_REASON)
         again = [p for p in (patterns.get(error) for error in pasted) if p is not None]
         suppressed = _judge_again(again, view, runs, matches, suppressed, views)
+    if view.taken_up and len(matches) > 1:
+        matches, suppressed = _referred_back(matches, suppressed, view)
     if matches and patterns.listing is not None:
         matches, suppressed = _unlisted(matches, suppressed, runs, patterns, views)
     matches.sort(key=_rank)
     return Detection(tuple(matches), tuple(suppressed), tuple(runs.failures), timed_out=tuple(runs.timed_out))
+
+
+REFERRED_BACK_REASON = "the merchant's \"same ...\" refers to another error they named before it, not to the quoted one"
+
+
+def _referred_back(matches: list[Match], suppressed: list[Suppressed], view: TicketView) -> tuple[list[Match], list[Suppressed]]:
+    """"Now it says X. Tried again, same banner.": "same" refers back to X, the error the merchant named just
+    before it, not to the one the support side named in its quoted mail."""
+    at = view.layout().first_take_up()
+    if at is None:
+        return matches, suppressed
+    named_before = {m.error for m in matches if m.error not in view.taken_up and view.own_first.get(m.error, at) < at}
+    if not named_before:
+        return matches, suppressed
+    kept = [m for m in matches if m.error not in view.taken_up]
+    dropped = [Suppressed(m.error, m.evidence[0].regex, m.evidence[0].text, REFERRED_BACK_REASON)
+               for m in matches if m.error in view.taken_up]
+    return kept, [*suppressed, *dropped]
 
 
 def _judge_again(again: list[ErrorPattern], view: TicketView, runs: _Runs, matches: list[Match],

@@ -154,6 +154,12 @@ class Layout:
         """Whether the merchant's own words say the error the support side named is still there."""
         return occurs(TAKES_UP, _TAKES_UP_WORDS, self.own_text()[:20_000])
 
+    def first_take_up(self) -> int | None:
+        """Where the merchant's own words first take up an error ("same banner"), in the text; None: nowhere."""
+        if not occurs(TAKES_UP, _TAKES_UP_WORDS, self.own_text()[:20_000]):
+            return None
+        return next((m.start() for m in TAKES_UP.finditer(self.text) if not self.is_quoted(m.start(), m.end())), None)
+
     def is_quoted(self, start: int, end: int) -> bool:
         """Whether a span lies wholly inside quoted text."""
         i = bisect.bisect_right([q[0] for q in self.quoted], start) - 1
