@@ -80,7 +80,7 @@ TAKES_UP = re.compile(
 )
 """Stronger words than FOLLOW_UP: the error the support side named is still the merchant's ("still the same",
 "toujours pareil", "同じエラー"), not merely "still waiting on another question"; "not the same error this time" is another one."""
-HYPOTHETICAL = re.compile(r"\b(?:if|in case|should|wenn|falls|si|se|qualora|caso)\b|もし|場合", re.IGNORECASE)
+HYPOTHETICAL = re.compile(r"\b(?:if|in case|should|wenn|falls|si|se|qualora|(?:en|in|nel) caso)\b|もし|場合", re.IGNORECASE)
 PLAIN_FOLDING = frozenset("àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ")
 """Lower-case letters beside ASCII that ``re`` matches case-insensitively exactly where ``str.lower``
 gives them (see test_thread): a word of these is found in the lowered text as ``re`` finds it."""
