@@ -327,3 +327,17 @@ def test_a_ticket_without_headers_gets_the_layout_the_full_loop_gives(patterns) 
             assert (quick.line_starts, quick.quoted, quick.agent_quoted) == (full.line_starts, full.quoted, full.agent_quoted)
         plain += not any(_header_at(source.split("\n"), i, patterns.quote_headers) for i in range(source.count("\n") + 1))
     assert plain > 100
+
+
+@pytest.mark.parametrize("text, found", [
+    ("L'errore di prima non compare più. Però adesso, dopo il login su Amazon, mi dice che la connessione dell'account è scaduta.",
+     ("connection_timeout",)),
+    ("L'errore di prima non compare più. Dopo il login su Amazon, mi diceva che la connessione dell'account è scaduta.", ()),
+    ("ご指示どおり15分以内に進めたところ、タイムアウトは出なくなりました。ただ今度は「接続しようとしているアカウントは"
+     "プロフェッショナルのAmazon出品者アカウントではありません」と出ます。", ("not_professional",)),
+    ("ご指示どおり15分以内に進めたところ、タイムアウトは出なくなりました。「接続しようとしているアカウントは"
+     "プロフェッショナルのAmazon出品者アカウントではありません」と出ます。", ()),
+])
+def test_a_turn_to_now_lifts_what_a_windows_negative_said_before_it(patterns, text: str, found: tuple[str, ...]) -> None:
+    """"The old message is gone. But now ...": the resolved negative before the turn does not veto the new error."""
+    assert detect(text, patterns).matched == found

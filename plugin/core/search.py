@@ -283,6 +283,16 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
             yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
 
 
+TURN = regex.compile(
+    r"\b(?:but|however),? (?:now|this time|today)\b|\baber (?:jetzt|nun|diesmal|heute)\b"
+    r"|\bmais (?:maintenant|cette fois|aujourd'hui)\b|\bpero (?:ahora|esta vez|hoy)\b"
+    r"|\b(?:ma|per(?:ò|o)) (?:ora|adesso|stavolta|questa volta|oggi)\b|(?:ただ|でも|しかし|ところが)、?(?:今度は|今は|今回は)",
+    regex.IGNORECASE,
+)
+"""A turn to what is happening now ("... is gone. But now ..."): what a window's negative says before it (the old
+error solved, another system's trouble) does not veto a hit after it."""
+
+
 def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, text: NormalizedText, deadline: Deadline,
                regex_name: str | None = None,
                layout: Callable[[], Layout] | None = None) -> tuple[CompiledNegative, regex.Match[str]] | None:
@@ -303,6 +313,8 @@ def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, tex
             continue
         m = neg.search(text, s, e, deadline.remaining)
         if m is not None:
+            if neg.spec.scope == "window" and m.end() <= found.start and TURN.search(text.text, m.end(), found.start):
+                continue
             return neg, m
     return None
 
