@@ -17,8 +17,6 @@ from plugin.cli import main
 
 from .conftest import ROOT
 
-pytestmark = pytest.mark.xdist_group("app_package")  # one worker: its module fixture is built once
-
 APP_DIR = ROOT / "zendesk_app"
 URL = "https://triage.acme.test"
 

@@ -22,7 +22,7 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright i
 if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed (apt-get install chromium; CI does)", allow_module_level=True)
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]  # one worker: its module fixture is built once
+pytestmark = pytest.mark.slow
 ADMIN, AGENT = "admin-browser-token", "agent-browser-token"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]

@@ -12,8 +12,6 @@ from plugin.core.tickets import ticket_from_mapping
 
 from .conftest import DATA_DIR
 
-pytestmark = pytest.mark.xdist_group("labelled")  # one worker: its module fixture is built once
-
 PRECISION, RECALL = 0.98, 0.95
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from .conftest import ROOT
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("packaging")]  # one worker: its module fixture is built once
+pytestmark = pytest.mark.slow
 
 
 def shipped_files() -> set[str]:

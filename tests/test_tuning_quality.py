@@ -20,8 +20,6 @@ from plugin.core.normalize import normalize
 
 from .conftest import DATA_DIR
 
-pytestmark = pytest.mark.xdist_group("tuning_quality")  # one worker: its module fixture is built once
-
 PRECISION, RECALL, LANG_RECALL, FIELDS = 0.97, 0.90, 0.85, 0.95
 ROUNDS = ("round1.jsonl", "round2.jsonl", "round3.jsonl", "round4.jsonl", "round5.jsonl", "round6.jsonl", "round7.jsonl",
           "round8.jsonl", "round9.jsonl", "round10.jsonl", "round11.jsonl", "round12.jsonl",

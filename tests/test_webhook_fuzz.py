@@ -21,8 +21,6 @@ from plugin.web.signature import sign
 
 from .conftest import make_settings, signed_headers
 
-pytestmark = pytest.mark.xdist_group("webhook_fuzz")  # one worker: its module fixture is built once
-
 SECRET = "fuzz-secret"
 ADMIN, AGENT = "fuzz-admin-token", "fuzz-agent-token"
 RELAXED = settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
