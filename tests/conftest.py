@@ -279,16 +279,3 @@ def start_server(spawn: Callable[..., Process]) -> Callable[..., tuple[Process, 
         return proc, base
 
     return _start
-
-
-# The longest test files first: with `-n 2 --dist loadfile` (the README's test command) each worker takes whole files
-# in this order, so the short files fill in at the end instead of one worker finishing a long file alone. Seconds
-# measured in one process (`pytest --durations=0`, summed per file).
-SLOW_FIRST = ("test_e2e.py", "test_prefilter.py", "test_e2e_followup.py", "test_registry.py", "test_serve.py",
-              "test_metrics.py", "test_triage.py", "test_cli.py", "test_browser.py", "test_admin.py", "test_chrome.py",
-              "test_overlays.py", "test_logs.py", "test_queue.py", "test_serve_logs.py", "test_decide.py")
-
-
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))  # stable: each file's own order kept
