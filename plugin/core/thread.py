@@ -156,7 +156,7 @@ class Layout:
 
     def first_take_up(self) -> int | None:
         """Where the merchant's own words first take up an error ("same banner"), in the text; None: nowhere."""
-        if not occurs(TAKES_UP, _TAKES_UP_WORDS, self.own_text()[:20_000]):
+        if not self.takes_up():
             return None
         return next((m.start() for m in TAKES_UP.finditer(self.text) if not self.is_quoted(m.start(), m.end())), None)
 
