@@ -105,6 +105,7 @@ class Settings(BaseSettings):
     backoff_seconds: float = 5.0
     backoff_max_seconds: float = 900.0
     zendesk_timeout: float = 10.0
+    pattern_timeout_seconds: float = 0.25
     signature_tolerance_seconds: int = 300
     max_body_bytes: int = 1_000_000
     lease_seconds: int = 120
@@ -224,6 +225,12 @@ class Settings(BaseSettings):
             amazon_context_forms=ids("AMAZON_CONTEXT_FORMS", self.amazon_context_forms),
         )
 
+    def detect_options(self) -> Any:
+        """The core's detection budget: PATTERN_TIMEOUT_SECONDS per pattern per ticket."""
+        from .core.detect import DetectOptions
+
+        return DetectOptions(timeout=self.pattern_timeout_seconds)
+
     def session_key(self) -> str:
         """Signs session cookies: SECRET_KEY, else a random key kept in the instance folder (mode 600).
 
@@ -272,6 +279,9 @@ class Settings(BaseSettings):
                 raise ConfigError(f"{name.upper()} must be at least {least:g}, got {getattr(self, name)!r}")
         if self.zendesk_timeout <= 0:
             raise ConfigError(f"ZENDESK_TIMEOUT must be more than 0 seconds, got {self.zendesk_timeout!r}")
+        if not 0 < self.pattern_timeout_seconds <= 60:
+            raise ConfigError("PATTERN_TIMEOUT_SECONDS must be more than 0 and at most 60 seconds, "
+                              f"got {self.pattern_timeout_seconds!r}")
         from limits import parse
 
         for name in ("login_rate_limit", "bearer_failure_limit"):

@@ -121,6 +121,9 @@ def service_config(tmp_path: Path, fake_zendesk: FakeZendesk) -> dict[str, str]:
         "MAX_ATTEMPTS": "4",
         "ZENDESK_TIMEOUT": "1",
         "TRIAGE_DRY_RUN": "",
+        # Tests check what is found, not how fast: a loaded CI machine must not turn a found error
+        # into a pattern time-out. Tests of time-outs set their own budget (see test_triage.SLOW).
+        "PATTERN_TIMEOUT_SECONDS": "5",
     }
 
 

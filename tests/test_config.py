@@ -98,6 +98,8 @@ def test_validation_errors_name_the_variable(env, message) -> None:
     ({"RECONCILE_SECONDS": "-1"}, "RECONCILE_SECONDS must be at least 0"),
     ({"PATTERNS_CHECK_SECONDS": "-1"}, "PATTERNS_CHECK_SECONDS must be at least 0"),
     ({"ZENDESK_TIMEOUT": "0"}, "ZENDESK_TIMEOUT must be more than 0"),
+    ({"PATTERN_TIMEOUT_SECONDS": "0"}, "PATTERN_TIMEOUT_SECONDS must be more than 0"),
+    ({"PATTERN_TIMEOUT_SECONDS": "600"}, "PATTERN_TIMEOUT_SECONDS must be more than 0 and at most 60"),
     ({"BEARER_FAILURE_LIMIT": "lots"}, "BEARER_FAILURE_LIMIT must read like '10 per minute', got 'lots'"),
     ({"LOGIN_RATE_LIMIT": "10 per fortnight"}, "LOGIN_RATE_LIMIT must read like"),
 ])
@@ -105,6 +107,11 @@ def test_values_that_cannot_work_stop_the_service(env, message) -> None:
     """A negative tolerance would answer every delivery 401 until Zendesk's circuit breaker pauses the webhook."""
     with pytest.raises(ConfigError, match=message):
         load(**env).validate()
+
+
+def test_the_pattern_budget_is_the_detection_budget() -> None:
+    assert load().detect_options().timeout == 0.25
+    assert load(PATTERN_TIMEOUT_SECONDS="1.5").detect_options().timeout == 1.5
 
 
 def test_a_flag_that_is_not_a_flag_is_refused() -> None:

@@ -17,7 +17,7 @@ from plugin.triage import TIMEOUT_RETRIES
 
 from .conftest import free_port, signed_headers, trigger_body, wait_for
 from .fake_zendesk import FakeZendesk
-from .test_triage import slow_patterns
+from .test_triage import SLOW, slow_patterns
 
 MATCHING = "Linking my Amazon store shows: Couldn't connect, contact Amazon."
 TOKEN = "metrics-token-0123456789"
@@ -118,7 +118,7 @@ def test_every_counter_moves_when_its_event_happens(metrics_app, worker: Runtime
 
 
 def test_a_pattern_timeout_is_counted(service_config, fake_zendesk: FakeZendesk, tmp_path) -> None:
-    config = {**service_config, "PATTERNS_DIR": str(slow_patterns(tmp_path)), "METRICS": "on"}
+    config = {**service_config, **SLOW, "PATTERNS_DIR": str(slow_patterns(tmp_path)), "METRICS": "on"}
     app = create_app({**config, "TESTING": True})
     rt = Runtime.for_worker(Settings.load(config))
     try:

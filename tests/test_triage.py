@@ -240,6 +240,10 @@ def test_deleted_macro_leaves_the_ticket_triaged_with_the_default_reply(service_
     assert world.store.dead() == []
 
 
+SLOW = {"PATTERN_TIMEOUT_SECONDS": "0.25"}
+"""The service's own budget, for tests of slow_patterns (the test default is generous: see conftest)."""
+
+
 def slow_patterns(tmp_path: Path) -> Path:
     """connection_timeout with a context term that backtracks for seconds on long plain text."""
     patterns = tmp_path / "patterns"
@@ -251,7 +255,7 @@ def slow_patterns(tmp_path: Path) -> Path:
 
 
 def test_pattern_time_out_is_recorded_and_logged_without_ticket_text(service_config, fake_zendesk, tmp_path, caplog) -> None:
-    world = World(service_config, fake_zendesk, slow_patterns(tmp_path))
+    world = World({**service_config, **SLOW}, fake_zendesk, slow_patterns(tmp_path))
     secret_words = "zebra " * 3000
     world.deliver(20, subject="Amazon", description=f"Amazon: The account connection timed out. {secret_words}")
     world.deliver(21, subject="Amazon", description="Amazon: The account connection timed out.")
@@ -273,7 +277,7 @@ def test_pattern_time_out_is_recorded_and_logged_without_ticket_text(service_con
 
 
 def test_a_timed_out_ticket_is_not_dead_lettered_when_attempts_are_few(service_config, fake_zendesk, tmp_path) -> None:
-    world = World({**service_config, "MAX_ATTEMPTS": "1"}, fake_zendesk, slow_patterns(tmp_path))
+    world = World({**service_config, **SLOW, "MAX_ATTEMPTS": "1"}, fake_zendesk, slow_patterns(tmp_path))
     world.deliver(20, subject="Amazon", description="Amazon: The account connection timed out. " + "zebra " * 3000)
     assert world.triage.run(20).status == NO_MATCH  # one attempt allowed: it is used, not spent on a retry
     assert world.store.decision(20).timed_out == ["connection_timeout"] and world.store.dead() == []
