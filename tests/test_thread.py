@@ -271,6 +271,12 @@ def test_the_first_block_of_a_forwarded_ticket_is_the_senders_evidence(patterns)
     assert _matched(patterns, "Amazon connection", FORWARDED_BODY) == ()
 
 
+def test_a_forwarded_mail_about_codisto_is_not_the_support_sides_for_its_subject_line(patterns) -> None:
+    """Only who sent a mail makes it the support side's: "Subject: Amazon / Codisto" names its topic."""
+    body = FORWARDED_BODY.replace("Subject: Amazon thing", "Subject: Amazon / Codisto note")
+    assert _matched(patterns, "FW: Amazon connection", body) == ("not_professional",)
+
+
 def test_a_forwarded_support_reply_stays_the_support_sides_words(patterns) -> None:
     body = ("FYI, see below.\n\n-----Original Message-----\nFrom: Codisto Support <support@example.com>\n"
             "Sent: Monday\nTo: me\nSubject: Amazon\n\n"

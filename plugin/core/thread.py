@@ -301,6 +301,8 @@ _SUPPORT_SIDE = re.compile(
 _MARKERS = re.compile(r"^[ \t]*(?:>[ \t]*)+")
 _RECIPIENT = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先)\s*[:：]", re.IGNORECASE)
 """A header's recipient line: it names who the mail went to, never who wrote it."""
+_NOT_WRITER = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先|subject|betreff|objet|asunto|oggetto|件名)\s*[:：]", re.IGNORECASE)
+"""Header lines that never say who wrote a mail: its recipients and its subject ("Betreff: Notiz Amazon / Codisto")."""
 FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:fwd?|wg|tr|rv|i|転送)\s*[:：]", re.IGNORECASE)
 """A ticket subject that says the ticket itself is a forward ("FW: ...", "WG: ...", "TR: ...")."""
 
@@ -323,7 +325,7 @@ def _written_by_support(lines: list[str], i: int) -> bool:
     Its "> " lines are its body, and a header among them opens a mail quoted inside it: the merchant's
     "Il ..., Alessio ha scritto:" over a quoted "> > ... Codisto Support ha scritto:" is the merchant's."""
     block = itertools.takewhile(lambda x: not _QUOTE_LINE.match(x), lines[i + 1:i + 5])
-    return bool(_SUPPORT_SIDE.search("\n".join(x for x in (lines[i], *block) if not _RECIPIENT.match(x))))
+    return bool(_SUPPORT_SIDE.search("\n".join(x for x in (lines[i], *block) if not _NOT_WRITER.match(x))))
 
 
 def _own_mail_to_support(lines: list[str], i: int) -> bool:
