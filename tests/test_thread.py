@@ -19,6 +19,7 @@ from plugin.core.thread import (
     _header_at,
     build_layout,
     folded_words,
+    layout_of,
     occurs,
 )
 
@@ -347,3 +348,36 @@ def test_a_ticket_without_headers_gets_the_layout_the_full_loop_gives(patterns) 
 def test_a_turn_to_now_lifts_what_a_windows_negative_said_before_it(patterns, text: str, found: tuple[str, ...]) -> None:
     """"The old message is gone. But now ...": the resolved negative before the turn does not veto the new error."""
     assert detect(text, patterns).matched == found
+
+
+def test_detection_and_the_escalation_fields_build_one_layout(patterns) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    body = ("Still the same after trying again at 14:32 CET, merchant ID A1QX7PZR3KLM9T.\n\n"
+            "On Tue, 24 Nov 2026 at 10:02, Dana <dana@example.com> wrote:\n> Amazon says: An error has occurred.")
+    layout_of.cache_clear()
+    result = classify(Ticket(subject="Amazon connection", description=body), patterns)
+    assert result.detection.matched == ("generic_error",) and result.escalation.merchant_id is not None
+    info = layout_of.cache_info()
+    assert info.misses == 1 and info.hits >= 1
+
+
+@pytest.mark.parametrize(("subject", "body", "found"), [
+    # A reply's subject is the earlier message's: the merchant's own words say it is solved now.
+    ("Re: Couldn't connect, contact Amazon", "Good news: Seller Support fixed our account and the channel is connected. "
+     "Which category should I pick for silver jewellery?", ()),
+    ("AW: Verbindung nicht möglich, wenden Sie sich an Amazon", "Hat sich erledigt, danke! Wie stelle ich die Versandvorlagen ein?", ()),
+    # ... unless the reply takes it up, or the subject is the merchant's own (no "Re:").
+    ("Re: Couldn't connect, contact Amazon", "Still the same this morning, what now?", ("contact_amazon",)),
+    ("Couldn't connect, contact Amazon", "Which category should I pick for silver jewellery?", ("contact_amazon",)),
+])
+def test_a_reply_subject_is_the_earlier_messages(patterns, subject: str, body: str, found: tuple[str, ...]) -> None:
+    assert _matched(patterns, subject, body) == found
+
+
+def test_thanks_again_does_not_take_up_a_quoted_error() -> None:
+    for thanks in ("Thanks again!", "Merci encore.", "Gracias de nuevo.", "Grazie ancora."):
+        assert not FOLLOW_UP.search(thanks), thanks
+    for still in ("It happened again.", "Encore la même erreur.", "Otra vez el error.", "Ancora lo stesso."):
+        assert FOLLOW_UP.search(still), still

@@ -12,9 +12,10 @@ where some pattern hit, so most tickets never pay for it.
 from __future__ import annotations
 
 import bisect
+import functools
 import itertools
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import regex
 
@@ -59,12 +60,14 @@ CLAUSE_BREAK = re.compile(
     re.IGNORECASE,
 )
 FOLLOW_UP = re.compile(
-    r"\b(?:still|same|again|persists?|keeps?|continues?|nothing changed|no change|as before|this error|that error"
-    r"|immer noch|noch immer|gleiche|selbe|weiterhin|wieder|toujours|même|encore|sigue|mismo|misma|todavía|otra vez|de nuevo"
-    r"|ancora|stesso|stessa|di nuovo|sempre)\b|まだ|同じ|相変わらず|再度|また",
+    r"\b(?:still|same|(?<!\bthanks )(?<!\bthank you )again|persists?|keeps?|continues?|nothing changed|no change|as before"
+    r"|this error|that error|immer noch|noch immer|gleiche|selbe|weiterhin|wieder|toujours|même|(?<!\bmerci )encore|sigue"
+    r"|mismo|misma|todavía|(?<!\bgracias )otra vez|(?<!\bgracias )de nuevo|(?<!\bgrazie )ancora|stesso|stessa|di nuovo|sempre)\b"
+    r"|まだ|同じ|相変わらず|再度|また",
     re.IGNORECASE,
 )
-"""Words of a merchant's reply that take up a quoted error as still theirs ("still the same")."""
+"""Words of a merchant's reply that take up a quoted error as still theirs ("still the same"); "thanks again",
+"merci encore", "gracias de nuevo", "grazie ancora" only thank."""
 TAKES_UP = re.compile(
     r"\b(?:still the same|(?<!\bnot )(?<!\bnot the )(?:the )?same (?:error|message|banner|thing|problem|issue)(?! as\b| like\b)|(?:error|message|banner) is (?:still )?the same"
     r"|nothing (?:has )?changed|no change|didn'?t (?:help|work|change anything)|did not (?:help|work)"
@@ -303,6 +306,8 @@ _RECIPIENT = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先)\s*[:：]", re.I
 """A header's recipient line: it names who the mail went to, never who wrote it."""
 _NOT_WRITER = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先|subject|betreff|objet|asunto|oggetto|件名)\s*[:：]", re.IGNORECASE)
 """Header lines that never say who wrote a mail: its recipients and its subject ("Betreff: Notiz Amazon / Codisto")."""
+REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:re|aw|antw|sv|r|rif|rép|答复|返信)\s*[:：]", re.IGNORECASE)
+"""A ticket subject that says the ticket answers an earlier mail ("Re: ...", "AW: ...", "R: ...")."""
 FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:fwd?|wg|tr|rv|i|転送)\s*[:：]", re.IGNORECASE)
 """A ticket subject that says the ticket itself is a forward ("FW: ...", "WG: ...", "TR: ...")."""
 
@@ -357,10 +362,21 @@ def _amazon_quote_blocks(lines: list[str], marked: list[bool]) -> set[int]:
     return out
 
 
+@functools.lru_cache(maxsize=4)
 def layout_of(source: str, normalized: str, quote_headers: regex.Pattern[str] | None, subject_end: int) -> Layout:
     """The ticket's layout; ``subject_end``: where the subject ends in the text (0: none), whose "FW:"
-    makes the first header block the forwarded message (see build_layout)."""
-    return build_layout(source, normalized, quote_headers, subject_end > 0 and FORWARD_SUBJECT.match(source) is not None)
+    makes the first header block the forwarded message (see build_layout).
+
+    Kept for the last few tickets: detection and then the escalation fields ask for the same ticket's
+    layout, and a long thread's layout is worth building once (worker threads share the cache).
+
+    A reply's subject ("Re: Impossible de se connecter, contactez Amazon") is the earlier message's: quoted."""
+    layout = build_layout(source, normalized, quote_headers, subject_end > 0 and FORWARD_SUBJECT.match(source) is not None)
+    if subject_end > 0 and REPLY_SUBJECT.match(source):
+        quoted = [q for q in layout.quoted if q[0] > subject_end]
+        end = max([subject_end, *(q[1] for q in layout.quoted if q[0] <= subject_end)])
+        layout = replace(layout, quoted=((0, end), *quoted))
+    return layout
 
 
 def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None,
