@@ -92,3 +92,18 @@ def test_very_long_text_is_cut_and_flagged(patterns) -> None:
     found = detect("x " * 200_000 + "An error has occurred connecting Amazon", patterns)
     assert found.truncated
     assert found.matches == ()
+
+
+@pytest.mark.parametrize(("subject", "description", "found"), [
+    # The text says what the subject's words are about: a shopper's Prime account, not the seller account.
+    ("compte Amazon suspendu ??", "Mon compte Amazon Prime personnel a été suspendu ce matin à cause de ma carte et je ne "
+     "peux plus lire mes livres Kindle. Est-ce que ça va bloquer la boutique ?", ()),
+    # A text that says nothing else about it leaves the subject as it is.
+    ("compte Amazon suspendu ??", "Bonjour, que dois-je faire maintenant pour la boutique ?", ("blocked_or_region",)),
+])
+def test_a_subject_goes_with_the_text_that_explains_its_words(patterns, subject: str, description: str,
+                                                             found: tuple[str, ...]) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    assert classify(Ticket(subject=subject, description=description), patterns).detection.matched == found

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import regex
+
 from .chrome import PageChrome
 from .fields import gives_merchant_id
 from .language import ticket_language
@@ -23,6 +25,10 @@ MAX_EVIDENCE = 3
 CHROME_REASON = "only in a pasted page's chrome (a menu, help link, FAQ or article title)"
 LISTED_REASON = "only in a list naming several errors (a page's documentation, see listing.py)"
 PASTED_REASON = "only in a pasted document the merchant does not point at (see pasted.py)"
+SUBJECT_REASON = "only in the subject, and the ticket's text says the same words are about something else"
+ELSEWHERE = regex.compile(r"negative '(?:[a-z]{2}_)?(?:other_|shopper|consumer|buyer)|stance 'elsewhere'")
+"""Why a hit was dropped when its words are about something else: another of Amazon's services, another
+marketplace or system, a shopper's account (the negatives are named so; the stances are of kind "elsewhere")."""
 AMAZON_CONTEXT = "amazon"
 """Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
@@ -172,6 +178,8 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     in_quotes: list[Suppressed] = []
     quoted_evidence: list[tuple[Evidence, tuple[int, int]]] = []
     suppressed: list[Suppressed] = []
+    in_subject: set[tuple[int, int]] = set()
+    elsewhere = False
     whole = _WholeTextContexts(text, deadline, view.contexts)
     seen = view.seen
     for rx in pattern.regexes if seen is None else pattern.regexes_seen(seen):
@@ -196,6 +204,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
             score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
+                elsewhere = elsewhere or (found.start >= view.subject_end and ELSEWHERE.match(reason) is not None)
                 continue
             ev = Evidence(rx.name, s, e, quoted, score, found.typos)
             if view.layout().is_quoted(found.start, found.end):
@@ -204,8 +213,15 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 continue
             if (s, e) not in best or best[(s, e)].score < score:
                 best[(s, e)] = ev
+            if found.start < view.subject_end:
+                in_subject.add((s, e))
             if found.start < view.own_first.get(pattern.id, found.start + 1):
                 view.own_first[pattern.id] = found.start
+    if best and elsewhere and in_subject.issuperset(best):
+        # The subject ("compte Amazon suspendu ??") sums up the text below it, and the text says the same words are
+        # about something else (a Prime account, another marketplace): the subject goes with it.
+        suppressed.extend(Suppressed(pattern.id, ev.regex, ev.text, SUBJECT_REASON) for ev in best.values())
+        best = {}
     taken_up = bool(not best and in_quotes) and view.takes_up(pattern)  # asked once: it reads the whole ticket
     if not best and in_quotes and (taken_up or view.layout().follows_up(view.follow_up)):
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
