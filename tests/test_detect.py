@@ -107,3 +107,28 @@ def test_a_subject_goes_with_the_text_that_explains_its_words(patterns, subject:
     from plugin.core.models import Ticket
 
     assert classify(Ticket(subject=subject, description=description), patterns).detection.matched == found
+
+
+OWN_EARLIER_MAIL = (
+    "\n\n________________________________\nFrom: Codisto Support <support@codisto.com>\nSent: Friday, November 6, 2026 11:03 PM\n"
+    "To: Jo Park <jo@example.com>\nSubject: RE: Amazon link\n\nHi Jo, please start again and finish within 15 minutes.\n\n"
+    "________________________________\nFrom: Jo Park <jo@example.com>\nSent: Friday, November 6, 2026 6:40 PM\n"
+    "To: Codisto Support\nSubject: Amazon link\n\nit says \"the account connection timed out\" and sends me back to the start"
+)
+
+
+@pytest.mark.parametrize(("newest", "found"), [
+    # The newest message turns to now and names another error: the one in the merchant's older mail is over.
+    ("did it quickly this time, no time-out. But now it says \"The account you are connecting to is not a "
+     "Professional Amazon seller account.\"", ("not_professional",)),
+    # Without the turn, both stand.
+    ("did it quickly this time. It also says \"The account you are connecting to is not a Professional Amazon "
+     "seller account.\"", ("not_professional", "connection_timeout")),
+])
+def test_a_turn_in_the_newest_message_supersedes_an_error_of_older_mails(patterns, newest: str,
+                                                                         found: tuple[str, ...]) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    result = classify(Ticket(subject="RE: Amazon link", description=newest + OWN_EARLIER_MAIL), patterns)
+    assert set(result.detection.matched) == set(found)

@@ -14,7 +14,7 @@ from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
 from .pasted import Pasted, find_pasted
 from .patterns import CompiledContext, ErrorPattern, PatternSet
-from .search import Deadline, Found, first_veto, scan
+from .search import TURN, Deadline, Found, first_veto, scan
 from .stances import stance_veto
 from .thread import HYPOTHETICAL, HYPOTHETICAL_AFTER, Layout, layout_of
 
@@ -322,6 +322,8 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         suppressed = _judge_again(again, view, runs, matches, suppressed, views)
     if view.taken_up and len(matches) > 1:
         matches, suppressed = _referred_back(matches, suppressed, view)
+    if len(matches) > 1 and view._layout is not None and view._layout.newest_end:  # noqa: SLF001
+        matches, suppressed = _superseded(matches, suppressed, view)
     if matches and patterns.listing is not None:
         matches, suppressed = _unlisted(matches, suppressed, runs, patterns, views)
     matches.sort(key=_rank)
@@ -344,6 +346,26 @@ def _referred_back(matches: list[Match], suppressed: list[Suppressed], view: Tic
     dropped = [Suppressed(m.error, m.evidence[0].regex, m.evidence[0].text, REFERRED_BACK_REASON)
                for m in matches if m.error in view.taken_up]
     return kept, [*suppressed, *dropped]
+
+
+SUPERSEDED_REASON = "only in the merchant's earlier messages; the newest one turns to another error (\"but now ...\")"
+
+
+def _superseded(matches: list[Match], suppressed: list[Suppressed], view: TicketView) -> tuple[list[Match], list[Suppressed]]:
+    """"It didn't time out. BUT now it's a new message: ...": an error named only in the merchant's earlier mails
+    below is over when their newest message turns to now and names another error after the turn."""
+    layout = view.layout()
+    newest = layout.newest_end or 0
+    turn = next((m for m in TURN.finditer(layout.text, 0, newest) if not layout.is_quoted(m.start(), m.end())), None)
+    if turn is None:
+        return matches, suppressed
+    now = [m for m in matches if turn.end() <= view.own_first.get(m.error, newest) < newest]
+    # Errors the merchant's own older mail names (not those a quoted message brought and "still" took up).
+    older = [m for m in matches if view.own_first.get(m.error, -1) >= newest]
+    if not now or not older:
+        return matches, suppressed
+    dropped = [Suppressed(m.error, m.evidence[0].regex, m.evidence[0].text, SUPERSEDED_REASON) for m in older]
+    return [m for m in matches if m not in older], [*suppressed, *dropped]
 
 
 def _judge_again(again: list[ErrorPattern], view: TicketView, runs: _Runs, matches: list[Match],
