@@ -18,16 +18,33 @@ ERROR_CASES = [
     for p in _SET.error_patterns
     for kind, texts in (("match", p.spec.examples.match), ("no_match", p.spec.examples.no_match))
     for i, text in enumerate(texts)
+] + [
+    # Each language's examples (patterns/i18n/<lang>/), as `amazon-triage check` runs them.
+    pytest.param(p.id, kind, text, id=f"{p.id}-{overlay.path.parent.name}-{kind}-{i}")
+    for p in _SET.error_patterns
+    for overlay in p.overlays
+    for kind, texts in (("match", overlay.match), ("no_match", overlay.no_match))
+    for i, text in enumerate(texts)
 ]
 FIELD_MATCH = [
     pytest.param(f.id, ex.text, ex.expect, id=f"{f.id}-match-{i}")
     for f in _SET.fields
     for i, ex in enumerate(f.spec.examples.match)
+] + [
+    pytest.param(f.id, ex.text, ex.expect, id=f"{f.id}-{overlay.path.parent.parent.name}-match-{i}")
+    for f in _SET.fields
+    for overlay in f.overlays
+    for i, ex in enumerate(overlay.field_match)
 ]
 FIELD_NO_MATCH = [
     pytest.param(f.id, text, id=f"{f.id}-no_match-{i}")
     for f in _SET.fields
     for i, text in enumerate(f.spec.examples.no_match)
+] + [
+    pytest.param(f.id, text, id=f"{f.id}-{overlay.path.parent.parent.name}-no_match-{i}")
+    for f in _SET.fields
+    for overlay in f.overlays
+    for i, text in enumerate(overlay.no_match)
 ]
 
 
