@@ -363,19 +363,6 @@ def test_detection_and_the_escalation_fields_build_one_layout(patterns) -> None:
     assert info.misses == 1 and info.hits >= 1
 
 
-@pytest.mark.parametrize(("subject", "body", "found"), [
-    # A reply's subject is the earlier message's: the merchant's own words say it is solved now.
-    ("Re: Couldn't connect, contact Amazon", "Good news: Seller Support fixed our account and the channel is connected. "
-     "Which category should I pick for silver jewellery?", ()),
-    ("AW: Verbindung nicht möglich, wenden Sie sich an Amazon", "Hat sich erledigt, danke! Wie stelle ich die Versandvorlagen ein?", ()),
-    # ... unless the reply takes it up, or the subject is the merchant's own (no "Re:").
-    ("Re: Couldn't connect, contact Amazon", "Still the same this morning, what now?", ("contact_amazon",)),
-    ("Couldn't connect, contact Amazon", "Which category should I pick for silver jewellery?", ("contact_amazon",)),
-])
-def test_a_reply_subject_is_the_earlier_messages(patterns, subject: str, body: str, found: tuple[str, ...]) -> None:
-    assert _matched(patterns, subject, body) == found
-
-
 def test_thanks_again_does_not_take_up_a_quoted_error() -> None:
     for thanks in ("Thanks again!", "Merci encore.", "Gracias de nuevo.", "Grazie ancora."):
         assert not FOLLOW_UP.search(thanks), thanks

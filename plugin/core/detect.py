@@ -91,6 +91,8 @@ class TicketView:
         """The lists of errors (see listing.py), once the first pass has found where every error is named."""
         self.own_first: dict[str, int] = {}
         """Where each error's first hit in the merchant's own words starts, in the text."""
+        self.own_body: dict[str, list[int]] = {}
+        """Per error, where its hits in the merchant's own words below the subject start."""
         self.taken_up: set[str] = set()
         """Errors found only in a quoted support message the merchant's "same error" took up."""
         self.contexts: dict[str, bool] = {}
@@ -217,6 +219,8 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 in_subject.add((s, e))
             if found.start < view.own_first.get(pattern.id, found.start + 1):
                 view.own_first[pattern.id] = found.start
+            if found.start >= view.subject_end:
+                view.own_body.setdefault(pattern.id, []).append(found.start)
     if best and elsewhere and in_subject.issuperset(best):
         # The subject ("compte Amazon suspendu ??") sums up the text below it, and the text says the same words are
         # about something else (a Prime account, another marketplace): the subject goes with it.
@@ -311,7 +315,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         given._pasted = view._pasted  # noqa: SLF001
         given.contexts = view.contexts
         given.named = view.named
-        given.own_first, given.taken_up = view.own_first, view.taken_up
+        given.own_first, given.own_body, given.taken_up = view.own_first, view.own_body, view.taken_up
         suppressed = _judge_again(retry, given, runs, matches, suppressed, views)
     if not matches and view._pasted is not None and view._pasted.failing:  # noqa: SLF001
         # No error outside the paste, and the merchant says the connection fails: the paste's errors are
@@ -359,9 +363,11 @@ def _superseded(matches: list[Match], suppressed: list[Suppressed], view: Ticket
     turn = next((m for m in TURN.finditer(layout.text, 0, newest) if not layout.is_quoted(m.start(), m.end())), None)
     if turn is None:
         return matches, suppressed
-    now = [m for m in matches if turn.end() <= view.own_first.get(m.error, newest) < newest]
-    # Errors the merchant's own older mail names (not those a quoted message brought and "still" took up).
-    older = [m for m in matches if view.own_first.get(m.error, -1) >= newest]
+    body = view.own_body
+    now = [m for m in matches if any(turn.end() <= at < newest for at in body.get(m.error, ()))]
+    # Errors the merchant's own older mail names and their newest message does not (a subject may repeat them;
+    # errors a quoted message brought and "still" took up are not the merchant's own older words).
+    older = [m for m in matches if body.get(m.error) and all(at >= newest for at in body[m.error])]
     if not now or not older:
         return matches, suppressed
     dropped = [Suppressed(m.error, m.evidence[0].regex, m.evidence[0].text, SUPERSEDED_REASON) for m in older]

@@ -15,7 +15,7 @@ import bisect
 import functools
 import itertools
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import regex
 
@@ -306,8 +306,6 @@ _RECIPIENT = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先)\s*[:：]", re.I
 """A header's recipient line: it names who the mail went to, never who wrote it."""
 _NOT_WRITER = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先|subject|betreff|objet|asunto|oggetto|件名)\s*[:：]", re.IGNORECASE)
 """Header lines that never say who wrote a mail: its recipients and its subject ("Betreff: Notiz Amazon / Codisto")."""
-REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:re|aw|antw|sv|r|rif|rép|答复|返信)\s*[:：]", re.IGNORECASE)
-"""A ticket subject that says the ticket answers an earlier mail ("Re: ...", "AW: ...", "R: ...")."""
 FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:fwd?|wg|tr|rv|i|転送)\s*[:：]", re.IGNORECASE)
 """A ticket subject that says the ticket itself is a forward ("FW: ...", "WG: ...", "TR: ...")."""
 
@@ -368,15 +366,8 @@ def layout_of(source: str, normalized: str, quote_headers: regex.Pattern[str] | 
     makes the first header block the forwarded message (see build_layout).
 
     Kept for the last few tickets: detection and then the escalation fields ask for the same ticket's
-    layout, and a long thread's layout is worth building once (worker threads share the cache).
-
-    A reply's subject ("Re: Impossible de se connecter, contactez Amazon") is the earlier message's: quoted."""
-    layout = build_layout(source, normalized, quote_headers, subject_end > 0 and FORWARD_SUBJECT.match(source) is not None)
-    if subject_end > 0 and REPLY_SUBJECT.match(source):
-        quoted = [q for q in layout.quoted if q[0] > subject_end]
-        end = max([subject_end, *(q[1] for q in layout.quoted if q[0] <= subject_end)])
-        layout = replace(layout, quoted=((0, end), *quoted))
-    return layout
+    layout, and a long thread's layout is worth building once (worker threads share the cache)."""
+    return build_layout(source, normalized, quote_headers, subject_end > 0 and FORWARD_SUBJECT.match(source) is not None)
 
 
 def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str] | None = None,
