@@ -132,3 +132,17 @@ def test_a_turn_in_the_newest_message_supersedes_an_error_of_older_mails(pattern
 
     result = classify(Ticket(subject="RE: Amazon link", description=newest + OWN_EARLIER_MAIL), patterns)
     assert set(result.detection.matched) == set(found)
+
+
+def test_a_second_reading_never_takes_the_support_sides_quoted_words(patterns) -> None:
+    """A list of shop addresses looks like wrapped words, so the ticket is read a second time with lines
+    joined; that reading cannot tell quotes, and the agent's examples must stay the agent's."""
+    body = ("Thanks, but to clarify: all our shops are connected. The issue is listing uploads.\n\n"
+            "Shops:\n  first-shop.myshopify.com\n  second-shop.myshopify.com\n\n"
+            "On Mon, 9 Nov 2026 at 14:20, Kieran <support@codisto.com> wrote:\n"
+            "> Could you tell me what the banner says when you connect? For example \"Couldn't connect, contact Amazon\"\n"
+            "> means the merchant needs to reach out to Amazon.")
+    from plugin.core.normalize import has_wrapped_words
+
+    assert has_wrapped_words(body)
+    assert detect(body, patterns).matched == ()

@@ -430,18 +430,25 @@ def _rank(m: Match) -> tuple[int, float, str]:
     return (m.priority, -m.score, m.error)
 
 
-def _with_unwrapped(result: Detection, unwrapped: NormalizedText, patterns: PatternSet, options: DetectOptions,
-                    amazon_ticket: bool, subject_end: int) -> Detection:
+def _with_unwrapped(result: Detection, first: NormalizedText, unwrapped: NormalizedText, patterns: PatternSet,
+                    options: DetectOptions, amazon_ticket: bool, subject_end: int) -> Detection:
     """Add what the ticket shows in a second reading: words a screenshot's copy wrapped across lines
     joined ("Das Amazon-Konto ist i / n dieser Region nicht re / gistriert"), or letters its text
     recognition misread read as letters ("Arnazon Seller acc0unt"). Evidence offsets are the
-    merchant's own text in both readings."""
+    merchant's own text in both readings.
+
+    The second reading's lines no longer match the source's, so it cannot tell quoted earlier messages:
+    a match it adds must have evidence outside the support side's quoted words as the first reading found them
+    (an agent's "for example 'Couldn't connect, contact Amazon' means ..." is never the merchant's error)."""
     second = detect_normalized(unwrapped, patterns, options, amazon_ticket, subject_end)
     if second.failures:  # a time-out in the second reading is reported like one in the first, never lost
         result = replace(result, failures=(*result.failures, *second.failures),
                          timed_out=tuple(dict.fromkeys((*result.timed_out, *second.timed_out))))
     found = set(result.matched)
-    added = tuple(m for m in second.matches if m.error not in found)
+    quoted = [first.source_span(s, e) for s, e in layout_of(first.source, first.text, patterns.quote_headers,
+                                                             subject_end).agent_quoted]
+    added = tuple(m for m in second.matches if m.error not in found
+                  and any(not any(qs <= ev.start and ev.end <= qe for qs, qe in quoted) for ev in m.evidence))
     if not added:
         return result
     errors = {m.error for m in added}
@@ -462,10 +469,10 @@ def detect_text(raw: str, patterns: PatternSet, options: DetectOptions = DetectO
     end = end_of_subject(subject)
     result = detect_normalized(text, patterns, options, amazon_ticket, end)
     if has_wrapped_words(text.source):
-        result = _with_unwrapped(result, normalize(raw[: options.max_chars], unwrap=True), patterns, options,
+        result = _with_unwrapped(result, text, normalize(raw[: options.max_chars], unwrap=True), patterns, options,
                                  amazon_ticket, end)
     if has_ocr_noise(text.text):
-        result = _with_unwrapped(result, normalize(raw[: options.max_chars], ocr=True), patterns, options,
+        result = _with_unwrapped(result, text, normalize(raw[: options.max_chars], ocr=True), patterns, options,
                                  amazon_ticket, end)
     if len(raw) > options.max_chars:
         result = replace(result, truncated=True)
