@@ -146,3 +146,17 @@ def test_a_second_reading_never_takes_the_support_sides_quoted_words(patterns) -
 
     assert has_wrapped_words(body)
     assert detect(body, patterns).matched == ()
+
+
+@pytest.mark.parametrize(("subject", "found"), [
+    # A reply's subject repeats the thread's old problem: it does not say the failure is still current.
+    ("Re: Tiempo agotado al conectar", ()),
+    # The merchant's own new subject does (their body may be about an earlier attempt).
+    ("Tiempo agotado al conectar", ("connection_timeout",)),
+])
+def test_a_reply_subject_never_lifts_a_resolution(patterns, subject: str, found: tuple[str, ...]) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    body = "¡Hola! Ya está, funcionó: lo hice en cinco minutos y se conectó a la primera. Puedes cerrar la incidencia."
+    assert classify(Ticket(subject=subject, description=body), patterns).detection.matched == found

@@ -16,7 +16,7 @@ from .pasted import Pasted, find_pasted
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import TURN, Deadline, Found, first_veto, scan
 from .stances import stance_veto
-from .thread import HYPOTHETICAL, HYPOTHETICAL_AFTER, Layout, layout_of
+from .thread import HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of
 
 NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
@@ -78,6 +78,9 @@ class TicketView:
         self.text = text
         self.subject_end = subject_end
         """Where the subject ends in the text (0: no subject)."""
+        self.reply_subject_end = subject_end if subject_end and REPLY_SUBJECT.match(text.source) else 0
+        """Where a reply's subject ("Re: Tiempo agotado al conectar") ends: it repeats the thread's old problem, so
+        it never says a failure is still current (0: no subject, or not a reply's)."""
         self.quote_headers = patterns.quote_headers if patterns is not None else None
         self.amazon = amazon
         self.follow_up = patterns.follow_up if patterns is not None else None
@@ -159,7 +162,7 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
         return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
     rules = pattern.stances.get(regex_name)
     lang = ticket_language(text, view.patterns) if rules and view.patterns is not None else None
-    stance = stance_veto(rules, found, text, deadline, view.layout, lang) if rules else None
+    stance = stance_veto(rules, found, text, deadline, view.layout, lang, view.reply_subject_end) if rules else None
     if stance is not None:
         rule, m = stance
         return None, (f"stance {rule.stance!r} ({rule.lang} {rule.name!r}, {rule.spec.scope}) matched "

@@ -149,9 +149,12 @@ def with_stances(pattern: ErrorPattern, stances: Stances, problems: list[Pattern
 
 
 def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedText, deadline: Deadline,
-                layout: Callable[[], Layout], lang: str | None = None) -> tuple[StanceRule, regex.Match[str]] | None:
+                layout: Callable[[], Layout], lang: str | None = None,
+                unless_from: int = 0) -> tuple[StanceRule, regex.Match[str]] | None:
     """The first stance rule whose words are around the hit (and not lifted by its ``unless``), with its
-    match; with ``lang``, only the rules of that language and English."""
+    match; with ``lang``, only the rules of that language and English. ``unless_from``: where the merchant's
+    current words start for an ``unless`` (after a reply's "Re: ..." subject, which repeats the thread's old
+    problem)."""
     for rule in _may_occur(rules, text, lang):
         neg = rule.negative
         if rule.spec.scope == "ticket":
@@ -164,7 +167,7 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
             else:
                 s, e = whole_quote_clause(layout(), found.start, found.end)
             m = neg.search(text, s, e, deadline.remaining) if text.holds(neg.need, s, e) else None
-        if m is not None and not _lifted(rule, text, deadline, layout):
+        if m is not None and not _lifted(rule, text, deadline, layout, unless_from):
             return rule, m
     return None
 
@@ -259,15 +262,16 @@ def _own_match(rule: StanceRule, text: NormalizedText, deadline: Deadline,
     return found
 
 
-def _lifted(rule: StanceRule, text: NormalizedText, deadline: Deadline, layout: Callable[[], Layout]) -> bool:
-    """Whether the merchant's own words state what lifts this rule's veto (a current failure)."""
+def _lifted(rule: StanceRule, text: NormalizedText, deadline: Deadline, layout: Callable[[], Layout],
+            start: int = 0) -> bool:
+    """Whether the merchant's own words from ``start`` on state what lifts this rule's veto (a current failure)."""
     if rule.unless is None:
         return False
-    key = ("stance unless", id(rule))
+    key = ("stance unless", id(rule), start)
     known = text.searched.get(key)
     if known is not None and known[0] is rule:
         return bool(known[1])
-    lifted = _first_own(rule.unless.finditer(text.text, 0, TICKET_CHARS, timeout=deadline.remaining()),
+    lifted = _first_own(rule.unless.finditer(text.text, start, TICKET_CHARS, timeout=deadline.remaining()),
                         layout()) is not None
     text.searched[key] = (rule, lifted)
     return lifted

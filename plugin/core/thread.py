@@ -306,6 +306,8 @@ _RECIPIENT = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先)\s*[:：]", re.I
 """A header's recipient line: it names who the mail went to, never who wrote it."""
 _NOT_WRITER = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先|subject|betreff|objet|asunto|oggetto|件名)\s*[:：]", re.IGNORECASE)
 """Header lines that never say who wrote a mail: its recipients and its subject ("Betreff: Notiz Amazon / Codisto")."""
+REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:re|aw|antw|sv|r|rif|rép|答复|返信)\s*[:：]", re.IGNORECASE)
+"""A ticket subject that says the ticket answers an earlier mail ("Re: ...", "AW: ...", "R: ...")."""
 FORWARD_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:fwd?|wg|tr|rv|i|転送)\s*[:：]", re.IGNORECASE)
 """A ticket subject that says the ticket itself is a forward ("FW: ...", "WG: ...", "TR: ...")."""
 
