@@ -160,3 +160,12 @@ def test_a_reply_subject_never_lifts_a_resolution(patterns, subject: str, found:
 
     body = "¡Hola! Ya está, funcionó: lo hice en cinco minutos y se conectó a la primera. Puedes cerrar la incidencia."
     assert classify(Ticket(subject=subject, description=body), patterns).detection.matched == found
+
+
+def test_a_second_reading_never_takes_words_quoted_with_marks(patterns) -> None:
+    body = ("Solved, thanks: we upgraded and it connected. How do I raise prices by 10%?\n\n"
+            "Shops:\n  first-shop.myshopify.com\n  second-shop.myshopify.com\n\n"
+            "> 26 Nov 2026, Yamaguchi:\n"
+            "> The message 'The account you are connecting to is not a Professional Amazon seller account' appears\n"
+            "> when the account is on the Individual plan.")
+    assert detect(body, patterns).matched == ()

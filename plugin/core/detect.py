@@ -441,17 +441,28 @@ def _with_unwrapped(result: Detection, first: NormalizedText, unwrapped: Normali
     merchant's own text in both readings.
 
     The second reading's lines no longer match the source's, so it cannot tell quoted earlier messages:
-    a match it adds must have evidence outside the support side's quoted words as the first reading found them
-    (an agent's "for example 'Couldn't connect, contact Amazon' means ..." is never the merchant's error)."""
+    a match it adds must have evidence outside what the first reading found quoted by the support side or
+    with "> " marks (an agent's "for example 'Couldn't connect, contact Amazon' means ..." is never the
+    merchant's error)."""
     second = detect_normalized(unwrapped, patterns, options, amazon_ticket, subject_end)
     if second.failures:  # a time-out in the second reading is reported like one in the first, never lost
         result = replace(result, failures=(*result.failures, *second.failures),
                          timed_out=tuple(dict.fromkeys((*result.timed_out, *second.timed_out))))
     found = set(result.matched)
-    quoted = [first.source_span(s, e) for s, e in layout_of(first.source, first.text, patterns.quote_headers,
-                                                             subject_end).agent_quoted]
+    shape = layout_of(first.source, first.text, patterns.quote_headers, subject_end)
+    agent = [first.source_span(s, e) for s, e in shape.agent_quoted]
+    quoted = [first.source_span(s, e) for s, e in shape.quoted]
+    source = first.source
+
+    def older(start: int, end: int) -> bool:
+        """Words the first reading found quoted by the support side, or quoted with "> " marks."""
+        if any(qs <= start and end <= qe for qs, qe in agent):
+            return True
+        line = source[source.rfind("\n", 0, start) + 1:start].lstrip()
+        return line.startswith((">", "＞")) and any(qs <= start and end <= qe for qs, qe in quoted)
+
     added = tuple(m for m in second.matches if m.error not in found
-                  and any(not any(qs <= ev.start and ev.end <= qe for qs, qe in quoted) for ev in m.evidence))
+                  and any(not older(ev.start, ev.end) for ev in m.evidence))
     if not added:
         return result
     errors = {m.error for m in added}
