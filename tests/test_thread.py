@@ -368,3 +368,20 @@ def test_thanks_again_does_not_take_up_a_quoted_error() -> None:
         assert not FOLLOW_UP.search(thanks), thanks
     for still in ("It happened again.", "Encore la même erreur.", "Otra vez el error.", "Ancora lo stesso."):
         assert FOLLOW_UP.search(still), still
+
+
+@pytest.mark.parametrize("header", [
+    "Le 3 nov. 2026 à 18:05, Support Codisto a écrit :",
+    "Am 19.11.2026 um 11:20 schrieb Aylin Demir (Codisto Support):",
+    "El 20 nov 2026, a las 12:41, Sergio (Soporte Codisto) escribió:",
+    "2026年11月26日(木) 10:41 Codistoサポート <support@codisto.com>:",
+])
+def test_a_support_header_quoted_inside_a_quote_is_known_in_every_language(patterns, header: str) -> None:
+    text = normalize(f"Merci !\n\n> {header}\n> Si le message dit « Une erreur s'est produite », envoyez l'ID.")
+    shape = build_layout(text.source, text.text, patterns.quote_headers)
+    assert shape.agent_quoted and shape == build_layout(text.source, text.text, patterns.quote_headers, shortcut=False)
+
+
+def test_another_problem_does_not_take_up_a_quoted_error() -> None:
+    assert not FOLLOW_UP.search("これはまた別の問題ですか？")
+    assert FOLLOW_UP.search("またエラーが出ました。")

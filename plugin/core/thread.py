@@ -63,11 +63,11 @@ FOLLOW_UP = re.compile(
     r"\b(?:still|same|(?<!\bthanks )(?<!\bthank you )again|persists?|keeps?|continues?|nothing changed|no change|as before"
     r"|this error|that error|immer noch|noch immer|gleiche|selbe|weiterhin|wieder|toujours|même|(?<!\bmerci )encore|sigue"
     r"|mismo|misma|todavía|(?<!\bgracias )otra vez|(?<!\bgracias )de nuevo|(?<!\bgrazie )ancora|stesso|stessa|di nuovo|sempre)\b"
-    r"|まだ|同じ|相変わらず|再度|また",
+    r"|まだ|同じ|相変わらず|再度|また(?!別|違う|ちがう|他の|ほかの)",
     re.IGNORECASE,
 )
 """Words of a merchant's reply that take up a quoted error as still theirs ("still the same"); "thanks again",
-"merci encore", "gracias de nuevo", "grazie ancora" only thank."""
+"merci encore", "gracias de nuevo", "grazie ancora" only thank; "また別の問題" is another problem."""
 TAKES_UP = re.compile(
     r"\b(?:still the same|(?<!\bnot )(?<!\bnot the )(?:the )?same (?:error|message|banner|thing|problem|issue)(?! as\b| like\b)|(?:error|message|banner) is (?:still )?the same"
     r"|nothing (?:has )?changed|no change|didn'?t (?:help|work|change anything)|did not (?:help|work)"
@@ -281,6 +281,13 @@ def _header_at(lines: list[str], i: int, extra: regex.Pattern[str] | None) -> bo
     return bool(extra is not None and extra.search(line))
 
 
+def _quote_head(line: str, extra: regex.Pattern[str] | None) -> bool:
+    """Whether a line (its "> " marks taken off) opens a message quoted inside a quote."""
+    if _HEADERS.match(line):
+        return True
+    return bool(extra is not None and _HEADER_SHAPE.search(line) and extra.search(line))
+
+
 def _evidence_block(lines: list[str], i: int) -> bool:
     """A message forwarded on purpose, or one from Amazon itself: the merchant's evidence, not a quote.
 
@@ -399,9 +406,12 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     headers = _header_lines(source, lines, quote_headers, offsets, may_head)
     # A block from Amazon names its sender in a "From:" line: no colon, no such block.
     amazon_quoted = _amazon_quote_blocks(lines, marked) if ">" in source and (":" in source or "：" in source) else set()
-    # Headers inside a quote ("> On Tue, Dana wrote:"): whose words follow them?
-    quote_heads = {i for i in (range(len(lines)) if may_head is None else may_head)
-                   if marked[i] and _HEADERS.match(_MARKERS.sub("", lines[i]))}
+    # Headers inside a quote ("> On Tue, Dana wrote:", "> Le 3 nov. 2026 à 18:05, Support Codisto a écrit :"):
+    # whose words follow them? A language's header is a line ending in a colon.
+    heads = set(range(len(lines))) if may_head is None else set(may_head)
+    if quote_headers is not None:
+        heads.update(i for i in range(len(lines)) if marked[i] and (":" in lines[i] or "：" in lines[i]))
+    quote_heads = {i for i in heads if marked[i] and _quote_head(_MARKERS.sub("", lines[i]), quote_headers)}
     if shortcut and not headers and not quote_heads:
         return _plain_layout(normalized, lines, marked, amazon_quoted)
     mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
