@@ -1,0 +1,294 @@
+"""Where a fuzzy twin's match can start, found with exact regexes: its costly search runs only there.
+
+A fuzzy twin ``(?:P){e<=N}`` is tried by the ``regex`` engine at every position of a window, each try
+exploring the edits (about 6 µs a position for a long banner). Pigeonhole: cut P into N+1 consecutive
+parts, none of which can match the empty string; a match with at most N edits leaves some part
+without an edit, so that part matches exactly, as a regex of its own, somewhere inside the match, and
+the match starts at most (what the parts before it can span, plus N insertions) before it. The exact
+parts are cheap to look for (``overlapped``: every position where one matches), and the twin is tried
+only at the positions they allow, in order; the first that matches is where the window's search would
+have stopped too, and the twin's search from there gives its very match.
+
+Only a pattern whose every match is bounded in length and reads nothing but the characters it takes
+(and ``\\b``, ``\\B`` beside them) is cut: no look-around, no ``^``/``$``, no unbounded repeat, no
+back reference. Each part is read from the standard library's parse tree (see prefilter.py); anything
+it does not read as ``regex`` does gives no parts, and the twin searches the whole window as before.
+
+Why the answer is the same (``regex``'s ``_regex.c``): a search tries position after position, each
+try starting afresh (stacks, groups, guards and fuzzy counts reset), and a try reads the text before
+its position the same whatever ``pos`` the search began at (``\\b`` sees the character before
+``pos``). One thing differs at the search's first position: there a match may not begin with an
+inserted character (``permit_insertion``), elsewhere it may, as in ``match``. So ``match`` at a later
+position makes the very try the search makes there, and the search's answer is the search from one
+position earlier (a try there, allowed less than ``match`` was, fails too), which then makes that try
+and refines what it finds as before (ENHANCEMATCH refines inside the first match's span).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import regex
+
+from .prefilter import _class_end, _p, _parse_tree, _top_level, split_alternatives, splittable
+
+if _p is not None:
+    from .prefilter import _c
+
+MAX_WIDTH = 1000
+"""A part longer than this (or unbounded: ``\\W+``) gives the pattern no parts: it could start anywhere."""
+MAX_TOKENS = 400
+_QUANTIFIER = re.compile(r"(?:[*+?]|\{[0-9]*,?[0-9]*\})[?+]?")
+_MULTI_ESCAPE = frozenset("xuUNpPgk0123456789")
+"""Escapes longer than one character after the backslash: not cut (no pattern uses them)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    rx: regex.Pattern[str]
+    before_most: int
+    """How far before this part's exact match the whole match can start (the parts before it at their
+    longest, plus every edit an insertion)."""
+    before_least: int
+    """How far before it the match starts at the least (the parts before it at their shortest, less every edit)."""
+
+
+@dataclass(frozen=True)
+class FuzzyStarts:
+    """The exact parts of each alternative of a fuzzy twin's pattern (one of which every match holds)."""
+
+    parts: tuple[Part, ...]
+    edits: int
+
+    def spans(self, text: str, start: int, end: int, timeout: float | None = None) -> list[tuple[int, int]]:
+        """Sorted, disjoint ranges [a, b] (both ends included) of ``text[start:end]`` outside which no
+        match of the twin searched in that window starts."""
+        out: list[tuple[int, int]] = []
+        for part in self.parts:
+            most, least = part.before_most, part.before_least
+            for m in part.rx.finditer(text, start, end, overlapped=True, timeout=timeout):
+                o = m.start()
+                if o - least >= start:
+                    out.append((max(start, o - most), o - least))
+        if not out:
+            return out
+        out.sort()
+        merged = [out[0]]
+        for a, b in out[1:]:
+            last_a, last_b = merged[-1]
+            if a <= last_b + 1:
+                if b > last_b:
+                    merged[-1] = (last_a, b)
+            else:
+                merged.append((a, b))
+        return merged
+
+
+FULL_SEARCH_SHARE = 0.6
+"""When the allowed positions are more than this share of the window from the first of them on, one
+search from the first (in C) costs less than a try at each (a Python call each)."""
+
+
+def fuzzy_search(fuzzy: regex.Pattern[str], starts: FuzzyStarts | None, text: str, start: int, end: int,
+                 remaining: Callable[[], float]) -> regex.Match[str] | None:
+    """``fuzzy.search(text, start, end)``, trying only where ``starts`` allows a match to start."""
+    if starts is None:
+        return fuzzy.search(text, start, end, timeout=remaining())
+    spans = starts.spans(text, start, end, remaining())
+    if not spans:
+        return None
+    first = spans[0][0]
+    allowed = sum(b - a + 1 for a, b in spans)
+    if allowed > FULL_SEARCH_SHARE * (end - first):
+        return fuzzy.search(text, _before(first, start), end, timeout=remaining())
+    match = fuzzy.match
+    for a, b in spans:
+        for q in range(a, b + 1):
+            if match(text, q, end, timeout=remaining()) is not None:
+                return fuzzy.search(text, _before(q, start), end, timeout=remaining())
+    return None
+
+
+def _before(q: int, start: int) -> int:
+    """Where to search from for the try at ``q`` that a search from ``start`` makes: ``start`` itself,
+    else one position before ``q`` (where no match starts), so that ``q`` is not the search's first
+    position, where a leading insertion is not allowed."""
+    return q if q == start else q - 1
+
+
+def _tokens(source: str) -> list[str] | None:
+    """The top-level items of a regex with no top-level ``|``, each with its quantifier; None when it
+    cannot be read plainly."""
+    out: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        if ch == "\\":
+            if i + 1 >= n or source[i + 1] in _MULTI_ESCAPE:
+                return None
+            j = i + 2
+        elif ch == "[":
+            close = _class_end(source, i)
+            if close is None:
+                return None
+            j = close + 1
+        elif ch == "(":
+            inner = _top_level(source[i + 1:])
+            if inner is None or inner[1] >= n - i - 1:
+                return None
+            j = i + 1 + inner[1] + 1
+        elif ch in ")|*+?{}":
+            return None
+        else:
+            j = i + 1
+        q = _QUANTIFIER.match(source, j)
+        if q is not None:
+            j = q.end()
+        elif j < n and source[j] == "{":
+            return None
+        out.append(source[i:j])
+        i = j
+        if len(out) > MAX_TOKENS:
+            return None
+    return out
+
+
+def _flat(tokens: list[str]) -> list[str] | None:
+    """Tokens with each plain group (non-capturing, not repeated, no ``|`` inside) opened into its items."""
+    out: list[str] = []
+    for t in tokens:
+        if t.startswith("(?:") and t.endswith(")"):
+            body = t[3:-1]
+            top = _top_level(body)
+            if top is not None and not top[0] and top[1] == len(body):
+                inner = _tokens(body)
+                if inner is None:
+                    return None
+                flat = _flat(inner)
+                if flat is None:
+                    return None
+                out.extend(flat)
+                continue
+        out.append(t)
+    return out
+
+
+_ALLOWED_AT = (_c.AT_BOUNDARY, _c.AT_NON_BOUNDARY) if _p is not None else ()
+
+
+def _plain(items: object) -> bool:
+    """Whether a parse tree holds only what reads the characters it takes: characters, classes,
+    alternations, plain groups, bounded repeats, and ``\\b``/``\\B``."""
+    for op, av in items:  # type: ignore[attr-defined]
+        if op in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY):
+            continue
+        if op is _c.AT:
+            if av not in _ALLOWED_AT:
+                return False
+        elif op is _c.BRANCH:
+            if not all(_plain(b) for b in av[1]):  # type: ignore[index]
+                return False
+        elif op is _c.SUBPATTERN:
+            if av[1] or av[2] or not _plain(av[3]):  # type: ignore[index]
+                return False
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            if av[1] >= MAX_WIDTH or not _plain(av[2]):  # type: ignore[index]
+                return False
+        else:
+            return False
+    return True
+
+
+def _width(token: str) -> tuple[int, int] | None:
+    """The least and most characters one token can match; None when it is not one plain item."""
+    tree = _parse_tree(token)
+    if tree is None or tree[1] & ~(_c.SRE_FLAG_UNICODE) or len(tree[0]) != 1 or not _plain(tree[0]):
+        return None
+    lo, hi = _p.SubPattern(_p.State(), list(tree[0])).getwidth()
+    return (lo, hi) if hi < MAX_WIDTH else None
+
+
+def _split(widths: list[tuple[int, int]], pieces: int) -> list[int] | None:
+    """Where to cut the items into ``pieces`` consecutive parts that each take at least one character:
+    the cut making the shortest part's least width longest (then the first parts longest: they allow
+    the fewest starts). Returns the index each part begins at; None when no cut can."""
+    n = len(widths)
+    least = [w[0] for w in widths]
+    prefix = [0]
+    for w in least:
+        prefix.append(prefix[-1] + w)
+
+    @functools.lru_cache(maxsize=None)
+    def best(i: int, k: int) -> tuple[int, tuple[int, ...]] | None:
+        # Items i.. into k parts: (the shortest part's least width, the cut points).
+        if k == 1:
+            total = prefix[n] - prefix[i]
+            return (total, (i,)) if total >= 1 else None
+        found: tuple[int, tuple[int, ...]] | None = None
+        for j in range(i + 1, n - k + 2):
+            head = prefix[j] - prefix[i]
+            if head < 1:
+                continue
+            rest = best(j, k - 1)
+            if rest is None:
+                continue
+            score = min(head, rest[0])
+            if found is None or score > found[0]:
+                found = (score, (i, *rest[1]))
+        return found
+
+    if pieces > n:
+        return None
+    result = best(0, pieces)
+    return None if result is None else list(result[1])
+
+
+Compile = Callable[[str, int], regex.Pattern[str]]
+
+
+def _parts_of(alternative: str, edits: int, flags: int, compile: Compile) -> list[Part] | None:
+    tokens = _tokens(alternative)
+    tokens = None if tokens is None else _flat(tokens)
+    if not tokens:
+        return None
+    widths = [_width(t) for t in tokens]
+    if any(w is None for w in widths):
+        return None
+    sure = [w for w in widths if w is not None]
+    cuts = _split(sure, edits + 1)
+    if cuts is None:
+        return None
+    parts: list[Part] = []
+    bounds = [*cuts, len(tokens)]
+    for a, b in itertools.pairwise(bounds):
+        source = "".join(tokens[a:b])
+        most = sum(w[1] for w in sure[:a])
+        least = sum(w[0] for w in sure[:a])
+        try:
+            rx = compile(source, flags)
+        except regex.error:
+            return None
+        parts.append(Part(rx, most + edits, max(0, least - edits)))
+    return parts
+
+
+def fuzzy_starts(pattern: str, edits: int, flags: int, compile: Compile = regex.compile) -> FuzzyStarts | None:
+    """The exact parts of ``pattern`` (compiled with ``flags``) for its twin ``(?:pattern){e<=edits}``;
+    None when it cannot be cut provably (see the module's doc)."""
+    if _p is None or edits < 1 or not splittable(pattern) or flags & ~(regex.IGNORECASE | regex.ENHANCEMATCH):
+        return None
+    tree = _parse_tree(pattern)
+    if tree is None or tree[1] & ~(_c.SRE_FLAG_UNICODE) or not _plain(tree[0]):
+        return None
+    alternatives = split_alternatives(pattern) or [pattern]
+    parts: list[Part] = []
+    for alternative in alternatives:
+        found = _parts_of(alternative, edits, flags & regex.IGNORECASE, compile)
+        if found is None:
+            return None
+        parts.extend(found)
+    return FuzzyStarts(tuple(parts), edits)
