@@ -41,18 +41,33 @@ def _same(pattern: str, edits: int, text: str, start: int, end: int) -> None:
     assert _key(fuzzy_search(twin, starts, text, start, end, lambda: 5.0)) == _key(expected), (text[start:end], expected)
 
 
-def test_every_match_keeps_an_exact_part_and_the_parts_are_one_more_than_the_edits() -> None:
+def test_a_pattern_is_cut_into_two_parts_an_edit_and_two_more() -> None:
     starts = fuzzy_starts(BANNER, 3, regex.IGNORECASE)
-    assert starts is not None and len(starts.parts) == 4
+    assert starts is not None and len(starts.alternatives) == 1 and len(starts.parts) == 8
     assert "".join(p.rx.pattern for p in starts.parts) == BANNER
-    first = starts.parts[0]
+    first, second = starts.parts[:2]
     assert (first.before_least, first.before_most) == (0, 3)  # three insertions before the first part at most
     assert all(p.rx.search("") is None for p in starts.parts)  # none matches the empty string
+    # "(?:amazon (?:has )?)?fla" takes 3 to 14 characters: the second part begins 0 (three deletions) to 17 (three
+    # insertions) after the start.
+    assert first.rx.pattern == "(?:amazon (?:has )?)?fla"
+    assert (second.before_least, second.before_most) == (0, 14 + 3)
 
 
 def test_alternatives_are_cut_one_by_one() -> None:
     starts = fuzzy_starts(r"\b(?:ein fehler ist|es ist ein fehler) aufgetreten\b", 2, regex.IGNORECASE)
-    assert starts is not None and len(starts.parts) == 6
+    assert starts is not None and [len(a) for a in starts.alternatives] == [6, 6]
+
+
+def test_a_start_must_be_allowed_by_the_parts_less_the_edits() -> None:
+    starts = fuzzy_starts(r"abcdefgh", 1, regex.IGNORECASE)  # four parts "ab" "cd" "ef" "gh": three must stay exact
+    assert starts is not None and [p.rx.pattern for p in starts.parts] == ["ab", "cd", "ef", "gh"]
+    assert starts.spans("ab  cd  ef  gh", 0, 14) == []  # each part alone allows starts, no three agree
+    text = "xx abcdXfgh"  # "ef" spoilt: "ab", "cd" and "gh" agree on a start about 3
+    spans = starts.spans(text, 0, len(text))
+    assert spans and all(a <= 3 <= b for a, b in spans[:1]) and sum(b - a + 1 for a, b in spans) <= 3
+    twin = _twin("abcdefgh", 1)
+    assert _key(fuzzy_search(twin, starts, text, 0, len(text), lambda: 5.0)) == _key(twin.search(text))
 
 
 @pytest.mark.parametrize("pattern", [

@@ -1,13 +1,14 @@
 """Where a fuzzy twin's match can start, found with exact regexes: its costly search runs only there.
 
 A fuzzy twin ``(?:P){e<=N}`` is tried by the ``regex`` engine at every position of a window, each try
-exploring the edits (about 6 µs a position for a long banner). Pigeonhole: cut P into N+1 consecutive
-parts, none of which can match the empty string; a match with at most N edits leaves some part
-without an edit, so that part matches exactly, as a regex of its own, somewhere inside the match, and
-the match starts at most (what the parts before it can span, plus N insertions) before it. The exact
-parts are cheap to look for (``overlapped``: every position where one matches), and the twin is tried
-only at the positions they allow, in order; the first that matches is where the window's search would
-have stopped too, and the twin's search from there gives its very match.
+exploring the edits (several µs a position for a long banner). Pigeonhole: cut P into k consecutive
+parts, none of which can match the empty string; an edit spoils one part at most, so a match with at
+most N edits holds at least k-N parts exactly, each matching as a regex of its own inside the match,
+where the match's start allows: part j begins between what the parts before it can span at the least
+(less N deletions) and at the most (plus N insertions) after the start. The exact parts are cheap to
+look for (``overlapped``: every position where one matches); the twin is tried only at the positions
+that k-N parts allow, in order, and the first that matches is where the window's search would have
+stopped too; the twin's search from there gives its very match.
 
 Only a pattern whose every match is bounded in length and reads nothing but the characters it takes
 (and ``\\b``, ``\\B`` beside them) is cut: no look-around, no ``^``/``$``, no unbounded repeat, no
@@ -39,6 +40,11 @@ from .prefilter import _class_end, _p, _parse_tree, _top_level, split_alternativ
 if _p is not None:
     from .prefilter import _c
 
+PARTS_PER_EDIT = 2
+"""A pattern is cut into this many parts per edit allowed, plus as many (fewer when it is too short): with
+2(N+1) parts, N+2 stay exact in every match. More parts allow fewer starts where the exact pieces are
+scattered (an adversarial text full of anchors: the under_review banner 1.8 -> 0.3 ms), but each part
+shorter is found more often; three per edit was slower."""
 MAX_WIDTH = 1000
 """A part longer than this (or unbounded: ``\\W+``) gives the pattern no parts: it could start anywhere."""
 MAX_TOKENS = 400
@@ -59,33 +65,90 @@ class Part:
 
 @dataclass(frozen=True)
 class FuzzyStarts:
-    """The exact parts of each alternative of a fuzzy twin's pattern (one of which every match holds)."""
+    """Per alternative of a fuzzy twin's pattern, its exact parts, ``need`` of which every match of
+    that alternative holds (the parts less the edits: an edit spoils one part at most)."""
 
-    parts: tuple[Part, ...]
+    alternatives: tuple[tuple[Part, ...], ...]
     edits: int
+
+    @property
+    def parts(self) -> tuple[Part, ...]:
+        return tuple(p for alt in self.alternatives for p in alt)
 
     def spans(self, text: str, start: int, end: int, timeout: float | None = None) -> list[tuple[int, int]]:
         """Sorted, disjoint ranges [a, b] (both ends included) of ``text[start:end]`` outside which no
         match of the twin searched in that window starts."""
         out: list[tuple[int, int]] = []
-        for part in self.parts:
-            most, least = part.before_most, part.before_least
-            for m in part.rx.finditer(text, start, end, overlapped=True, timeout=timeout):
-                o = m.start()
-                if o - least >= start:
-                    out.append((max(start, o - most), o - least))
-        if not out:
-            return out
-        out.sort()
-        merged = [out[0]]
-        for a, b in out[1:]:
-            last_a, last_b = merged[-1]
-            if a <= last_b + 1:
-                if b > last_b:
-                    merged[-1] = (last_a, b)
+        for alternative in self.alternatives:
+            out += _agreed(alternative, len(alternative) - self.edits, text, start, end, timeout)
+        if len(self.alternatives) > 1:
+            out = _merged(sorted(out))
+        return out
+
+
+def _allowed(part: Part, text: str, start: int, end: int, timeout: float | None) -> list[tuple[int, int]]:
+    """The starts one part's exact matches allow, as sorted disjoint ranges."""
+    most, least = part.before_most, part.before_least
+    out: list[tuple[int, int]] = []
+    for m in part.rx.finditer(text, start, end, overlapped=True, timeout=timeout):
+        o = m.start()
+        if o - least < start:
+            continue
+        a, b = max(start, o - most), o - least
+        if out and a <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], b)  # (matches come in order: a and b only grow)
+        else:
+            out.append((a, b))
+    return out
+
+
+def _agreed(parts: tuple[Part, ...], need: int, text: str, start: int, end: int,
+            timeout: float | None) -> list[tuple[int, int]]:
+    """The starts that at least ``need`` of the parts allow, as sorted disjoint ranges."""
+    if need <= 1:
+        found: list[tuple[int, int]] = []
+        for part in parts:
+            found += _allowed(part, text, start, end, timeout)
+        return _merged(sorted(found))
+    events: list[tuple[int, int]] = []
+    missing = len(parts) - need
+    for part in parts:
+        ranges = _allowed(part, text, start, end, timeout)
+        if not ranges:
+            missing -= 1
+            if missing < 0:
+                return []
+        for a, b in ranges:
+            events.append((a, 1))
+            events.append((b + 1, -1))
+    events.sort()
+    out: list[tuple[int, int]] = []
+    count, opened = 0, -1
+    for at, step in events:
+        before = count
+        count += step
+        if before < need <= count:
+            opened = at
+        elif count < need <= before:
+            if out and opened <= out[-1][1] + 1:
+                out[-1] = (out[-1][0], at - 1)
             else:
-                merged.append((a, b))
-        return merged
+                out.append((opened, at - 1))
+    return out
+
+
+def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    if not ranges:
+        return ranges
+    merged = [ranges[0]]
+    for a, b in ranges[1:]:
+        last_a, last_b = merged[-1]
+        if a <= last_b + 1:
+            if b > last_b:
+                merged[-1] = (last_a, b)
+        else:
+            merged.append((a, b))
+    return merged
 
 
 FULL_SEARCH_SHARE = 0.6
@@ -259,7 +322,11 @@ def _parts_of(alternative: str, edits: int, flags: int, compile: Compile) -> lis
     if any(w is None for w in widths):
         return None
     sure = [w for w in widths if w is not None]
-    cuts = _split(sure, edits + 1)
+    want = PARTS_PER_EDIT * (edits + 1)
+    cuts = None
+    while cuts is None and want > edits:
+        cuts = _split(sure, want)
+        want -= 1
     if cuts is None:
         return None
     parts: list[Part] = []
@@ -285,10 +352,10 @@ def fuzzy_starts(pattern: str, edits: int, flags: int, compile: Compile = regex.
     if tree is None or tree[1] & ~(_c.SRE_FLAG_UNICODE) or not _plain(tree[0]):
         return None
     alternatives = split_alternatives(pattern) or [pattern]
-    parts: list[Part] = []
+    cut: list[tuple[Part, ...]] = []
     for alternative in alternatives:
         found = _parts_of(alternative, edits, flags & regex.IGNORECASE, compile)
         if found is None:
             return None
-        parts.extend(found)
-    return FuzzyStarts(tuple(parts), edits)
+        cut.append(tuple(found))
+    return FuzzyStarts(tuple(cut), edits)
