@@ -10,10 +10,11 @@ look for (``overlapped``: every position where one matches); the twin is tried o
 that k-N parts allow, in order, and the first that matches is where the window's search would have
 stopped too; the twin's search from there gives its very match.
 
-Only a pattern whose every match is bounded in length and reads nothing but the characters it takes
-(and ``\\b``, ``\\B`` beside them) is cut: no look-around, no ``^``/``$``, no unbounded repeat, no
-back reference. Each part is read from the standard library's parse tree (see prefilter.py); anything
-it does not read as ``regex`` does gives no parts, and the twin searches the whole window as before.
+Only a pattern whose matches read nothing but the characters they take (and ``\\b``, ``\\B`` beside
+them) is cut: no look-around, no ``^``/``$``, no back reference, no inline flag. A part after an
+unbounded repeat (``\\W+``) allows any start before it. Each part is read from the standard library's
+parse tree (see prefilter.py); anything it does not read as ``regex`` does gives no parts, and the
+twin searches the whole window as before.
 
 Why the answer is the same (``regex``'s ``_regex.c``): a search tries position after position, each
 try starting afresh (stacks, groups, guards and fuzzy counts reset), and a try reads the text before
@@ -32,6 +33,7 @@ import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import regex
 
@@ -45,8 +47,12 @@ PARTS_PER_EDIT = 2
 2(N+1) parts, N+2 stay exact in every match. More parts allow fewer starts where the exact pieces are
 scattered (an adversarial text full of anchors: the under_review banner 1.8 -> 0.3 ms), but each part
 shorter is found more often; three per edit was slower."""
-MAX_WIDTH = 1000
-"""A part longer than this (or unbounded: ``\\W+``) gives the pattern no parts: it could start anywhere."""
+MIN_PART = 4
+"""Parts that take fewer characters than this are found too often to rule starts out (a short pattern's
+twin is cheap anyway): the pattern is cut into fewer parts, or not at all."""
+UNBOUNDED = 10**9
+"""The most characters a part is taken to match when it has no bound (``\\W+``): the parts after it allow
+any start before them in the window."""
 MAX_TOKENS = 400
 _QUANTIFIER = re.compile(r"(?:[*+?]|\{[0-9]*,?[0-9]*\})[?+]?")
 _MULTI_ESCAPE = frozenset("xuUNpPgk0123456789")
@@ -245,7 +251,7 @@ _ALLOWED_AT = (_c.AT_BOUNDARY, _c.AT_NON_BOUNDARY) if _p is not None else ()
 
 def _plain(items: object) -> bool:
     """Whether a parse tree holds only what reads the characters it takes: characters, classes,
-    alternations, plain groups, bounded repeats, and ``\\b``/``\\B``."""
+    alternations, plain groups, repeats, and ``\\b``/``\\B``."""
     for op, av in items:  # type: ignore[attr-defined]
         if op in (_c.LITERAL, _c.NOT_LITERAL, _c.IN, _c.ANY):
             continue
@@ -259,47 +265,70 @@ def _plain(items: object) -> bool:
             if av[1] or av[2] or not _plain(av[3]):  # type: ignore[index]
                 return False
         elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
-            if av[1] >= MAX_WIDTH or not _plain(av[2]):  # type: ignore[index]
+            if not _plain(av[2]):  # type: ignore[index]
                 return False
         else:
             return False
     return True
 
 
-def _width(token: str) -> tuple[int, int] | None:
-    """The least and most characters one token can match; None when it is not one plain item."""
-    tree = _parse_tree(token)
-    if tree is None or tree[1] & ~(_c.SRE_FLAG_UNICODE) or len(tree[0]) != 1 or not _plain(tree[0]):
+class _Token(NamedTuple):
+    source: str
+    least: int
+    most: int
+    firm: bool
+    """Whether a part may begin with it: it takes at least one character, and at most a bounded number."""
+    costly: bool
+    """Whether it repeats without bound (``\\W+``, ``(?:\\w+\\W+){0,4}?``): followed by more in its part,
+    every way it can match is tried before the part fails, at every place the part begins
+    (``(?:[\\w']+\\s?){0,3}?`` after a space cuts every word in every way). It may only end a part."""
+
+
+def _token(source: str) -> _Token | None:
+    """A token's widths (the most capped at ``UNBOUNDED``); None when it is not plain (see ``_plain``)."""
+    tree = _parse_tree(source)
+    if tree is None or tree[1] & ~(_c.SRE_FLAG_UNICODE) or not tree[0] or not _plain(tree[0]):
         return None
     lo, hi = _p.SubPattern(_p.State(), list(tree[0])).getwidth()
-    return (lo, hi) if hi < MAX_WIDTH else None
+    return _Token(source, lo, min(hi, UNBOUNDED), lo >= 1 and hi < UNBOUNDED, hi >= UNBOUNDED)
 
 
-def _split(widths: list[tuple[int, int]], pieces: int) -> list[int] | None:
-    """Where to cut the items into ``pieces`` consecutive parts that each take at least one character:
-    the cut making the shortest part's least width longest (then the first parts longest: they allow
-    the fewest starts). Returns the index each part begins at; None when no cut can."""
-    n = len(widths)
-    least = [w[0] for w in widths]
+def _may_part(tokens: list[_Token], i: int, j: int) -> bool:
+    """Whether tokens[i:j] may be a part: begun by a firm token (the first part excepted, unless it begins
+    with a costly one), a costly token followed by nothing but costly ones."""
+    if not (tokens[i].firm or (i == 0 and not tokens[i].costly)):
+        return False
+    tail = False
+    for t in tokens[i:j]:
+        if t.costly:
+            tail = True
+        elif tail:
+            return False
+    return True
+
+
+def _split(tokens: list[_Token], pieces: int) -> tuple[int, list[int]] | None:
+    """Where to cut the tokens into ``pieces`` consecutive parts (see ``_may_part``): the cut making the
+    shortest part's least width longest. Returns that width and the index each part begins at; None when
+    no cut can."""
+    n = len(tokens)
     prefix = [0]
-    for w in least:
-        prefix.append(prefix[-1] + w)
+    for t in tokens:
+        prefix.append(prefix[-1] + t.least)
 
     @functools.lru_cache(maxsize=None)
     def best(i: int, k: int) -> tuple[int, tuple[int, ...]] | None:
-        # Items i.. into k parts: (the shortest part's least width, the cut points).
+        # Tokens i.. into k parts: (the shortest part's least width, the cut points).
         if k == 1:
-            total = prefix[n] - prefix[i]
-            return (total, (i,)) if total >= 1 else None
+            return (prefix[n] - prefix[i], (i,)) if _may_part(tokens, i, n) else None
         found: tuple[int, tuple[int, ...]] | None = None
         for j in range(i + 1, n - k + 2):
-            head = prefix[j] - prefix[i]
-            if head < 1:
+            if not _may_part(tokens, i, j):
                 continue
             rest = best(j, k - 1)
             if rest is None:
                 continue
-            score = min(head, rest[0])
+            score = min(prefix[j] - prefix[i], rest[0])
             if found is None or score > found[0]:
                 found = (score, (i, *rest[1]))
         return found
@@ -307,36 +336,35 @@ def _split(widths: list[tuple[int, int]], pieces: int) -> list[int] | None:
     if pieces > n:
         return None
     result = best(0, pieces)
-    return None if result is None else list(result[1])
+    return None if result is None else (result[0], list(result[1]))
 
 
 Compile = Callable[[str, int], regex.Pattern[str]]
 
 
 def _parts_of(alternative: str, edits: int, flags: int, compile: Compile) -> list[Part] | None:
-    tokens = _tokens(alternative)
-    tokens = None if tokens is None else _flat(tokens)
-    if not tokens:
+    sources = _tokens(alternative)
+    sources = None if sources is None else _flat(sources)
+    if not sources:
         return None
-    widths = [_width(t) for t in tokens]
-    if any(w is None for w in widths):
+    tokens = [_token(t) for t in sources]
+    if any(t is None for t in tokens):
         return None
-    sure = [w for w in widths if w is not None]
-    want = PARTS_PER_EDIT * (edits + 1)
+    sure = [t for t in tokens if t is not None]
     cuts = None
-    while cuts is None and want > edits:
-        cuts = _split(sure, want)
-        want -= 1
+    for pieces in range(PARTS_PER_EDIT * (edits + 1), edits, -1):
+        found = _split(sure, pieces)
+        if found is not None and found[0] >= MIN_PART:
+            cuts = found[1]
+            break
     if cuts is None:
         return None
     parts: list[Part] = []
-    bounds = [*cuts, len(tokens)]
-    for a, b in itertools.pairwise(bounds):
-        source = "".join(tokens[a:b])
-        most = sum(w[1] for w in sure[:a])
-        least = sum(w[0] for w in sure[:a])
+    for a, b in itertools.pairwise([*cuts, len(sure)]):
+        most = sum(t.most for t in sure[:a])
+        least = sum(t.least for t in sure[:a])
         try:
-            rx = compile(source, flags)
+            rx = compile("".join(t.source for t in sure[a:b]), flags)
         except regex.error:
             return None
         parts.append(Part(rx, most + edits, max(0, least - edits)))
