@@ -151,3 +151,26 @@ def test_examples_for_a_stance_the_file_does_not_write_are_an_error(english_copy
     with pytest.raises(PatternSetError) as exc:
         load_patterns(english_copy)
     assert "stance_examples.resolved: examples for stance 'resolved', which this file does not write" in str(exc.value)
+
+
+def test_a_hits_sentence_and_clause_are_found_once_for_all_its_rules(monkeypatch) -> None:
+    from plugin.core import stances
+
+    calls = {"sentence": 0, "clause": 0}
+    sentence, clause = stances.stance_sentence, stances.whole_quote_clause
+
+    def counted_sentence(*args):
+        calls["sentence"] += 1
+        return sentence(*args)
+
+    def counted_clause(*args):
+        calls["clause"] += 1
+        return clause(*args)
+
+    monkeypatch.setattr(stances, "stance_sentence", counted_sentence)
+    monkeypatch.setattr(stances, "whole_quote_clause", counted_clause)
+    found = detect("Before you ask: it is NOT the \"not a Professional seller account\" thing with Amazon. "
+                   "Prices don't sync.", _SET)
+    assert any(s.reason.startswith("stance 'ruled_out'") for s in found.suppressed)  # the same verdict as before
+    hits = sum(1 for s in found.suppressed if s.reason.startswith("stance"))
+    assert 0 < calls["sentence"] <= 2 * hits and calls["clause"] <= hits  # (a clause is cut from its sentence)

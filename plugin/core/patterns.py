@@ -22,6 +22,7 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex, WordIndex
+from .fuzzy import FuzzyStarts, fuzzy_starts
 from .leading import Starts
 from .normalize import SHORT_TEXT
 from .prefilter import (
@@ -115,6 +116,9 @@ class CompiledRegex:
     clauses: tuple[Clauses, ...] | None = field(default=None, compare=False)
     """Per alternative of the regex, the lower-case ASCII strings one of each set of which its matches
     hold (see prefilter.branch_clauses): a window where no alternative finds all of them is skipped."""
+    fuzzy_starts: FuzzyStarts | None = field(default=None, compare=False)
+    """For the fuzzy twin: exact parts one of which every match holds, so that it is tried only where a
+    match can start (see fuzzy.py); None: it searches its windows whole."""
 
     @property
     def name(self) -> str:
@@ -605,7 +609,8 @@ def compile_regex(spec: RegexSpec) -> CompiledRegex:
     starts = folded_starts(spec.pattern)
     return CompiledRegex(spec, exact, fuzzy, need, fuzzy_pieces(spec.pattern, spec.max_errors) if fuzzy is not None else None,
                          _compile(chars, _flags(spec)) if chars else None, starts_finder(starts) if starts else None,
-                         branch_clauses(spec.pattern))
+                         branch_clauses(spec.pattern),
+                         fuzzy_starts(spec.pattern, spec.max_errors, _flags(spec), _compile) if fuzzy is not None else None)
 
 
 _ASCII = "".join(map(chr, range(128)))

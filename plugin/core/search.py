@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import regex
 
+from .fuzzy import fuzzy_search
 from .normalize import SHORT_TEXT, NormalizedText
 from .patterns import MAX_ANCHOR_HITS, Clauses, CompiledNegative, CompiledRegex, Vetoes, compile_seconds
 from .prefilter import Requirement
@@ -278,7 +279,7 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     for w in sorted(likeliest, key=lambda w: w.start):
         if fuzzy_need is not None and not fuzzy_need.found_in(text.lowered, w.start, w.end):
             continue
-        m = rx.fuzzy.search(text.text, w.start, w.end, timeout=deadline.remaining())
+        m = fuzzy_search(rx.fuzzy, rx.fuzzy_starts, text.text, w.start, w.end, deadline.remaining)
         if m is not None and m.end() > m.start():
             yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
 

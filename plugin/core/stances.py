@@ -155,6 +155,7 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
     match; with ``lang``, only the rules of that language and English. ``unless_from``: where the merchant's
     current words start for an ``unless`` (after a reply's "Re: ..." subject, which repeats the thread's old
     problem)."""
+    sentence = clause = None  # the hit's sentence and clause: found once for all the rules that read them
     for rule in _may_occur(rules, text, lang):
         neg = rule.negative
         if rule.spec.scope == "ticket":
@@ -163,9 +164,13 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
             if rule.spec.scope == "window":
                 s, e = window_around(len(text.lowered), found.start, found.end, rule.spec.window)
             elif rule.spec.scope == "sentence":
-                s, e = stance_sentence(layout(), found.start, found.end)
+                if sentence is None:
+                    sentence = stance_sentence(layout(), found.start, found.end)
+                s, e = sentence
             else:
-                s, e = whole_quote_clause(layout(), found.start, found.end)
+                if clause is None:
+                    clause = whole_quote_clause(layout(), found.start, found.end)
+                s, e = clause
             m = neg.search(text, s, e, deadline.remaining) if text.holds(neg.need, s, e) else None
         if m is not None and not _lifted(rule, text, deadline, layout, unless_from):
             return rule, m
