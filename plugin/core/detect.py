@@ -26,9 +26,9 @@ CHROME_REASON = "only in a pasted page's chrome (a menu, help link, FAQ or artic
 LISTED_REASON = "only in a list naming several errors (a page's documentation, see listing.py)"
 PASTED_REASON = "only in a pasted document the merchant does not point at (see pasted.py)"
 SUBJECT_REASON = "only in the subject, and the ticket's text says the same words are about something else"
-ELSEWHERE = regex.compile(r"negative '(?:[a-z]{2}_)?(?:other_|shopper|consumer|buyer)|stance 'elsewhere'")
-"""Why a hit was dropped when its words are about something else: another of Amazon's services, another
-marketplace or system, a shopper's account (the negatives are named so; the stances are of kind "elsewhere")."""
+ELSEWHERE = regex.compile(r"(?:[a-z]{2}_)?(?:other_|shopper|consumer|buyer)")
+"""Negatives that say a hit's words are about something else: another of Amazon's services, another marketplace
+or system, a shopper's account (they are named so; stances say it by their kind, "elsewhere")."""
 AMAZON_CONTEXT = "amazon"
 """Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
@@ -132,8 +132,9 @@ class TicketView:
 
 
 def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, text: NormalizedText,
-           deadline: Deadline, whole: _WholeTextContexts, view: TicketView) -> tuple[float | None, str]:
-    """Score one hit, or say why it does not count (contexts first: they are cheaper than vetoes)."""
+           deadline: Deadline, whole: _WholeTextContexts, view: TicketView) -> tuple[float | None, str, bool]:
+    """Score one hit, or say why it does not count (contexts first: they are cheaper than vetoes), and whether
+    that is because its words are about something else (see ELSEWHERE)."""
     score = _hit_score(found, weight)
     for ctx in pattern.contexts:
         if view.amazon and ctx.spec.name.startswith(AMAZON_CONTEXT):
@@ -150,24 +151,25 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
                 present = ctx.occurs(text, 0, min(view.subject_end, found.start), deadline.remaining)
         if not present and ctx.spec.required and len(text.text) >= ctx.spec.required_from:
             where = "in the ticket" if ctx.spec.window == 0 else f"within {ctx.spec.window} characters"
-            return None, f"required context {ctx.spec.name!r} not found {where}"
+            return None, f"required context {ctx.spec.name!r} not found {where}", False
         if present:
             score += ctx.spec.boost
     score = round(min(score, 1.0), 3)
     if score < pattern.spec.min_score:
-        return None, f"score {score} below min_score {pattern.spec.min_score}"
+        return None, f"score {score} below min_score {pattern.spec.min_score}", False
     veto = first_veto(pattern.vetoes(regex_name), found, text, deadline, regex_name, view.layout)
     if veto is not None:
         neg, m = veto
-        return None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}"
+        return (None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}",
+                ELSEWHERE.match(neg.spec.name) is not None)
     rules = pattern.stances.get(regex_name)
     lang = ticket_language(text, view.patterns) if rules and view.patterns is not None else None
     stance = stance_veto(rules, found, text, deadline, view.layout, lang, view.reply_subject_end) if rules else None
     if stance is not None:
         rule, m = stance
         return None, (f"stance {rule.stance!r} ({rule.lang} {rule.name!r}, {rule.spec.scope}) matched "
-                      f"{text.evidence(m.start(), m.end())!r}")
-    return score, ""
+                      f"{text.evidence(m.start(), m.end())!r}"), rule.stance == "elsewhere"
+    return score, "", False
 
 
 def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
@@ -206,10 +208,10 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
             if view.in_pasted(s, e):
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, PASTED_REASON))
                 continue
-            score, reason = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
+            score, reason, about_else = _judge(pattern, found, rx.name, rx.spec.weight, text, deadline, whole, view)
             if score is None:
                 suppressed.append(Suppressed(pattern.id, rx.name, quoted, reason))
-                elsewhere = elsewhere or (found.start >= view.subject_end and ELSEWHERE.match(reason) is not None)
+                elsewhere = elsewhere or (about_else and found.start >= view.subject_end)
                 continue
             ev = Evidence(rx.name, s, e, quoted, score, found.typos)
             if view.layout().is_quoted(found.start, found.end):
