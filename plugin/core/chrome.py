@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from .schema import ChromeFile, GuardExamples
+from .spans import merged
 
 if TYPE_CHECKING:
     from .patterns import PatternFileError
@@ -408,7 +409,7 @@ def _scan(kinds: list[_Kind], offset: int, skip_lines: int) -> Chrome:
     if not chrome:
         return Chrome()
     ends = tuple(itertools.accumulate((k.length + 1 for k in kinds), initial=offset - 1))[1:]
-    return Chrome(_merged(chrome), ends)
+    return Chrome(tuple(merged(chrome)), ends)
 
 
 def _nav_item(text: str) -> bool:
@@ -425,13 +426,3 @@ def _nav_item(text: str) -> bool:
 def _next_to(kinds: list[_Kind], i: int, marked: set[int]) -> bool:
     return (i - 1 in marked and kinds[i - 1].line is not None) or (i + 1 in marked and i + 1 < len(kinds)
                                                                    and kinds[i + 1].line is not None)
-
-
-def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return tuple(out)

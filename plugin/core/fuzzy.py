@@ -38,6 +38,7 @@ from typing import NamedTuple
 import regex
 
 from .prefilter import _class_end, _p, _parse_tree, _top_level, split_alternatives, splittable
+from .spans import merged
 
 if _p is not None:
     from .prefilter import _c
@@ -88,7 +89,7 @@ class FuzzyStarts:
         for alternative in self.alternatives:
             out += _agreed(alternative, len(alternative) - self.edits, text, start, end, timeout)
         if len(self.alternatives) > 1:
-            out = _merged(sorted(out))
+            out = merged(out)
         return out
 
 
@@ -115,7 +116,7 @@ def _agreed(parts: tuple[Part, ...], need: int, text: str, start: int, end: int,
         found: list[tuple[int, int]] = []
         for part in parts:
             found += _allowed(part, text, start, end, timeout)
-        return _merged(sorted(found))
+        return merged(found)
     events: list[tuple[int, int]] = []
     missing = len(parts) - need
     for part in parts:
@@ -141,20 +142,6 @@ def _agreed(parts: tuple[Part, ...], need: int, text: str, start: int, end: int,
             else:
                 out.append((opened, at - 1))
     return out
-
-
-def _merged(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    if not ranges:
-        return ranges
-    merged = [ranges[0]]
-    for a, b in ranges[1:]:
-        last_a, last_b = merged[-1]
-        if a <= last_b + 1:
-            if b > last_b:
-                merged[-1] = (last_a, b)
-        else:
-            merged.append((a, b))
-    return merged
 
 
 FULL_SEARCH_SHARE = 0.6

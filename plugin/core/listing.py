@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import regex
 
 from .schema import ListingFile
+from .spans import merged
 
 if TYPE_CHECKING:
     from .patterns import PatternFileError
@@ -247,7 +248,7 @@ def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rul
         line = lines[i]
         if line is not None and not line.notice:
             listed.extend(_row_spans(line, rules))
-    return Listed(_merged(listed), source)
+    return Listed(tuple(merged(listed)), source)
 
 
 def _groups(lines: _Lines, skip_lines: int) -> list[list[list[int]]]:
@@ -410,13 +411,3 @@ def _row_spans(line: _Line, rules: ListingRules) -> list[tuple[int, int]]:
         if len(text) > rules.max_item or _SENTENCE.search(text):
             return []
     return [(offset + s, offset + e) for s, e in items]
-
-
-def _merged(spans: list[tuple[int, int]]) -> tuple[tuple[int, int], ...]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return tuple(out)

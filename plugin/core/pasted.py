@@ -37,6 +37,7 @@ import regex
 
 from .leading import LeadingFinder
 from .schema import PastedFile
+from .spans import merged
 from .thread import _HEADERS, _SUPPORT_SIDE
 
 # The merchant says what they paste in their opening lines, as the stances read the merchant's own words.
@@ -203,7 +204,7 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
     # "It fails" of a merchant who named their own entry is about that entry, not the others' errors.
     failing = bool(rules.failing is not None and blocks and not names and rules.failing.search(own))
     ticks = tuple((starts[i], starts[i] + len(lines[i])) for i in sorted(ticked))
-    return Pasted(tuple(sorted(_merged(spans))), tuple(kept), source, rules.current, ticks, failing)
+    return Pasted(tuple(merged(spans, touching=False)), tuple(kept), source, rules.current, ticks, failing)
 
 
 def _pointed_items(own: str, rules: PastedRules) -> set[str] | None:
@@ -282,7 +283,7 @@ def _blocks(lines: list[str], rules: PastedRules, skip_lines: int) -> list[tuple
         # A ruled block opening inside the intro's paste closes it: the merchant's own lines follow.
         hi = next((e + 1 for s, e in ruled if lo <= s - 1 <= lo + 1 and e < len(lines)), hi)
         blocks.append((lo, hi))
-    return _merged(blocks)
+    return merged(blocks, touching=False)
 
 
 def _own_section(lines: list[str], lo: int, hi: int, rules: PastedRules) -> bool:
@@ -398,13 +399,3 @@ def _document_like(para: list[str]) -> bool:
 def _mail_line(line: str) -> bool:
     """A mail's header line: quoted mail is thread.py's to judge, never a paste the intro line announced."""
     return bool(_SENDER.match(line) or _HEADERS.match(line))
-
-
-def _merged(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for s, e in sorted(spans):
-        if out and s <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], e))
-        else:
-            out.append((s, e))
-    return out
