@@ -16,7 +16,7 @@ from .pasted import Pasted, find_pasted
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import TURN, Deadline, Found, first_veto, scan
 from .stances import stance_veto
-from .thread import HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of
+from .thread import _QUOTE_LINE, HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of
 
 NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
@@ -451,6 +451,9 @@ def _with_unwrapped(result: Detection, first: NormalizedText, unwrapped: Normali
         result = replace(result, failures=(*result.failures, *second.failures),
                          timed_out=tuple(dict.fromkeys((*result.timed_out, *second.timed_out))))
     found = set(result.matched)
+    added = tuple(m for m in second.matches if m.error not in found)
+    if not added:
+        return result
     shape = layout_of(first.source, first.text, patterns.quote_headers, subject_end)
     agent = [first.source_span(s, e) for s, e in shape.agent_quoted]
     quoted = [first.source_span(s, e) for s, e in shape.quoted]
@@ -460,11 +463,10 @@ def _with_unwrapped(result: Detection, first: NormalizedText, unwrapped: Normali
         """Words the first reading found quoted by the support side, or quoted with "> " marks."""
         if any(qs <= start and end <= qe for qs, qe in agent):
             return True
-        line = source[source.rfind("\n", 0, start) + 1:start].lstrip()
-        return line.startswith((">", "＞")) and any(qs <= start and end <= qe for qs, qe in quoted)
+        marked = _QUOTE_LINE.match(source[source.rfind("\n", 0, start) + 1:start]) is not None
+        return marked and any(qs <= start and end <= qe for qs, qe in quoted)
 
-    added = tuple(m for m in second.matches if m.error not in found
-                  and any(not older(ev.start, ev.end) for ev in m.evidence))
+    added = tuple(m for m in added if any(not older(ev.start, ev.end) for ev in m.evidence))
     if not added:
         return result
     errors = {m.error for m in added}

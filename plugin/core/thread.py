@@ -309,9 +309,10 @@ _SUPPORT_SIDE = re.compile(
     re.IGNORECASE,
 )
 _MARKERS = re.compile(r"^[ \t]*(?:>[ \t]*)+")
-_RECIPIENT = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先)\s*[:：]", re.IGNORECASE)
+_RECIPIENT_FIELDS = "to|cc|bcc|an|para|[àa]|宛先"
+_RECIPIENT = re.compile(rf"^\s*(?:{_RECIPIENT_FIELDS})\s*[:：]", re.IGNORECASE)
 """A header's recipient line: it names who the mail went to, never who wrote it."""
-_NOT_WRITER = re.compile(r"^\s*(?:to|cc|bcc|an|para|[àa]|宛先|subject|betreff|objet|asunto|oggetto|件名)\s*[:：]", re.IGNORECASE)
+_NOT_WRITER = re.compile(rf"^\s*(?:{_RECIPIENT_FIELDS}|subject|betreff|objet|asunto|oggetto|件名)\s*[:：]", re.IGNORECASE)
 """Header lines that never say who wrote a mail: its recipients and its subject ("Betreff: Notiz Amazon / Codisto")."""
 REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]\n]{0,30}\]\s*)?(?:re|aw|antw|sv|r|rif|rép|答复|返信)\s*[:：]", re.IGNORECASE)
 """A ticket subject that says the ticket answers an earlier mail ("Re: ...", "AW: ...", "R: ...")."""
