@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from contextvars import ContextVar
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -204,9 +205,11 @@ class Settings(BaseSettings):
         listed = (*self.zendesk_webhook_secret.split(","), self.zendesk_events_webhook_secret)
         return tuple(dict.fromkeys(s.strip() for s in listed if s.strip()))
 
+    @cached_property
     def decision_settings(self) -> Any:
         """The core's decision settings from AGENT_LANGUAGE and AMAZON_CONTEXT_TAGS/BRANDS/FORMS
-        (comma- or space-separated; brands and forms are Zendesk ids)."""
+        (comma- or space-separated; brands and forms are Zendesk ids). Built once: settings are frozen,
+        and every ticket and every sidebar or "Try it" request reads them."""
         from .core.decide import DecisionSettings
 
         def words(value: str) -> list[str]:
@@ -225,8 +228,9 @@ class Settings(BaseSettings):
             amazon_context_forms=ids("AMAZON_CONTEXT_FORMS", self.amazon_context_forms),
         )
 
+    @cached_property
     def detect_options(self) -> Any:
-        """The core's detection budget: PATTERN_TIMEOUT_SECONDS per pattern per ticket."""
+        """The core's detection budget: PATTERN_TIMEOUT_SECONDS per pattern per ticket (built once)."""
         from .core.detect import DetectOptions
 
         return DetectOptions(timeout=self.pattern_timeout_seconds)
@@ -289,7 +293,7 @@ class Settings(BaseSettings):
                 parse(getattr(self, name))
             except ValueError:
                 raise ConfigError(f"{name.upper()} must read like '10 per minute', got {getattr(self, name)!r}") from None
-        self.decision_settings()
+        self.decision_settings  # noqa: B018 (raises ConfigError on a bad id list)
         if (self.agent_language or "en").lower() != "en":
             warnings.append(f"AGENT_LANGUAGE={self.agent_language!r}: agent texts exist only in English so far; English is used.")
         if self.dry_run:

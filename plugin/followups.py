@@ -144,7 +144,7 @@ class FollowUp:
                 current = self.zendesk.ticket(ticket_id)  # type: ignore[union-attr]
                 tags, stamp = list(current.tags), current.updated_at
             result = follow_up(state, tags, read.comments, self.registry.current(), me, settings=self.decision,
-                               options=self.settings.detect_options())
+                               options=self.settings.detect_options)
             if not result.update.write:
                 return "; ".join([*notes, result.reason]), result.state, None, False, found
             if self.settings.dry_run:

@@ -116,7 +116,7 @@ class Runtime:
             if not settings.redis_url:
                 rt.queue.ping()
         schedule = lambda tid, delay: rt.queue.enqueue(tid, delay)  # noqa: E731
-        decision = settings.decision_settings()
+        decision = settings.decision_settings
         rt.triage = Triage(settings, store, registry, zendesk, schedule=schedule, decision=decision)
         rt.followups = FollowUp(settings, store, rt.fstore, registry, zendesk, schedule=schedule, decision=decision)
         if zendesk is not None and settings.reconcile_seconds > 0:

@@ -134,7 +134,7 @@ class Triage:
                             created_at=state.created_at)
             try:
                 classification = classify(ticket_from_mapping(data), rules.patterns, self.decision,
-                                          self.settings.detect_options())
+                                          self.settings.detect_options)
             except TicketDataError as exc:
                 seen = replace(seen, problem=str(exc))
             if classification is not None and classification.timed_out and attempt <= min(TIMEOUT_RETRIES, self.settings.max_attempts - 1):

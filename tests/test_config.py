@@ -45,7 +45,7 @@ def test_language_and_amazon_context_settings() -> None:
     from plugin.config import ConfigError, Settings
 
     decision = Settings.load({"amazon_context_tags": "Amazon_Channel, codisto", "amazon_context_brands": "12 34",
-                              "amazon_context_forms": "5"}, environ={}).decision_settings()
+                              "amazon_context_forms": "5"}, environ={}).decision_settings
     assert decision.amazon_context_tags == {"amazon_channel", "codisto"}
     assert decision.amazon_context_brands == {12, 34} and decision.amazon_context_forms == {5}
     assert decision.agent_language == "en"
@@ -110,8 +110,16 @@ def test_values_that_cannot_work_stop_the_service(env, message) -> None:
 
 
 def test_the_pattern_budget_is_the_detection_budget() -> None:
-    assert load().detect_options().timeout == 0.25
-    assert load(PATTERN_TIMEOUT_SECONDS="1.5").detect_options().timeout == 1.5
+    assert load().detect_options.timeout == 0.25
+    assert load(PATTERN_TIMEOUT_SECONDS="1.5").detect_options.timeout == 1.5
+
+
+def test_the_core_settings_are_built_once_and_stay_out_of_the_settings_fields() -> None:
+    """Every ticket and every sidebar request reads them: one object per Settings, not one per call."""
+    settings = load(AMAZON_CONTEXT_TAGS="amazon")
+    assert settings.decision_settings is settings.decision_settings
+    assert settings.detect_options is settings.detect_options
+    assert "decision_settings" not in settings.model_dump()
 
 
 def test_a_flag_that_is_not_a_flag_is_refused() -> None:

@@ -195,7 +195,7 @@ def try_it() -> Any:
             ps = rt.registry.current()
             ticket = Ticket(subject=form["subject"], description=form["description"],
                             requester_first_name=form["first_name"] or None)
-            result = classify(ticket, ps, rt.settings.decision_settings(), rt.settings.detect_options())
+            result = classify(ticket, ps, rt.settings.decision_settings, rt.settings.detect_options)
             spans = [(e.start, e.end, m.error) for m in result.detection.matches for e in m.evidence]
             marked = segments(result.source, spans)
     return page("admin/try.html", form=form, result=result, marked=marked)

@@ -73,7 +73,7 @@ def _answer(data: dict[str, Any], fetch_macros: bool = True) -> Any:
 
 def _suggest(rt: Any, ticket: Any, fetch_macros: bool) -> Any:
     patterns = rt.registry.current()
-    result = classify(ticket, patterns, rt.settings.decision_settings(), rt.settings.detect_options())
+    result = classify(ticket, patterns, rt.settings.decision_settings, rt.settings.detect_options)
     macros: dict[int, str] = {}
     client = rt.zendesk_client() if fetch_macros else None
     if client is not None and ticket.id and result.update.macro_ids:
