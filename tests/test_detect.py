@@ -109,6 +109,21 @@ def test_a_subject_goes_with_the_text_that_explains_its_words(patterns, subject:
     assert classify(Ticket(subject=subject, description=description), patterns).detection.matched == found
 
 
+@pytest.mark.parametrize(("elsewhere", "found"), [(True, ()), (False, ("demo",))])
+def test_a_negative_marked_elsewhere_takes_the_subjects_same_words_with_it(tmp_path: Path, elsewhere: bool,
+                                                                          found: tuple[str, ...]) -> None:
+    """The body says the banner's words are about an arcade cabinet: marked ``elsewhere``, the subject's copy of
+    them goes too; unmarked, the negative vetoes only the body's hit and the subject still counts."""
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    negative = f"""[[negative]]\nname = "arcade"\npattern = '''arcade'''\nwindow = 20\nelsewhere = {str(elsewhere).lower()}\n\n"""
+    write(tmp_path, "demo", VALID.replace("[reply]", negative + "[reply]"))
+    ticket = Ticket(subject="demo banner text", description="Hello, a question about our lobby screen. It shows the "
+                    "demo banner text on the arcade cabinet.")
+    assert classify(ticket, load_patterns(tmp_path)).detection.matched == found
+
+
 OWN_EARLIER_MAIL = (
     "\n\n________________________________\nFrom: Codisto Support <support@codisto.com>\nSent: Friday, November 6, 2026 11:03 PM\n"
     "To: Jo Park <jo@example.com>\nSubject: RE: Amazon link\n\nHi Jo, please start again and finish within 15 minutes.\n\n"

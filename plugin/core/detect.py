@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import regex
-
 from .chrome import PageChrome
 from .fields import gives_merchant_id
 from .language import ticket_language
@@ -26,9 +24,6 @@ CHROME_REASON = "only in a pasted page's chrome (a menu, help link, FAQ or artic
 LISTED_REASON = "only in a list naming several errors (a page's documentation, see listing.py)"
 PASTED_REASON = "only in a pasted document the merchant does not point at (see pasted.py)"
 SUBJECT_REASON = "only in the subject, and the ticket's text says the same words are about something else"
-ELSEWHERE = regex.compile(r"(?:[a-z]{2}_)?(?:other_|shopper|consumer|buyer)")
-"""Negatives that say a hit's words are about something else: another of Amazon's services, another marketplace
-or system, a shopper's account (they are named so; stances say it by their kind, "elsewhere")."""
 AMAZON_CONTEXT = "amazon"
 """Contexts whose name starts with this say "this is about an Amazon seller account"."""
 
@@ -134,7 +129,7 @@ class TicketView:
 def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, text: NormalizedText,
            deadline: Deadline, whole: _WholeTextContexts, view: TicketView) -> tuple[float | None, str, bool]:
     """Score one hit, or say why it does not count (contexts first: they are cheaper than vetoes), and whether
-    that is because its words are about something else (see ELSEWHERE)."""
+    that is because its words are about something else (a negative marked ``elsewhere``, a stance of that kind)."""
     score = _hit_score(found, weight)
     for ctx in pattern.contexts:
         if view.amazon and ctx.spec.name.startswith(AMAZON_CONTEXT):
@@ -161,7 +156,7 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     if veto is not None:
         neg, m = veto
         return (None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}",
-                ELSEWHERE.match(neg.spec.name) is not None)
+                neg.spec.elsewhere)
     rules = pattern.stances.get(regex_name)
     lang = ticket_language(text, view.patterns) if rules and view.patterns is not None else None
     stance = stance_veto(rules, found, text, deadline, view.layout, lang, view.reply_subject_end) if rules else None

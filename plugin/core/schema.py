@@ -68,6 +68,9 @@ class NegativeSpec(_Strict):
     sentence / clause (split at commas and "but") that holds the hit."""
     regexes: list[str] = []
     """Names of the regexes this negative vetoes; empty means all of them."""
+    elsewhere: bool = False
+    """The hit's words are about something else (another Amazon program, another marketplace or system, a
+    shopper's account): then the same words in the subject alone do not count either."""
 
 
 class _ReplyBody(_Strict):
