@@ -149,6 +149,34 @@ def test_a_turn_in_the_newest_message_supersedes_an_error_of_older_mails(pattern
     assert set(result.detection.matched) == set(found)
 
 
+OWN_QUOTED_MAIL = (
+    "\n\nEl jue, 26 nov 2026 a las 16:00, Álvaro (Soporte) escribió:\n> Hola Héctor, vuelve a empezar y termina en "
+    "15 minutos.\n>\n> El jue, 26 nov 2026 a las 11:30, Héctor Garza escribió:\n>> Al conectar Amazon me sale que se "
+    "agotó el tiempo. ¿Qué hago?\n"
+)
+
+
+@pytest.mark.parametrize(("newest", "found"), [
+    # The merchant's older mail is quoted below their reply, which turns to now and another error: that one alone.
+    # ("misma" reads as "still the same", so the quoted mail is taken up: the turn must still win.)
+    ("Lo de los 15 minutos funcionó. Pero ahora dice que la cuenta está bloqueada o no está registrada en la región. "
+     "¿Podéis tener las dos cuentas en la misma tienda?", ("blocked_or_region",)),
+    # "Still" before the turn: the old error is still there, beside the new one.
+    ("Todavía nada, el tiempo igual. Pero ahora también dice que la cuenta está bloqueada o no está registrada en la "
+     "región.", ("blocked_or_region", "connection_timeout")),
+    # No turn: the merchant's quoted error still counts beside the new one.
+    ("Sigue igual, y además dice que la cuenta está bloqueada o no está registrada en la región.",
+     ("blocked_or_region", "connection_timeout")),
+])
+def test_a_turn_supersedes_an_error_of_the_merchants_own_quoted_mail(patterns, newest: str,
+                                                                     found: tuple[str, ...]) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    result = classify(Ticket(subject="Re: se agotó el tiempo", description=newest + OWN_QUOTED_MAIL), patterns)
+    assert set(result.detection.matched) == set(found)
+
+
 def test_a_second_reading_never_takes_the_support_sides_quoted_words(patterns) -> None:
     """A list of shop addresses looks like wrapped words, so the ticket is read a second time with lines
     joined; that reading cannot tell quotes, and the agent's examples must stay the agent's."""

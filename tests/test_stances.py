@@ -174,3 +174,27 @@ def test_a_hits_sentence_and_clause_are_found_once_for_all_its_rules(monkeypatch
     assert any(s.reason.startswith("stance 'ruled_out'") for s in found.suppressed)  # the same verdict as before
     hits = sum(1 for s in found.suppressed if s.reason.startswith("stance"))
     assert 0 < calls["sentence"] <= 2 * hits and calls["clause"] <= hits  # (a clause is cut from its sentence)
+
+
+@pytest.mark.parametrize(("subject", "found"), [
+    # The subject says the ticket is about eBay: the Amazon error named in passing is an aside.
+    ("eBay authorisation expired", ()),
+    ("Mercado Libre - sesión expirada", ()),
+    # A subject naming Amazon too, or no other marketplace, leaves the hit alone.
+    ("eBay fine, Amazon not", ("staging_mode",)),
+    ("Connection problem", ("staging_mode",)),
+])
+def test_a_subject_about_another_marketplace_makes_an_amazon_aside_no_error(subject: str,
+                                                                            found: tuple[str, ...]) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    text = ("The channel stopped syncing orders over the weekend. Different from last month's Amazon thing where "
+            "the account was still in staging mode.")
+    assert classify(Ticket(subject=subject, description=text), _SET).detection.matched == found
+
+
+def test_a_subject_stance_reads_the_first_line_of_a_ticket_without_subject() -> None:
+    text = "eBay orders not importing\n\nAlso unlike the Amazon account that was still in staging mode last month."
+    assert detect(text, _SET, DetectOptions(timeout=5)).matches == ()
+    assert detect(text.replace("eBay", "Our"), _SET, DetectOptions(timeout=5)).matched == ("staging_mode",)

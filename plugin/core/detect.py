@@ -14,7 +14,7 @@ from .pasted import Pasted, find_pasted
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import TURN, Deadline, Found, first_veto, scan
 from .stances import stance_veto
-from .thread import _QUOTE_LINE, HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of
+from .thread import _QUOTE_LINE, FOLLOW_UP, HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of
 
 NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
@@ -93,6 +93,8 @@ class TicketView:
         """Per error, where its hits in the merchant's own words below the subject start."""
         self.taken_up: set[str] = set()
         """Errors found only in a quoted support message the merchant's "same error" took up."""
+        self.own_quoted: dict[str, list[int]] = {}
+        """Per error found only in quotes, where its hits in the merchant's own quoted mails start: theirs, but older."""
         self.contexts: dict[str, bool] = {}
         """Whole-text contexts already searched in this ticket, by regex."""
         self.seen: set[str] | None = text.seen_of(patterns.anchors) if patterns is not None else None
@@ -159,7 +161,8 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
                 neg.spec.elsewhere)
     rules = pattern.stances.get(regex_name)
     lang = ticket_language(text, view.patterns) if rules and view.patterns is not None else None
-    stance = stance_veto(rules, found, text, deadline, view.layout, lang, view.reply_subject_end) if rules else None
+    stance = stance_veto(rules, found, text, deadline, view.layout, lang, view.reply_subject_end,
+                         view.subject_end) if rules else None
     if stance is not None:
         rule, m = stance
         return None, (f"stance {rule.stance!r} ({rule.lang} {rule.name!r}, {rule.spec.scope}) matched "
@@ -238,6 +241,8 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                 continue
             if not HYPOTHETICAL.search(text.text, s, ev[1][0]) and not HYPOTHETICAL_AFTER.match(text.text, ev[1][1]):
                 best[(ev[0].start, ev[0].end)] = ev[0]
+                if not view.layout().in_agent_quote(*ev[1]):
+                    view.own_quoted.setdefault(pattern.id, []).append(ev[1][0])
         if best:
             in_quotes = []
             if taken_up:
@@ -316,6 +321,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
         given.contexts = view.contexts
         given.named = view.named
         given.own_first, given.own_body, given.taken_up = view.own_first, view.own_body, view.taken_up
+        given.own_quoted = view.own_quoted
         suppressed = _judge_again(retry, given, runs, matches, suppressed, views)
     if not matches and view._pasted is not None and view._pasted.failing:  # noqa: SLF001
         # No error outside the paste, and the merchant says the connection fails: the paste's errors are
@@ -357,7 +363,8 @@ SUPERSEDED_REASON = "only in the merchant's earlier messages; the newest one tur
 
 def _superseded(matches: list[Match], suppressed: list[Suppressed], view: TicketView) -> tuple[list[Match], list[Suppressed]]:
     """"It didn't time out. BUT now it's a new message: ...": an error named only in the merchant's earlier mails
-    below is over when their newest message turns to now and names another error after the turn."""
+    below is over when their newest message turns to now and names another error after the turn. Their older mail
+    may be quoted below the newest one ("El jue, … Héctor escribió: > …"): an error found only there goes too."""
     layout = view.layout()
     newest = layout.newest_end or 0
     turn = next((m for m in TURN.finditer(layout.text, 0, newest) if not layout.is_quoted(m.start(), m.end())), None)
@@ -367,7 +374,12 @@ def _superseded(matches: list[Match], suppressed: list[Suppressed], view: Ticket
     now = [m for m in matches if any(turn.end() <= at < newest for at in body.get(m.error, ()))]
     # Errors the merchant's own older mail names and their newest message does not (a subject may repeat them;
     # errors a quoted message brought and "still" took up are not the merchant's own older words).
-    older = [m for m in matches if body.get(m.error) and all(at >= newest for at in body[m.error])]
+    # Their quoted older mail's error goes only when nothing before the turn says it is still there ("still the
+    # review thing from before, but today it says ..." keeps both).
+    before = layout.text[:turn.start()]
+    still = FOLLOW_UP.search(before) is not None or (view.follow_up is not None and view.follow_up.search(before) is not None)
+    older = [m for m in matches if body.get(m.error) and all(at >= newest for at in body[m.error])
+             or not still and not body.get(m.error) and m.error in view.own_quoted and m.error not in view.taken_up]
     if not now or not older:
         return matches, suppressed
     dropped = [Suppressed(m.error, m.evidence[0].regex, m.evidence[0].text, SUPERSEDED_REASON) for m in older]

@@ -179,10 +179,11 @@ class StanceSpec(_Strict):
 
     name: str = Field(pattern=ID)
     pattern: str = Field(min_length=1)
-    scope: Literal["window", "sentence", "clause", "ticket"] = "sentence"
+    scope: Literal["window", "sentence", "clause", "ticket", "subject"] = "sentence"
     """Where it is looked for around a hit: ``window`` characters either side, the hit's sentence or
-    clause (``\\G`` is where it starts), or the merchant's own words anywhere in the ticket (``ticket``:
-    quoted earlier messages are not the merchant's stance)."""
+    clause (``\\G`` is where it starts), the merchant's own words anywhere in the ticket (``ticket``:
+    quoted earlier messages are not the merchant's stance), or the ticket's subject (``subject``: its first
+    line when it has none), which says what the whole ticket is about."""
     window: int = Field(default=150, ge=1, le=100_000)
     unless: list[str] = []
     """Regexes that lift the veto when the merchant's own words hold one of them anywhere in the ticket

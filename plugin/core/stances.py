@@ -74,7 +74,7 @@ class Stances:
 
 
 def _compile_rule(stance: str, spec: StanceSpec, lang: str, path: Path) -> StanceRule:
-    ticket = spec.scope == "ticket"
+    ticket = spec.scope in ("ticket", "subject")
     negative = _compile_negative(NegativeSpec(
         name=spec.name, pattern=spec.pattern, window=0 if ticket else spec.window,
         scope="window" if ticket else spec.scope))
@@ -150,16 +150,20 @@ def with_stances(pattern: ErrorPattern, stances: Stances, problems: list[Pattern
 
 def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedText, deadline: Deadline,
                 layout: Callable[[], Layout], lang: str | None = None,
-                unless_from: int = 0) -> tuple[StanceRule, regex.Match[str]] | None:
+                unless_from: int = 0, subject_end: int = 0) -> tuple[StanceRule, regex.Match[str]] | None:
     """The first stance rule whose words are around the hit (and not lifted by its ``unless``), with its
     match; with ``lang``, only the rules of that language and English. ``unless_from``: where the merchant's
     current words start for an ``unless`` (after a reply's "Re: ..." subject, which repeats the thread's old
-    problem)."""
+    problem); ``subject_end``: where the ticket's subject ends (0: none, then its first line is read instead)."""
     sentence = clause = None  # the hit's sentence and clause: found once for all the rules that read them
     for rule in _may_occur(rules, text, lang):
         neg = rule.negative
         if rule.spec.scope == "ticket":
             m = _own_match(rule, text, deadline, layout)
+        elif rule.spec.scope == "subject":
+            starts = layout().line_starts
+            e = subject_end or (starts[1] if len(starts) > 1 else len(text.lowered))
+            m = neg.search(text, 0, e, deadline.remaining) if text.holds(neg.need, 0, e) else None
         else:
             if rule.spec.scope == "window":
                 s, e = window_around(len(text.lowered), found.start, found.end, rule.spec.window)
