@@ -122,7 +122,7 @@ def test_an_unknown_opt_out_is_an_error_naming_file_and_key(english_copy: Path) 
 
 @pytest.mark.parametrize(("body", "problem"), [
     ('[[stances.ruled_out]]\nname = "x"\nscope = "paragraph"\npattern = "not"\n',
-     "stances.toml:3: stances.ruled_out[0].scope: Input should be 'window', 'sentence', 'clause' or 'ticket'"),
+     "stances.toml:3: stances.ruled_out[0].scope: Input should be 'window', 'sentence', 'clause', 'ticket' or 'subject'"),
     ('[[stances.resolved]]\nname = "y"\n\npattern = "(unclosed"\n',
      "stances.toml:4: stances.resolved[0].pattern: regex does not compile"),
     ('[[stances.Resolved]]\nname = "y"\npattern = "x"\n',

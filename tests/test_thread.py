@@ -25,7 +25,7 @@ from plugin.core.thread import (
 
 DATA = Path(__file__).parent / "data"
 AGENT_QUOTED = (
-    "Thanks, but my problem is with eBay listings not syncing.\n\n"
+    "Thanks for the quick answer.\nBut my problem is with eBay listings not syncing.\n\n"
     "On Tue, 24 Nov 2026 at 10:02, Codisto Support <support@example.com> wrote:\n"
     "> If Amazon says 'The account you are connecting to is not a Professional Amazon seller account',\n"
     "> upgrade the selling plan."
