@@ -69,3 +69,18 @@ def test_a_short_text_without_the_needed_words_builds_no_windows(monkeypatch) ->
     assert built == []
     found = list(search.scan(rx, normalize("Amazon says account blocked"), Deadline(1.0)))
     assert [(f.start, f.end) for f in found] == [(0, 27)] and built == [1]
+
+
+@pytest.mark.parametrize(("between", "found"), [
+    # The next item of an agency's list is another shop: its "got sorted" says nothing of the first shop's error.
+    ("2) Red Shoes\n", ("staging_mode",)),
+    ("- Red Shoes:\n", ("staging_mode",)),
+    # A paragraph of its own after the list speaks for every item above it.
+    ("\n", ()),
+])
+def test_a_window_negative_stays_in_its_list_item(patterns, between: str, found: tuple[str, ...]) -> None:
+    from plugin.core.detect import detect
+
+    text = ("Update on our two clients:\n1) Green Tea Co\nThe app says the seller account might still be in staging "
+            f"mode.\n{between}That one got sorted last week.")
+    assert detect(text, patterns).matched == found

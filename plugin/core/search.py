@@ -316,8 +316,32 @@ def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, tex
         if m is not None:
             if neg.spec.scope == "window" and m.end() <= found.start and TURN.search(text.text, m.end(), found.start):
                 continue
+            if neg.spec.scope == "window" and _other_item(text, found, m):
+                continue
             return neg, m
     return None
+
+
+LIST_ITEM = regex.compile(r"\n[ \t>]*(?:\(?\d{1,2}[.)]|\(?[a-h]\)|[•▪◦*-])[ \t]+\S")
+"""A line opening an item of a numbered or bulleted list ("2) Bottega Sarda: ...", "- Shop B: ...")."""
+
+
+BLANK_LINE = regex.compile(r"\n[ \t]*\n")
+
+
+def _other_item(text: NormalizedText, found: Found, m: regex.Match[str]) -> bool:
+    """Whether a window negative's match and the hit lie in different items of a list: an agency's "3) Shop C: all
+    solved" says nothing of shop B's error in the item above. A paragraph after the list ("No connection has been
+    tried yet.") speaks for every item."""
+    lo, hi = (m.end(), found.start) if m.end() <= found.start else (found.end, m.start())
+    if hi <= lo or "\n" not in text.source:
+        return False
+    s, e = text.source_span(lo, hi)
+    item = None
+    for item in LIST_ITEM.finditer(text.source, s, e):
+        pass
+    # The later of the two must be in the item that starts between them (no blank line after the item's start).
+    return item is not None and BLANK_LINE.search(text.source, item.end(), e) is None
 
 
 def _may_occur(negatives: Iterable[CompiledNegative] | Vetoes, text: NormalizedText,
