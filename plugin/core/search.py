@@ -337,9 +337,8 @@ def _other_item(text: NormalizedText, found: Found, m: regex.Match[str]) -> bool
     if hi <= lo or "\n" not in text.source:
         return False
     s, e = text.source_span(lo, hi)
-    item = None
-    for item in LIST_ITEM.finditer(text.source, s, e):
-        pass
+    items = list(LIST_ITEM.finditer(text.source, s, e))
+    item = items[-1] if items else None
     # The later of the two must be in the item that starts between them (no blank line after the item's start).
     return item is not None and BLANK_LINE.search(text.source, item.end(), e) is None
 
