@@ -128,3 +128,20 @@ def test_the_white_space_stage_finds_what_its_general_regex_finds() -> None:
         assert ([] if found is None else [m.span() for m in found.finditer(text)]) == want, repr(text)
         normalized = normalize(text)
         assert normalized._rebuilt[0] == normalized.text, repr(text)
+
+
+def test_has_wrapped_words_reads_only_short_lines_as_the_full_scan_does() -> None:
+    """has_wrapped_words skips the breaks after lines longer than WRAPPED_LINE + 2: the same answer as
+    judging every break."""
+    import random
+
+    from plugin.core.normalize import _unwrap, _wrap_breaks, has_wrapped_words
+
+    rng = random.Random(5)
+    texts = ["Das Amazon-Konto ist i\nn dieser Region nicht re\ngistriert", "x" * 41 + "a-\r\nb\nc\nd",
+             "a" * 40 + "-\r\nbc\nd\ne", "a" * 43 + "\nbc\nd\ne"]
+    for _ in range(3000):
+        texts.append("\n".join("".join(rng.choice("abc de") for _ in range(rng.randint(0, 48))) + rng.choice(["", "-", "\r"])
+                               for _ in range(rng.randint(1, 5))))
+    for text in texts:
+        assert has_wrapped_words(text) == any(_unwrap(m) == "" for m in _wrap_breaks(text)), text

@@ -115,21 +115,27 @@ def _unwrap(m: re.Match[str]) -> str:
     return "" if _block_lines(text, pos, m.end()) >= 3 else m.group()
 
 
-def _wrap_breaks(text: str) -> Iterator[re.Match[str]]:
+def _wrap_breaks(text: str, short_lines: bool = False) -> Iterator[re.Match[str]]:
     """``_WRAP_BREAK.finditer(text)``, tried only at the line breaks (the regex starts with a
-    look-behind, so the engine would try it at every character)."""
+    look-behind, so the engine would try it at every character). ``short_lines``: only the breaks
+    after a line _unwrap may join (at most ``WRAPPED_LINE`` characters before the break)."""
     pos = text.find("\n")
+    line_start = 0
     while pos != -1:
-        start = pos - 1 if pos > 0 and text[pos - 1] == "\r" else pos
-        m = _WRAP_BREAK.match(text, start - 1 if start > 0 and text[start - 1] == "-" else start)
-        if m is not None:
-            yield m
-        pos = text.find("\n", pos + 1)
+        # A match starts at most two characters ("-\r") before the line break: a line longer than
+        # WRAPPED_LINE + 2 puts it more than WRAPPED_LINE past the line's start, where _unwrap keeps it.
+        if not short_lines or pos - line_start <= WRAPPED_LINE + 2:
+            start = pos - 1 if pos > 0 and text[pos - 1] == "\r" else pos
+            m = _WRAP_BREAK.match(text, start - 1 if start > 0 and text[start - 1] == "-" else start)
+            if m is not None:
+                yield m
+        line_start = pos + 1
+        pos = text.find("\n", line_start)
 
 
 def has_wrapped_words(text: str) -> bool:
     """Whether unwrapping (see _unwrap) would change this text: detection then also reads it unwrapped."""
-    return any(_unwrap(m) == "" for m in _wrap_breaks(text))
+    return any(_unwrap(m) == "" for m in _wrap_breaks(text, short_lines=True))
 
 
 _PUNCT = str.maketrans(

@@ -199,7 +199,9 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
                 kept.extend((starts[i], starts[i] + len(lines[i])) for i in _item_lines(lines, lo, hi, items))
                 kept.extend((starts[i], starts[i] + len(lines[i])) for i in _named_lines(lines, lo, hi, names))
     # A notice icon's lines: one search over the ticket, not one per line (an icon never spans a line break).
-    noticed = sorted({bisect.bisect_right(starts, m.start()) - 1 for m in _NOTICE.finditer(source)})
+    # (Every icon is beyond ASCII: a plain ASCII ticket can only hold the "(!)" one, found with ``in``.)
+    noticed = (sorted({bisect.bisect_right(starts, m.start()) - 1 for m in _NOTICE.finditer(source)})
+               if not source.isascii() or "(!)" in source else [])
     kept.extend((starts[i], starts[i] + len(lines[i])) for i in noticed)
     # "It fails" of a merchant who named their own entry is about that entry, not the others' errors.
     failing = bool(rules.failing is not None and blocks and not names and rules.failing.search(own))
