@@ -84,3 +84,17 @@ def test_a_window_negative_stays_in_its_list_item(patterns, between: str, found:
     text = ("Update on our two clients:\n1) Green Tea Co\nThe app says the seller account might still be in staging "
             f"mode.\n{between}That one got sorted last week.")
     assert detect(text, patterns).matched == found
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    # Shop A is fixed; shop B "still now" (は今も) shows the banner: the fix before the turn vetoes nothing after it.
+    ("店舗Aはキャッシュ削除で直りました。店舗Bは今も「接続できませんでした。Amazonにお問い合わせください」と出ます。",
+     ("contact_amazon",)),
+    # Without the turn the fix is the banner's own end.
+    ("キャッシュ削除で直りました。前は「接続できませんでした。Amazonにお問い合わせください」と出ていました。", ()),
+])
+def test_a_turn_to_now_keeps_a_window_negative_before_it_off_the_hit(patterns, text: str,
+                                                                    found: tuple[str, ...]) -> None:
+    from plugin.core.detect import detect
+
+    assert detect(text, patterns).matched == found

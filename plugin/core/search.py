@@ -287,11 +287,12 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
 TURN = regex.compile(
     r"\b(?:but|however),? (?:now|this time|today)\b|\baber (?:jetzt|nun|diesmal|heute)\b"
     r"|\bmais (?:maintenant|cette fois|aujourd'hui)\b|\bpero (?:ahora|esta vez|hoy)\b"
-    r"|\b(?:ma|per(?:ò|o)) (?:ora|adesso|stavolta|questa volta|oggi)\b|(?:ただ|でも|しかし|ところが)、?(?:今度は|今は|今回は)",
+    r"|\b(?:ma|per(?:ò|o)) (?:ora|adesso|stavolta|questa volta|oggi)\b|(?:ただ|でも|しかし|ところが)、?(?:今度は|今は|今回は)"
+    r"|は(?:今も|今でも|いまだに)",
     regex.IGNORECASE,
 )
-"""A turn to what is happening now ("... is gone. But now ..."): what a window's negative says before it (the old
-error solved, another system's trouble) does not veto a hit after it."""
+"""A turn to what is happening now ("... is gone. But now ...", "店舗Aは直りました。店舗Bは今も「…」と出ます"): what a
+window's negative says before it (the old error solved, another shop's or system's trouble) does not veto a hit after it."""
 
 
 def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, text: NormalizedText, deadline: Deadline,
