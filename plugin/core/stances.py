@@ -161,8 +161,7 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
         if rule.spec.scope == "ticket":
             m = _own_match(rule, text, deadline, layout)
         elif rule.spec.scope == "subject":
-            starts = layout().line_starts
-            e = subject_end or (starts[1] if len(starts) > 1 else len(text.lowered))
+            e = subject_end or _first_line_end(layout(), len(text.lowered))
             m = neg.search(text, 0, e, deadline.remaining) if text.holds(neg.need, 0, e) else None
         else:
             if rule.spec.scope == "window":
@@ -179,6 +178,11 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
         if m is not None and not _lifted(rule, text, deadline, layout, unless_from):
             return rule, m
     return None
+
+
+def _first_line_end(layout: Layout, end: int) -> int:
+    starts = layout.line_starts
+    return starts[1] if len(starts) > 1 else end
 
 
 _QUOTED = regex.compile(r'"[^"\n]{1,300}"|«[^»\n]{1,300}»|„[^“”"\n]{1,300}[“”"]|“[^”\n]{1,300}”|「[^」\n]{1,300}」|『[^』\n]{1,300}』')
