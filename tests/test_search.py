@@ -98,3 +98,13 @@ def test_a_turn_to_now_keeps_a_window_negative_before_it_off_the_hit(patterns, t
     from plugin.core.detect import detect
 
     assert detect(text, patterns).matched == found
+
+
+def test_a_german_turn_may_put_aber_after_the_verb(patterns) -> None:
+    """'Jetzt hängt aber Shop 2': shop 1's "ist jetzt verbunden" before it is over, shop 2's error is now."""
+    from plugin.core.detect import detect
+
+    text = ("Das mit Shop 1 ist erledigt, es ist jetzt verbunden. Jetzt hängt aber Shop 2: Da steht, das Verkäuferkonto "
+            "befinde sich womöglich noch im Stagingmodus.")
+    assert detect(text, patterns).matched == ("staging_mode",)
+    assert detect(text.replace("Jetzt hängt aber", "Auch"), patterns).matched == ()

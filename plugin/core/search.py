@@ -285,7 +285,8 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
 
 
 TURN = regex.compile(
-    r"\b(?:but|however),? (?:now|this time|today)\b|\baber (?:jetzt|nun|diesmal|heute)\b"
+    r"\b(?:but|however),? (?:now|this time|today)\b|\bnow,? however\b|\baber (?:jetzt|nun|diesmal|heute)\b"
+    r"|\b(?:jetzt|nun|heute|diesmal) (?:hängt|hakt|klemmt|kommt|steht|zeigt|meldet|scheitert|streikt|spinnt)(?: es)? aber\b"
     r"|\bmais (?:maintenant|cette fois|aujourd'hui)\b|\bpero (?:ahora|esta vez|hoy)\b"
     r"|\b(?:ma|per(?:ò|o)) (?:ora|adesso|stavolta|questa volta|oggi)\b|(?:ただ|でも|しかし|ところが)、?(?:今度は|今は|今回は)"
     r"|は(?:今も|今でも|いまだに)",
