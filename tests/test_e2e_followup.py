@@ -91,7 +91,7 @@ def test_tickets_created_while_the_service_was_down_are_triaged_once_without_a_d
     set_up(port)
     proc, _ = start_server(config, port=port)
     store = Store.from_url(config["DATABASE_URL"])
-    wait_for(lambda: any("/incremental/" in r.path for r in fake_zendesk.calls("GET")), timeout=20)
+    wait_for(lambda: any("/incremental/" in r.path for r in fake_zendesk.calls("GET")), timeout=90)  # after the worker warms up
     proc.stop()
     for tid in (21, 22, 23):
         fake_zendesk.create_ticket(tid, "Amazon", GENERIC if tid != 23 else "Please resend my invoice.")
@@ -155,7 +155,7 @@ def test_bad_input_gets_a_log_line_no_5xx_and_nothing_lost(config, start_server,
     reads = len(fake_zendesk.calls("GET"))
     fake_zendesk.add_comment(44, "merchant ID A2EUQ1WTGCTBG2, last try 26 Nov 2026 14:05 AEDT")
     settled(fake_zendesk, store, [42, 43, 44])
-    wait_for(lambda: "ticket 42 follow-up dropped" in proc.output(), timeout=20)
+    wait_for(lambda: "ticket 42 follow-up dropped" in proc.output(), timeout=90)
     assert all(s.status in (200, 202) for s in fake_zendesk.deliveries() if s.status), "no 5xx, no 4xx"
     out = proc.output()
     assert "ticket 41 follow-up: a follow-up for a ticket we never saw" in out
