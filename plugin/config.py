@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     lease_seconds: int = 120
     patterns_check_seconds: float = 2.0
+    pattern_cache_dir: str = ""
+    """Compiled pattern sets (pickles, see pattern_cache.py): INSTANCE_PATH/pattern-cache unless set; "off" builds every time."""
     login_rate_limit: str = "10 per minute"
     worker_threads: int = 2
     agent_language: str = "en"
@@ -190,6 +192,8 @@ class Settings(BaseSettings):
             changes["queue_path"] = str((instance / "queue.db").resolve())
         if not self.patterns_dir:
             changes["patterns_dir"] = str(default_patterns_dir({}))
+        if not self.pattern_cache_dir:
+            changes["pattern_cache_dir"] = str((instance / "pattern-cache").resolve())
         if not self.zendesk_webhook_secret and self.secret_file.is_file():
             changes["zendesk_webhook_secret"] = self.secret_file.read_text().strip()
         events_file = Path(self.instance_path) / "events_webhook_secret"

@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .core.patterns import PatternSet, PatternSetError, all_pattern_files, load_patterns
+from .core.patterns import PatternSet, PatternSetError, all_pattern_files, load_patterns, pattern_digest
+from .pattern_cache import PatternCache
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +37,8 @@ class PatternRegistry:
     warm: Callable[[PatternSet], object] | None = None
     """Run on each newly loaded set before it replaces the one in use (the worker's warm-up, core/warmup.py):
     a reload then costs the first tickets after it no time budget, as a start does not."""
+    cache: PatternCache | None = None
+    """Compiled sets on disk (pattern_cache.py): a start or a reload to a set seen before skips compiling and warming."""
     _current: PatternSet | None = None
     _rejected: tuple[str, ...] = ()
     _signature: tuple = ()
@@ -76,7 +79,7 @@ class PatternRegistry:
             return ReloadResult(False, self._rejected, self.fingerprint)
         self._signature = signature
         try:
-            new = load_patterns(self.directory)
+            new = self._load()
         except PatternSetError as exc:
             self._rejected = tuple(str(e) for e in exc.problems)
             if self._current is None:
@@ -86,12 +89,19 @@ class PatternRegistry:
             return ReloadResult(False, self._rejected, self.fingerprint)
         self._save_last_good(new)
         changed = self._current is None or new.fingerprint != self._current.fingerprint
-        if changed:
+        if changed and self.cache is None:
             self._warm(new)
         self._current, self._rejected = new, ()
         if changed:
             log.info("patterns loaded: %d error patterns, fingerprint %s", len(new.error_patterns), new.fingerprint)
         return ReloadResult(changed, (), new.fingerprint)
+
+    def _load(self) -> PatternSet:
+        if self.cache is None:
+            return load_patterns(self.directory)
+        if self._current is not None and self._current.fingerprint == pattern_digest(self.directory)[:16]:
+            return self._current  # touched, not changed: nothing to read
+        return self.cache.load(self.directory, prepare=self._warm)
 
     def _warm(self, patterns: PatternSet) -> None:
         if self.warm is None:

@@ -6,18 +6,18 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import logs, metrics
 from .config import Settings
-from .core.patterns import PatternSet
 from .core.warmup import warm_up
 from .followup_store import FollowupStore
 from .followups import FollowUp
 from .intake import BatchedIntake
+from .pattern_cache import PatternCache
 from .queue import TaskQueue
 from .reconcile import RECONCILE, Reconciler
 from .registry import PatternRegistry
@@ -53,9 +53,11 @@ def _private_files(settings: Settings) -> Iterator[None]:
             log.warning("could not make %s private: %s", path, exc)
 
 
-def _registry(settings: Settings, warm: Callable[[PatternSet], object] | None = None) -> PatternRegistry:
+def _registry(settings: Settings) -> PatternRegistry:
+    """Web and worker alike warm what they build: the cache then holds warm sets, whichever process saved them."""
+    cache = None if settings.pattern_cache_dir == "off" else PatternCache(Path(settings.pattern_cache_dir))
     registry = PatternRegistry(Path(settings.patterns_dir), check_interval=settings.patterns_check_seconds,
-                               last_good=Path(settings.instance_path) / "patterns.last-good", warm=warm)
+                               last_good=Path(settings.instance_path) / "patterns.last-good", warm=warm_up, cache=cache)
     registry.reload(force=True)
     return registry
 
@@ -104,7 +106,7 @@ class Runtime:
 
     @classmethod
     def for_worker(cls, settings: Settings) -> Runtime:
-        registry = _registry(settings, warm=warm_up)  # at start and on every reload: see core/warmup.py
+        registry = _registry(settings)
         zendesk = ZendeskClient(settings) if settings.has_credentials else None
         with _private_files(settings):
             store = Store.from_url(settings.database_url)

@@ -932,6 +932,32 @@ LOADED_KEPT = 4
 """Pattern sets kept per process, by directory and content: loading compiles for seconds."""
 
 
+def pattern_digest(directory: Path) -> str:
+    """The hash of every file a set is built from, with its name: equal digests build equal sets."""
+    digest = hashlib.sha256()
+    for p in all_pattern_files(directory):
+        digest.update(str(p.relative_to(directory)).encode() + b"\0")
+        try:
+            digest.update(p.read_bytes())
+        except OSError:
+            pass
+    return digest.hexdigest()
+
+
+def loaded_before(directory: Path, digest: str) -> PatternSet | None:
+    """The set an earlier load in this process built from these very files, if it is still kept."""
+    with _LOADED_LOCK:
+        return _LOADED.get((str(directory.resolve()), digest))
+
+
+def keep_loaded(directory: Path, digest: str, patterns: PatternSet) -> None:
+    """Remember a set for ``loaded_before`` (the newest ``LOADED_KEPT`` are kept)."""
+    with _LOADED_LOCK:
+        _LOADED[(str(directory.resolve()), digest)] = patterns
+        while len(_LOADED) > LOADED_KEPT:
+            del _LOADED[next(iter(_LOADED))]
+
+
 def load_patterns(directory: str | Path) -> PatternSet:
     """Load and compile every file; raise PatternSetError listing all problems.
 
@@ -947,23 +973,12 @@ def load_patterns(directory: str | Path) -> PatternSet:
     error_files, field_files = pattern_files(directory)
     if not error_files:
         problems.append(PatternFileError(directory, "", 1, "no pattern files (*.toml) in this directory"))
-    digest = hashlib.sha256()
-    for p in all_pattern_files(directory):
-        digest.update(str(p.relative_to(directory)).encode() + b"\0")
-        try:
-            digest.update(p.read_bytes())
-        except OSError:
-            pass
-    key = (str(directory.resolve()), digest.hexdigest())
-    with _LOADED_LOCK:
-        cached = _LOADED.get(key)
+    digest = pattern_digest(directory)
+    cached = loaded_before(directory, digest)
     if cached is not None:
         return cached
-    loaded_set = _load_patterns(directory, error_files, field_files, problems, digest.hexdigest()[:16])
-    with _LOADED_LOCK:
-        _LOADED[key] = loaded_set
-        while len(_LOADED) > LOADED_KEPT:
-            del _LOADED[next(iter(_LOADED))]
+    loaded_set = _load_patterns(directory, error_files, field_files, problems, digest[:16])
+    keep_loaded(directory, digest, loaded_set)
     return loaded_set
 
 
