@@ -132,48 +132,40 @@ OWN_EARLIER_MAIL = (
 )
 
 
-@pytest.mark.parametrize(("newest", "found"), [
-    # The newest message turns to now and names another error: the one in the merchant's older mail is over.
-    ("did it quickly this time, no time-out. But now it says \"The account you are connecting to is not a "
-     "Professional Amazon seller account.\"", ("not_professional",)),
-    # Without the turn, both stand.
-    ("did it quickly this time. It also says \"The account you are connecting to is not a Professional Amazon "
-     "seller account.\"", ("not_professional", "connection_timeout")),
-])
-def test_a_turn_in_the_newest_message_supersedes_an_error_of_older_mails(patterns, newest: str,
-                                                                         found: tuple[str, ...]) -> None:
-    from plugin.core.classify import classify
-    from plugin.core.models import Ticket
-
-    result = classify(Ticket(subject="RE: Amazon link", description=newest + OWN_EARLIER_MAIL), patterns)
-    assert set(result.detection.matched) == set(found)
-
-
 OWN_QUOTED_MAIL = (
     "\n\nEl jue, 26 nov 2026 a las 16:00, Álvaro (Soporte) escribió:\n> Hola Héctor, vuelve a empezar y termina en "
     "15 minutos.\n>\n> El jue, 26 nov 2026 a las 11:30, Héctor Garza escribió:\n>> Al conectar Amazon me sale que se "
     "agotó el tiempo. ¿Qué hago?\n"
 )
+NOT_PRO = "\"The account you are connecting to is not a Professional Amazon seller account.\""
+BLOCKED_ES = "dice que la cuenta está bloqueada o no está registrada en la región"
 
 
-@pytest.mark.parametrize(("newest", "found"), [
+@pytest.mark.parametrize(("subject", "description", "found"), [
+    # The newest message turns to now and names another error: the one in the merchant's older mail is over.
+    ("RE: Amazon link", f"did it quickly this time, no time-out. But now it says {NOT_PRO}" + OWN_EARLIER_MAIL,
+     ("not_professional",)),
+    # Without the turn, both stand.
+    ("RE: Amazon link", f"did it quickly this time. It also says {NOT_PRO}" + OWN_EARLIER_MAIL,
+     ("not_professional", "connection_timeout")),
     # The merchant's older mail is quoted below their reply, which turns to now and another error: that one alone.
     # ("misma" reads as "still the same", so the quoted mail is taken up: the turn must still win.)
-    ("Lo de los 15 minutos funcionó. Pero ahora dice que la cuenta está bloqueada o no está registrada en la región. "
-     "¿Podéis tener las dos cuentas en la misma tienda?", ("blocked_or_region",)),
+    ("Re: se agotó el tiempo", f"Lo de los 15 minutos funcionó. Pero ahora {BLOCKED_ES}. ¿Podéis tener las dos "
+     "cuentas en la misma tienda?" + OWN_QUOTED_MAIL, ("blocked_or_region",)),
     # "Still" before the turn: the old error is still there, beside the new one.
-    ("Todavía nada, el tiempo igual. Pero ahora también dice que la cuenta está bloqueada o no está registrada en la "
-     "región.", ("blocked_or_region", "connection_timeout")),
+    ("Re: se agotó el tiempo", f"Todavía nada, el tiempo igual. Pero ahora también {BLOCKED_ES}." + OWN_QUOTED_MAIL,
+     ("blocked_or_region", "connection_timeout")),
     # No turn: the merchant's quoted error still counts beside the new one.
-    ("Sigue igual, y además dice que la cuenta está bloqueada o no está registrada en la región.",
+    ("Re: se agotó el tiempo", f"Sigue igual, y además {BLOCKED_ES}." + OWN_QUOTED_MAIL,
      ("blocked_or_region", "connection_timeout")),
 ])
-def test_a_turn_supersedes_an_error_of_the_merchants_own_quoted_mail(patterns, newest: str,
-                                                                     found: tuple[str, ...]) -> None:
+def test_a_turn_in_the_newest_message_supersedes_the_merchants_older_error(patterns, subject: str, description: str,
+                                                                          found: tuple[str, ...]) -> None:
+    """Their older mail below a "From:" line, or quoted below their reply ("El jue, ... escribió: >")."""
     from plugin.core.classify import classify
     from plugin.core.models import Ticket
 
-    result = classify(Ticket(subject="Re: se agotó el tiempo", description=newest + OWN_QUOTED_MAIL), patterns)
+    result = classify(Ticket(subject=subject, description=description), patterns)
     assert set(result.detection.matched) == set(found)
 
 

@@ -14,7 +14,7 @@ from .pasted import Pasted, find_pasted
 from .patterns import CompiledContext, ErrorPattern, PatternSet
 from .search import TURN, Deadline, Found, first_veto, scan
 from .stances import stance_veto
-from .thread import _QUOTE_LINE, FOLLOW_UP, HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of
+from .thread import _QUOTE_LINE, HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of, says_still
 
 NEAR_FIRST = 500
 """Characters either side of a hit searched for a whole-ticket context before the whole ticket is."""
@@ -377,7 +377,7 @@ def _superseded(matches: list[Match], suppressed: list[Suppressed], view: Ticket
     # Their quoted older mail's error goes only when nothing before the turn says it is still there ("still the
     # review thing from before, but today it says ..." keeps both).
     before = layout.text[:turn.start()]
-    still = FOLLOW_UP.search(before) is not None or (view.follow_up is not None and view.follow_up.search(before) is not None)
+    still = says_still(before, view.follow_up)
     older = [m for m in matches if body.get(m.error) and all(at >= newest for at in body[m.error])
              or not still and not body.get(m.error) and m.error in view.own_quoted and m.error not in view.taken_up]
     if not now or not older:

@@ -150,8 +150,7 @@ class Layout:
 
     def follows_up(self, extra: regex.Pattern[str] | None = None) -> bool:
         """Whether the merchant's own words say the quoted problem is still theirs."""
-        own = self.own_text()[:20_000]
-        return bool(occurs(FOLLOW_UP, _FOLLOW_UP_WORDS, own) or (extra is not None and extra.search(own)))
+        return says_still(self.own_text()[:20_000], extra)
 
     def takes_up(self) -> bool:
         """Whether the merchant's own words say the error the support side named is still there."""
@@ -216,6 +215,12 @@ _CANDIDATE_WORDS = ("wrote", "message", "from")
 _CASE_TRAPS = ("\u0130", "\u0131", "\u017f")
 """Characters ``re`` matches case-insensitively to an ASCII letter ("İ", "ı" ~ i, "ſ" ~ s) that
 ``str.lower`` does not turn into it (every other code point agrees: see test_thread)."""
+
+
+def says_still(text: str, extra: regex.Pattern[str] | None = None) -> bool:
+    """Whether ``text`` says a problem is still there ("still", "same issue", "noch immer", ...), by FOLLOW_UP
+    or by a set's own follow-up words ``extra`` (its languages')."""
+    return bool(occurs(FOLLOW_UP, _FOLLOW_UP_WORDS, text) or (extra is not None and extra.search(text)))
 
 
 def _plain_lower(text: str) -> str | None:
