@@ -19,6 +19,7 @@ from .fuzzy import fuzzy_search
 from .normalize import SHORT_TEXT, NormalizedText
 from .patterns import MAX_ANCHOR_HITS, Clauses, CompiledNegative, CompiledRegex, Vetoes, compile_seconds
 from .prefilter import Requirement
+from .shops import speaks_of_another_shop
 from .thread import Layout
 
 MAX_FUZZY_WINDOWS = 6
@@ -319,6 +320,8 @@ def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, tex
             if neg.spec.scope == "window" and m.end() <= found.start and TURN.search(text.text, m.end(), found.start):
                 continue
             if neg.spec.scope == "window" and _other_item(text, found, m):
+                continue
+            if speaks_of_another_shop(text, (found.start, found.end), m.span()):
                 continue
             return neg, m
     return None

@@ -29,6 +29,7 @@ from .patterns import (
 )
 from .schema import LanguageSpec, NegativeSpec, StanceExamples, StancesFile, StanceSpec
 from .search import window_around
+from .shops import speaks_of_another_shop
 from .thread import CLAUSE_BREAK
 
 if TYPE_CHECKING:
@@ -175,7 +176,8 @@ def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedTex
                     clause = whole_quote_clause(layout(), found.start, found.end)
                 s, e = clause
             m = neg.search(text, s, e, deadline.remaining) if text.holds(neg.need, s, e) else None
-        if m is not None and not _lifted(rule, text, deadline, layout, unless_from):
+        if m is not None and not _lifted(rule, text, deadline, layout, unless_from) \
+                and not speaks_of_another_shop(text, (found.start, found.end), m.span()):
             return rule, m
     return None
 
