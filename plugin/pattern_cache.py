@@ -28,9 +28,9 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path, PurePath
 
-import regex
 from filelock import FileLock, Timeout
 
 from .core.patterns import PatternSet, keep_loaded, load_patterns, loaded_before, pattern_digest
@@ -44,9 +44,21 @@ _CODE_DIR = Path(__file__).resolve().parent / "core"
 _ROOT: contextvars.ContextVar[Path] = contextvars.ContextVar("pattern_root")
 
 
+LIBRARIES = ("regex", "pyahocorasick", "pydantic", "pydantic-core", "python-dateutil")
+"""The libraries whose objects a set holds: an upgrade of one misses the cache."""
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "-"
+
+
 def code_digest() -> str:
-    """What built the pickled objects: their classes' source, the interpreter and regex's version."""
-    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{platform.machine()}|{regex.__version__}".encode())
+    """What built the pickled objects: their classes' source, the interpreter and the libraries' versions."""
+    versions = "|".join(f"{name}={_version(name)}" for name in LIBRARIES)
+    digest = hashlib.sha256(f"{FORMAT}|{sys.version}|{platform.machine()}|{versions}".encode())
     for path in sorted(_CODE_DIR.rglob("*.py")):
         digest.update(str(path.relative_to(_CODE_DIR)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()

@@ -141,3 +141,12 @@ def test_processes_starting_together_build_the_set_once(small_patterns: Path, tm
     assert len(prepared) == 1  # one built and warmed it; the others waited and read it
     assert caplog.text.count("saved to the cache") == 1
     assert caplog.text.count("read from the cache") == 2
+
+
+def test_an_upgrade_of_a_library_the_set_holds_misses_the_cache(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from plugin import pattern_cache
+
+    before = PatternCache(tmp_path).key("same files")
+    real = pattern_cache._version
+    monkeypatch.setattr(pattern_cache, "_version", lambda name: "99.0" if name == "pyahocorasick" else real(name))
+    assert PatternCache(tmp_path).key("same files") != before
