@@ -48,6 +48,19 @@ def test_html_to_text_keeps_block_breaks() -> None:
     assert html_to_text("<div>a</div><div>b</div>").split() == ["a", "b"]
 
 
+@pytest.mark.parametrize(("markup", "quoted"), [
+    # A mail client's quote of the earlier mail: "> " lines, as a plain-text client shows it.
+    ('<p>Thanks</p><blockquote type="cite"><p>Hi Greg,<br>Chloe</p></blockquote>', True),
+    ('<p>Thanks</p><blockquote class="gmail_quote"><p>Hi Greg,</p></blockquote>', True),
+    ("<div>On Tue, 17 Nov 2026, Chloe wrote:<br></div><blockquote><p>Hi Greg,</p></blockquote>", True),
+    # A blockquote after "it says:" holds the banner the merchant pastes: their own evidence.
+    ("<p>Me aparece este mensaje:</p><blockquote>No se pudo conectar.</blockquote>", False),
+])
+def test_a_mail_clients_blockquote_becomes_quoted_lines(markup: str, quoted: bool) -> None:
+    lines = [line for line in html_to_text(markup).splitlines() if line.strip(" >")]
+    assert lines[-1].startswith("> ") is quoted
+
+
 def test_plain_text_with_angle_brackets_is_not_treated_as_html() -> None:
     assert normalize("Send to <jane@example.com> please").text == "Send to <jane@example.com> please"
 

@@ -153,37 +153,61 @@ _PUNCT = str.maketrans(
 )
 
 
-_ITEM = "\n• "
-"""How an HTML list item starts in the text a reader sees."""
+_ATTRIBUTION = re.compile(r"(?:\bwrote|\bschrieb|a écrit|escribió|ha scritto|scrisse|のメール|書きました)\s*[:：]?\s*$", re.I)
+"""The line a mail client writes above the message it quotes ("On Tue, ... Chloe wrote:")."""
 
 
 class _TextExtractor(HTMLParser):
+    """What a reader sees, with a replied mail's <blockquote> written as "> " lines, as a plain-text client
+    shows it, so that the thread's layout tells the quoted mail from the merchant's own words. Only a
+    mail client's quote is one (type="cite", a class naming a quote, or an "... wrote:" line above): a
+    blockquote after "it says:" holds the banner the merchant pastes."""
+
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._quote = 0
+        self._quotes: list[bool] = []
+
+    def _mail_quote(self, attrs: list[tuple[str, str | None]]) -> bool:
+        named = dict(attrs)
+        if (named.get("type") or "").lower() == "cite" or "quote" in (named.get("class") or "").lower():
+            return True
+        before = "".join(self.parts[-40:]).rstrip()
+        return bool(_ATTRIBUTION.search(before[before.rfind("\n") + 1:]))
+
+    def _break(self, then: str = "") -> None:
+        self.parts.append("\n" + "> " * self._quote + then)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self._skip += 1
+        elif tag == "blockquote":
+            self._quotes.append(self._mail_quote(attrs))
+            self._quote += self._quotes[-1]
+            self._break()
         elif tag == "li":
-            self.parts.append(_ITEM)  # a list item keeps its bullet: lists of errors are told by their shape
-        elif tag in _BLOCK_TAGS and not (self.parts and self.parts[-1] == _ITEM):
-            self.parts.append("\n")
+            self._break("• ")  # a list item keeps its bullet: lists of errors are told by their shape
+        elif tag in _BLOCK_TAGS and not (self.parts and self.parts[-1].endswith("• ")):
+            self._break()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self._break()
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP_TAGS:
             self._skip = max(0, self._skip - 1)
+        elif tag == "blockquote":
+            self._quote -= self._quotes.pop() if self._quotes else 0
+            self._break()
         elif tag in _BLOCK_TAGS:
-            self.parts.append("\n")
+            self._break()
 
     def handle_data(self, data: str) -> None:
         if not self._skip:
-            self.parts.append(data)
+            self.parts.append(data.replace("\n", "\n" + "> " * self._quote) if self._quote else data)
 
 
 def html_to_text(markup: str) -> str:
