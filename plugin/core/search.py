@@ -290,7 +290,13 @@ TURN = regex.compile(
     r"|\b(?:jetzt|nun|heute|diesmal) (?:hängt|hakt|klemmt|kommt|steht|zeigt|meldet|scheitert|streikt|spinnt)(?: es)? aber\b"
     r"|\bmais (?:maintenant|cette fois|aujourd'hui)\b|\bpero (?:ahora|esta vez|hoy)\b"
     r"|\b(?:ma|per(?:ò|o)) (?:ora|adesso|stavolta|questa volta|oggi)\b|(?:ただ|でも|しかし|ところが)、?(?:今度は|今は|今回は)"
-    r"|は(?:今も|今でも|いまだに)",
+    r"|は(?:今も|今でも|いまだに)"
+    # "no longer X but a (new) banner saying Y": the message that replaced the old one
+    r"|\bbut (?:instead )?(?:a|an) (?:new |different |other )?(?:banner|message|error|notice|warning)\b"
+    r"|\bsondern (?:jetzt |nun )?(?:eine?|die|der) (?:neue |andere )?(?:meldung|banner|fehler(?:meldung)?|hinweis|nachricht)\b"
+    r"|\bmais (?:plutôt )?(?:un|une) (?:nouveau |nouvelle |autre )?(?:message|bannière|bandeau|erreur|avis)\b"
+    r"|\b(?:sino|pero) (?:un|una) (?:nuevo |nueva |otro |otra )?(?:mensaje|banner|aviso|error)\b"
+    r"|\bma (?:invece )?(?:un|una|uno) (?:nuovo |nuova |altro |altra )?(?:banner|messaggio|avviso|errore|scritta)\b",
     regex.IGNORECASE,
 )
 """A turn to what is happening now ("... is gone. But now ...", "店舗Aは直りました。店舗Bは今も「…」と出ます"): what a
