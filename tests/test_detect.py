@@ -204,3 +204,23 @@ def test_a_second_reading_never_takes_words_quoted_with_marks(patterns) -> None:
             "> The message 'The account you are connecting to is not a Professional Amazon seller account' appears\n"
             "> when the account is on the Individual plan.")
     assert detect(body, patterns).matched == ()
+
+
+AGENT_ASKS = ("\n\nOn Tue, Nov 24, 2026 at 6:02 PM Codisto Support <support@codisto.com> wrote:\n> Hi Lena,\n>\n"
+              "> Just to check, is the message you're getting \"The account connection timed out\"?\n>\n> Thanks, Priyanka")
+
+
+@pytest.mark.parametrize(("newest", "found"), [
+    # The support side asked whether it is that error, and the merchant says yes: theirs.
+    ("Yes, exactly that one, every time I try.", ("connection_timeout",)),
+    # "No, it isn't that": the error asked about is not theirs (a reply subject's "keeps timing out" repeats the thread).
+    ("No, it isn't that. The problem is Shopify itself, the admin logs me out.", ()),
+    ("Hi Priyanka, no, that's not it. I never even get to the Amazon login page.", ()),
+])
+def test_an_answer_to_the_support_sides_question_decides_whether_its_error_is_theirs(patterns, newest: str,
+                                                                                      found: tuple[str, ...]) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    result = classify(Ticket(subject="Re: Amazon channel keeps timing out", description=newest + AGENT_ASKS), patterns)
+    assert result.detection.matched == found

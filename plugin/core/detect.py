@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import regex
+
 from .chrome import PageChrome
 from .fields import gives_merchant_id
 from .language import ticket_language
@@ -235,7 +237,8 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         # said what to do *if* an error appears (an agent's instructions).
         for ev in quoted_evidence:
             s, e = view.layout().sentence(*ev[1])
-            if view.layout().in_agent_quote(*ev[1]) and not (taken_up or _asks(text.text, e)):
+            if view.layout().in_agent_quote(*ev[1]) and not (taken_up or (_asks(text.text, e)
+                                                                          and not _denies(text.text, view.subject_end))):
                 # The support side's words are the merchant's only when they asked "do you still see X?",
                 # or the merchant says it is still the same, or answers with the escalation facts asked for.
                 continue
@@ -255,6 +258,19 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
 
 def _asks(text: str, sentence_end: int) -> bool:
     return text[sentence_end:sentence_end + 3].lstrip(" »\"'」』)").startswith(("?", "？"))
+
+
+_DENIES = regex.compile(
+    r"\W*(?:(?:hi|hello|hey|hallo|bonjour|hola|ciao|buongiorno)\b[^.!?]{0,30}?[,.!]\s*)?"
+    r"(?:no|nope|nein|non|いいえ)\s*[,.!、。]\s*(?:it(?:'s| is)(?: not|n't)|that(?:'s| is)(?: not|n't)|not that"
+    r"|das (?:ist|war) (?:es )?nicht|(?:ce|c'est) n'est pas|ce n'est pas|no es (?:eso|ese)|non è (?:quello|questo|così)|違います|そうではありません)",
+    regex.IGNORECASE,
+)
+""""No, it isn't that." opening the merchant's reply: the error the support side asked about is not theirs."""
+
+
+def _denies(text: str, start: int) -> bool:
+    return _DENIES.match(text, start) is not None
 
 
 def _needs_amazon(dropped: list[Suppressed]) -> bool:
