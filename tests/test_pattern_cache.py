@@ -150,3 +150,14 @@ def test_an_upgrade_of_a_library_the_set_holds_misses_the_cache(monkeypatch: pyt
     real = pattern_cache._version
     monkeypatch.setattr(pattern_cache, "_version", lambda name: "99.0" if name == "pyahocorasick" else real(name))
     assert PatternCache(tmp_path).key("same files") != before
+
+
+def test_the_cache_lives_in_the_instance_folder_unless_turned_off(tmp_path: Path) -> None:
+    from plugin.runtime import _registry
+
+    from .conftest import make_settings
+
+    base = {"INSTANCE_PATH": str(tmp_path / "instance"), "PATTERNS_DIR": str(PATTERNS_DIR)}
+    assert make_settings(base).pattern_cache_dir == str((tmp_path / "instance" / "pattern-cache").resolve())
+    registry = _registry(make_settings(base, PATTERN_CACHE_DIR="off"))
+    assert registry.cache is None and registry.ready
