@@ -84,14 +84,15 @@ class PatternCache:
     def key(self, digest: str) -> str:
         return hashlib.sha256(f"{self._code}|{digest}".encode()).hexdigest()[:32]
 
-    def load(self, patterns_dir: Path, prepare: Callable[[PatternSet], object] | None = None) -> PatternSet:
+    def load(self, patterns_dir: Path, prepare: Callable[[PatternSet], object] | None = None,
+             digest: str | None = None) -> PatternSet:
         """The set built from ``patterns_dir``: from this process, from disk, or built, prepared, and saved.
 
         ``prepare`` (the warm-up) runs on a set only when it is built here: what it compiles is pickled
         with it. Several processes starting together build it once: the others wait on a file lock
         and then read what the first saved. Invalid files raise PatternSetError and save nothing.
         """
-        digest = pattern_digest(patterns_dir)
+        digest = digest or pattern_digest(patterns_dir)  # the caller may have hashed the files already
         known = loaded_before(patterns_dir, digest)
         if known is not None:
             return known

@@ -99,9 +99,10 @@ class PatternRegistry:
     def _load(self) -> PatternSet:
         if self.cache is None:
             return load_patterns(self.directory)
-        if self._current is not None and self._current.fingerprint == pattern_digest(self.directory)[:16]:
+        digest = pattern_digest(self.directory)
+        if self._current is not None and self._current.fingerprint == digest[:16]:
             return self._current  # touched, not changed: nothing to read
-        return self.cache.load(self.directory, prepare=self._warm)
+        return self.cache.load(self.directory, prepare=self._warm, digest=digest)
 
     def _warm(self, patterns: PatternSet) -> None:
         if self.warm is None:

@@ -19,9 +19,6 @@ import regex
 if TYPE_CHECKING:
     from .normalize import NormalizedText
 
-_NOUN = (r"(?:shops?|stores?|storefronts?|accounts?|seller[ -]accounts?|clients?|brands?|sites?"
-         r"|konto|kontos|verkäuferkonto|amazon-konto|kunden?|mandanten?|accounts?"
-         r"|boutiques?|comptes?|magasins?|tiendas?|cuentas?|clientes?|negozio|negozi|cliente)")
 _ORDINALS = {
     "1": r"first|1st|erste[nmrs]?|premi[eè]re?|1e?re?|primer[oa]?|prim[oa]",
     "2": r"second|2nd|zweite[nmrs]?|deuxi[eè]me|seconde?|2e|segund[oa]|second[oa]",
@@ -32,6 +29,8 @@ _OTHER = r"other|another|andere[nmrs]?|weitere[nmrs]?|l'autre|autre|otr[oa]|l'al
 _OWN_NOUN = (r"(?:shops?|stores?|storefronts?|accounts?|seller[ -]accounts?|konto|kontos|verkäuferkonto|amazon-konto"
              r"|boutiques?|comptes?|magasins?|tiendas?|cuentas?|negozio|negozi)")
 """Another of the merchant's own shops ("our other store"); "the other clients" are other people's."""
+_NOUN = rf"(?:{_OWN_NOUN}|clients?|brands?|sites?|kunden?|mandanten?|clientes?|cliente)"
+"""A shop, or a client or brand an agency names by number ("the second client", "Kunde B")."""
 _JA_NUMBERS = {"1": "1１一", "2": "2２二", "3": "3３三", "4": "4４四"}
 SHOP = regex.compile(
     "|".join(rf"\b(?P<o{key}>{words})\s+(?:\w+[ -])?{_NOUN}\b" for key, words in _ORDINALS.items())
