@@ -23,6 +23,7 @@ from .patterns import (
     CompiledNegative,
     ErrorPattern,
     PatternFileError,
+    Vetoes,
     _compile_negative,
     _compile_terms,
     _FileLoader,
@@ -242,10 +243,30 @@ def _may_occur(rules: tuple[StanceRule, ...], text: NormalizedText, lang: str | 
     key = ("stance rules", id(rules), lang)
     known = text.searched.get(key)
     if known is None or known[0] is not rules:  # (kept with its tuple, whose id cannot then be reused)
+        of_lang, vetoes = _plan(rules, lang)
+        may = {id(n) for n in vetoes.may_occur(text)}
         known = text.searched[key] = (rules, tuple(
-            r for r in rules if (lang is None or r.lang in (lang, "en")) and r.negative.may_occur(text)
-            and (r.spec.scope != "ticket" or _may_open(r, text))))
+            r for r in of_lang if id(r.negative) in may and (r.spec.scope != "ticket" or _may_open(r, text))))
     return known[1]  # type: ignore[no-any-return]
+
+
+_PLANS: dict[tuple[int, str | None], tuple[tuple[StanceRule, ...], tuple[tuple[StanceRule, ...], Vetoes]]] = {}
+MAX_PLANS = 32
+"""Plans kept (a pattern set has one tuple of rules per opt-out choice, times the languages; a reload makes new ones)."""
+
+
+def _plan(rules: tuple[StanceRule, ...], lang: str | None) -> tuple[tuple[StanceRule, ...], Vetoes]:
+    """The rules of ``lang`` (and English) and their negatives as Vetoes: which may occur in a short ticket is then
+    found from its words (a map from each word to the rules needing it), not by asking each of the rules."""
+    key = (id(rules), lang)
+    known = _PLANS.get(key)
+    if known is None or known[0] is not rules:  # (kept with its tuple, whose id cannot then be reused)
+        of_lang = tuple(r for r in rules if lang is None or r.lang in (lang, "en"))
+        known = (rules, (of_lang, Vetoes(tuple(r.negative for r in of_lang))))
+        while len(_PLANS) >= MAX_PLANS:  # (worker threads share the plans: a pop that finds none is harmless)
+            _PLANS.pop(next(iter(_PLANS), key), None)
+        _PLANS[key] = known
+    return known[1]
 
 
 def _may_open(rule: StanceRule, text: NormalizedText) -> bool:
