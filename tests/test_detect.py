@@ -213,6 +213,10 @@ AGENT_ASKS = ("\n\nOn Tue, Nov 24, 2026 at 6:02 PM Codisto Support <support@codi
 @pytest.mark.parametrize(("newest", "found"), [
     # The support side asked whether it is that error, and the merchant says yes: theirs.
     ("Yes, exactly that one, every time I try.", ("connection_timeout",)),
+    # "Yes, that's the one" answers the question: the error asked about is theirs, in their language too.
+    ("yes thats the one, word for word. so what do I do now??", ("connection_timeout",)),
+    ("Bonjour Priyanka,\n\nOui, c'est bien ce message-là, mot pour mot. Que dois-je faire ?", ("connection_timeout",)),
+    ("Sí, es ese mismo. ¿Qué tengo que hacer?", ("connection_timeout",)),
     # "No, it isn't that": the error asked about is not theirs (a reply subject's "keeps timing out" repeats the thread).
     ("No, it isn't that. The problem is Shopify itself, the admin logs me out.", ()),
     ("Hi Priyanka, no, that's not it. I never even get to the Amazon login page.", ()),
@@ -224,3 +228,30 @@ def test_an_answer_to_the_support_sides_question_decides_whether_its_error_is_th
 
     result = classify(Ticket(subject="Re: Amazon channel keeps timing out", description=newest + AGENT_ASKS), patterns)
     assert result.detection.matched == found
+
+
+def test_a_reply_subjects_error_is_over_when_the_newest_message_turns_to_another(patterns) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    body = ("Nein, das ist es diesmal nicht, ich war ganz schnell durch. Jetzt kommt eine andere Meldung: "
+            "\"Ihr Verkäuferkonto befindet sich möglicherweise noch im Staging-Modus\". Was heißt das?\n\n"
+            "Am 3. Nov. 2026 um 10:02 schrieb Codisto Support <support@codisto.com>:\n"
+            "> Hallo, bitte versuchen Sie es erneut und schließen Sie alle Schritte in 15 Minuten ab.")
+    result = classify(Ticket(subject="Re: Zeitüberschreitung beim Verbinden", description=body), patterns)
+    assert result.detection.matched == ("staging_mode",)
+    assert any(s.error == "connection_timeout" and "turns to another error" in s.reason for s in result.detection.suppressed)
+
+
+@pytest.mark.parametrize(("newest", "found"), [
+    ("yes thats the one, word for word", ("connection_timeout",)),
+    ("Ja, genau diese Meldung. Was nun?", ("connection_timeout",)),
+    # A "yes" to something else is no answer about the error; neither is the quoted question alone.
+    ("Yes, I have time on Thursday for a call.", ()),
+    ("Thanks, I will look into it tomorrow.", ()),
+])
+def test_only_a_yes_about_the_message_makes_the_asked_error_theirs(patterns, newest: str, found: tuple[str, ...]) -> None:
+    from plugin.core.classify import classify
+    from plugin.core.models import Ticket
+
+    assert classify(Ticket(subject="Re: help", description=newest + AGENT_ASKS), patterns).detection.matched == found

@@ -385,3 +385,22 @@ def test_a_support_header_quoted_inside_a_quote_is_known_in_every_language(patte
 def test_another_problem_does_not_take_up_a_quoted_error() -> None:
     assert not FOLLOW_UP.search("これはまた別の問題ですか？")
     assert FOLLOW_UP.search("またエラーが出ました。")
+
+
+SIGNED_QUOTE = ("Gracias, lo de la cuenta ya quedó resuelto. Ahora el problema es otro: los envíos FBA siguen en tránsito.\n\n"
+                "> Hola Carmen,\n> El mensaje indica que Amazon ha bloqueado tu cuenta o que no está registrada en el "
+                "marketplace que intentas usar.\n> {signature}")
+
+
+def test_a_quote_without_a_header_signed_by_support_is_the_agents(patterns) -> None:
+    text, shape = layout(SIGNED_QUOTE.format(signature="Sergio, Soporte Codisto"))
+    start = text.text.index("Amazon ha bloqueado")
+    assert shape.in_agent_quote(start, start + 10)
+    # "siguen" (still) in the merchant's words is about their shipments: the agent's explanation is not their error.
+    assert detect(SIGNED_QUOTE.format(signature="Sergio, Soporte Codisto"), patterns).matched == ()
+
+
+def test_a_quote_signed_by_the_merchant_stays_theirs() -> None:
+    text, shape = layout(SIGNED_QUOTE.format(signature="Carmen"))
+    start = text.text.index("Amazon ha bloqueado")
+    assert shape.is_quoted(start, start + 10) and not shape.in_agent_quote(start, start + 10)

@@ -232,15 +232,19 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         suppressed.extend(Suppressed(pattern.id, ev.regex, ev.text, SUBJECT_REASON) for ev in best.values())
         best = {}
     taken_up = bool(not best and in_quotes) and view.takes_up(pattern)  # asked once: it reads the whole ticket
-    if not best and in_quotes and (taken_up or view.layout().follows_up(view.follow_up)):
+    still = bool(not best and in_quotes) and (taken_up or view.layout().follows_up(view.follow_up))
+    if not best and in_quotes and (still or _affirms(text.text, view.subject_end)):
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
-        # said what to do *if* an error appears (an agent's instructions).
+        # said what to do *if* an error appears (an agent's instructions). "Yes, that's the one" answers
+        # the support side's question "do you see X?": X is theirs, and nothing else quoted is.
         for ev in quoted_evidence:
             s, e = view.layout().sentence(*ev[1])
             if view.layout().in_agent_quote(*ev[1]) and not (taken_up or (_asks(text.text, e)
                                                                           and not _denies(text.text, view.subject_end))):
                 # The support side's words are the merchant's only when they asked "do you still see X?",
                 # or the merchant says it is still the same, or answers with the escalation facts asked for.
+                continue
+            if not still and not view.layout().in_agent_quote(*ev[1]):
                 continue
             if not HYPOTHETICAL.search(text.text, s, ev[1][0]) and not HYPOTHETICAL_AFTER.match(text.text, ev[1][1]):
                 best[(ev[0].start, ev[0].end)] = ev[0]
@@ -271,6 +275,27 @@ _DENIES = regex.compile(
 
 def _denies(text: str, start: int) -> bool:
     return _DENIES.match(text, start) is not None
+
+
+_AFFIRMS = regex.compile(
+    r"\W*(?:(?:hi|hello|hey|hallo|guten tag|bonjour|hola|buenos días|ciao|buongiorno)\b[^.!?\n]{0,30}?[,.!]\s*)?"
+    r"(?:(?:yes|yep|yeah|yup|correct)\b[\s,.!-]*(?:(?:that|it|this)(?:'s|s| is| was)? (?:exactly |definitely )?"
+    r"(?:the one|the (?:same |exact )?(?:message|banner|error|wording|text)|it\b|that one)|exactly\b|that one\b"
+    r"|word for word|i do\b|the very same)"
+    r"|ja\b[\s,.!-]*(?:genau\b|exakt\b|wortw(?:ö|oe)rtlich|(?:das|die|diese|dieser|dies) (?:ist|war) (?:es|sie|die|genau)\b|diese meldung)"
+    r"|oui\b[\s,.!-]*(?:c'est (?:bien |exactement |tout à fait )?(?:ce|cette|celui|celle|le|la|ça|cela)\b|exactement|tout à fait|mot pour mot)"
+    r"|s[ií]\b[\s,.!-]*(?:(?:es|era) (?:ese|esa|este|esta|exactamente|justo|justamente|el mismo|ese mismo)\b|ese (?:es|mismo)\b"
+    r"|exact(?:o|amente)\b|justo (?:ese|esa|eso)\b|tal cual|palabra por palabra)"
+    r"|s[ìi]\b[\s,.!-]*(?:(?:è|e|era) (?:proprio |esattamente )?(?:quello|quella|questo|questa|lui|lo stesso|la stessa)\b|esatto\b"
+    r"|esattamente\b|proprio (?:quello|quella|questo|questa)\b|parola per parola)"
+    r"|はい[、。,!！\s]*(?:その|この)?(?:通り|とおり|メッセージ|エラー|表示|文言|それ)|その通り(?:です)?|それです)",
+    regex.IGNORECASE,
+)
+""""Yes, that's the one." opening the merchant's reply: the error the support side asked about ("do you see X?") is theirs."""
+
+
+def _affirms(text: str, start: int) -> bool:
+    return _AFFIRMS.match(text, start) is not None
 
 
 def _needs_amazon(dropped: list[Suppressed]) -> bool:
@@ -394,8 +419,10 @@ def _superseded(matches: list[Match], suppressed: list[Suppressed], view: Ticket
     # review thing from before, but today it says ..." keeps both).
     before = layout.text[:turn.start()]
     still = says_still(before, view.follow_up)
+    # An error only a reply's subject names ("Re: Zeitüberschreitung beim Verbinden") is the thread's old one too.
     older = [m for m in matches if body.get(m.error) and all(at >= newest for at in body[m.error])
-             or not still and not body.get(m.error) and m.error in view.own_quoted and m.error not in view.taken_up]
+             or not still and not body.get(m.error) and m.error not in view.taken_up
+             and (m.error in view.own_quoted or view.own_first.get(m.error, newest) < view.reply_subject_end)]
     if not now or not older:
         return matches, suppressed
     dropped = [Suppressed(m.error, m.evidence[0].regex, m.evidence[0].text, SUPERSEDED_REASON) for m in older]

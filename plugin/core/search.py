@@ -296,7 +296,13 @@ TURN = regex.compile(
     r"|\bsondern (?:jetzt |nun )?(?:eine?|die|der) (?:neue |andere )?(?:meldung|banner|fehler(?:meldung)?|hinweis|nachricht)\b"
     r"|\bmais (?:plutôt )?(?:un|une) (?:nouveau |nouvelle |autre )?(?:message|bannière|bandeau|erreur|avis)\b"
     r"|\b(?:sino|pero) (?:un|una) (?:nuevo |nueva |otro |otra )?(?:mensaje|banner|aviso|error)\b"
-    r"|\bma (?:invece )?(?:un|una|uno) (?:nuovo |nuova |altro |altra )?(?:banner|messaggio|avviso|errore|scritta)\b",
+    r"|\bma (?:invece )?(?:un|una|uno) (?:nuovo |nuova |altro |altra )?(?:banner|messaggio|avviso|errore|scritta)\b"
+    # "Jetzt kommt eine andere Meldung": a new message now, named after the turn
+    r"|\bnow (?:i get|i'?m getting|it says|it shows|there'?s|i see) (?:a|an) (?:new|different|other) (?:banner|message|error|notice)\b"
+    r"|\b(?:jetzt|nun|diesmal|heute) (?:kommt|erscheint|steht|zeigt sich|gibt es|bekomme ich) (?:eine?|die|der) (?:neue|andere)\w* (?:meldung|fehler\w*|nachricht|hinweis)\b"
+    r"|\bmaintenant (?:j'ai|c'est|il y a|ça affiche|s'affiche) (?:un|une) (?:autre|nouveau|nouvelle) (?:message|erreur|bandeau|bannière)\b"
+    r"|\bahora (?:sale|aparece|me sale|me aparece|tengo) (?:un|otro) (?:mensaje|error|aviso) (?:distinto|nuevo|diferente)\b|\bahora (?:sale|aparece|me sale|me aparece) otro (?:mensaje|error|aviso)\b"
+    r"|\b(?:ora|adesso) (?:esce|compare|appare|mi esce|mi compare|ho) (?:un|una) (?:altro|altra|nuovo|nuova) (?:messaggio|errore|avviso|banner|scritta)\b",
     regex.IGNORECASE,
 )
 """A turn to what is happening now ("... is gone. But now ...", "店舗Aは直りました。店舗Bは今も「…」と出ます"): what a

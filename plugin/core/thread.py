@@ -346,6 +346,40 @@ def _written_by_support(lines: list[str], i: int) -> bool:
     return bool(_SUPPORT_SIDE.search("\n".join(x for x in (lines[i], *block) if not _NOT_WRITER.match(x))))
 
 
+_MAY_SIGN = re.compile(r"codisto", re.IGNORECASE)
+_SUPPORT_SIGNATURE = re.compile(r"^[\s\-–—,.]*(?:[^\W\d_][\w.' -]{0,40}?[,\s–—-]+)?"
+                                r"(?:codisto(?:[ -]?(?:support|soporte|assistenza|kundenservice|team|équipe|equipo))?"
+                                r"|(?:support|soporte|assistenza|supporto|kundenservice|service client|l'équipe|el equipo|il team)"
+                                r"(?: de| di| del)? codisto)\s*[.!]?\s*$", re.IGNORECASE)
+"""A quoted mail's signature line naming the support side ("Sergio, Soporte Codisto", "Codisto Support")."""
+SIGNATURE_LINES = 3
+
+
+def _support_signed(lines: list[str], marked: list[bool]) -> set[int]:
+    """The lines of "> " quoted runs (one quoting depth) whose last lines sign as the support side: a bare
+    <blockquote> of the agent's reply has no "... wrote:" header, its signature says whose words they are."""
+    signed: set[int] = set()
+    i, n = 0, len(lines)
+    while i < n:
+        if not marked[i]:
+            i += 1
+            continue
+        depth = _depth(lines[i])
+        j = i
+        while j < n and marked[j] and _depth(lines[j]) == depth:
+            j += 1
+        tail = [x for x in (_MARKERS.sub("", line).strip() for line in lines[i:j]) if x][-SIGNATURE_LINES:]
+        if any(len(x) <= 60 and _SUPPORT_SIGNATURE.match(x) for x in tail):
+            signed.update(range(i, j))
+        i = j
+    return signed
+
+
+def _depth(line: str) -> int:
+    m = _MARKERS.match(line)
+    return 0 if m is None else m.group().count(">") + m.group().count("＞")
+
+
 def _own_mail_to_support(lines: list[str], i: int) -> bool:
     """A quoted mail sent *to* the support side and not by it: the merchant's own earlier report."""
     block = _header_fields(lines, i)
@@ -418,8 +452,9 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     if quote_headers is not None:
         heads.update(i for i in range(len(lines)) if marked[i] and (":" in lines[i] or "：" in lines[i]))
     quote_heads = {i for i in heads if marked[i] and _quote_head(_MARKERS.sub("", lines[i]), quote_headers)}
+    signed = _support_signed(lines, marked) if any(marked) and _MAY_SIGN.search(source) else set()
     if shortcut and not headers and not quote_heads:
-        return _plain_layout(normalized, lines, marked, amazon_quoted)
+        return _plain_layout(normalized, lines, marked, amazon_quoted, signed)
     mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
     newest_end: int | None = None
     for i, line in enumerate(lines):
@@ -457,7 +492,7 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
         line_quoted = (region_quoted and not region_amazon) or (is_marked and not region_amazon and i not in amazon_quoted)
         if line_quoted:
             _extend(quoted, pos, pos + len(piece))
-            if region_agent:
+            if region_agent or i in signed:
                 _extend(agent, pos, pos + len(piece))
         pieces.append(piece)
         pos += len(piece)
@@ -468,14 +503,16 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     return Layout(normalized, tuple(starts), tuple(quoted), tuple(agent), newest_end)
 
 
-def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_quoted: set[int]) -> Layout:
+def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_quoted: set[int],
+                  signed: set[int] | frozenset[int] = frozenset()) -> Layout:
     """build_layout for a ticket with no header line, outside quotes or inside them (most tickets):
     no region is opened, so a line is quoted when it carries "> " markers and is not Amazon's, and
-    the support side has no quoted words. The same result as the loop there, with none of its
-    per-line questions about headers."""
+    the support side's quoted words are those of runs it signed (``signed``). The same result as the
+    loop there, with none of its per-line questions about headers."""
     pieces = [_piece(line) for line in lines]
     starts: list[int] = []
     quoted: list[tuple[int, int]] = []
+    agent: list[tuple[int, int]] = []
     kept: list[str] = []
     pos = -1
     for i, piece in enumerate(pieces):
@@ -486,11 +523,13 @@ def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_
         end = pos + len(piece)
         if marked[i] and i not in amazon_quoted:
             _extend(quoted, pos, end)
+            if i in signed:
+                _extend(agent, pos, end)
         kept.append(piece)
         pos = end
     if " ".join(kept) != normalized:
         return Layout(normalized, (0,), ())
-    return Layout(normalized, tuple(starts), tuple(quoted), ())
+    return Layout(normalized, tuple(starts), tuple(quoted), tuple(agent))
 
 
 def _piece(line: str) -> str:
