@@ -128,3 +128,26 @@ def test_a_bad_dayparts_table_is_reported_by_file_and_key(english_copy: Path, ta
     with pytest.raises(PatternSetError) as info:
         load_patterns(english_copy)
     assert any(expected in str(e) and str(path) in str(e) for e in info.value.problems), info.value.problems
+
+
+AGENT_ASKS_DE = ("{reply}\n\nAm 24.11.2026 um 18:02 schrieb Codisto Support <support@codisto.com>:\n> Hallo Lena,\n"
+                 "> sehen Sie die Meldung \"The account connection timed out\"?\n> Viele Grüße, Priyanka")
+
+
+def test_a_languages_reply_cues_come_from_its_language_file(with_german: Path) -> None:
+    reply = AGENT_ASKS_DE.format(reply="Hallo Priyanka, jawoll, haargenau diese.")
+    assert detect(reply, load_patterns(with_german)).matched == ()
+    path = with_german / "i18n" / "de" / "language.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[reply_cues]\ngreetings = ['''hallo''']\n"
+                    "yes = ['''jawoll\\W+haargenau''']\n", encoding="utf-8")
+    assert detect(reply, load_patterns(with_german)).matched == ("connection_timeout",)
+
+
+def test_a_reply_cue_that_does_not_compile_is_reported_by_file_key_and_line(with_german: Path) -> None:
+    path = with_german / "i18n" / "de" / "language.toml"
+    path.write_text(path.read_text(encoding="utf-8") + "\n[reply_cues]\nturn = ['''aber (jetzt''']\n", encoding="utf-8")
+    with pytest.raises(PatternSetError) as info:
+        load_patterns(with_german)
+    problem = next(e for e in info.value.problems if e.path == path)
+    assert "reply_cues" in problem.key and "turn" in problem.key and "does not compile" in str(problem)
+    assert path.read_text(encoding="utf-8").splitlines()[problem.line - 1].startswith("turn")

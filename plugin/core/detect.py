@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-import regex
-
 from .chrome import PageChrome
+from .cues import ENGLISH_CUES
 from .fields import gives_merchant_id
 from .language import ticket_language
 from .listing import Listed, find_listed
@@ -14,7 +13,7 @@ from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
 from .pasted import Pasted, find_pasted
 from .patterns import CompiledContext, ErrorPattern, PatternSet
-from .search import TURN, Deadline, Found, first_veto, scan
+from .search import Deadline, Found, first_veto, scan
 from .stances import stance_veto
 from .thread import _QUOTE_LINE, HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of, says_still
 
@@ -81,6 +80,7 @@ class TicketView:
         self.quote_headers = patterns.quote_headers if patterns is not None else None
         self.amazon = amazon
         self.follow_up = patterns.follow_up if patterns is not None else None
+        self.cues = patterns.cues if patterns is not None else ENGLISH_CUES
         self.patterns = patterns
         self._layout: Layout | None = None
         self._chrome: PageChrome | None = None
@@ -156,7 +156,7 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     score = round(min(score, 1.0), 3)
     if score < pattern.spec.min_score:
         return None, f"score {score} below min_score {pattern.spec.min_score}", False
-    veto = first_veto(pattern.vetoes(regex_name), found, text, deadline, regex_name, view.layout)
+    veto = first_veto(pattern.vetoes(regex_name), found, text, deadline, regex_name, view.layout, view.cues.turn)
     if veto is not None:
         neg, m = veto
         return (None, f"negative {neg.spec.name!r} matched {text.evidence(m.start(), m.end())!r}",
@@ -233,14 +233,14 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         best = {}
     taken_up = bool(not best and in_quotes) and view.takes_up(pattern)  # asked once: it reads the whole ticket
     still = bool(not best and in_quotes) and (taken_up or view.layout().follows_up(view.follow_up))
-    if not best and in_quotes and (still or _affirms(text.text, view.subject_end)):
+    if not best and in_quotes and (still or view.cues.affirmed(text.text, view.subject_end)):
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
         # said what to do *if* an error appears (an agent's instructions). "Yes, that's the one" answers
         # the support side's question "do you see X?": X is theirs, and nothing else quoted is.
         for ev in quoted_evidence:
             s, e = view.layout().sentence(*ev[1])
             if view.layout().in_agent_quote(*ev[1]) and not (taken_up or (_asks(text.text, e)
-                                                                          and not _denies(text.text, view.subject_end))):
+                                                                          and not view.cues.denied(text.text, view.subject_end))):
                 # The support side's words are the merchant's only when they asked "do you still see X?",
                 # or the merchant says it is still the same, or answers with the escalation facts asked for.
                 continue
@@ -262,40 +262,6 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
 
 def _asks(text: str, sentence_end: int) -> bool:
     return text[sentence_end:sentence_end + 3].lstrip(" »\"'」』)").startswith(("?", "？"))
-
-
-_DENIES = regex.compile(
-    r"\W*(?:(?:hi|hello|hey|hallo|bonjour|hola|ciao|buongiorno)\b[^.!?]{0,30}?[,.!]\s*)?"
-    r"(?:no|nope|nein|non|いいえ)\s*[,.!、。]\s*(?:it(?:'s| is)(?: not|n't)|that(?:'s| is)(?: not|n't)|not that"
-    r"|das (?:ist|war) (?:es )?nicht|(?:ce|c'est) n'est pas|ce n'est pas|no es (?:eso|ese)|non è (?:quello|questo|così)|違います|そうではありません)",
-    regex.IGNORECASE,
-)
-""""No, it isn't that." opening the merchant's reply: the error the support side asked about is not theirs."""
-
-
-def _denies(text: str, start: int) -> bool:
-    return _DENIES.match(text, start) is not None
-
-
-_AFFIRMS = regex.compile(
-    r"\W*(?:(?:hi|hello|hey|hallo|guten tag|bonjour|hola|buenos días|ciao|buongiorno)\b[^.!?\n]{0,30}?[,.!]\s*)?"
-    r"(?:(?:yes|yep|yeah|yup|correct)\b[\s,.!-]*(?:(?:that|it|this)(?:'s|s| is| was)? (?:exactly |definitely )?"
-    r"(?:the one|the (?:same |exact )?(?:message|banner|error|wording|text)|it\b|that one)|exactly\b|that one\b"
-    r"|word for word|i do\b|the very same)"
-    r"|ja\b[\s,.!-]*(?:genau\b|exakt\b|wortw(?:ö|oe)rtlich|(?:das|die|diese|dieser|dies) (?:ist|war) (?:es|sie|die|genau)\b|diese meldung)"
-    r"|oui\b[\s,.!-]*(?:c'est (?:bien |exactement |tout à fait )?(?:ce|cette|celui|celle|le|la|ça|cela)\b|exactement|tout à fait|mot pour mot)"
-    r"|s[ií]\b[\s,.!-]*(?:(?:es|era) (?:ese|esa|este|esta|exactamente|justo|justamente|el mismo|ese mismo)\b|ese (?:es|mismo)\b"
-    r"|exact(?:o|amente)\b|justo (?:ese|esa|eso)\b|tal cual|palabra por palabra)"
-    r"|s[ìi]\b[\s,.!-]*(?:(?:è|e|era) (?:proprio |esattamente )?(?:quello|quella|questo|questa|lui|lo stesso|la stessa)\b|esatto\b"
-    r"|esattamente\b|proprio (?:quello|quella|questo|questa)\b|parola per parola)"
-    r"|はい[、。,!！\s]*(?:その|この)?(?:通り|とおり|メッセージ|エラー|表示|文言|それ)|その通り(?:です)?|それです)",
-    regex.IGNORECASE,
-)
-""""Yes, that's the one." opening the merchant's reply: the error the support side asked about ("do you see X?") is theirs."""
-
-
-def _affirms(text: str, start: int) -> bool:
-    return _AFFIRMS.match(text, start) is not None
 
 
 def _needs_amazon(dropped: list[Suppressed]) -> bool:
@@ -408,7 +374,8 @@ def _superseded(matches: list[Match], suppressed: list[Suppressed], view: Ticket
     may be quoted below the newest one ("El jue, … Héctor escribió: > …"): an error found only there goes too."""
     layout = view.layout()
     newest = layout.newest_end or 0
-    turn = next((m for m in TURN.finditer(layout.text, 0, newest) if not layout.is_quoted(m.start(), m.end())), None)
+    turn = next((m for m in view.cues.turn.finditer(layout.text, 0, newest) if not layout.is_quoted(m.start(), m.end())),
+                None)
     if turn is None:
         return matches, suppressed
     body = view.own_body

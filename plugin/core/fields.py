@@ -6,6 +6,9 @@ import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
+import regex
+
+from .cues import ENGLISH_CUES
 from .models import Escalation, FieldValue, PatternFailure
 from .normalize import NormalizedText
 from .patterns import FieldPattern, PatternSet
@@ -158,7 +161,8 @@ def _value(field: FieldPattern, found: Found, text: NormalizedText,
 
 def find_values(field: FieldPattern, text: NormalizedText, timeout: float = 0.25,
                 reference: datetime | None = None,
-                older: Callable[[int, int], bool] | None = None) -> list[tuple[FieldValue, datetime | None]]:
+                older: Callable[[int, int], bool] | None = None,
+                turn: regex.Pattern[str] = ENGLISH_CUES.turn) -> list[tuple[FieldValue, datetime | None]]:
     """Every value of one field in the text, in the order of its regexes, then of position; only those
     in the newest message when ``older`` (an earlier message of the thread?) leaves some there.
 
@@ -171,7 +175,7 @@ def find_values(field: FieldPattern, text: NormalizedText, timeout: float = 0.25
     own: list[tuple[FieldValue, datetime | None]] = []
     for rx in field.regexes:
         for hit in scan(rx, text, deadline):
-            if first_veto(field.negatives, hit, text, deadline) is not None:
+            if first_veto(field.negatives, hit, text, deadline, turn=turn) is not None:
                 continue
             value = _value(field, hit, text, reference)
             if value is not None:
@@ -230,7 +234,7 @@ def extract_escalation(text: NormalizedText, patterns: PatternSet, required: boo
     flags: dict[str, FieldValue] = {}
     for field in patterns.fields:
         try:
-            values = find_values(field, text, timeout, reference, older)
+            values = find_values(field, text, timeout, reference, older, patterns.cues.turn)
         except TimeoutError as exc:
             failures.append(PatternFailure(f"fields/{field.id}", str(exc)))
             continue

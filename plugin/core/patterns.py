@@ -22,6 +22,7 @@ import regex
 from pydantic import ValidationError
 
 from .anchors import AnchorIndex, WordIndex
+from .cues import ReplyCues, compile_cues
 from .fuzzy import FuzzyStarts, fuzzy_starts
 from .leading import Starts
 from .normalize import SHORT_TEXT
@@ -543,8 +544,13 @@ class PatternSet:
     follow_up: regex.Pattern[str] | None = field(default=None, repr=False, compare=False)
     """Every language's follow-up cues ("immer noch"), beside the built-in ones of thread.py."""
 
+    cues: ReplyCues = field(default=None, repr=False, compare=False)  # type: ignore[assignment]
+    """How a reply answers the thread ("yes, that's the one", "but now"), English's and every language's (cues.py)."""
+
     def __post_init__(self) -> None:
         self._by_id.update({p.id: p for p in self.error_patterns})
+        if self.cues is None:
+            object.__setattr__(self, "cues", compile_cues(la.spec.reply_cues for la in self.languages))
         cues = [c for la in self.languages for c in la.spec.followup_cues]
         if cues and self.follow_up is None:
             object.__setattr__(self, "follow_up", regex.compile("|".join(f"(?:{c})" for c in cues), regex.IGNORECASE))

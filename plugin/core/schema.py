@@ -329,6 +329,19 @@ class ReplyPartsFile(_Strict):
 # --- Language overlays (patterns/i18n/<lang>/..., see I18N_SCHEMA.md and patterns/README.md) ---
 
 
+class ReplyCueWords(_Strict):
+    """A language's words for how a merchant's reply answers the thread (regexes, case-insensitive; see cues.py)."""
+
+    greetings: list[str] = []
+    """Before a yes or a no: "Hallo Anna, nein, ..."."""
+    yes: list[str] = []
+    """Opening a reply: "Ja, genau diese Meldung" (the error the support side asked about is the merchant's)."""
+    no: list[str] = []
+    """Opening a reply: "Nein, das ist es nicht" (it is not)."""
+    turn: list[str] = []
+    """A turn to what is happening now: "aber jetzt ...", "Jetzt kommt eine andere Meldung"."""
+
+
 class LanguageSpec(_Strict):
     """patterns/i18n/<lang>/language.toml: what identifies the language and its thread conventions."""
 
@@ -340,6 +353,8 @@ class LanguageSpec(_Strict):
     connecting_context: list[str] = []
     followup_cues: list[str] = []
     """Optional: words of a reply that take up a quoted error as still the merchant's ("immer noch")."""
+    reply_cues: ReplyCueWords = ReplyCueWords()
+    """Optional: how a reply answers the thread ("Ja, genau", "Nein, das ist es nicht", "aber jetzt")."""
     reply_parts: ReplyParts = ReplyParts()
     stances: dict[str, list[StanceSpec]] = {}
     """This language's ways of writing each stance, by stance name (see StancesFile)."""

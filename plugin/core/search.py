@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import regex
 
+from .cues import ENGLISH_CUES
 from .fuzzy import fuzzy_search
 from .normalize import SHORT_TEXT, NormalizedText
 from .patterns import MAX_ANCHOR_HITS, Clauses, CompiledNegative, CompiledRegex, Vetoes, compile_seconds
@@ -285,37 +286,16 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
             yield Found(m.start(), m.end(), sum(m.fuzzy_counts), m)
 
 
-TURN = regex.compile(
-    r"\b(?:but|however),? (?:now|this time|today)\b|\bnow,? however\b|\baber (?:jetzt|nun|diesmal|heute)\b"
-    r"|\b(?:jetzt|nun|heute|diesmal) (?:hängt|hakt|klemmt|kommt|steht|zeigt|meldet|scheitert|streikt|spinnt)(?: es)? aber\b"
-    r"|\bmais (?:maintenant|cette fois|aujourd'hui)\b|\bpero (?:ahora|esta vez|hoy)\b"
-    r"|\b(?:ma|per(?:ò|o)) (?:ora|adesso|stavolta|questa volta|oggi)\b|(?:ただ|でも|しかし|ところが)、?(?:今度は|今は|今回は)"
-    r"|は(?:今も|今でも|いまだに)"
-    # "no longer X but a (new) banner saying Y": the message that replaced the old one
-    r"|\bbut (?:instead )?(?:a|an) (?:new |different |other )?(?:banner|message|error|notice|warning)\b"
-    r"|\bsondern (?:jetzt |nun )?(?:eine?|die|der) (?:neue |andere )?(?:meldung|banner|fehler(?:meldung)?|hinweis|nachricht)\b"
-    r"|\bmais (?:plutôt )?(?:un|une) (?:nouveau |nouvelle |autre )?(?:message|bannière|bandeau|erreur|avis)\b"
-    r"|\b(?:sino|pero) (?:un|una) (?:nuevo |nueva |otro |otra )?(?:mensaje|banner|aviso|error)\b"
-    r"|\bma (?:invece )?(?:un|una|uno) (?:nuovo |nuova |altro |altra )?(?:banner|messaggio|avviso|errore|scritta)\b"
-    # "Jetzt kommt eine andere Meldung": a new message now, named after the turn
-    r"|\bnow (?:i get|i'?m getting|it says|it shows|there'?s|i see) (?:a|an) (?:new|different|other) (?:banner|message|error|notice)\b"
-    r"|\b(?:jetzt|nun|diesmal|heute) (?:kommt|erscheint|steht|zeigt sich|gibt es|bekomme ich) (?:eine?|die|der) (?:neue|andere)\w* (?:meldung|fehler\w*|nachricht|hinweis)\b"
-    r"|\bmaintenant (?:j'ai|c'est|il y a|ça affiche|s'affiche) (?:un|une) (?:autre|nouveau|nouvelle) (?:message|erreur|bandeau|bannière)\b"
-    r"|\bahora (?:sale|aparece|me sale|me aparece|tengo) (?:un|otro) (?:mensaje|error|aviso) (?:distinto|nuevo|diferente)\b|\bahora (?:sale|aparece|me sale|me aparece) otro (?:mensaje|error|aviso)\b"
-    r"|\b(?:ora|adesso) (?:esce|compare|appare|mi esce|mi compare|ho) (?:un|una) (?:altro|altra|nuovo|nuova) (?:messaggio|errore|avviso|banner|scritta)\b",
-    regex.IGNORECASE,
-)
-"""A turn to what is happening now ("... is gone. But now ...", "店舗Aは直りました。店舗Bは今も「…」と出ます"): what a
-window's negative says before it (the old error solved, another shop's or system's trouble) does not veto a hit after it."""
-
-
 def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, text: NormalizedText, deadline: Deadline,
                regex_name: str | None = None,
-               layout: Callable[[], Layout] | None = None) -> tuple[CompiledNegative, regex.Match[str]] | None:
+               layout: Callable[[], Layout] | None = None,
+               turn: regex.Pattern[str] = ENGLISH_CUES.turn) -> tuple[CompiledNegative, regex.Match[str]] | None:
     """The first negative that matches near a hit (and applies to its regex), with its match.
 
     A negative scoped to the sentence or clause looks only there (``layout`` gives the ticket's
-    sentences; without it the window is used).
+    sentences; without it the window is used). A window negative's words before a ``turn`` to what is happening
+    now ("... is gone. But now ...", "店舗Aは直りました。店舗Bは今も「…」と出ます": the old error solved, another shop's or
+    system's trouble) do not veto a hit after it.
     """
     for neg in _may_occur(negatives, text, regex_name):
         # A negative's words (neg.need) are looked for in the lowered text, which it is searched in.
@@ -329,7 +309,7 @@ def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, tex
             continue
         m = neg.search(text, s, e, deadline.remaining)
         if m is not None:
-            if neg.spec.scope == "window" and m.end() <= found.start and TURN.search(text.text, m.end(), found.start):
+            if neg.spec.scope == "window" and m.end() <= found.start and turn.search(text.text, m.end(), found.start):
                 continue
             if neg.spec.scope == "window" and _other_item(text, found, m):
                 continue
