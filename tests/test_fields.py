@@ -407,3 +407,16 @@ def test_a_time_only_in_the_earlier_mail_is_still_read(patterns) -> None:
     text = ("Toujours la même erreur, voir ci-dessous.\n\n-----Message d'origine-----\n"
             "De : Hélène\n\nUne erreur s'est produite. Essai le 24/11/2026 à 9h15 heure de Paris.")
     assert escalation(patterns, text).timestamp_utc == "2026-11-24T08:15:00Z"
+
+
+def test_a_reply_giving_the_merchant_id_is_read_within_the_asking_patterns_budget(patterns) -> None:
+    """The check runs inside a pattern's budget: the service's, or a generous one when quality is measured
+    (a fixed 50 ms of its own timed out on a loaded machine and failed the pattern)."""
+    from plugin.core.fields import gives_merchant_id
+    from plugin.core.search import Deadline
+
+    text = normalize("Here you go: merchant ID A2KX8QW4ZT1MNP, last try 3pm EST.")
+    assert gives_merchant_id(text, patterns, lambda s, e: False, Deadline(10.0))
+    assert not gives_merchant_id(text, patterns, lambda s, e: True, Deadline(10.0))  # only quoted: not theirs
+    with pytest.raises(TimeoutError):
+        gives_merchant_id(text, patterns, lambda s, e: False, Deadline(0.0))

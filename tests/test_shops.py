@@ -17,8 +17,10 @@ from plugin.core.shops import shop_of
     ("the other store works", "other"),
     ("l'autre compte fonctionne", "other"),
     ("la deuxième boutique affiche une erreur", "2"),
-    ("Cliente\tMarketplace\tEstado", "row@0"),
-    ("Maison Verlaine | amazon.fr | OK | -", "row@0"),
+    # A table's row (tables.py: as many cells as the row above or below): its own shop's; one line with bars is none.
+    ("Cliente\tMarketplace\tEstado\nOlivares\tamazon.es\tConectado", "row@27"),
+    ("Boutique | Marketplace | Statut | Note\nMaison Verlaine | amazon.fr | OK | -", "row@39"),
+    ("Maison Verlaine | amazon.fr | OK | -", None),
     # No shop: an attempt's ordinal, or a number that is not a shop's.
     ("I tried a second time", None),
     ("my account 2fa code", None),

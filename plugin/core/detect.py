@@ -103,12 +103,12 @@ class TicketView:
         """The anchors (spelt right or not) found in the ticket, when all of the patterns' were looked
         for: a regex none of whose anchors is among them cannot match, and is not even started."""
 
-    def takes_up(self, pattern: ErrorPattern) -> bool:
+    def takes_up(self, pattern: ErrorPattern, deadline: Deadline) -> bool:
         """Whether the merchant's own words take up an error the support side named in its quoted mail."""
         if self.layout().takes_up():
             return True
         return (pattern.spec.escalation_fields and self.patterns is not None
-                and gives_merchant_id(self.text, self.patterns, self.layout().is_quoted))
+                and gives_merchant_id(self.text, self.patterns, self.layout().is_quoted, deadline))
 
     def in_chrome(self, start: int, end: int) -> bool:
         """Whether a span of the source lies in a pasted page's chrome (see chrome.py), found on the first ask."""
@@ -231,7 +231,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         # about something else (a Prime account, another marketplace): the subject goes with it.
         suppressed.extend(Suppressed(pattern.id, ev.regex, ev.text, SUBJECT_REASON) for ev in best.values())
         best = {}
-    taken_up = bool(not best and in_quotes) and view.takes_up(pattern)  # asked once: it reads the whole ticket
+    taken_up = bool(not best and in_quotes) and view.takes_up(pattern, deadline)  # (it reads the whole ticket)
     still = bool(not best and in_quotes) and (taken_up or view.layout().follows_up(view.follow_up))
     if not best and in_quotes and (still or view.cues.affirmed(text.text, view.subject_end)):
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only

@@ -186,9 +186,9 @@ def find_values(field: FieldPattern, text: NormalizedText, timeout: float = 0.25
 
 
 def gives_merchant_id(text: NormalizedText, patterns: PatternSet, quoted: Callable[[int, int], bool],
-                      timeout: float = 0.05) -> bool:
-    """Whether the merchant's own (unquoted) words give a merchant ID: a reply with the escalation facts asked for."""
-    deadline = Deadline(timeout)
+                      deadline: Deadline) -> bool:
+    """Whether the merchant's own (unquoted) words give a merchant ID: a reply with the escalation facts asked for.
+    ``deadline``: the asking pattern's budget (a fixed 50 ms of its own timed out on a loaded machine)."""
     for field in patterns.field("merchant_id"):
         for rx in field.regexes:
             for hit in scan(rx, text, deadline):

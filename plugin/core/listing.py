@@ -26,6 +26,7 @@ import regex
 
 from .schema import ListingFile
 from .spans import merged
+from .tables import is_row
 
 if TYPE_CHECKING:
     from .patterns import PatternFileError
@@ -247,7 +248,7 @@ def find_listed(source: str, named: Mapping[str, Iterable[tuple[int, int]]], rul
             continue
         line = lines[i]
         if line is not None and not line.notice:
-            status = _table_row(lines.raw, i) and len({e for e, _, _ in on_line[i]}) < rules.pair_errors
+            status = is_row(lines.raw, i) and len({e for e, _, _ in on_line[i]}) < rules.pair_errors
             listed.extend([] if status else _row_spans(line, rules))
     return Listed(tuple(merged(listed)), source)
 
@@ -388,18 +389,6 @@ def _label_of(body: str) -> str:
 def _may_be_row(raw: str) -> bool:
     """Whether a line holds a place where _ROW_BREAK parts two items (a row needs at least two items)."""
     return "   " in raw or any(c in raw for c in "·•|›»/｜／\t")
-
-
-_TABLE_BREAK = regex.compile(r"\t|[ \t][|｜][ \t]|｜")
-"""A table's cell border: a row of a status table pasted from a spreadsheet, not a row of links."""
-
-
-def _table_row(raw: list[str], i: int) -> bool:
-    """Whether line ``i`` is a row of a table: its cells parted by tabs or " | ", as many as the row above or
-    below has (a header or another row), at least three. Such a row naming one error ("Shop B | amazon.fr |
-    KO | <the banner>") is a status per row, what happened to that shop, not a row of links."""
-    cells = len(_TABLE_BREAK.split(raw[i]))
-    return cells >= 3 and any(0 <= j < len(raw) and len(_TABLE_BREAK.split(raw[j])) == cells for j in (i - 1, i + 1))
 
 
 def _row_spans(line: _Line, rules: ListingRules) -> list[tuple[int, int]]:

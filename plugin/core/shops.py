@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING
 
 import regex
 
+from .tables import row_at
+
 if TYPE_CHECKING:
     from .normalize import NormalizedText
 
@@ -41,7 +43,6 @@ SHOP = regex.compile(
     + r"|(?P<jother>(?:もう一つ|もうひとつ|別|他)の(?:店舗|ストア|アカウント|ショップ))",
     regex.IGNORECASE | regex.V0,
 )
-_TABLE_ROW = regex.compile(r"[^\n]*?(?:\t[^\n]*?\t|[ \t][|｜][ \t][^\n]*?[ \t][|｜][ \t])[^\n]*")
 _SENTENCE_END = regex.compile(r"[.!?。！？](?=\s|$)|[。！？]|\n")
 
 
@@ -58,7 +59,7 @@ def shop_of(source: str, start: int, end: int) -> str | None:
     line_start = source.rfind("\n", 0, start) + 1
     line_end = source.find("\n", end)
     line_end = len(source) if line_end < 0 else line_end
-    if _TABLE_ROW.fullmatch(source, line_start, line_end):
+    if row_at(source, line_start, line_end):
         return f"row@{line_start}"
     s = max((m.end() for m in _SENTENCE_END.finditer(source, line_start, start)), default=line_start)
     e = next((m.start() for m in _SENTENCE_END.finditer(source, end, line_end)), line_end)
@@ -82,4 +83,12 @@ def speaks_of_another_shop(text: NormalizedText, hit: tuple[int, int], words: tu
     ours = shop_of(source, max(hs, he - 1), he)  # a hit may run from the subject into the body: its words end it
     if ours is not None or theirs.startswith("row@"):
         return ours != theirs
-    return theirs == "other" or any(_key(m) != theirs for m in SHOP.finditer(source))
+    return theirs == "other" or any(key != theirs for key in _shops_named(text))
+
+
+def _shops_named(text: NormalizedText) -> frozenset[str]:
+    """Every shop the ticket names (remembered with it: each veto's words near a hit that names none ask again)."""
+    known = text.searched.get(("shops named",))
+    if known is None:
+        known = text.searched[("shops named",)] = frozenset(_key(m) for m in SHOP.finditer(text.source))
+    return known  # type: ignore[no-any-return]

@@ -353,6 +353,7 @@ _SUPPORT_SIGNATURE = re.compile(r"^[\s\-–—,.]*(?:[^\W\d_][\w.' -]{0,40}?[,\s
                                 r"(?: de| di| del)? codisto)\s*[.!]?\s*$", re.IGNORECASE)
 """A quoted mail's signature line naming the support side ("Sergio, Soporte Codisto", "Codisto Support")."""
 SIGNATURE_LINES = 3
+"""The last lines of a quoted run read for a signature (a name, a role, the company)."""
 
 
 def _support_signed(lines: list[str], marked: list[bool]) -> set[int]:
