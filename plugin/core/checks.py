@@ -10,6 +10,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Literal
 
+import regex
+
 from .detect import CHROME_REASON, LISTED_REASON, PASTED_REASON, DetectOptions, detect_text, match_pattern
 from .fields import find_values, pick
 from .normalize import normalize
@@ -86,17 +88,18 @@ def _error_examples(patterns: PatternSet, p: ErrorPattern, path: Path, kind: str
 
 
 def _field_examples(f: FieldPattern, path: Path, match: tuple[FieldExample, ...] | list[FieldExample],
-                    no_match: tuple[str, ...] | list[str]) -> list[CheckMessage]:
+                    no_match: tuple[str, ...] | list[str], turn: regex.Pattern[str]) -> list[CheckMessage]:
+    """A field's examples read as the service reads tickets: with every loaded language's turn to "now" (cues.py)."""
     out: list[CheckMessage] = []
     for i, ex in enumerate(match):
-        picked = pick(f, find_values(f, normalize(ex.text), reference=EXAMPLE_REFERENCE))
+        picked = pick(f, find_values(f, normalize(ex.text), reference=EXAMPLE_REFERENCE, turn=turn))
         got = picked[0].value if picked else None
         if got != ex.expect:
             line = _example_line(path, ("examples", "match"), ex.text)
             out.append(CheckMessage("error", path, f"examples.match[{i}]", line,
                                     f"expected {ex.expect!r} from {ex.text!r}, got {got!r}"))
     for i, text in enumerate(no_match):
-        values = find_values(f, normalize(text), reference=EXAMPLE_REFERENCE)
+        values = find_values(f, normalize(text), reference=EXAMPLE_REFERENCE, turn=turn)
         if values:
             line = _example_line(path, ("examples", "no_match"), text)
             out.append(CheckMessage("error", path, f"examples.no_match[{i}]", line,
@@ -225,9 +228,9 @@ def run_examples(patterns: PatternSet) -> list[CheckMessage]:
             out += _error_examples(patterns, p, overlay.path, "match", overlay.match)
             out += _error_examples(patterns, p, overlay.path, "no_match", overlay.no_match)
     for f in patterns.fields:
-        out += _field_examples(f, f.path, f.spec.examples.match, f.spec.examples.no_match)
+        out += _field_examples(f, f.path, f.spec.examples.match, f.spec.examples.no_match, patterns.cues.turn)
         for overlay in f.overlays:
-            out += _field_examples(f, overlay.path, overlay.field_match, overlay.no_match)
+            out += _field_examples(f, overlay.path, overlay.field_match, overlay.no_match, patterns.cues.turn)
     return out
 
 

@@ -231,25 +231,26 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
         # about something else (a Prime account, another marketplace): the subject goes with it.
         suppressed.extend(Suppressed(pattern.id, ev.regex, ev.text, SUBJECT_REASON) for ev in best.values())
         best = {}
-    taken_up = bool(not best and in_quotes) and view.takes_up(pattern, deadline)  # (it reads the whole ticket)
-    still = bool(not best and in_quotes) and (taken_up or view.layout().follows_up(view.follow_up))
-    if not best and in_quotes and (still or view.cues.affirmed(text.text, view.subject_end)):
+    quoted_only = not best and bool(in_quotes)
+    taken_up = quoted_only and view.takes_up(pattern, deadline)  # (it reads the whole ticket)
+    still = quoted_only and (taken_up or view.layout().follows_up(view.follow_up))
+    if quoted_only and (still or view.cues.affirmed(text.text, view.subject_end)):
         # "Still the same" above a quoted error the merchant had: theirs, unless the quote only
         # said what to do *if* an error appears (an agent's instructions). "Yes, that's the one" answers
         # the support side's question "do you see X?": X is theirs, and nothing else quoted is.
-        for ev in quoted_evidence:
-            s, e = view.layout().sentence(*ev[1])
-            if view.layout().in_agent_quote(*ev[1]) and not (taken_up or (_asks(text.text, e)
-                                                                          and not view.cues.denied(text.text, view.subject_end))):
+        for ev, (qs, qe) in quoted_evidence:
+            s, e = view.layout().sentence(qs, qe)
+            agents = view.layout().in_agent_quote(qs, qe)
+            if agents and not (taken_up or (_asks(text.text, e) and not view.cues.denied(text.text, view.subject_end))):
                 # The support side's words are the merchant's only when they asked "do you still see X?",
                 # or the merchant says it is still the same, or answers with the escalation facts asked for.
                 continue
-            if not still and not view.layout().in_agent_quote(*ev[1]):
+            if not still and not agents:
                 continue
-            if not HYPOTHETICAL.search(text.text, s, ev[1][0]) and not HYPOTHETICAL_AFTER.match(text.text, ev[1][1]):
-                best[(ev[0].start, ev[0].end)] = ev[0]
-                if not view.layout().in_agent_quote(*ev[1]):
-                    view.own_quoted.setdefault(pattern.id, []).append(ev[1][0])
+            if not HYPOTHETICAL.search(text.text, s, qs) and not HYPOTHETICAL_AFTER.match(text.text, qe):
+                best[(ev.start, ev.end)] = ev
+                if not agents:
+                    view.own_quoted.setdefault(pattern.id, []).append(qs)
         if best:
             in_quotes = []
             if taken_up:

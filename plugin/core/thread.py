@@ -378,7 +378,7 @@ def _support_signed(lines: list[str], marked: list[bool]) -> set[int]:
 
 def _depth(line: str) -> int:
     m = _MARKERS.match(line)
-    return 0 if m is None else m.group().count(">") + m.group().count("＞")
+    return 0 if m is None else m.group().count(">")
 
 
 def _own_mail_to_support(lines: list[str], i: int) -> bool:
