@@ -63,7 +63,7 @@ if TYPE_CHECKING:
     from .listing import ListingRules
     from .normalize import NormalizedText
     from .pasted import PastedRules
-    from .stances import StanceRule, Stances
+    from .stances import StanceRules, Stances
 
 FIELDS_DIR = "fields"
 I18N_DIR = "i18n"
@@ -435,7 +435,7 @@ class ErrorPattern:
     replies: dict[str, OverlayReplySpec] = field(default_factory=dict, compare=False)
     """The reply translated, by language; English is ``spec.reply``."""
     overlays: tuple[Overlay, ...] = ()
-    stances: dict[str, tuple[StanceRule, ...]] = field(default_factory=dict, compare=False)
+    stances: dict[str, StanceRules] = field(default_factory=dict, compare=False)
     """By regex name, the stance rules that may veto its hits (all but the opted-out; see stances.py)."""
 
     def reply_body(self, lang: str) -> tuple[str | None, int | None, str]:

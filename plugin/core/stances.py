@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -128,6 +128,28 @@ def load_stances(directory: Path, languages: Iterable[tuple[LanguageSpec, Path]]
     return Stances(tuple(rules), tuple(examples))
 
 
+@dataclass(eq=False)
+class StanceRules:
+    """The stance rules that may veto one regex's hits (all but those it opts out of; the regexes making the same
+    choice share one), with a plan per ticket language: built once per pattern set, when a ticket of that language
+    first asks, and dropped with the set on reload."""
+
+    rules: tuple[StanceRule, ...]
+    _plans: dict[str | None, tuple[tuple[StanceRule, ...], Vetoes]] = field(default_factory=dict, repr=False)
+
+    def __bool__(self) -> bool:
+        return bool(self.rules)
+
+    def plan(self, lang: str | None) -> tuple[tuple[StanceRule, ...], Vetoes]:
+        """The rules of ``lang`` (and English) and their negatives as Vetoes: which may occur in a short ticket is
+        then found from its words (a map from each word to the rules needing it), not by asking each rule."""
+        known = self._plans.get(lang)
+        if known is None:  # (threads may both build it: the same plan, and a dict store is atomic)
+            of_lang = tuple(r for r in self.rules if lang is None or r.lang in (lang, "en"))
+            known = self._plans[lang] = (of_lang, Vetoes(tuple(r.negative for r in of_lang)))
+        return known
+
+
 def with_stances(pattern: ErrorPattern, stances: Stances, problems: list[PatternFileError]) -> ErrorPattern:
     """The pattern with, for each of its regexes, the stance rules that may veto its hits; an opt-out
     naming no known stance is reported (a typo would silently keep the stance on)."""
@@ -136,8 +158,8 @@ def with_stances(pattern: ErrorPattern, stances: Stances, problems: list[Pattern
     for name in pattern.spec.skip_stances:
         if name not in known:
             loader.fail(("skip_stances",), f"no stance named {name!r} (known: {', '.join(sorted(known)) or 'none'})", line=1)
-    by_regex: dict[str, tuple[StanceRule, ...]] = {}
-    shared: dict[tuple[int, ...], tuple[StanceRule, ...]] = {tuple(map(id, stances.rules)): stances.rules}
+    by_regex: dict[str, StanceRules] = {}
+    shared: dict[tuple[int, ...], StanceRules] = {tuple(map(id, stances.rules)): StanceRules(stances.rules)}
     skip_all = set(pattern.spec.skip_stances)
     for rx in pattern.regexes:
         for name in rx.spec.skip_stances:
@@ -146,11 +168,14 @@ def with_stances(pattern: ErrorPattern, stances: Stances, problems: list[Pattern
                             f"(known: {', '.join(sorted(known)) or 'none'})", line=1)
         skip = skip_all | set(rx.spec.skip_stances)
         kept = tuple(r for r in stances.rules if r.stance not in skip)
-        by_regex[rx.name] = shared.setdefault(tuple(map(id, kept)), kept)  # one tuple per choice: see _may_occur
+        key = tuple(map(id, kept))
+        if key not in shared:
+            shared[key] = StanceRules(kept)
+        by_regex[rx.name] = shared[key]  # one per choice: see _may_occur
     return dataclasses.replace(pattern, stances=by_regex)
 
 
-def stance_veto(rules: tuple[StanceRule, ...], found: Found, text: NormalizedText, deadline: Deadline,
+def stance_veto(rules: StanceRules, found: Found, text: NormalizedText, deadline: Deadline,
                 layout: Callable[[], Layout], lang: str | None = None,
                 unless_from: int = 0, subject_end: int = 0) -> tuple[StanceRule, regex.Match[str]] | None:
     """The first stance rule whose words are around the hit (and not lifted by its ``unless``), with its
@@ -237,36 +262,17 @@ TICKET_CHARS = 2500
 their new message, at the top; what lies further down is older mail, signatures and pasted logs."""
 
 
-def _may_occur(rules: tuple[StanceRule, ...], text: NormalizedText, lang: str | None) -> tuple[StanceRule, ...]:
+def _may_occur(rules: StanceRules, text: NormalizedText, lang: str | None) -> tuple[StanceRule, ...]:
     """The rules of the ticket's language (and English) whose words the ticket holds: sorted out once
-    per ticket and tuple of rules (a pattern's regexes share one), not again at every hit."""
+    per ticket and set of rules (a pattern's regexes share one), not again at every hit."""
     key = ("stance rules", id(rules), lang)
     known = text.searched.get(key)
-    if known is None or known[0] is not rules:  # (kept with its tuple, whose id cannot then be reused)
-        of_lang, vetoes = _plan(rules, lang)
+    if known is None or known[0] is not rules:  # (kept with its rules, whose id cannot then be reused)
+        of_lang, vetoes = rules.plan(lang)
         may = {id(n) for n in vetoes.may_occur(text)}
         known = text.searched[key] = (rules, tuple(
             r for r in of_lang if id(r.negative) in may and (r.spec.scope != "ticket" or _may_open(r, text))))
     return known[1]  # type: ignore[no-any-return]
-
-
-_PLANS: dict[tuple[int, str | None], tuple[tuple[StanceRule, ...], tuple[tuple[StanceRule, ...], Vetoes]]] = {}
-MAX_PLANS = 32
-"""Plans kept (a pattern set has one tuple of rules per opt-out choice, times the languages; a reload makes new ones)."""
-
-
-def _plan(rules: tuple[StanceRule, ...], lang: str | None) -> tuple[tuple[StanceRule, ...], Vetoes]:
-    """The rules of ``lang`` (and English) and their negatives as Vetoes: which may occur in a short ticket is then
-    found from its words (a map from each word to the rules needing it), not by asking each of the rules."""
-    key = (id(rules), lang)
-    known = _PLANS.get(key)
-    if known is None or known[0] is not rules:  # (kept with its tuple, whose id cannot then be reused)
-        of_lang = tuple(r for r in rules if lang is None or r.lang in (lang, "en"))
-        known = (rules, (of_lang, Vetoes(tuple(r.negative for r in of_lang))))
-        while len(_PLANS) >= MAX_PLANS:  # (worker threads share the plans: a pop that finds none is harmless)
-            _PLANS.pop(next(iter(_PLANS), key), None)
-        _PLANS[key] = known
-    return known[1]
 
 
 def _may_open(rule: StanceRule, text: NormalizedText) -> bool:
