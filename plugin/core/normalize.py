@@ -487,7 +487,11 @@ class NormalizedText:
                 if known is None:
                     known = self._anywhere[need] = may_match(need, low)
                 return known
-            return may_match(need, low, start, end)
+            find = low.find  # (may_match, inlined: this runs for every negative near every hit)
+            for s in need:
+                if find(s, start, end) != -1:
+                    return True
+            return False
         present = self._present.get(need)
         if present is None:
             if need <= self._word_keys:

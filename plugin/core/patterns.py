@@ -214,9 +214,20 @@ class CompiledNegative:
         if not picked and not free:
             return ()
         rows = set(free).union(*(by_first[s] for s in picked))
-        branches = self.branches
-        return tuple(branches[i] for i in sorted(rows)
-                     if all(not need.isdisjoint(words) for need in branches[i][1][1:]))
+        branches, rest = self.branches, self._later_clauses
+        out = []
+        for i in sorted(rows):  # (loops, not nested generators: this runs for every negative a hit asks about)
+            for need in rest[i]:
+                if need.isdisjoint(words):
+                    break
+            else:
+                out.append(branches[i])
+        return tuple(out)
+
+    @functools.cached_property
+    def _later_clauses(self) -> tuple[Clauses, ...]:
+        """Per branch, its clauses after the first (the first picked the branch, see _live_in)."""
+        return tuple(clauses[1:] for _, clauses in self.branches)
 
     @functools.cached_property
     def _by_first_clause(self) -> tuple[frozenset[str], dict[str, tuple[int, ...]], tuple[int, ...]]:
@@ -323,12 +334,23 @@ class Vetoes:
         if plan is None or plan[0] is not keys:
             plan = self._plan = self._plan_for(keys)
         _, strings, by_word, others, indexed = plan
-        rows = set(others).union(*(by_word[s] for s in strings.intersection(text.words_found)))
+        words = text.words_found
+        rows = set(others).union(*(by_word[s] for s in strings.intersection(words)))
         out = []
+        live = text.live_branches
         for i in sorted(rows):
             n = self.negatives[i]
-            # An indexed negative picked by its words has passed may_occur's word check already.
-            if (not n.branches or bool(n.live(text))) if i in indexed else n.may_occur(text):
+            if i in indexed:
+                # Picked by its words, it has passed may_occur's word check already; its branches are found
+                # from the words too (CompiledNegative.live for a short ticket whose index looked for them all).
+                if n.branches:
+                    found = live.get(id(n))
+                    if found is None:
+                        found = live[id(n)] = n._live_in(words)  # noqa: SLF001
+                    if not found:
+                        continue
+                out.append(n)
+            elif n.may_occur(text):
                 out.append(n)
         return tuple(out)
 
