@@ -134,6 +134,16 @@ class CompiledRegex:
         """Whether ``chars`` finds no ASCII character (kana): an ASCII text then holds none."""
         return beyond_ascii(self.chars)
 
+    def may_window(self, seen: set[str]) -> bool:
+        """Whether the anchors among ``seen`` (found spelt right or not) fill enough places of the list of
+        anchors for a window to hold ``min_anchors`` of them: no window (exact, misspelt or fuzzy, see
+        search.anchor_windows) counts more places than the whole text holds."""
+        least = self.spec.min_anchors
+        if least <= 1:
+            return True
+        slots = self.anchor_slots
+        return sum([len(slots[a]) for a in self.anchor_set.intersection(seen)]) >= least
+
     @functools.cached_property
     def anchor_slots(self) -> dict[str, tuple[int, ...]]:
         """Each anchor's places in the list of anchors (a window counts its anchors by place)."""
@@ -500,10 +510,12 @@ class ErrorPattern:
         return self._vetoes.get(regex_name, self.negatives)
 
     def regexes_seen(self, seen: set[str]) -> tuple[CompiledRegex, ...]:
-        """The regexes one of whose anchors is among ``seen``, in order (the others cannot match)."""
+        """The regexes one of whose anchors is among ``seen``, in order, that can have a window (the others
+        cannot match: see CompiledRegex.may_window; a foreign banner's lone "amazon" starts none)."""
         by_anchor = self.regexes_by_anchor
         found = {i for a in self.anchor_set.intersection(seen) for i in by_anchor[a]}
-        return tuple(self.regexes[i] for i in sorted(found))
+        regexes = self.regexes
+        return tuple(rx for rx in (regexes[i] for i in sorted(found)) if rx.may_window(seen))
 
     @property
     def priority(self) -> int:
