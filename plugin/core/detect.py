@@ -300,10 +300,12 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     suppressed: list[Suppressed] = []
     runs = _Runs(text, options.timeout)
     text.preload(patterns.anchors)
-    live = [p for p in patterns.error_patterns if text.may_hold(p.anchor_set, patterns.anchors)]
+    seen = text.seen_of(patterns.anchors)
+    live = [p for p in patterns.error_patterns if text.may_hold(p.anchor_set, patterns.anchors)
+            and (seen is None or p.regexes_seen(seen))]
     if not live:
-        # Settled: no anchor of any error, spelt right or not, is in the ticket (most tickets). The word
-        # pass below costs a short ticket more than everything else together.
+        # Settled: no anchor of any error, spelt right or not, is in the ticket (most tickets), or too few of
+        # a regex's to start it. The word pass below costs a short ticket more than everything else together.
         return Detection()
     text.preload_words(patterns.words)
     view = TicketView(text, patterns, amazon_ticket, subject_end)

@@ -18,7 +18,7 @@ from typing import Any
 
 from .anchors import AnchorIndex, WordIndex
 from .offsets import OffsetMap, rewrite, rewrite_constant
-from .prefilter import SEARCH_TRAPS, Requirement, common_factors, may_match
+from .prefilter import MIN_AUTOMATON, SEARCH_TRAPS, Requirement, common_factors, may_match, need_automaton
 
 SHORT_TEXT = 4000
 """Up to this length, looking for a word in the whole text costs about what a window does, and is
@@ -487,7 +487,15 @@ class NormalizedText:
                 if known is None:
                     known = self._anywhere[need] = may_match(need, low)
                 return known
-            return may_match(need, low, start, end)
+            if len(need) >= MIN_AUTOMATON and 0 <= start <= end <= len(low):
+                for _ in need_automaton(need).iter(low, start, end):  # (it reads [start, end) only)
+                    return True
+                return False
+            find = low.find  # (may_match, inlined: this runs for every negative near every hit)
+            for s in need:
+                if find(s, start, end) != -1:
+                    return True
+            return False
         present = self._present.get(need)
         if present is None:
             if need <= self._word_keys:

@@ -177,12 +177,16 @@ def find_pasted(source: str, rules: PastedRules | None, skip_lines: int = 0) -> 
     lines = source.split("\n")
     starts = list(itertools.accumulate((len(x) + 1 for x in lines), initial=0))
     # A ticked item says a check passed; in the merchant's own voice it is their report ("[x] I reconnected: still ...").
+    # (No line opens with a box the ticket does not hold: most tickets hold none, and no line is read.)
     ticked = {i for i, x in enumerate(lines) if i >= skip_lines and x.lstrip(_TICK_LEAD)[:1] in _TICK_BOX
-              and _TICK.match(x) and not (rules.voice is not None and rules.voice.search(x))}
+              and _TICK.match(x) and not (rules.voice is not None and rules.voice.search(x))
+              } if any(box in source for box in _TICK_BOX) else set()
     blocks = _blocks(lines, rules, skip_lines)
     in_block = {i for lo, hi in blocks for i in range(lo, hi)}
-    own = "\n".join(x for i, x in enumerate(lines) if i not in in_block and i not in ticked)
-    body_own = "".join(x for i, x in enumerate(lines) if i >= skip_lines and i not in in_block and i not in ticked)
+    # The merchant's own lines are read only about a paste (most tickets have none).
+    own = "\n".join(x for i, x in enumerate(lines) if i not in in_block and i not in ticked) if blocks else ""
+    body_own = ("".join(x for i, x in enumerate(lines) if i >= skip_lines and i not in in_block and i not in ticked)
+                if blocks else "")
     spans: list[tuple[int, int]] = [(starts[i], starts[i] + len(lines[i])) for i in sorted(ticked)]
     kept: list[tuple[int, int]] = []
     names = _own_entries(own[:INTRO_CHARS], rules) if blocks else set()

@@ -134,6 +134,16 @@ class CompiledRegex:
         """Whether ``chars`` finds no ASCII character (kana): an ASCII text then holds none."""
         return beyond_ascii(self.chars)
 
+    def may_window(self, seen: set[str]) -> bool:
+        """Whether the anchors among ``seen`` (found spelt right or not) fill enough places of the list of
+        anchors for a window to hold ``min_anchors`` of them: no window (exact, misspelt or fuzzy, see
+        search.anchor_windows) counts more places than the whole text holds."""
+        least = self.spec.min_anchors
+        if least <= 1:
+            return True
+        slots = self.anchor_slots
+        return sum([len(slots[a]) for a in self.anchor_set.intersection(seen)]) >= least
+
     @functools.cached_property
     def anchor_slots(self) -> dict[str, tuple[int, ...]]:
         """Each anchor's places in the list of anchors (a window counts its anchors by place)."""
@@ -214,9 +224,20 @@ class CompiledNegative:
         if not picked and not free:
             return ()
         rows = set(free).union(*(by_first[s] for s in picked))
-        branches = self.branches
-        return tuple(branches[i] for i in sorted(rows)
-                     if all(not need.isdisjoint(words) for need in branches[i][1][1:]))
+        branches, rest = self.branches, self._later_clauses
+        out = []
+        for i in sorted(rows):  # (loops, not nested generators: this runs for every negative a hit asks about)
+            for need in rest[i]:
+                if need.isdisjoint(words):
+                    break
+            else:
+                out.append(branches[i])
+        return tuple(out)
+
+    @functools.cached_property
+    def _later_clauses(self) -> tuple[Clauses, ...]:
+        """Per branch, its clauses after the first (the first picked the branch, see _live_in)."""
+        return tuple(clauses[1:] for _, clauses in self.branches)
 
     @functools.cached_property
     def _by_first_clause(self) -> tuple[frozenset[str], dict[str, tuple[int, ...]], tuple[int, ...]]:
@@ -323,12 +344,23 @@ class Vetoes:
         if plan is None or plan[0] is not keys:
             plan = self._plan = self._plan_for(keys)
         _, strings, by_word, others, indexed = plan
-        rows = set(others).union(*(by_word[s] for s in strings.intersection(text.words_found)))
+        words = text.words_found
+        rows = set(others).union(*(by_word[s] for s in strings.intersection(words)))
         out = []
+        live = text.live_branches
         for i in sorted(rows):
             n = self.negatives[i]
-            # An indexed negative picked by its words has passed may_occur's word check already.
-            if (not n.branches or bool(n.live(text))) if i in indexed else n.may_occur(text):
+            if i in indexed:
+                # Picked by its words, it has passed may_occur's word check already; its branches are found
+                # from the words too (CompiledNegative.live for a short ticket whose index looked for them all).
+                if n.branches:
+                    found = live.get(id(n))
+                    if found is None:
+                        found = live[id(n)] = n._live_in(words)  # noqa: SLF001
+                    if not found:
+                        continue
+                out.append(n)
+            elif n.may_occur(text):
                 out.append(n)
         return tuple(out)
 
@@ -478,10 +510,12 @@ class ErrorPattern:
         return self._vetoes.get(regex_name, self.negatives)
 
     def regexes_seen(self, seen: set[str]) -> tuple[CompiledRegex, ...]:
-        """The regexes one of whose anchors is among ``seen``, in order (the others cannot match)."""
+        """The regexes one of whose anchors is among ``seen``, in order, that can have a window (the others
+        cannot match: see CompiledRegex.may_window; a foreign banner's lone "amazon" starts none)."""
         by_anchor = self.regexes_by_anchor
         found = {i for a in self.anchor_set.intersection(seen) for i in by_anchor[a]}
-        return tuple(self.regexes[i] for i in sorted(found))
+        regexes = self.regexes
+        return tuple(rx for rx in (regexes[i] for i in sorted(found)) if rx.may_window(seen))
 
     @property
     def priority(self) -> int:

@@ -160,6 +160,16 @@ def _nowhere(text: NormalizedText, need: Requirement, clauses: tuple[Clauses, ..
     return not text.holds(need, 0, size) or (clauses is not None and not _some_branch(text, clauses, 0, size))
 
 
+def _anchors_held(text: NormalizedText, rx: CompiledRegex) -> int:
+    """How many of the regex's anchors (by place, as a window counts them) the text holds spelt right: no window
+    holds more. (A large number when the anchors were not all looked for in one pass: then unknown.)"""
+    present = text.anchors_present(rx.anchor_set)
+    if present is None:
+        return len(rx.spec.anchors)
+    slots = rx.anchor_slots
+    return sum([len(slots[anchor]) for anchor, _ in present])
+
+
 def _word_end(lowered: str, end: int) -> int:
     """A window never ends inside a word: a regex stopped there would take "A1MZ4RT8KQ2W" of
     "A1MZ4RT8KQ2WVP" for a whole token (its lookarounds see the window's end as the text's)."""
@@ -235,8 +245,11 @@ def scan(rx: CompiledRegex, text: NormalizedText, deadline: Deadline) -> Iterato
     starts = rx.starts if folded else None
     clauses = rx.clauses if folded else None
     nowhere = _nowhere(text, need, clauses)
-    if nowhere and rx.fuzzy is None and not (text.has_typos and any(text.typos_of(a) for a in rx.spec.anchors)):
-        return  # (no window can pass the checks below, and no misspelt or fuzzy reading is tried)
+    if nowhere and not (text.has_typos and any(text.typos_of(a) for a in rx.spec.anchors)):
+        if rx.fuzzy is None:
+            return  # (no window can pass the checks below, and no misspelt or fuzzy reading is tried)
+        if _anchors_held(text, rx) < min(2, len(rx.spec.anchors)):
+            return  # (only the fuzzy twin is left, and no window can hold the anchors it asks for, see below)
     windows = anchor_windows(text, rx)
     last_end = -1
     exact = False
@@ -297,15 +310,26 @@ def first_veto(negatives: Iterable[CompiledNegative] | Vetoes, found: Found, tex
     now ("... is gone. But now ...", "店舗Aは直りました。店舗Bは今も「…」と出ます": the old error solved, another shop's or
     system's trouble) do not veto a hit after it.
     """
+    # The hit's sentence, clause and windows, found once for all its negatives (``text`` and ``lowered`` have
+    # the same length, so a window is the same in either).
+    spans: dict[object, tuple[int, int]] = {}
+    size, start, end = len(text.lowered), found.start, found.end
+    holds = text.holds
     for neg in _may_occur(negatives, text, regex_name):
+        scope = neg.spec.scope
+        key = neg.spec.window if scope == "window" or layout is None else scope
+        span = spans.get(key)
+        if span is None:
+            if key == "sentence":
+                span = layout().sentence(start, end)  # type: ignore[misc]
+            elif key == "clause":
+                span = layout().clause(start, end)  # type: ignore[misc]
+            else:
+                span = window_around(size, start, end, neg.spec.window)
+            spans[key] = span
+        s, e = span
         # A negative's words (neg.need) are looked for in the lowered text, which it is searched in.
-        target = text.lowered if neg.on_lowered else text.text
-        if neg.spec.scope != "window" and layout is not None:
-            shape = layout()
-            s, e = (shape.sentence if neg.spec.scope == "sentence" else shape.clause)(found.start, found.end)
-        else:
-            s, e = window_around(len(target), found.start, found.end, neg.spec.window)
-        if not text.holds(neg.need, s, e):
+        if not holds(neg.need, s, e):
             continue
         m = neg.search(text, s, e, deadline.remaining)
         if m is not None:

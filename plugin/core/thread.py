@@ -455,9 +455,10 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
     quote_heads = {i for i in heads if marked[i] and _quote_head(_MARKERS.sub("", lines[i]), quote_headers)}
     signed = _support_signed(lines, marked) if any(marked) and _MAY_SIGN.search(source) else set()
     if shortcut and not headers and not quote_heads:
-        return _plain_layout(normalized, lines, marked, amazon_quoted, signed)
+        return _plain_layout(normalized, lines, marked, amazon_quoted, signed, _pieces(source, lines))
     mode = ""  # after a header: "pending", then "markers" (only its "> " lines are quoted) or "all"
     newest_end: int | None = None
+    line_pieces = _pieces(source, lines)
     for i, line in enumerate(lines):
         is_marked = marked[i]
         if i in headers and not is_marked:
@@ -484,7 +485,7 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
             mode = ""
         if i in quote_heads:
             region_agent = bool(_SUPPORT_SIDE.search(_MARKERS.sub("", line)))
-        piece = _piece(line)
+        piece = line_pieces[i]
         if not piece:
             continue
         if pieces:
@@ -505,12 +506,13 @@ def build_layout(source: str, normalized: str, quote_headers: regex.Pattern[str]
 
 
 def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_quoted: set[int],
-                  signed: set[int] | frozenset[int] = frozenset()) -> Layout:
+                  signed: set[int] | frozenset[int] = frozenset(), pieces: list[str] | None = None) -> Layout:
     """build_layout for a ticket with no header line, outside quotes or inside them (most tickets):
     no region is opened, so a line is quoted when it carries "> " markers and is not Amazon's, and
     the support side's quoted words are those of runs it signed (``signed``). The same result as the
-    loop there, with none of its per-line questions about headers."""
-    pieces = [_piece(line) for line in lines]
+    loop there, with none of its per-line questions about headers. ``pieces``: the lines normalised."""
+    if pieces is None:
+        pieces = [_piece(line) for line in lines]
     starts: list[int] = []
     quoted: list[tuple[int, int]] = []
     agent: list[tuple[int, int]] = []
@@ -531,6 +533,20 @@ def _plain_layout(normalized: str, lines: list[str], marked: list[bool], amazon_
     if " ".join(kept) != normalized:
         return Layout(normalized, (0,), ())
     return Layout(normalized, tuple(starts), tuple(quoted), tuple(agent))
+
+
+_ODD_SPACE = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"
+"""The ASCII white space besides the space and the line break (what ``str.split()`` also splits at)."""
+
+
+def _pieces(source: str, lines: list[str]) -> list[str]:
+    """``[_piece(line) for line in lines]`` (``lines``: the source's), without splitting and joining a line of
+    plain ASCII that holds single spaces only, between words: it is its own piece."""
+    if not source.isascii() or "&" in source or any(c in source for c in _ODD_SPACE):
+        return [_piece(line) for line in lines]
+    return [fragment(line) if ">" in line
+            else line if "  " not in line and line[:1] != " " and line[-1:] != " " else " ".join(line.split())
+            for line in lines]
 
 
 def _piece(line: str) -> str:
