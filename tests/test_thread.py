@@ -21,6 +21,7 @@ from plugin.core.thread import (
     folded_words,
     layout_of,
     occurs,
+    says_still,
 )
 
 DATA = Path(__file__).parent / "data"
@@ -185,8 +186,12 @@ def test_the_same_banner_refers_back_to_the_error_the_merchant_named_just_before
     ("別のブラウザでも同じエラーが出ます。", True),
     ("前回と同じエラーではありません。", False),
 ])
-def test_not_the_same_error_does_not_take_up_the_quoted_one(reply: str, taken: bool) -> None:
-    assert (TAKES_UP.search(reply) is not None) is taken
+def test_not_the_same_error_does_not_take_up_the_quoted_one(patterns, reply: str, taken: bool) -> None:
+    """English's words are built in; every other language's come from its language.toml ([reply_cues] takes_up)."""
+    quoted = "\n\nOn Mon, Codisto Support <help@example.com> wrote:\n> Do you still see the banner?"
+    shape = build_layout(reply + quoted, reply + quoted, patterns.quote_headers)
+    assert shape.takes_up(patterns.cues.takes_up) is taken
+    assert (shape.first_take_up(patterns.cues.takes_up) is not None) is taken
 
 
 def test_a_reply_with_the_merchant_id_asked_for_takes_up_the_escalation(patterns) -> None:
@@ -363,11 +368,18 @@ def test_detection_and_the_escalation_fields_build_one_layout(patterns) -> None:
     assert info.misses == 1 and info.hits >= 1
 
 
-def test_thanks_again_does_not_take_up_a_quoted_error() -> None:
+def test_thanks_again_does_not_take_up_a_quoted_error(patterns) -> None:
     for thanks in ("Thanks again!", "Merci encore.", "Gracias de nuevo.", "Grazie ancora."):
-        assert not FOLLOW_UP.search(thanks), thanks
+        assert not says_still(thanks, patterns.follow_up), thanks
     for still in ("It happened again.", "Encore la même erreur.", "Otra vez el error.", "Ancora lo stesso."):
-        assert FOLLOW_UP.search(still), still
+        assert says_still(still, patterns.follow_up), still
+
+
+def test_other_languages_follow_up_words_are_data_not_code(patterns) -> None:
+    """Adding a language is a change to data files: without the languages, only English's words are known."""
+    assert says_still("It happened again.") and not says_still("Es kommt immer noch.")
+    assert says_still("Es kommt immer noch.", patterns.follow_up)
+    assert not TAKES_UP.search("Toujours la même erreur.") and patterns.cues.takes_up.search("Toujours la même erreur.")
 
 
 @pytest.mark.parametrize("header", [
@@ -382,9 +394,9 @@ def test_a_support_header_quoted_inside_a_quote_is_known_in_every_language(patte
     assert shape.agent_quoted and shape == build_layout(text.source, text.text, patterns.quote_headers, shortcut=False)
 
 
-def test_another_problem_does_not_take_up_a_quoted_error() -> None:
-    assert not FOLLOW_UP.search("これはまた別の問題ですか？")
-    assert FOLLOW_UP.search("またエラーが出ました。")
+def test_another_problem_does_not_take_up_a_quoted_error(patterns) -> None:
+    assert not says_still("これはまた別の問題ですか？", patterns.follow_up)
+    assert says_still("またエラーが出ました。", patterns.follow_up)
 
 
 SIGNED_QUOTE = ("Gracias, lo de la cuenta ya quedó resuelto. Ahora el problema es otro: los envíos FBA siguen en tránsito.\n\n"

@@ -35,6 +35,8 @@ class ReplyCues:
     """Opening a reply: the error the support side asked about is not theirs."""
     turn: regex.Pattern[str]
     """A turn to what is happening now ("... is gone. But now ..."): what is said before it is over."""
+    takes_up: regex.Pattern[str] | None = None
+    """The languages' words for "the error the support side named is still mine" (English's: thread.TAKES_UP)."""
 
     def affirmed(self, text: str, start: int) -> bool:
         return self.affirms.match(text, start) is not None
@@ -56,6 +58,7 @@ def compile_cues(languages: Iterable[ReplyCueWords]) -> ReplyCues:
         affirms=regex.compile(f"{opening}(?:{_either(y for words in every for y in words.yes)})", regex.IGNORECASE),
         denies=regex.compile(f"{opening}(?:{_either(n for words in every for n in words.no)})", regex.IGNORECASE),
         turn=regex.compile(_either(t for words in every for t in words.turn), regex.IGNORECASE),
+        takes_up=regex.compile(_either(taken), regex.IGNORECASE) if (taken := [t for w in every for t in w.takes_up]) else None,
     )
 
 

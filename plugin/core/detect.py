@@ -105,7 +105,7 @@ class TicketView:
 
     def takes_up(self, pattern: ErrorPattern, deadline: Deadline) -> bool:
         """Whether the merchant's own words take up an error the support side named in its quoted mail."""
-        if self.layout().takes_up():
+        if self.layout().takes_up(self.cues.takes_up):
             return True
         return (pattern.spec.escalation_fields and self.patterns is not None
                 and gives_merchant_id(self.text, self.patterns, self.layout().is_quoted, deadline))
@@ -356,7 +356,7 @@ REFERRED_BACK_REASON = "the merchant's \"same ...\" refers to another error they
 def _referred_back(matches: list[Match], suppressed: list[Suppressed], view: TicketView) -> tuple[list[Match], list[Suppressed]]:
     """"Now it says X. Tried again, same banner.": "same" refers back to X, the error the merchant named just
     before it, not to the one the support side named in its quoted mail."""
-    at = view.layout().first_take_up()
+    at = view.layout().first_take_up(view.cues.takes_up)
     if at is None:
         return matches, suppressed
     named_before = {m.error for m in matches if m.error not in view.taken_up and view.own_first.get(m.error, at) < at}

@@ -50,7 +50,7 @@ def _compile_language(loader: _FileLoader, spec: LanguageSpec) -> Language | Non
         terms = getattr(spec, key)
         if terms and loader.compile((key,), _compile_terms, terms) is None:
             return None
-    for key in ("greetings", "yes", "no", "turn"):
+    for key in ("greetings", "yes", "no", "turn", "takes_up"):
         terms = getattr(spec.reply_cues, key)
         if terms and loader.compile(("reply_cues", key), _compile_terms, terms) is None:
             return None

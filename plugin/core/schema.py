@@ -340,6 +340,9 @@ class ReplyCueWords(_Strict):
     """Opening a reply: "Nein, das ist es nicht" (it is not)."""
     turn: list[str] = []
     """A turn to what is happening now: "aber jetzt ...", "Jetzt kommt eine andere Meldung"."""
+    takes_up: list[str] = []
+    """Anywhere in the merchant's own words: the error the support side named is still theirs ("immer noch dieselbe
+    Meldung", "toujours la même erreur"). English's are thread.TAKES_UP."""
 
 
 class LanguageSpec(_Strict):
@@ -352,7 +355,8 @@ class LanguageSpec(_Strict):
     amazon_context: list[str] = []
     connecting_context: list[str] = []
     followup_cues: list[str] = []
-    """Optional: words of a reply that take up a quoted error as still the merchant's ("immer noch")."""
+    """Optional: words of a reply that take up a quoted error as still the merchant's ("immer noch"); English's are
+    thread.FOLLOW_UP."""
     reply_cues: ReplyCueWords = ReplyCueWords()
     """Optional: how a reply answers the thread ("Ja, genau", "Nein, das ist es nicht", "aber jetzt")."""
     reply_parts: ReplyParts = ReplyParts()

@@ -61,28 +61,20 @@ CLAUSE_BREAK = re.compile(
 )
 FOLLOW_UP = re.compile(
     r"\b(?:still|same|(?<!\bthanks )(?<!\bthank you )again|persists?|keeps?|continues?|nothing changed|no change|as before"
-    r"|this error|that error|immer noch|noch immer|gleiche|selbe|weiterhin|wieder|toujours|même|(?<!\bmerci )encore|sigue"
-    r"|mismo|misma|todavía|(?<!\bgracias )otra vez|(?<!\bgracias )de nuevo|(?<!\bgrazie )ancora|stesso|stessa|di nuovo|sempre)\b"
-    r"|まだ|同じ|相変わらず|再度|また(?!別|違う|ちがう|他の|ほかの)",
+    r"|this error|that error)\b",
     re.IGNORECASE,
 )
-"""Words of a merchant's reply that take up a quoted error as still theirs ("still the same"); "thanks again",
-"merci encore", "gracias de nuevo", "grazie ancora" only thank; "また別の問題" is another problem."""
+"""English words of a merchant's reply that take up a quoted error as still theirs ("still the same"); "thanks again"
+only thanks. Every other language's are in its language.toml (``followup_cues``), so adding one stays a change to data."""
 TAKES_UP = re.compile(
-    r"\b(?:still the same|(?<!\bnot )(?<!\bnot the )(?:the )?same (?:error|message|banner|thing|problem|issue)(?! as\b| like\b)|(?:error|message|banner) is (?:still )?the same"
-    r"|nothing (?:has )?changed|no change|didn'?t (?:help|work|change anything)|did not (?:help|work)"
-    r"|immer noch (?:das ?selbe|dasselbe|gleich|der gleiche|die gleiche|derselbe|dieselbe)|(?<!\bnicht )(?<!\bnicht der )(?<!\bnicht die )(?<!\bnicht das )(?:gleiche|selbe|dieselbe|derselbe) (?:fehler|meldung|problem)\w*"
-    r"|unver(?:ä|ae)ndert|nichts (?:hat sich )?ge(?:ä|ae)ndert|hat nicht (?:geholfen|funktioniert)"
-    r"|toujours (?:pareil|la m[êe]me|le m[êe]me)|(?:message|erreur)(?: d'erreur)? (?:est )?(?:toujours )?(?:le|la) m[êe]me|(?<!\bpas la )(?<!\bpas le )m[êe]me (?:erreur|message|probl[èe]me)"
-    r"|rien (?:n'a|n a) chang[ée]|[çc]a n'a (?:rien chang[ée]|pas (?:march[ée]|fonctionn[ée]|aid[ée]))"
-    r"|sigue (?:igual|(?:saliendo|apareciendo) (?:el mismo|lo mismo))|(?<!\bno es )(?<!\bno es el )(?:el )?mismo (?:error|mensaje|problema)|(?:la )?misma (?:pantalla|advertencia)"
-    r"|nada ha cambiado|no ha (?:servido|funcionado)"
-    r"|(?:sempre|ancora) (?:lo stesso|uguale|la stessa)|(?<!\bnon è lo )(?<!\bnon è la )(?<!\bnon e lo )(?<!\bnon e la )stess[oa] (?:errore|messaggio|problema|schermata)|non (?:è|e) cambiato (?:nulla|niente)|non ha funzionato)\b"
-    r"|同じ(?:エラー|メッセージ|表示)(?!では|じゃ)|同じです|変わらず|変わりません",
+    r"\b(?:still the same|(?<!\bnot )(?<!\bnot the )(?:the )?same (?:error|message|banner|thing|problem|issue)(?! as\b| like\b)"
+    r"|(?:error|message|banner) is (?:still )?the same"
+    r"|nothing (?:has )?changed|no change|didn'?t (?:help|work|change anything)|did not (?:help|work))\b",
     re.IGNORECASE,
 )
-"""Stronger words than FOLLOW_UP: the error the support side named is still the merchant's ("still the same",
-"toujours pareil", "同じエラー"), not merely "still waiting on another question"; "not the same error this time" is another one."""
+"""Stronger words than FOLLOW_UP: the error the support side named is still the merchant's ("still the same"), not
+merely "still waiting on another question"; "not the same error this time" is another one. English; every other
+language's are in its language.toml (``[reply_cues] takes_up``, see cues.py)."""
 HYPOTHETICAL = re.compile(r"\b(?:if|in case|should|wenn|falls|si|se|qualora|(?:en|in|nel) caso)\b|もし|場合", re.IGNORECASE)
 PLAIN_FOLDING = frozenset("àáâãäåæçèéêëìíîïðñòóôõöøùúûüýþÿ")
 """Lower-case letters beside ASCII that ``re`` matches case-insensitively exactly where ``str.lower``
@@ -152,15 +144,19 @@ class Layout:
         """Whether the merchant's own words say the quoted problem is still theirs."""
         return says_still(self.own_text()[:20_000], extra)
 
-    def takes_up(self) -> bool:
-        """Whether the merchant's own words say the error the support side named is still there."""
-        return occurs(TAKES_UP, _TAKES_UP_WORDS, self.own_text()[:20_000])
+    def takes_up(self, extra: regex.Pattern[str] | None = None) -> bool:
+        """Whether the merchant's own words say the error the support side named is still there (by TAKES_UP or
+        by a set's own words ``extra``, its languages')."""
+        own = self.own_text()[:20_000]
+        return occurs(TAKES_UP, _TAKES_UP_WORDS, own) or (extra is not None and extra.search(own) is not None)
 
-    def first_take_up(self) -> int | None:
+    def first_take_up(self, extra: regex.Pattern[str] | None = None) -> int | None:
         """Where the merchant's own words first take up an error ("same banner"), in the text; None: nowhere."""
-        if not self.takes_up():
+        if not self.takes_up(extra):
             return None
-        return next((m.start() for m in TAKES_UP.finditer(self.text) if not self.is_quoted(m.start(), m.end())), None)
+        firsts = (next((m.start() for m in rx.finditer(self.text) if not self.is_quoted(m.start(), m.end())), None)
+                  for rx in (TAKES_UP, extra) if rx is not None)
+        return min((at for at in firsts if at is not None), default=None)
 
     def is_quoted(self, start: int, end: int) -> bool:
         """Whether a span lies wholly inside quoted text."""
