@@ -12,7 +12,7 @@ from .listing import Listed, find_listed
 from .models import Detection, Evidence, Match, PatternFailure, Suppressed
 from .normalize import NormalizedText, has_ocr_noise, has_wrapped_words, normalize
 from .pasted import Pasted, find_pasted
-from .patterns import CompiledContext, ErrorPattern, PatternSet
+from .patterns import CompiledContext, CompiledRegex, ErrorPattern, PatternSet
 from .search import Deadline, Found, first_veto, scan
 from .stances import stance_veto
 from .thread import _QUOTE_LINE, HYPOTHETICAL, HYPOTHETICAL_AFTER, REPLY_SUBJECT, Layout, layout_of, says_still
@@ -172,6 +172,16 @@ def _judge(pattern: ErrorPattern, found: Found, regex_name: str, weight: float, 
     return score, "", False
 
 
+def _started(pattern: ErrorPattern, text: NormalizedText, seen: set[str]) -> tuple[CompiledRegex, ...]:
+    """The pattern's regexes the ticket's anchors can start (ErrorPattern.regexes_seen), found once per ticket: the
+    live filter and every run of the pattern (the Amazon-context retry too) ask."""
+    key = ("started", id(pattern))
+    known = text.searched.get(key)
+    if known is None or known[0] is not pattern:  # (kept with its pattern, whose id cannot then be reused)
+        known = text.searched[key] = (pattern, pattern.regexes_seen(seen))
+    return known[1]  # type: ignore[no-any-return]
+
+
 def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
                   view: TicketView | None = None) -> tuple[Match | None, list[Suppressed]]:
     """Run one pattern; raises TimeoutError when it overruns its budget.
@@ -189,7 +199,7 @@ def match_pattern(pattern: ErrorPattern, text: NormalizedText, timeout: float,
     elsewhere = False
     whole = _WholeTextContexts(text, deadline, view.contexts)
     seen = view.seen
-    for rx in pattern.regexes if seen is None else pattern.regexes_seen(seen):
+    for rx in pattern.regexes if seen is None else _started(pattern, text, seen):
         if len(best) >= MAX_EVIDENCE:
             break
         for found in scan(rx, text, deadline):
@@ -302,7 +312,7 @@ def detect_normalized(text: NormalizedText, patterns: PatternSet, options: Detec
     text.preload(patterns.anchors)
     seen = text.seen_of(patterns.anchors)
     live = [p for p in patterns.error_patterns if text.may_hold(p.anchor_set, patterns.anchors)
-            and (seen is None or p.regexes_seen(seen))]
+            and (seen is None or _started(p, text, seen))]
     if not live:
         # Settled: no anchor of any error, spelt right or not, is in the ticket (most tickets), or too few of
         # a regex's to start it. The word pass below costs a short ticket more than everything else together.
